@@ -1,0 +1,15 @@
+# Every external dependency is found here, once.
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)          # FindProtobuf module: Debian ships no protobuf config
+find_package(gRPC CONFIG REQUIRED)       # needs protobuf-compiler-grpc installed
+find_package(absl CONFIG REQUIRED)
+find_package(CURL REQUIRED)
+find_package(nlohmann_json CONFIG REQUIRED)
+find_package(yaml-cpp CONFIG REQUIRED)
+find_package(Boost 1.74 REQUIRED)        # header-only: Asio and Beast
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+if(LLMSROUTER_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)

@@ -1,0 +1,28 @@
+// Building and starting a gRPC server the same way in every binary.
+#ifndef LLMSROUTER_COMMON_GRPC_SERVER_H_
+#define LLMSROUTER_COMMON_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+
+namespace llmsrouter {
+
+struct GrpcServer {
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+};
+
+// Listens on `listen` ("host:port"; port 0 picks a free one) with the standard health service
+// (grpc.health.v1) and server reflection (v1alpha). Services are not owned.
+// UNAVAILABLE when the address cannot be bound.
+absl::StatusOr<GrpcServer> StartGrpcServer(const std::string& listen,
+                                           const std::vector<grpc::Service*>& services);
+
+}  // namespace llmsrouter
+
+#endif  // LLMSROUTER_COMMON_GRPC_SERVER_H_

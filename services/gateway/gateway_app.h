@@ -1,0 +1,40 @@
+// The gateway's wiring: router client, request handling and the HTTP server, used by
+// llmsrouter-gateway and the all-in-one binary alike.
+#ifndef LLMSROUTER_SERVICES_GATEWAY_GATEWAY_APP_H_
+#define LLMSROUTER_SERVICES_GATEWAY_GATEWAY_APP_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "services/gateway/gateway.h"
+#include "services/gateway/grpc_router_client.h"
+#include "services/gateway/http_server.h"
+
+namespace llmsrouter::gateway {
+
+struct GatewayAppOptions {
+  std::string listen = "127.0.0.1:8000";
+  int threads = 0;  // 0: one per core
+  HttpLimits limits;
+  std::shared_ptr<grpc::Channel> router_channel;
+};
+
+class GatewayApp {
+ public:
+  static absl::StatusOr<std::unique_ptr<GatewayApp>> Start(GatewayAppOptions options);
+  int port() const { return server_->port(); }
+  void Stop() { server_->Stop(); }
+
+ private:
+  GatewayApp() = default;
+  std::unique_ptr<GrpcRouterClient> router_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_GATEWAY_APP_H_

@@ -1,0 +1,40 @@
+#include "common/strings.h"
+#include "services/gateway/gateway_flags.h"
+
+
+namespace llmsrouter::gateway {
+
+std::vector<FlagSpec> GatewayFlagSpecs() {
+  return {
+      {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:8000",
+       "HTTP address of the OpenAI API (use 0.0.0.0:8000 to accept remote clients)."},
+      {"threads", "LLMSROUTER_THREADS", "0", "HTTP I/O threads; 0 means one per core."},
+      {"max-body-bytes", "LLMSROUTER_MAX_BODY_BYTES", "33554432",
+       "Largest request body accepted; larger ones get 413."},
+      {"keep-alive-timeout", "LLMSROUTER_KEEP_ALIVE_TIMEOUT", "75",
+       "Seconds an idle keep-alive connection stays open."},
+  };
+}
+
+absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
+  GatewayAppOptions out;
+  out.listen = options.Get("listen");
+  uint64_t max_body = 0;
+  int threads = 0;
+  int keep_alive = 0;
+  if (!ParseInt(options.Get("threads"), &threads) || threads < 0) {
+    return absl::InvalidArgumentError("--threads must be a number >= 0");
+  }
+  if (!ParseInt(options.Get("max-body-bytes"), &max_body) || max_body == 0) {
+    return absl::InvalidArgumentError("--max-body-bytes must be a positive number");
+  }
+  if (!ParseInt(options.Get("keep-alive-timeout"), &keep_alive) || keep_alive <= 0) {
+    return absl::InvalidArgumentError("--keep-alive-timeout must be a positive number");
+  }
+  out.threads = threads;
+  out.limits.max_body_bytes = max_body;
+  out.limits.keep_alive_timeout = absl::Seconds(keep_alive);
+  return out;
+}
+
+}  // namespace llmsrouter::gateway

@@ -1,0 +1,20 @@
+// Flags shared by llmsrouter-gateway and llmsrouter (all-in-one).
+#ifndef LLMSROUTER_SERVICES_GATEWAY_GATEWAY_FLAGS_H_
+#define LLMSROUTER_SERVICES_GATEWAY_GATEWAY_FLAGS_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/options.h"
+#include "services/gateway/gateway_app.h"
+
+namespace llmsrouter::gateway {
+
+// --listen, --threads, --max-body-bytes, --keep-alive-timeout.
+std::vector<FlagSpec> GatewayFlagSpecs();
+// Fills listen/threads/limits from parsed options; INVALID_ARGUMENT for a bad number.
+absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options);
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_GATEWAY_FLAGS_H_

@@ -1,0 +1,106 @@
+#include "services/gateway/grpc_router_client.h"
+
+#include "common/status_map.h"
+
+namespace llmsrouter::gateway {
+namespace {
+
+using router::v1::CallRequest;
+using router::v1::CallResponse;
+
+// One streamed call. A hold keeps OnDone from running between messages, so Next() is
+// always safe until the stream has ended; deletes itself in OnDone.
+class CallStreamReactor : public grpc::ClientReadReactor<CallResponse>, public RouterStream {
+ public:
+  CallStreamReactor(router::v1::RouterService::Stub* stub, const CallRequest& request,
+                    std::shared_ptr<CallObserver> observer)
+      : observer_(std::move(observer)) {
+    stub->async()->Call(&context_, &request, this);
+    AddHold();
+    StartRead(&message_);
+    StartCall();
+  }
+
+  void Next() override { StartRead(&message_); }
+  void Cancel() override { context_.TryCancel(); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      RemoveHold();
+      return;
+    }
+    // Detach the message before handing it over: Next() may run on another thread at once.
+    CallResponse message = std::move(message_);
+    message_.Clear();
+    observer_->OnMessage(std::move(message));
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    observer_->OnFinish(FromGrpcStatus(status));
+    delete this;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  CallResponse message_;
+  std::shared_ptr<CallObserver> observer_;
+};
+
+}  // namespace
+
+GrpcRouterClient::GrpcRouterClient(std::shared_ptr<grpc::Channel> channel)
+    : channel_(std::move(channel)),
+      stub_(router::v1::RouterService::NewStub(channel_)),
+      health_(grpc::health::v1::Health::NewStub(channel_)) {}
+
+std::shared_ptr<grpc::Channel> GrpcRouterClient::MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 128 << 20);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+RouterStream* GrpcRouterClient::StartCall(const CallRequest& request,
+                                          std::shared_ptr<CallObserver> observer) {
+  return new CallStreamReactor(stub_.get(), request, std::move(observer));
+}
+
+void GrpcRouterClient::ListModels(const router::v1::ListModelsRequest& request,
+                                  ModelsCallback done) {
+  struct State {
+    grpc::ClientContext context;
+    router::v1::ListModelsResponse response;
+  };
+  auto state = std::make_shared<State>();
+  state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  stub_->async()->ListModels(&state->context, &request, &state->response,
+                             [state, done = std::move(done)](grpc::Status status) {
+                               if (!status.ok()) {
+                                 done(FromGrpcStatus(status));
+                               } else {
+                                 done(std::move(state->response));
+                               }
+                             });
+}
+
+void GrpcRouterClient::CheckReady(std::function<void(bool)> done) {
+  struct State {
+    grpc::ClientContext context;
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+  };
+  auto state = std::make_shared<State>();
+  state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  health_->async()->Check(
+      &state->context, &state->request, &state->response,
+      [state, done = std::move(done)](grpc::Status status) {
+        done(status.ok() &&
+             state->response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+      });
+}
+
+}  // namespace llmsrouter::gateway

@@ -1,0 +1,35 @@
+// RouterClient over a gRPC channel (callback API).
+#ifndef LLMSROUTER_SERVICES_GATEWAY_GRPC_ROUTER_CLIENT_H_
+#define LLMSROUTER_SERVICES_GATEWAY_GRPC_ROUTER_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "llmsrouter/router/v1/router.grpc.pb.h"
+#include "services/gateway/router_client.h"
+
+namespace llmsrouter::gateway {
+
+class GrpcRouterClient : public RouterClient {
+ public:
+  explicit GrpcRouterClient(std::shared_ptr<grpc::Channel> channel);
+  // A channel to "host:port" with keepalive settings suited to long streams.
+  static std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+
+  RouterStream* StartCall(const router::v1::CallRequest& request,
+                          std::shared_ptr<CallObserver> observer) override;
+  void ListModels(const router::v1::ListModelsRequest& request, ModelsCallback done) override;
+  void CheckReady(std::function<void(bool)> done) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<router::v1::RouterService::Stub> stub_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+};
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_GRPC_ROUTER_CLIENT_H_

@@ -1,0 +1,170 @@
+#include "common/strings.h"
+#include "services/gateway/http_session.h"
+
+#include <sys/socket.h>
+
+#include "services/gateway/responses.h"
+
+namespace llmsrouter::gateway {
+namespace {
+
+std::chrono::milliseconds ToChrono(absl::Duration d) {
+  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
+}
+
+// A client that stops reading its stream for this long is dropped.
+constexpr auto kWriteTimeout = std::chrono::seconds(120);
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits,
+                         RequestHandler handler)
+    : stream_(std::move(socket)), limits_(limits), handler_(std::move(handler)) {
+  beast::error_code ignored;
+  stream_.socket().set_option(net::ip::tcp::no_delay(true), ignored);
+}
+
+void HttpSession::Run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+}
+
+void HttpSession::DoRead() {
+  parser_.emplace();
+  parser_->body_limit(limits_.max_body_bytes);
+  parser_->header_limit(limits_.max_header_bytes);
+  stream_.expires_after(ToChrono(buffer_.size() > 0 ? limits_.header_timeout
+                                                    : limits_.keep_alive_timeout));
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void HttpSession::OnRead(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    keep_alive_ = false;
+    SendResponse(ErrorResponse(
+        413, StrCat("request body exceeds the limit of ", limits_.max_body_bytes, " bytes"),
+        "request_too_large"));
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    keep_alive_ = false;
+    SendResponse(ErrorResponse(431, "request headers are too large"));
+    return;
+  }
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+      ec == net::error::connection_reset || ec == net::error::eof) {
+    Close();
+    return;
+  }
+  if (ec) {
+    keep_alive_ = false;
+    SendResponse(ErrorResponse(400, StrCat("malformed HTTP request: ", ec.message())));
+    return;
+  }
+  stream_.expires_never();
+  HttpRequest request = parser_->release();
+  keep_alive_ = request.keep_alive();
+  handler_(shared_from_this(), std::move(request));
+}
+
+void HttpSession::SendResponse(HttpResponse response) {
+  ++stream_generation_;
+  response.keep_alive(keep_alive_);
+  auto owned = std::make_shared<HttpResponse>(std::move(response));
+  pending_ = owned;
+  stream_.expires_after(kWriteTimeout);
+  http::async_write(stream_, *owned,
+                    [self = shared_from_this(), keep = owned->keep_alive()](beast::error_code ec,
+                                                                            size_t) {
+                      self->AfterResponse(keep, ec);
+                    });
+}
+
+void HttpSession::AfterResponse(bool keep_alive, beast::error_code ec) {
+  pending_.reset();
+  if (ec || !keep_alive) {
+    Close();
+    return;
+  }
+  DoRead();
+}
+
+void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done done) {
+  head.keep_alive(keep_alive_);
+  head.chunked(true);
+  auto owned = std::make_shared<http::response<http::empty_body>>(std::move(head));
+  auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*owned);
+  pending_ = owned;
+  stream_.expires_after(kWriteTimeout);
+  http::async_write_header(
+      stream_, *serializer,
+      [self = shared_from_this(), serializer, done = std::move(done)](beast::error_code ec,
+                                                                       size_t) {
+        if (ec) self->client_gone_ = true;
+        done(!ec);
+      });
+}
+
+void HttpSession::SendChunk(std::string_view data, Done done) {
+  if (client_gone_) {
+    done(false);
+    return;
+  }
+  stream_.expires_after(kWriteTimeout);
+  net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
+                   [self = shared_from_this(), done = std::move(done)](beast::error_code ec,
+                                                                       size_t) {
+                     if (ec) self->client_gone_ = true;
+                     done(!ec);
+                   });
+}
+
+void HttpSession::FinishStream(std::string tail, bool reuse) {
+  ++stream_generation_;
+  pending_.reset();
+  if (client_gone_) {
+    Close();
+    return;
+  }
+  tail_ = std::move(tail);
+  auto finish = [self = shared_from_this(), reuse](beast::error_code ec, size_t) {
+    self->AfterResponse(reuse && self->keep_alive_, ec);
+  };
+  stream_.expires_after(kWriteTimeout);
+  if (tail_.empty()) {
+    net::async_write(stream_, http::make_chunk_last(), std::move(finish));
+    return;
+  }
+  net::async_write(stream_, http::make_chunk(net::buffer(tail_)),
+                   [self = shared_from_this(), finish](beast::error_code ec, size_t n) {
+                     if (ec) {
+                       finish(ec, n);
+                       return;
+                     }
+                     net::async_write(self->stream_, http::make_chunk_last(), finish);
+                   });
+}
+
+void HttpSession::WatchForDisconnect(std::function<void()> on_gone) {
+  uint64_t generation = stream_generation_;
+  stream_.socket().async_wait(
+      net::socket_base::wait_read,
+      [self = shared_from_this(), generation, on_gone = std::move(on_gone)](beast::error_code ec) {
+        if (generation != self->stream_generation_) return;
+        char byte;
+        ssize_t n = ec ? 0 : ::recv(self->stream_.socket().native_handle(), &byte, 1,
+                                    MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0) return;  // a pipelined request, not a disconnect
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        self->client_gone_ = true;
+        on_gone();
+      });
+}
+
+void HttpSession::Close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+}  // namespace llmsrouter::gateway

@@ -1,0 +1,71 @@
+// One client connection: HTTP/1.1 keep-alive, whole responses and chunked streams.
+#ifndef LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
+#define LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "services/gateway/http_types.h"
+
+namespace llmsrouter::gateway {
+
+struct HttpLimits {
+  uint64_t max_body_bytes = 32 << 20;
+  uint32_t max_header_bytes = 16 << 10;
+  absl::Duration keep_alive_timeout = absl::Seconds(75);
+  absl::Duration header_timeout = absl::Seconds(30);
+};
+
+class HttpSession;
+
+// Handles one parsed request. Called on the session's executor; must eventually answer
+// through exactly one of SendResponse or SendStreamHead ... FinishStream.
+using RequestHandler = std::function<void(std::shared_ptr<HttpSession>, HttpRequest)>;
+
+// Every method must be called on the session's executor (post there from other threads).
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  using Done = std::function<void(bool ok)>;
+
+  HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits, RequestHandler handler);
+
+  void Run();
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+  // A complete response; the connection then reads the next request (or closes).
+  void SendResponse(HttpResponse response);
+  // Starts a chunked response: the head, then chunks, then FinishStream.
+  void SendStreamHead(http::response<http::empty_body> head, Done done);
+  // `data` must stay valid until `done` runs.
+  void SendChunk(std::string_view data, Done done);
+  // Writes `tail` (if any) and the last chunk; then keep-alive (if `reuse`) or close.
+  void FinishStream(std::string tail, bool reuse);
+  // Calls `on_gone` once if the client closes the connection before the current request is
+  // answered.
+  void WatchForDisconnect(std::function<void()> on_gone);
+  bool client_gone() const { return client_gone_; }
+
+ private:
+  void DoRead();
+  void OnRead(beast::error_code ec);
+  void AfterResponse(bool keep_alive, beast::error_code ec);
+  void Close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  HttpLimits limits_;
+  RequestHandler handler_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<void> pending_;  // keeps the response being written alive
+  bool keep_alive_ = true;
+  bool client_gone_ = false;
+  uint64_t stream_generation_ = 0;
+  std::string tail_;
+};
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_

@@ -1,0 +1,23 @@
+// Beast types shared by the gateway's HTTP code.
+#ifndef LLMSROUTER_SERVICES_GATEWAY_HTTP_TYPES_H_
+#define LLMSROUTER_SERVICES_GATEWAY_HTTP_TYPES_H_
+
+// Boost 1.74 Asio under GCC 12 needs <utility> first.
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace llmsrouter::gateway {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+using HttpRequest = http::request<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_HTTP_TYPES_H_

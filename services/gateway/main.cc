@@ -1,0 +1,54 @@
+// llmsrouter-gateway: the OpenAI-compatible HTTP edge.
+#include <iostream>
+
+#include "common/log.h"
+#include "common/options.h"
+#include "common/signals.h"
+#include "services/gateway/gateway_flags.h"
+
+using namespace llmsrouter;
+
+int main(int argc, char** argv) {
+  SignalWaiter signals;
+  std::vector<FlagSpec> specs = gateway::GatewayFlagSpecs();
+  specs.push_back({"router", "ROUTER_ADDR", "127.0.0.1:50051", "Router gRPC address."});
+  specs.push_back({"auth", "AUTH_ADDR", "", "Auth gRPC address; empty: accounts are off."});
+  specs.push_back({"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty: no tracing."});
+  auto options = Options::FromProcess(std::move(specs), argc, argv);
+  if (!options.ok()) {
+    std::cerr << "llmsrouter-gateway: " << options.status().message() << "\n";
+    return 2;
+  }
+  if (options->help()) {
+    std::cout << options->HelpText(
+        "llmsrouter-gateway — OpenAI-compatible HTTP API in front of the router.\n"
+        "Usage: llmsrouter-gateway [--listen HOST:PORT] [--router ADDR] [--auth ADDR] "
+        "[--tracer ADDR]");
+    return 0;
+  }
+  auto app_options = gateway::GatewayOptionsFrom(*options);
+  if (!app_options.ok()) {
+    std::cerr << "llmsrouter-gateway: " << app_options.status().message() << "\n";
+    return 2;
+  }
+  app_options->router_channel = gateway::GrpcRouterClient::MakeChannel(options->Get("router"));
+  auto app = gateway::GatewayApp::Start(*std::move(app_options));
+  if (!app.ok()) {
+    Log(LogLevel::kError, "gateway", "cannot start", {{"error", std::string(app.status().message())}});
+    return 1;
+  }
+  if (options->Get("auth").empty()) {
+    Log(LogLevel::kInfo, "gateway", "auth not configured (--auth/AUTH_ADDR): no API key is required");
+  }
+  if (options->Get("tracer").empty()) {
+    Log(LogLevel::kInfo, "gateway", "tracer not configured (--tracer/TRACER_ADDR)");
+  }
+  Log(LogLevel::kInfo, "gateway", "listening",
+      {{"service", "gateway"}, {"port", std::to_string((*app)->port())},
+       {"router", options->Get("router")}});
+  while (signals.Wait() == SIGHUP) {
+  }
+  Log(LogLevel::kInfo, "gateway", "shutting down");
+  (*app)->Stop();
+  return 0;
+}

@@ -1,0 +1,93 @@
+#include "services/gateway/proxy_call.h"
+
+#include "services/gateway/responses.h"
+
+namespace llmsrouter::gateway {
+
+void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
+                      const router::v1::CallRequest& request, std::string request_id) {
+  auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id));
+  // The first message cannot arrive before stream_ is set: it is posted to the session's
+  // executor, which is this thread.
+  call->stream_ = router.StartCall(request, call);
+  call->session_->WatchForDisconnect([call] { call->stream_->Cancel(); });
+}
+
+void ProxyCall::OnMessage(router::v1::CallResponse message) {
+  net::post(session_->executor(),
+            [self = shared_from_this(), message = std::move(message)]() mutable {
+              self->Handle(message);
+            });
+}
+
+void ProxyCall::OnFinish(absl::Status status) {
+  net::post(session_->executor(),
+            [self = shared_from_this(), status = std::move(status)] { self->HandleFinish(status); });
+}
+
+void ProxyCall::Next() { stream_->Next(); }
+
+void ProxyCall::Handle(router::v1::CallResponse& message) {
+  switch (message.kind_case()) {
+    case router::v1::CallResponse::kHead:
+      head_ = std::move(*message.mutable_head());
+      have_head_ = true;
+      if (head_.stream() && !session_->client_gone()) {
+        BeginStream(head_);
+        return;
+      }
+      break;
+    case router::v1::CallResponse::kData:
+      if (streaming_) {
+        current_ = std::move(*message.mutable_data());
+        session_->SendChunk(current_, [self = shared_from_this()](bool ok) {
+          if (!ok) self->stream_->Cancel();
+          self->Next();
+        });
+        return;
+      }
+      body_.append(message.data());
+      break;
+    default:
+      break;
+  }
+  Next();
+}
+
+void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
+  http::response<http::empty_body> response{static_cast<http::status>(head.status()), 11};
+  response.set(http::field::content_type,
+               head.content_type().empty() ? "text/event-stream" : head.content_type());
+  response.set(http::field::cache_control, "no-cache");
+  response.set("X-Request-Id", request_id_);
+  for (const auto& [name, value] : head.headers()) response.set(name, value);
+  streaming_ = true;
+  session_->SendStreamHead(std::move(response), [self = shared_from_this()](bool ok) {
+    if (!ok) self->stream_->Cancel();
+    self->Next();
+  });
+}
+
+void ProxyCall::HandleFinish(const absl::Status& status) {
+  if (streaming_) {
+    session_->FinishStream(status.ok() ? std::string() : SseErrorEvent(status), status.ok());
+    return;
+  }
+  if (session_->client_gone()) return;
+  HttpResponse response;
+  if (have_head_ && status.ok()) {
+    response = JsonResponse(head_.status(), std::move(body_));
+    if (!head_.content_type().empty()) {
+      response.set(http::field::content_type, head_.content_type());
+    }
+    for (const auto& [name, value] : head_.headers()) response.set(name, value);
+  } else {
+    response = ErrorResponse(status.ok() ? absl::InternalError("router ended the call without "
+                                                               "an answer")
+                                         : status);
+  }
+  response.set("X-Request-Id", request_id_);
+  session_->SendResponse(std::move(response));
+}
+
+}  // namespace llmsrouter::gateway

@@ -1,0 +1,44 @@
+// One OpenAI call proxied to the router: writes the router's stream to the HTTP client,
+// chunk by chunk, with backpressure, and cancels the call when the client goes away.
+#ifndef LLMSROUTER_SERVICES_GATEWAY_PROXY_CALL_H_
+#define LLMSROUTER_SERVICES_GATEWAY_PROXY_CALL_H_
+
+#include <memory>
+#include <string>
+
+#include "services/gateway/http_session.h"
+#include "services/gateway/router_client.h"
+
+namespace llmsrouter::gateway {
+
+class ProxyCall : public CallObserver, public std::enable_shared_from_this<ProxyCall> {
+ public:
+  // Starts the call; the session is answered when the router's stream ends.
+  static void Start(RouterClient& router, std::shared_ptr<HttpSession> session,
+                    const router::v1::CallRequest& request, std::string request_id);
+
+  ProxyCall(std::shared_ptr<HttpSession> session, std::string request_id)
+      : session_(std::move(session)), request_id_(std::move(request_id)) {}
+
+  void OnMessage(router::v1::CallResponse message) override;
+  void OnFinish(absl::Status status) override;
+
+ private:
+  void Handle(router::v1::CallResponse& message);
+  void HandleFinish(const absl::Status& status);
+  void BeginStream(const router::v1::ResponseHead& head);
+  void Next();
+
+  std::shared_ptr<HttpSession> session_;
+  std::string request_id_;
+  RouterStream* stream_ = nullptr;
+  router::v1::ResponseHead head_;
+  bool have_head_ = false;
+  bool streaming_ = false;
+  std::string body_;     // non-streamed answer, assembled
+  std::string current_;  // chunk being written
+};
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_PROXY_CALL_H_

@@ -1,0 +1,51 @@
+// The gateway's view of the router. An interface so that HTTP handling can be tested with a
+// fake and so that the all-in-one binary can plug in an in-process channel.
+#ifndef LLMSROUTER_SERVICES_GATEWAY_ROUTER_CLIENT_H_
+#define LLMSROUTER_SERVICES_GATEWAY_ROUTER_CLIENT_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "llmsrouter/router/v1/router.pb.h"
+
+namespace llmsrouter::gateway {
+
+// Receives one streamed call. Calls come from a gRPC thread, never concurrently.
+class CallObserver {
+ public:
+  virtual ~CallObserver() = default;
+  // After each message the observer must call RouterStream::Next() (also after Cancel()).
+  virtual void OnMessage(router::v1::CallResponse message) = 0;
+  // The last call: OK after a complete stream, else the router's error or CANCELLED.
+  virtual void OnFinish(absl::Status status) = 0;
+};
+
+// Control of one streamed call; valid until OnFinish has been called. Thread-safe.
+class RouterStream {
+ public:
+  virtual ~RouterStream() = default;
+  // Asks for the next message (flow control: one message at a time).
+  virtual void Next() = 0;
+  // Cancels the call; the router stops the upstream transfer. OnFinish(CANCELLED) follows.
+  virtual void Cancel() = 0;
+};
+
+class RouterClient {
+ public:
+  virtual ~RouterClient() = default;
+  // Starts a call; the first message arrives without calling Next(). The observer is kept
+  // alive until OnFinish returns.
+  virtual RouterStream* StartCall(const router::v1::CallRequest& request,
+                                  std::shared_ptr<CallObserver> observer) = 0;
+  using ModelsCallback = std::function<void(absl::StatusOr<router::v1::ListModelsResponse>)>;
+  // Callback runs on a gRPC thread.
+  virtual void ListModels(const router::v1::ListModelsRequest& request, ModelsCallback done) = 0;
+  // True when the router answers its health check within a second.
+  virtual void CheckReady(std::function<void(bool)> done) = 0;
+};
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_ROUTER_CLIENT_H_

@@ -1,0 +1,63 @@
+// Streaming HTTP client interface used for every upstream call.
+#ifndef LLMSROUTER_SERVICES_ROUTER_HTTP_CLIENT_H_
+#define LLMSROUTER_SERVICES_ROUTER_HTTP_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace llmsrouter::router {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  HeaderList headers;
+  std::string body;
+  absl::Duration connect_timeout = absl::Seconds(10);
+  absl::Duration total_timeout = absl::Minutes(10);
+};
+
+// Receives one response. All calls come from the client's I/O thread, in order:
+// OnHeaders (at most once), OnData (any number), OnComplete (exactly once, last).
+// The handler must stay alive until OnComplete has returned.
+class HttpResponseHandler {
+ public:
+  virtual ~HttpResponseHandler() = default;
+  // Header names are lower-case.
+  virtual void OnHeaders(int status, HeaderList headers) = 0;
+  // Returns false to refuse the bytes for now: the transfer pauses and the same bytes are
+  // delivered again after HttpTransfer::Resume(). Must not block.
+  virtual bool OnData(std::string_view bytes) = 0;
+  // OK when the whole response arrived; CANCELLED after Cancel(); UNAVAILABLE (connect
+  // failure, connection cut), DEADLINE_EXCEEDED (timeout) otherwise.
+  virtual void OnComplete(absl::Status status) = 0;
+};
+
+// Control of one transfer. Thread-safe; calls after completion are no-ops.
+class HttpTransfer {
+ public:
+  virtual ~HttpTransfer() = default;
+  // Aborts the transfer and closes its connection; OnComplete(CANCELLED) follows.
+  virtual void Cancel() = 0;
+  // Resumes delivery after OnData returned false.
+  virtual void Resume() = 0;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Starts a request. Thread-safe; never blocks on the network.
+  virtual std::unique_ptr<HttpTransfer> Start(HttpRequest request,
+                                              HttpResponseHandler* handler) = 0;
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_HTTP_CLIENT_H_

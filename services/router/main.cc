@@ -1,0 +1,62 @@
+// llmsrouter-router: the router gRPC service.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "common/grpc_server.h"
+#include "common/log.h"
+#include "common/options.h"
+#include "common/signals.h"
+#include "services/router/router_app.h"
+
+using namespace llmsrouter;
+
+int main(int argc, char** argv) {
+  SignalWaiter signals;
+  auto options = Options::FromProcess(
+      {{"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."},
+       {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50051",
+        "gRPC address (use 0.0.0.0:50051 in containers)."},
+       {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."}},
+      argc, argv);
+  if (!options.ok()) {
+    std::cerr << "llmsrouter-router: " << options.status().message() << "\n";
+    return 2;
+  }
+  if (options->help()) {
+    std::cout << options->HelpText(
+        "llmsrouter-router — routes OpenAI calls to the configured providers (gRPC).\n"
+        "Usage: llmsrouter-router [--config FILE] [--listen HOST:PORT] [--tracer ADDR]\n"
+        "SIGHUP reloads the config file.");
+    return 0;
+  }
+  auto app = router::RouterApp::Create({options->Get("config"), ProcessEnv()});
+  if (!app.ok()) {
+    Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(app.status().message())}});
+    return 1;
+  }
+  auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()});
+  if (!server.ok()) {
+    Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(server.status().message())}});
+    return 1;
+  }
+  if (options->Get("tracer").empty()) {
+    Log(LogLevel::kInfo, "router", "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
+  }
+  Log(LogLevel::kInfo, "router", "listening",
+      {{"service", "router"}, {"port", std::to_string(server->port)},
+       {"providers", (*app)->config()->AliasList()}});
+  while (true) {
+    int sig = signals.Wait();
+    if (sig != SIGHUP) break;
+    if (auto status = (*app)->Reload(); !status.ok()) {
+      Log(LogLevel::kError, "router", "config reload rejected; keeping the old config",
+          {{"error", std::string(status.message())}});
+    } else {
+      Log(LogLevel::kInfo, "router", "config reloaded", {{"providers", (*app)->config()->AliasList()}});
+    }
+  }
+  Log(LogLevel::kInfo, "router", "shutting down");
+  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return 0;
+}

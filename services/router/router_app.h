@@ -1,0 +1,43 @@
+// The router's wiring: config store, HTTP client and the gRPC service, used by
+// llmsrouter-router and the all-in-one binary alike.
+#ifndef LLMSROUTER_SERVICES_ROUTER_ROUTER_APP_H_
+#define LLMSROUTER_SERVICES_ROUTER_ROUTER_APP_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/options.h"
+#include "services/router/config_store.h"
+#include "services/router/curl_http_client.h"
+#include "services/router/router_service.h"
+
+namespace llmsrouter::router {
+
+struct RouterAppOptions {
+  std::string config_path = "./config.yaml";
+  EnvLookup env;
+};
+
+class RouterApp {
+ public:
+  // Fails when the config file is missing or invalid (the message names the problem).
+  static absl::StatusOr<std::unique_ptr<RouterApp>> Create(RouterAppOptions options);
+
+  grpc::Service* service() { return &service_; }
+  // Re-reads the config file; on error the old config stays and the error is returned.
+  absl::Status Reload();
+  std::shared_ptr<const RouterConfig> config() const { return store_.Get(); }
+
+ private:
+  RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config);
+
+  RouterAppOptions options_;
+  ConfigStore store_;
+  CurlHttpClient http_;
+  RouterService service_;
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_ROUTER_APP_H_

@@ -1,0 +1,175 @@
+#include "common/strings.h"
+#include "services/router/router_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+
+namespace llmsrouter::router {
+namespace {
+
+absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
+                                                    std::string_view where) {
+  std::vector<std::string> out;
+  if (!node || node.IsNull()) return out;
+  if (node.IsScalar()) {
+    out.push_back(node.as<std::string>());
+    return out;
+  }
+  if (!node.IsSequence()) {
+    return absl::InvalidArgumentError(StrCat(where, " must be a list of strings"));
+  }
+  for (const auto& item : node) {
+    if (!item.IsScalar()) {
+      return absl::InvalidArgumentError(StrCat(where, " must be a list of strings"));
+    }
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+absl::StatusOr<absl::Duration> Seconds(const YAML::Node& node, std::string_view where,
+                                       absl::Duration fallback) {
+  if (!node || node.IsNull()) return fallback;
+  double value = 0;
+  if (!node.IsScalar() || !YAML::convert<double>::decode(node, value) || value <= 0) {
+    return absl::InvalidArgumentError(StrCat(where, " must be a positive number of seconds"));
+  }
+  return absl::Seconds(value);
+}
+
+absl::StatusOr<ProviderConfig> ParseProvider(const std::string& alias, const YAML::Node& node) {
+  std::string where = StrCat("servers.", alias);
+  if (!node.IsMap()) return absl::InvalidArgumentError(StrCat(where, " must be a mapping"));
+  if (alias.empty() || Contains(alias, "[") || Contains(alias, "]")) {
+    return absl::InvalidArgumentError(StrCat("invalid provider alias '", alias, "'"));
+  }
+  ProviderConfig p;
+  p.alias = alias;
+  if (!node["url"] || !node["url"].IsScalar() || node["url"].as<std::string>().empty()) {
+    return absl::InvalidArgumentError(StrCat(where, ".url is required"));
+  }
+  p.url = node["url"].as<std::string>();
+  while (p.url.ends_with('/')) p.url.pop_back();
+  if (!p.url.starts_with("http://") && !p.url.starts_with("https://")) {
+    return absl::InvalidArgumentError(
+        StrCat(where, ".url must start with http:// or https:// (got '", p.url, "')"));
+  }
+  if (node["api_key"] && node["api_key"].IsScalar()) p.api_key = node["api_key"].as<std::string>();
+  if (node["filter"] && node["filter"].IsScalar()) p.filter = node["filter"].as<std::string>();
+  auto append = StringList(node["append"], where + ".append");
+  if (!append.ok()) return append.status();
+  p.append = *std::move(append);
+  auto override_models = StringList(node["override"], where + ".override");
+  if (!override_models.ok()) return override_models.status();
+  p.override_models = *std::move(override_models);
+  if (const auto& headers = node["headers"]; headers && !headers.IsNull()) {
+    if (!headers.IsMap()) return absl::InvalidArgumentError(where + ".headers must be a mapping");
+    for (const auto& h : headers) {
+      p.headers.emplace_back(h.first.as<std::string>(), h.second.as<std::string>());
+    }
+  }
+  const YAML::Node timeouts = node["timeouts"];
+  auto connect = Seconds(timeouts ? timeouts["connect"] : YAML::Node(), where + ".timeouts.connect",
+                         p.connect_timeout);
+  if (!connect.ok()) return connect.status();
+  p.connect_timeout = *connect;
+  auto total = Seconds(timeouts ? timeouts["total"] : YAML::Node(), where + ".timeouts.total",
+                       p.total_timeout);
+  if (!total.ok()) return total.status();
+  p.total_timeout = *total;
+  return p;
+}
+
+}  // namespace
+
+const ProviderConfig* RouterConfig::Find(std::string_view alias) const {
+  auto it = providers.find(alias);
+  return it == providers.end() ? nullptr : &it->second;
+}
+
+std::string RouterConfig::AliasList() const {
+  std::vector<std::string> aliases;
+  for (const auto& [alias, provider] : providers) aliases.push_back(alias);
+  return aliases.empty() ? "(none configured)" : Join(aliases, ", ");
+}
+
+absl::StatusOr<std::string> ExpandEnv(std::string_view text, const EnvLookup& env) {
+  std::string out;
+  out.reserve(text.size());
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t start = text.find("${", pos);
+    if (start == std::string_view::npos) break;
+    size_t end = text.find('}', start);
+    if (end == std::string_view::npos) break;
+    out.append(text.substr(pos, start - pos));
+    std::string_view ref = text.substr(start + 2, end - start - 2);
+    std::string_view name = ref;
+    std::optional<std::string_view> fallback;
+    if (size_t dash = ref.find(":-"); dash != std::string_view::npos) {
+      name = ref.substr(0, dash);
+      fallback = ref.substr(dash + 2);
+    }
+    auto value = env(name);
+    if (value && (!value->empty() || !fallback)) {
+      out.append(*value);
+    } else if (fallback) {
+      out.append(*fallback);
+    } else {
+      return absl::InvalidArgumentError(StrCat(
+          "config references ${", name, "} but that environment variable is not set"));
+    }
+    pos = end + 1;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<const RouterConfig>> ParseRouterConfig(std::string_view yaml,
+                                                                      const EnvLookup& env) {
+  auto expanded = ExpandEnv(yaml, env);
+  if (!expanded.ok()) return expanded.status();
+  YAML::Node root;
+  try {
+    root = YAML::Load(*expanded);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("config is not valid YAML: ", e.what()));
+  }
+  auto config = std::make_shared<RouterConfig>();
+  if (!root || root.IsNull()) return config;
+  if (!root.IsMap()) return absl::InvalidArgumentError("config must be a mapping");
+  const YAML::Node servers = root["servers"];
+  if (servers && !servers.IsNull()) {
+    if (!servers.IsMap()) return absl::InvalidArgumentError("servers must be a mapping");
+    try {
+      for (const auto& entry : servers) {
+        std::string alias = entry.first.as<std::string>();
+        auto provider = ParseProvider(alias, entry.second);
+        if (!provider.ok()) return provider.status();
+        config->providers.emplace(alias, *std::move(provider));
+      }
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(StrCat("config: ", e.what()));
+    }
+  }
+  return config;
+}
+
+absl::StatusOr<std::shared_ptr<const RouterConfig>> LoadRouterConfig(const std::string& path,
+                                                                     const EnvLookup& env) {
+  std::ifstream file(path);
+  if (!file) return absl::NotFoundError(StrCat("cannot read config file ", path));
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  auto config = ParseRouterConfig(buffer.str(), env);
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+}  // namespace llmsrouter::router

@@ -1,0 +1,28 @@
+// The router's gRPC service (llmsrouter.router.v1.RouterService).
+#ifndef LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_
+#define LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_
+
+#include "llmsrouter/router/v1/router.grpc.pb.h"
+#include "services/router/router_deps.h"
+
+namespace llmsrouter::router {
+
+class RouterService final : public v1::RouterService::CallbackService {
+ public:
+  explicit RouterService(RouterDeps deps) : deps_(deps) {}
+
+  grpc::ServerWriteReactor<v1::CallResponse>* Call(grpc::CallbackServerContext* context,
+                                                   const v1::CallRequest* request) override;
+  grpc::ServerWriteReactor<v1::ChatEvent>* Chat(grpc::CallbackServerContext* context,
+                                                const v1::ChatRequest* request) override;
+  grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
+                                       const v1::ListModelsRequest* request,
+                                       v1::ListModelsResponse* response) override;
+
+ private:
+  RouterDeps deps_;
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_

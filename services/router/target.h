@@ -1,0 +1,39 @@
+// Which provider and upstream model serve a request: auto mode "[alias]model" or proxy mode.
+#ifndef LLMSROUTER_SERVICES_ROUTER_TARGET_H_
+#define LLMSROUTER_SERVICES_ROUTER_TARGET_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "services/router/router_config.h"
+
+namespace llmsrouter::router {
+
+struct ModelName {
+  std::string alias;  // empty when the name has no "[alias]" prefix
+  std::string model;
+};
+
+// "[openai]gpt-4o" -> {"openai", "gpt-4o"}; "gpt-4o" -> {"", "gpt-4o"}.
+// INVALID_ARGUMENT for an unterminated "[" or an empty alias.
+absl::StatusOr<ModelName> ParseModelName(std::string_view name);
+
+struct Target {
+  // Keeps the provider alive across a config reload for the duration of a call.
+  std::shared_ptr<const RouterConfig> config;
+  const ProviderConfig* provider = nullptr;
+  std::string requested_model;
+  std::string upstream_model;
+};
+
+// Auto mode when `proxy` is empty, else the alias in `proxy` picks the provider and the model
+// goes upstream as given. NOT_FOUND (code model_not_found) names the configured aliases;
+// INVALID_ARGUMENT for a missing model or a URL in `proxy`.
+absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
+                                     std::string_view model, std::string_view proxy);
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_TARGET_H_

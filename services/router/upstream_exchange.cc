@@ -1,0 +1,162 @@
+#include "common/strings.h"
+#include "services/router/upstream_exchange.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/status_map.h"
+
+namespace llmsrouter::router {
+namespace {
+
+bool ForwardedHeader(std::string_view name) {
+  return name.starts_with("retry-after") || name.starts_with("x-ratelimit-") ||
+         name.starts_with("openai-");
+}
+
+void ReadUsage(const nlohmann::json& usage, v1::Usage* out) {
+  if (!usage.is_object()) return;
+  out->set_prompt_tokens(usage.value("prompt_tokens", int64_t{0}));
+  out->set_completion_tokens(usage.value("completion_tokens", int64_t{0}));
+  out->set_total_tokens(usage.value("total_tokens", int64_t{0}));
+  nlohmann::json details = nlohmann::json::object();
+  for (const char* key : {"prompt_tokens_details", "completion_tokens_details"}) {
+    if (auto it = usage.find(key); it != usage.end() && !it->is_null()) details[key] = *it;
+  }
+  if (!details.empty()) out->set_details_json(details.dump());
+}
+
+void ReadFinishReason(const nlohmann::json& doc, v1::CallSummary* summary) {
+  auto choices = doc.find("choices");
+  if (choices == doc.end() || !choices->is_array()) return;
+  for (const auto& choice : *choices) {
+    auto reason = choice.find("finish_reason");
+    if (reason != choice.end() && reason->is_string()) {
+      summary->set_finish_reason(reason->get<std::string>());
+    }
+  }
+}
+
+}  // namespace
+
+UpstreamExchange::UpstreamExchange(const Clock& clock, CallOutput* output, ExchangeInfo info)
+    : clock_(clock), output_(output), info_(std::move(info)) {
+  summary_.mutable_timings()->set_start_unix_us(NowMicros());
+}
+
+int64_t UpstreamExchange::NowMicros() const { return absl::ToUnixMicros(clock_.Now()); }
+
+void UpstreamExchange::OnHeaders(int status, HeaderList headers) {
+  summary_.mutable_timings()->set_upstream_headers_unix_us(NowMicros());
+  summary_.set_upstream_status(status);
+  head_.set_status(status);
+  head_.set_provider(info_.provider);
+  head_.set_upstream_model(info_.upstream_model);
+  head_.set_request_id(info_.request_id);
+  for (auto& [name, value] : headers) {
+    if (name == "content-type") {
+      head_.set_content_type(value);
+    } else if (ForwardedHeader(name)) {
+      (*head_.mutable_headers())[name] = std::move(value);
+    }
+  }
+  streaming_ = status >= 200 && status < 300 &&
+               Contains(head_.content_type(), "text/event-stream");
+  head_.set_stream(streaming_);
+  if (streaming_) EmitHead();
+}
+
+void UpstreamExchange::EmitHead() {
+  v1::CallResponse message;
+  *message.mutable_head() = head_;
+  emitted_ = true;
+  output_->Emit(std::move(message));
+}
+
+void UpstreamExchange::InspectEvent(std::string_view data) {
+  // Only chunks that can carry usage or a finish reason are parsed.
+  bool has_usage = Contains(data, "\"usage\"") &&
+                   !Contains(data, "\"usage\":null");
+  bool has_finish = Contains(data, "\"finish_reason\":\"") ||
+                    Contains(data, "\"finish_reason\": \"");
+  if (!has_usage && !has_finish) return;
+  auto doc = nlohmann::json::parse(data, nullptr, false);
+  if (!doc.is_object()) return;
+  if (has_usage) {
+    if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
+  }
+  if (has_finish) ReadFinishReason(doc, &summary_);
+}
+
+bool UpstreamExchange::OnData(std::string_view bytes) {
+  if (!streaming_) {
+    if (body_.size() + bytes.size() > kMaxBodyBytes) return true;  // OnComplete reports it
+    body_.append(bytes);
+    return true;
+  }
+  if (!output_->HasRoom()) return false;
+  auto* timings = summary_.mutable_timings();
+  batch_.clear();
+  parser_.Feed(bytes, [&](std::string_view raw, std::string_view data) {
+    if (timings->first_token_unix_us() == 0) timings->set_first_token_unix_us(NowMicros());
+    batch_.append(raw);
+    if (!data.empty() && data != "[DONE]") InspectEvent(data);
+  });
+  if (!batch_.empty()) {
+    v1::CallResponse message;
+    message.set_data(batch_);
+    output_->Emit(std::move(message));
+  }
+  return true;
+}
+
+void UpstreamExchange::InspectBody() {
+  if (summary_.upstream_status() < 200 || summary_.upstream_status() >= 300) return;
+  auto doc = nlohmann::json::parse(body_, nullptr, false);
+  if (!doc.is_object()) return;
+  if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
+  ReadFinishReason(doc, &summary_);
+}
+
+void UpstreamExchange::EmitSummary(std::string error) {
+  summary_.set_error(std::move(error));
+  summary_.mutable_timings()->set_end_unix_us(NowMicros());
+  v1::CallResponse message;
+  *message.mutable_summary() = summary_;
+  output_->Emit(std::move(message));
+}
+
+void UpstreamExchange::OnComplete(absl::Status status) {
+  CallOutput* output = output_;
+  if (streaming_) {
+    if (status.ok() && !parser_.pending().empty()) {
+      v1::CallResponse message;
+      message.set_data(std::string(parser_.pending()));
+      output->Emit(std::move(message));
+    }
+    EmitSummary(status.ok() ? "" : std::string(status.message()));
+    output->Complete(std::move(status));
+    return;
+  }
+  if (status.ok() && body_.size() > kMaxBodyBytes) {
+    status = absl::ResourceExhaustedError("upstream response body exceeds 64 MiB");
+  }
+  if (!status.ok()) {
+    if (status.code() == absl::StatusCode::kUnavailable) {
+      status = WithOpenAiDetails(std::move(status), "", "upstream_error");
+    }
+    output->Complete(std::move(status));
+    return;
+  }
+  if (summary_.timings().first_token_unix_us() == 0 && !body_.empty()) {
+    summary_.mutable_timings()->set_first_token_unix_us(NowMicros());
+  }
+  InspectBody();
+  EmitHead();
+  v1::CallResponse data;
+  data.set_data(std::move(body_));
+  output->Emit(std::move(data));
+  EmitSummary("");
+  output->Complete(absl::OkStatus());
+}
+
+}  // namespace llmsrouter::router

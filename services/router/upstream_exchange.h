@@ -1,0 +1,69 @@
+// Turns one upstream HTTP response into the Call stream: head, data, summary.
+#ifndef LLMSROUTER_SERVICES_ROUTER_UPSTREAM_EXCHANGE_H_
+#define LLMSROUTER_SERVICES_ROUTER_UPSTREAM_EXCHANGE_H_
+
+#include <string>
+
+#include "common/clock.h"
+#include "common/sse_parser.h"
+#include "llmsrouter/router/v1/router.pb.h"
+#include "services/router/http_client.h"
+
+namespace llmsrouter::router {
+
+// Where the exchange delivers messages. Called from the HTTP client's thread.
+class CallOutput {
+ public:
+  virtual ~CallOutput() = default;
+  // False when the consumer is full; it must then arrange HttpTransfer::Resume() once it
+  // has drained. Thread-safe.
+  virtual bool HasRoom() = 0;
+  virtual void Emit(v1::CallResponse message) = 0;
+  // The last call. OK, or the error that ended the call. The exchange does not touch
+  // itself after calling this (the consumer may destroy it).
+  virtual void Complete(absl::Status status) = 0;
+};
+
+struct ExchangeInfo {
+  std::string provider;
+  std::string upstream_model;
+  std::string request_id;
+  bool stream_requested = false;
+};
+
+class UpstreamExchange : public HttpResponseHandler {
+ public:
+  // Largest non-streamed body accepted from an upstream.
+  static constexpr size_t kMaxBodyBytes = 64 << 20;
+
+  UpstreamExchange(const Clock& clock, CallOutput* output, ExchangeInfo info);
+
+  void OnHeaders(int status, HeaderList headers) override;
+  bool OnData(std::string_view bytes) override;
+  void OnComplete(absl::Status status) override;
+
+  // True once anything was emitted (a retry is then no longer possible).
+  bool emitted() const { return emitted_; }
+
+ private:
+  void EmitHead();
+  void InspectEvent(std::string_view data);
+  void InspectBody();
+  void EmitSummary(std::string error);
+  int64_t NowMicros() const;
+
+  const Clock& clock_;
+  CallOutput* output_;
+  ExchangeInfo info_;
+  v1::ResponseHead head_;
+  v1::CallSummary summary_;
+  bool streaming_ = false;
+  bool emitted_ = false;
+  std::string body_;
+  std::string batch_;
+  SseParser parser_;
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_UPSTREAM_EXCHANGE_H_

@@ -1,0 +1,76 @@
+#include "common/strings.h"
+#include "services/router/upstream_request.h"
+
+#include <cctype>
+
+#include <nlohmann/json.hpp>
+
+#include "common/status_map.h"
+
+namespace llmsrouter::router {
+namespace {
+
+bool ValidEndpoint(std::string_view endpoint) {
+  if (endpoint.empty() || endpoint.front() == '/' || Contains(endpoint, "..")) {
+    return false;
+  }
+  for (char c : endpoint) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoint) {
+  return StrCat(provider.url, "/", endpoint);
+}
+
+absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
+                                         const v1::CallRequest& request) {
+  PreparedCall call;
+  call.endpoint = request.endpoint();
+  if (!ValidEndpoint(call.endpoint)) {
+    return absl::InvalidArgumentError(StrCat("invalid endpoint '", call.endpoint, "'"));
+  }
+  std::string method = request.method().empty() ? "POST" : request.method();
+  auto body = nlohmann::ordered_json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return absl::InvalidArgumentError(
+        "request body must be a JSON object (we could not parse your JSON body)");
+  }
+  auto model = body.find("model");
+  if (model == body.end() || !model->is_string()) {
+    return WithOpenAiDetails(
+        absl::InvalidArgumentError("'model' is required and must be a string"), "model", "");
+  }
+  auto stream = body.find("stream");
+  if (stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
+    return WithOpenAiDetails(absl::InvalidArgumentError("'stream' must be a boolean"), "stream",
+                             "");
+  }
+  call.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  auto target = ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
+                              request.proxy());
+  if (!target.ok()) return target.status();
+  call.target = *std::move(target);
+  *model = call.target.upstream_model;
+
+  const ProviderConfig& provider = *call.target.provider;
+  HttpRequest& http = call.http;
+  http.method = method;
+  http.url = UpstreamUrl(provider, call.endpoint);
+  http.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  http.headers.emplace_back("Content-Type", "application/json");
+  http.headers.emplace_back("Accept", call.stream ? "text/event-stream" : "application/json");
+  if (!provider.api_key.empty()) {
+    http.headers.emplace_back("Authorization", StrCat("Bearer ", provider.api_key));
+  }
+  if (!request.request_id().empty()) http.headers.emplace_back("X-Request-Id", request.request_id());
+  for (const auto& header : provider.headers) http.headers.push_back(header);
+  http.connect_timeout = provider.connect_timeout;
+  http.total_timeout = provider.total_timeout;
+  return call;
+}
+
+}  // namespace llmsrouter::router

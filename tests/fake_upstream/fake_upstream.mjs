@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// A fake OpenAI-compatible provider for tests and benchmarks. Speaks the real wire protocol:
+// JSON answers, text/event-stream with `data: {...}\n\n` chunks and `data: [DONE]`, the usage
+// chunk under stream_options.include_usage, OpenAI error bodies.
+//
+// Behaviour is chosen per request by directives appended to the model name with '+', so
+// parallel tests never interfere:  "gpt-x+chunks=200+interval=100+status=429+retry_after=7"
+//   chunks=N       content chunks in a stream (default --chunks)
+//   interval=MS    delay between chunks (default --interval)
+//   latency=MS     delay before the response head (default --latency)
+//   status=N       answer with this HTTP status and an OpenAI error body
+//   retry_after=S  Retry-After header (with status)
+//   cut=N          destroy the connection after N chunks (a stream cut mid-way)
+//   reasoning=1    also stream reasoning_content deltas
+//   malformed=1    send a broken SSE event in the middle
+//   hang=1         never answer
+// Introspection (not part of any provider API):
+//   GET  /_fake/requests   every request received: method, path, headers, raw body
+//   GET  /_fake/stats      connections opened/closed, streams completed/aborted
+//   POST /_fake/reset      forget requests and stats
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+const { values: opts } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    chunks: { type: 'string', default: '5' },
+    interval: { type: 'string', default: '0' },
+    latency: { type: 'string', default: '0' },
+    record: { type: 'string', default: '1' },
+  },
+});
+
+const defaults = {
+  chunks: Number(opts.chunks), interval: Number(opts.interval), latency: Number(opts.latency),
+};
+const recordRequests = opts.record !== '0';
+let requests = [];
+let stats = newStats();
+function newStats() {
+  return { connections_opened: 0, connections_closed: 0, streams_completed: 0,
+           streams_aborted: 0, requests: 0 };
+}
+
+function directives(model) {
+  const [base, ...rest] = String(model ?? '').split('+');
+  const d = { base, ...defaults };
+  for (const item of rest) {
+    const [k, v] = item.split('=');
+    d[k] = v === undefined ? 1 : (isNaN(Number(v)) ? v : Number(v));
+  }
+  return d;
+}
+
+const sleep = (ms) => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+const word = (i) => `tok${i} `;
+
+function sendJson(res, status, obj, headers = {}) {
+  const body = JSON.stringify(obj);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function errorBody(status) {
+  const types = { 400: 'invalid_request_error', 401: 'authentication_error', 404: 'invalid_request_error',
+                  429: 'rate_limit_error' };
+  return { error: { message: `fake upstream error ${status}`, type: types[status] ?? 'api_error',
+                    param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
+}
+
+function usage(d) {
+  return { prompt_tokens: 11, completion_tokens: d.chunks, total_tokens: 11 + d.chunks,
+           prompt_tokens_details: { cached_tokens: 0 } };
+}
+
+async function chat(req, res, body, d) {
+  const id = 'chatcmpl-fake';
+  const created = Math.floor(Date.now() / 1000);
+  const model = d.base;
+  if (!body.stream) {
+    const text = Array.from({ length: d.chunks }, (_, i) => word(i)).join('');
+    const message = { role: 'assistant', content: text };
+    if (d.reasoning) message.reasoning_content = 'thinking';
+    return sendJson(res, 200, { id, object: 'chat.completion', created, model,
+      choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }], usage: usage(d),
+      system_fingerprint: 'fp_fake' });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  const chunk = (delta, finish = null, extra = {}) => `data: ${JSON.stringify({ id,
+    object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+  let closed = false;
+  res.on('close', () => { closed = true; });
+  res.write(chunk({ role: 'assistant', content: '' }));
+  for (let i = 0; i < d.chunks; i++) {
+    await sleep(d.interval);
+    if (closed) return;
+    if (d.cut !== undefined && i === d.cut) { req.socket.destroy(); return; }
+    if (d.malformed && i === Math.floor(d.chunks / 2)) res.write('data: {"broken": \n\n');
+    if (d.reasoning) res.write(chunk({ reasoning_content: 'r' }));
+    res.write(chunk({ content: word(i) }));
+  }
+  if (closed) return;
+  res.write(chunk({}, 'stop'));
+  if (body.stream_options?.include_usage) {
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model,
+      choices: [], usage: usage(d) })}\n\n`);
+  }
+  res.end('data: [DONE]\n\n');
+  stats.streams_completed++;
+}
+
+async function completions(req, res, body, d) {
+  const text = Array.from({ length: d.chunks }, (_, i) => word(i)).join('');
+  const created = Math.floor(Date.now() / 1000);
+  if (!body.stream) {
+    return sendJson(res, 200, { id: 'cmpl-fake', object: 'text_completion', created, model: d.base,
+      choices: [{ index: 0, text, logprobs: null, finish_reason: 'stop' }], usage: usage(d) });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (let i = 0; i < d.chunks; i++) {
+    await sleep(d.interval);
+    res.write(`data: ${JSON.stringify({ id: 'cmpl-fake', object: 'text_completion', created,
+      model: d.base, choices: [{ index: 0, text: word(i), logprobs: null,
+      finish_reason: i === d.chunks - 1 ? 'stop' : null }] })}\n\n`);
+  }
+  res.end('data: [DONE]\n\n');
+  stats.streams_completed++;
+}
+
+function embeddings(res, body, d) {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  sendJson(res, 200, { object: 'list', model: d.base,
+    data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [0.1, 0.2, 0.3] })),
+    usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
+}
+
+async function handle(req, res, raw) {
+  stats.requests++;
+  const path = req.url.split('?')[0];
+  if (path === '/_fake/requests') return sendJson(res, 200, requests);
+  if (path === '/_fake/stats') return sendJson(res, 200, stats);
+  if (path === '/_fake/reset') { requests = []; stats = newStats(); return sendJson(res, 200, {}); }
+  if (recordRequests) {
+    requests.push({ method: req.method, path: req.url, headers: req.headers, body: raw });
+  }
+  if (req.method === 'GET' && path.endsWith('/models')) {
+    return sendJson(res, 200, { object: 'list', data: ['gpt-fake', 'gpt-fake-mini', 'embed-fake'].map(
+      (id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })) });
+  }
+  let body;
+  try { body = JSON.parse(raw); } catch {
+    return sendJson(res, 400, { error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } });
+  }
+  const d = directives(body.model);
+  if (d.hang) return;
+  await sleep(d.latency);
+  if (d.status) {
+    const headers = d.retry_after !== undefined ? { 'retry-after': String(d.retry_after) } : {};
+    return sendJson(res, d.status, errorBody(d.status), headers);
+  }
+  if (path.endsWith('/chat/completions')) return chat(req, res, body, d);
+  if (path.endsWith('/completions')) return completions(req, res, body, d);
+  if (path.endsWith('/embeddings')) return embeddings(res, body, d);
+  return sendJson(res, 200, { object: 'echo', path, model: body.model });
+}
+
+const server = http.createServer((req, res) => {
+  const parts = [];
+  req.on('data', (c) => parts.push(c));
+  req.on('end', () => {
+    res.on('close', () => { if (!res.writableFinished) stats.streams_aborted++; });
+    handle(req, res, Buffer.concat(parts).toString('utf8')).catch((e) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: String(e), type: 'api_error', param: null, code: null } });
+    });
+  });
+});
+server.keepAliveTimeout = 75000;
+server.on('connection', (socket) => {
+  socket.setNoDelay(true);
+  stats.connections_opened++;
+  socket.on('close', () => { stats.connections_closed++; });
+});
+server.listen(Number(opts.port), opts.host, () => {
+  process.stdout.write(JSON.stringify({ listening: server.address().port }) + '\n');
+});
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
