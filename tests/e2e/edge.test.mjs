@@ -1,0 +1,122 @@
+// HTTP edge behaviour: bad input gets an OpenAI error with the right status; health probes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startAllInOne, startFakeUpstream } from './harness.mjs';
+
+function assertOpenAiError(body, type) {
+  assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type']);
+  assert.equal(body.error.type, type);
+  assert.ok(body.error.message.length > 0);
+}
+
+describe('HTTP edge', () => {
+  let fake;
+  let gw;
+  before(async () => {
+    fake = await startFakeUpstream();
+    gw = await startAllInOne(`servers:\n  fake: {url: "${fake.url}", api_key: "k"}\n`,
+                             ['--max-body-bytes', '1024']);
+  });
+  after(async () => {
+    await gw?.stop();
+    await fake?.stop();
+  });
+
+  const post = (path, body, headers = {}) => fetch(gw.baseURL + path, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('rejects malformed JSON with 400', async () => {
+    const res = await post('/v1/chat/completions', '{"model": ');
+    assert.equal(res.status, 400);
+    assertOpenAiError(await res.json(), 'invalid_request_error');
+  });
+
+  it('rejects a body that is not an object, or lacks a model, with 400', async () => {
+    for (const body of ['[1,2]', '{"messages":[]}', '{"model": 5}', '{"model":"[fake]m","stream":"yes"}']) {
+      const res = await post('/v1/chat/completions', body);
+      assert.equal(res.status, 400, body);
+      assertOpenAiError(await res.json(), 'invalid_request_error');
+    }
+  });
+
+  it('rejects a body over the limit with 413', async () => {
+    const res = await post('/v1/chat/completions', JSON.stringify({ model: '[fake]m', pad: 'x'.repeat(4096) }));
+    assert.equal(res.status, 413);
+    assertOpenAiError(await res.json(), 'invalid_request_error');
+  });
+
+  it('answers a wrong method with 405 and an unknown path with 404', async () => {
+    let res = await fetch(gw.baseURL + '/v1/chat/completions');
+    assert.equal(res.status, 405);
+    assertOpenAiError(await res.json(), 'invalid_request_error');
+    res = await fetch(gw.baseURL + '/nope');
+    assert.equal(res.status, 404);
+    assertOpenAiError(await res.json(), 'invalid_request_error');
+  });
+
+  it('echoes a client X-Request-Id and forwards it upstream', async () => {
+    await fake.reset();
+    const res = await post('/v1/chat/completions', '{"model":"[fake]m"}', { 'x-request-id': 'abc-123' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-request-id'), 'abc-123');
+    const [received] = await fake.requests();
+    assert.equal(received.headers['x-request-id'], 'abc-123');
+  });
+
+  it('serves liveness and readiness', async () => {
+    assert.equal((await fetch(gw.baseURL + '/healthz')).status, 200);
+    const ready = await fetch(gw.baseURL + '/readyz');
+    assert.equal(ready.status, 200);
+  });
+
+  it('survives a garbage request line and keeps serving', async () => {
+    const port = new URL(gw.baseURL).port;
+    const reply = await new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let data = '';
+      socket.on('data', (d) => { data += d; });
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    assert.match(reply, /^HTTP\/1\.1 400/);
+    assert.equal((await fetch(gw.baseURL + '/healthz')).status, 200);
+  });
+
+  it('serves keep-alive: many requests over one connection', async () => {
+    const port = Number(new URL(gw.baseURL).port);
+    const replies = await new Promise((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const req = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n';
+      socket.write(req + req + req);
+      let data = '';
+      socket.on('data', (d) => {
+        data += d;
+        if ((data.match(/HTTP\/1\.1 200/g) ?? []).length === 3) { socket.end(); resolve(data); }
+      });
+      socket.on('error', reject);
+    });
+    assert.equal((replies.match(/"status":"ok"/g) ?? []).length, 3);
+  });
+});
+
+describe('readiness without a router', () => {
+  it('reports 503 when the router is unreachable', async () => {
+    const { startProcess, binDir } = await import('./harness.mjs');
+    const { join } = await import('node:path');
+    const gw = startProcess(join(binDir, 'llmsrouter-gateway'),
+      ['--listen', '127.0.0.1:0', '--router', '127.0.0.1:1'],
+      { ready: (l) => { try { const j = JSON.parse(l); return j.msg === 'listening' ? j : undefined; } catch { return undefined; } } });
+    try {
+      const info = await gw.value;
+      const res = await fetch(`http://127.0.0.1:${info.port}/readyz`);
+      assert.equal(res.status, 503);
+      const chat = await fetch(`http://127.0.0.1:${info.port}/v1/chat/completions`, {
+        method: 'POST', body: '{"model":"[a]b"}' });
+      assert.equal(chat.status, 503);
+      assertOpenAiError(await chat.json(), 'service_unavailable_error');
+    } finally {
+      await gw.stop();
+    }
+  });
+});

@@ -1,0 +1,136 @@
+// Starts the real LLMsRouter binaries and the fake upstream for end-to-end tests, and tears
+// them down even when a test fails. Every server binds port 0 and reports the port it got.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import readline from 'node:readline';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '..', '..');
+export const binDir = process.env.LLMSROUTER_BIN_DIR ?? join(repoRoot, 'build', 'bin');
+
+// Waits until `check` returns a truthy value, polling; throws after `timeoutMs`.
+export async function waitFor(check, { timeoutMs = 10000, intervalMs = 20, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last})`);
+}
+
+// Spawns a process and resolves once a line of its output satisfies `ready(line)` (which
+// returns the value to resolve with). Output is kept for diagnostics.
+export function startProcess(command, args, { env = {}, cwd, ready, timeoutMs = 15000 }) {
+  const proc = spawn(command, args, { env: { ...process.env, ...env }, cwd,
+                                      stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = [];
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const value = new Promise((resolveReady, rejectReady) => {
+    const timer = setTimeout(() => rejectReady(new Error(
+      `${command} did not become ready:\n${output.join('\n')}`)), timeoutMs);
+    for (const stream of [proc.stdout, proc.stderr]) {
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        output.push(line);
+        const v = ready(line);
+        if (v !== undefined && v !== null) { clearTimeout(timer); resolveReady(v); }
+      });
+    }
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      rejectReady(new Error(`${command} exited (${code ?? signal}):\n${output.join('\n')}`));
+    });
+  });
+  const stop = async (signal = 'SIGTERM') => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    return exited;
+  };
+  return { proc, value, output, exited, stop };
+}
+
+function listeningPorts(service) {
+  return (line) => {
+    try {
+      const j = JSON.parse(line);
+      if (j.msg === 'listening' && j.service === service) return j;
+    } catch { /* not a log line */ }
+    return undefined;
+  };
+}
+
+export async function startFakeUpstream(extraArgs = []) {
+  const p = startProcess('node', [join(repoRoot, 'tests', 'fake_upstream', 'fake_upstream.mjs'),
+                                  '--port', '0', ...extraArgs], {
+    ready: (line) => { try { return JSON.parse(line).listening; } catch { return undefined; } },
+  });
+  const port = await p.value;
+  const base = `http://127.0.0.1:${port}`;
+  const get = async (path) => (await fetch(base + path)).json();
+  return {
+    port, base, url: `${base}/v1`, stop: p.stop,
+    requests: () => get('/_fake/requests'),
+    stats: () => get('/_fake/stats'),
+    reset: () => fetch(base + '/_fake/reset', { method: 'POST' }),
+  };
+}
+
+export function writeConfig(yaml) {
+  const dir = mkdtempSync(join(tmpdir(), 'llmsrouter-e2e-'));
+  const file = join(dir, 'config.yaml');
+  writeFileSync(file, yaml);
+  return { dir, file };
+}
+
+// llmsrouter (all-in-one). Returns {baseURL, grpcPort, stop, output}.
+export async function startAllInOne(configYaml, extraArgs = []) {
+  const { dir, file } = writeConfig(configYaml);
+  const p = startProcess(join(binDir, 'llmsrouter'),
+    ['--config', file, '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', ...extraArgs],
+    { cwd: dir, ready: listeningPorts('llmsrouter') });
+  const info = await p.value;
+  return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
+           stop: p.stop, output: p.output, proc: p.proc, configFile: file };
+}
+
+// Split deployment: llmsrouter-router + llmsrouter-gateway as separate processes.
+export async function startSplit(configYaml, extraGatewayArgs = []) {
+  const { dir, file } = writeConfig(configYaml);
+  const router = startProcess(join(binDir, 'llmsrouter-router'),
+    ['--config', file, '--listen', '127.0.0.1:0'], { cwd: dir, ready: listeningPorts('router') });
+  let routerInfo;
+  try {
+    routerInfo = await router.value;
+  } catch (e) {
+    await router.stop();
+    throw e;
+  }
+  const gateway = startProcess(join(binDir, 'llmsrouter-gateway'),
+    ['--listen', '127.0.0.1:0', '--router', `127.0.0.1:${routerInfo.port}`, ...extraGatewayArgs],
+    { cwd: dir, ready: listeningPorts('gateway') });
+  let gatewayInfo;
+  try {
+    gatewayInfo = await gateway.value;
+  } catch (e) {
+    await router.stop();
+    await gateway.stop();
+    throw e;
+  }
+  return {
+    baseURL: `http://127.0.0.1:${gatewayInfo.port}`, grpcPort: Number(routerInfo.port),
+    output: [...gateway.output, ...router.output], configFile: file, routerProc: router.proc,
+    stop: async () => { await gateway.stop(); await router.stop(); },
+  };
+}
+
+export const deployments = [
+  { name: 'all-in-one', start: startAllInOne },
+  { name: 'split gateway + router', start: startSplit },
+];
