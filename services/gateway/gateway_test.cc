@@ -1,0 +1,139 @@
+#include "services/gateway/gateway.h"
+
+#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
+
+#include "common/status_map.h"
+#include "services/gateway/http_server.h"
+#include "services/gateway/testing/fake_router_client.h"
+
+namespace llmsrouter::gateway {
+namespace {
+
+using router::v1::CallResponse;
+
+CallResponse Head(int status, bool stream, std::string content_type) {
+  CallResponse m;
+  m.mutable_head()->set_status(status);
+  m.mutable_head()->set_stream(stream);
+  m.mutable_head()->set_content_type(std::move(content_type));
+  return m;
+}
+
+CallResponse Data(std::string data) {
+  CallResponse m;
+  m.set_data(std::move(data));
+  return m;
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = HttpServer::Start("127.0.0.1:0", 2, HttpLimits{},
+                                    [this](std::shared_ptr<HttpSession> s, HttpRequest r) {
+                                      gateway_.Handle(std::move(s), std::move(r));
+                                    });
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  http::response<http::string_body> Send(http::verb method, std::string target,
+                                         std::string body = "") {
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+    http::request<http::string_body> request{method, target, 11};
+    request.set(http::field::host, "test");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    http::write(socket, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(socket, buffer, response);
+    return response;
+  }
+
+  FakeRouterClient router_;
+  Gateway gateway_{&router_};
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(GatewayTest, NonStreamAnswerKeepsStatusBodyAndHeaders) {
+  CallResponse head = Head(429, false, "application/json");
+  (*head.mutable_head()->mutable_headers())["retry-after"] = "3";
+  router_.SetScript({{head, Data(R"({"error":{"message":"x"}})")}, absl::OkStatus()});
+  auto response = Send(http::verb::post, "/v1/chat/completions?proxy=a%20b", R"({"model":"m"})");
+  EXPECT_EQ(response.result_int(), 429);
+  EXPECT_EQ(response.body(), R"({"error":{"message":"x"}})");
+  EXPECT_EQ(response["retry-after"], "3");
+  EXPECT_FALSE(response["X-Request-Id"].empty());
+  ASSERT_EQ(router_.requests().size(), 1u);
+  EXPECT_EQ(router_.requests()[0].endpoint(), "chat/completions");
+  EXPECT_EQ(router_.requests()[0].proxy(), "a b");
+  EXPECT_EQ(router_.requests()[0].body(), R"({"model":"m"})");
+}
+
+TEST_F(GatewayTest, StreamIsWrittenChunkByChunk) {
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("data: 1\n\n"),
+                      Data("data: 2\n\ndata: [DONE]\n\n")},
+                     absl::OkStatus()});
+  auto response = Send(http::verb::post, "/v1/chat/completions", R"({"model":"m","stream":true})");
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_TRUE(response.chunked());
+  EXPECT_EQ(response[http::field::content_type], "text/event-stream");
+  EXPECT_EQ(response.body(), "data: 1\n\ndata: 2\n\ndata: [DONE]\n\n");
+}
+
+TEST_F(GatewayTest, FailureAfterTheStreamStartedEndsWithAnErrorEvent) {
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("data: 1\n\n")},
+                     absl::UnavailableError("upstream: connection reset")});
+  auto response = Send(http::verb::post, "/v1/chat/completions", R"({"model":"m"})");
+  EXPECT_EQ(response.result_int(), 200);
+  ASSERT_EQ(response.body().rfind("data: 1\n\ndata: {\"error\"", 0), 0u) << response.body();
+}
+
+TEST_F(GatewayTest, RouterErrorsBecomeOpenAiErrors) {
+  router_.SetScript({{}, WithOpenAiDetails(absl::NotFoundError("unknown provider 'x'"), "model",
+                                           "model_not_found")});
+  auto response = Send(http::verb::post, "/v1/embeddings", R"({"model":"[x]m"})");
+  EXPECT_EQ(response.result_int(), 404);
+  auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body["error"]["code"], "model_not_found");
+  EXPECT_EQ(body["error"]["param"], "model");
+  EXPECT_EQ(body["error"]["message"], "unknown provider 'x'");
+}
+
+TEST_F(GatewayTest, ModelsListHasTheOpenAiShape) {
+  auto response = Send(http::verb::get, "/v1/models");
+  ASSERT_EQ(response.result_int(), 200);
+  auto body = nlohmann::json::parse(response.body());
+  EXPECT_EQ(body["object"], "list");
+  EXPECT_EQ(body["data"][0]["id"], "[fake]m");
+  EXPECT_EQ(body["data"][0]["object"], "model");
+  EXPECT_EQ(Send(http::verb::get, "/v1/models/%5Bfake%5Dm").result_int(), 404);
+  EXPECT_EQ(Send(http::verb::get, "/v1/models/nope").result_int(), 404);
+}
+
+TEST_F(GatewayTest, ReadinessFollowsTheRouter) {
+  EXPECT_EQ(Send(http::verb::get, "/readyz").result_int(), 200);
+  router_.ready = false;
+  EXPECT_EQ(Send(http::verb::get, "/readyz").result_int(), 503);
+}
+
+TEST(QueryParamTest, DecodesValues) {
+  EXPECT_EQ(QueryParam("a=1&proxy=open%2Dai&b", "proxy"), "open-ai");
+  EXPECT_EQ(QueryParam("proxy=a+b", "proxy"), "a b");
+  EXPECT_EQ(QueryParam("x=1", "proxy"), "");
+  EXPECT_EQ(QueryParam("proxy=%zz", "proxy"), "%zz");
+}
+
+TEST(SplitHostPortTest, ParsesAndRejects) {
+  EXPECT_EQ(SplitHostPort("127.0.0.1:8000")->second, 8000);
+  EXPECT_EQ(SplitHostPort(":9")->first, "0.0.0.0");
+  EXPECT_EQ(SplitHostPort("[::1]:9")->first, "::1");
+  EXPECT_FALSE(SplitHostPort("nohost").ok());
+  EXPECT_FALSE(SplitHostPort("h:99999").ok());
+}
+
+}  // namespace
+}  // namespace llmsrouter::gateway

@@ -1,0 +1,86 @@
+#include "services/router/router_config.h"
+
+#include <gtest/gtest.h>
+
+namespace llmsrouter::router {
+namespace {
+
+EnvLookup Env(std::map<std::string, std::string> vars) {
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(RouterConfigTest, ParsesTheOriginalFormat) {
+  auto config = ParseRouterConfig(R"(
+servers:
+  openai:   {url: "https://api.openai.com/v1", api_key: "sk-1", filter: "gpt"}
+  deepseek: {url: "http://host:8000/v1/", api_key: "k", append: ["deepseek-chat"]}
+  ark:
+    url: https://ark.example.com/api/v3
+    override: [a, b]
+    headers: {X-Team: ml}
+    timeouts: {connect: 2.5, total: 30}
+)",
+                                  Env({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ((*config)->providers.size(), 3u);
+  const ProviderConfig* openai = (*config)->Find("openai");
+  ASSERT_NE(openai, nullptr);
+  EXPECT_EQ(openai->url, "https://api.openai.com/v1");
+  EXPECT_EQ(openai->api_key, "sk-1");
+  EXPECT_EQ(openai->filter, "gpt");
+  EXPECT_EQ((*config)->Find("deepseek")->url, "http://host:8000/v1");  // trailing slash dropped
+  EXPECT_EQ((*config)->Find("deepseek")->append, std::vector<std::string>{"deepseek-chat"});
+  const ProviderConfig* ark = (*config)->Find("ark");
+  EXPECT_EQ(ark->url, "https://ark.example.com/api/v3");
+  EXPECT_EQ(ark->override_models, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(ark->headers.size(), 1u);
+  EXPECT_EQ(ark->headers[0].first, "X-Team");
+  EXPECT_EQ(ark->connect_timeout, absl::Milliseconds(2500));
+  EXPECT_EQ(ark->total_timeout, absl::Seconds(30));
+  EXPECT_EQ((*config)->AliasList(), "ark, deepseek, openai");
+}
+
+TEST(RouterConfigTest, ExpandsEnvironmentReferences) {
+  auto config = ParseRouterConfig(
+      "servers:\n  o: {url: \"${BASE:-http://x}/v1\", api_key: \"${KEY}\"}\n",
+      Env({{"KEY", "secret"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ((*config)->Find("o")->api_key, "secret");
+  EXPECT_EQ((*config)->Find("o")->url, "http://x/v1");
+}
+
+TEST(RouterConfigTest, UnsetVariableIsAnErrorNamingIt) {
+  auto config = ParseRouterConfig("servers:\n  o: {url: \"http://x\", api_key: \"${NOPE}\"}\n",
+                                  Env({}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().ToString().find("NOPE"), std::string::npos);
+}
+
+TEST(RouterConfigTest, RejectsMalformedConfigs) {
+  for (const char* yaml : {
+           "servers: [1, 2]",
+           "servers:\n  a: {api_key: k}",
+           "servers:\n  a: {url: ftp://x}",
+           "servers:\n  a: {url: http://x, append: {x: 1}}",
+           "servers:\n  a: {url: http://x, timeouts: {connect: -1}}",
+           "servers:\n  a: {url: http://x, timeouts: {total: soon}}",
+           "servers:\n  '[a]': {url: http://x}",
+           "servers: {a: [unclosed",
+       }) {
+    EXPECT_FALSE(ParseRouterConfig(yaml, Env({})).ok()) << yaml;
+  }
+}
+
+TEST(RouterConfigTest, EmptyConfigHasNoProviders) {
+  auto config = ParseRouterConfig("", Env({}));
+  ASSERT_TRUE(config.ok());
+  EXPECT_TRUE((*config)->providers.empty());
+  EXPECT_EQ((*config)->AliasList(), "(none configured)");
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

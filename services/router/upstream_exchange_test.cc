@@ -1,0 +1,112 @@
+#include "services/router/upstream_exchange.h"
+
+#include <optional>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace llmsrouter::router {
+namespace {
+
+class FakeClock : public Clock {
+ public:
+  absl::Time Now() const override { return now; }
+  absl::Time now = absl::FromUnixSeconds(1000);
+};
+
+class RecordingOutput : public CallOutput {
+ public:
+  bool HasRoom() override { return room; }
+  void Emit(v1::CallResponse message) override { messages.push_back(std::move(message)); }
+  void Complete(absl::Status s) override { status = std::move(s); }
+
+  bool room = true;
+  std::vector<v1::CallResponse> messages;
+  std::optional<absl::Status> status;
+};
+
+class UpstreamExchangeTest : public ::testing::Test {
+ protected:
+  FakeClock clock_;
+  RecordingOutput out_;
+  UpstreamExchange exchange_{clock_, &out_, {"fake", "m", "req_1", true}};
+};
+
+TEST_F(UpstreamExchangeTest, StreamsEventsVerbatimAndExtractsUsage) {
+  exchange_.OnHeaders(200, {{"content-type", "text/event-stream"}, {"x-ratelimit-remaining", "9"}});
+  ASSERT_EQ(out_.messages.size(), 1u);
+  EXPECT_TRUE(out_.messages[0].head().stream());
+  EXPECT_EQ(out_.messages[0].head().headers().at("x-ratelimit-remaining"), "9");
+  clock_.now += absl::Milliseconds(5);
+  EXPECT_TRUE(exchange_.OnData("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\nda"));
+  EXPECT_TRUE(exchange_.OnData(
+      "ta: {\"choices\":[{\"finish_reason\":\"stop\"}]}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,"
+      "\"total_tokens\":5}}\n\ndata: [DONE]\n\n"));
+  exchange_.OnComplete(absl::OkStatus());
+  ASSERT_TRUE(out_.status.has_value());
+  EXPECT_TRUE(out_.status->ok());
+  ASSERT_EQ(out_.messages.size(), 4u);  // head, data, data, summary
+  EXPECT_EQ(out_.messages[1].data(), "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n");
+  EXPECT_EQ(out_.messages[2].data().substr(0, 10), "data: {\"ch");
+  const auto& summary = out_.messages[3].summary();
+  EXPECT_EQ(summary.usage().total_tokens(), 5);
+  EXPECT_EQ(summary.finish_reason(), "stop");
+  EXPECT_EQ(summary.timings().first_token_unix_us(), 1000005000);
+}
+
+TEST_F(UpstreamExchangeTest, RefusesBytesWhenTheConsumerIsFull) {
+  exchange_.OnHeaders(200, {{"content-type", "text/event-stream"}});
+  out_.room = false;
+  EXPECT_FALSE(exchange_.OnData("data: x\n\n"));
+  EXPECT_EQ(out_.messages.size(), 1u);
+  out_.room = true;
+  EXPECT_TRUE(exchange_.OnData("data: x\n\n"));
+  EXPECT_EQ(out_.messages.size(), 2u);
+}
+
+TEST_F(UpstreamExchangeTest, UpstreamErrorKeepsStatusHeadersAndBody) {
+  exchange_.OnHeaders(429, {{"content-type", "application/json"}, {"retry-after", "7"}});
+  EXPECT_TRUE(out_.messages.empty());  // not a stream: the head waits for the body
+  exchange_.OnData(R"({"error":{"message":"slow down"}})");
+  exchange_.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out_.messages.size(), 3u);
+  EXPECT_EQ(out_.messages[0].head().status(), 429);
+  EXPECT_FALSE(out_.messages[0].head().stream());
+  EXPECT_EQ(out_.messages[0].head().headers().at("retry-after"), "7");
+  EXPECT_EQ(out_.messages[1].data(), R"({"error":{"message":"slow down"}})");
+  EXPECT_EQ(out_.messages[2].summary().upstream_status(), 429);
+}
+
+TEST_F(UpstreamExchangeTest, ConnectFailureBeforeAnyByteIsABadGateway) {
+  exchange_.OnComplete(absl::UnavailableError("connection refused"));
+  EXPECT_TRUE(out_.messages.empty());
+  ASSERT_TRUE(out_.status.has_value());
+  EXPECT_EQ(out_.status->code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(exchange_.emitted());
+}
+
+TEST_F(UpstreamExchangeTest, CutAfterTheHeadEndsWithAnErrorSummary) {
+  exchange_.OnHeaders(200, {{"content-type", "text/event-stream"}});
+  exchange_.OnData("data: 1\n\n");
+  exchange_.OnComplete(absl::UnavailableError("upstream: connection reset"));
+  ASSERT_EQ(out_.messages.size(), 3u);
+  EXPECT_EQ(out_.messages[2].summary().error(), "upstream: connection reset");
+  EXPECT_EQ(out_.status->code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(exchange_.emitted());
+}
+
+TEST_F(UpstreamExchangeTest, NonStreamBodyUsageIsRecorded) {
+  exchange_.OnHeaders(200, {{"content-type", "application/json"}});
+  exchange_.OnData(R"({"choices":[{"finish_reason":"length"}],"usage":{"prompt_tokens":1,)");
+  exchange_.OnData(R"("completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":1}}})");
+  exchange_.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out_.messages.size(), 3u);
+  const auto& summary = out_.messages[2].summary();
+  EXPECT_EQ(summary.usage().completion_tokens(), 2);
+  EXPECT_EQ(summary.finish_reason(), "length");
+  EXPECT_EQ(summary.usage().details_json(), R"({"prompt_tokens_details":{"cached_tokens":1}})");
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

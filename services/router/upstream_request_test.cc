@@ -1,0 +1,68 @@
+#include "services/router/upstream_request.h"
+
+#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
+
+namespace llmsrouter::router {
+namespace {
+
+std::shared_ptr<const RouterConfig> Config() {
+  auto config = std::make_shared<RouterConfig>();
+  config->providers["ark"] = ProviderConfig{.alias = "ark",
+                                            .url = "https://ark.example.com/api/v3",
+                                            .api_key = "sk-ark",
+                                            .headers = {{"X-Team", "ml"}}};
+  return config;
+}
+
+v1::CallRequest Call(std::string body, std::string endpoint = "chat/completions") {
+  v1::CallRequest request;
+  request.set_endpoint(std::move(endpoint));
+  request.set_body(std::move(body));
+  request.set_request_id("req_1");
+  return request;
+}
+
+std::string Header(const HttpRequest& http, const std::string& name) {
+  for (const auto& [k, v] : http.headers) {
+    if (k == name) return v;
+  }
+  return "<none>";
+}
+
+TEST(PrepareCallTest, RewritesOnlyTheModelAndKeepsFieldOrder) {
+  auto call = PrepareCall(
+      Config(), Call(R"({"z":1,"model":"[ark]doubao","stream":true,"x":{"k":[1,2.5,null]}})"));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->http.body, R"({"z":1,"model":"doubao","stream":true,"x":{"k":[1,2.5,null]}})");
+  EXPECT_TRUE(call->stream);
+  EXPECT_EQ(call->http.url, "https://ark.example.com/api/v3/chat/completions");
+  EXPECT_EQ(Header(call->http, "Authorization"), "Bearer sk-ark");
+  EXPECT_EQ(Header(call->http, "X-Team"), "ml");
+  EXPECT_EQ(Header(call->http, "X-Request-Id"), "req_1");
+  EXPECT_EQ(Header(call->http, "Accept"), "text/event-stream");
+}
+
+TEST(PrepareCallTest, RejectsBadBodiesWithInvalidArgument) {
+  for (const char* body : {"", "[]", "{", R"({"messages":[]})", R"({"model":1})",
+                           R"({"model":"[ark]m","stream":"yes"})"}) {
+    EXPECT_EQ(PrepareCall(Config(), Call(body)).status().code(), absl::StatusCode::kInvalidArgument)
+        << body;
+  }
+}
+
+TEST(PrepareCallTest, RejectsEndpointsThatEscapeTheBase) {
+  for (const char* endpoint : {"../admin", "/abs", "a b", "", "x?y=1"}) {
+    EXPECT_EQ(PrepareCall(Config(), Call(R"({"model":"[ark]m"})", endpoint)).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << endpoint;
+  }
+}
+
+TEST(PrepareCallTest, UnknownAliasIsNotFound) {
+  EXPECT_EQ(PrepareCall(Config(), Call(R"({"model":"[x]m"})")).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
