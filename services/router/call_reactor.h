@@ -12,15 +12,14 @@ namespace llmsrouter::router {
 
 class CallReactor : public StreamingReactor<v1::CallResponse> {
  public:
-  CallReactor(const RouterDeps& deps, const v1::CallRequest& request);
+  CallReactor(const RouterDeps& deps, const v1::CallRequest& request) {
+    StartUpstream(deps, request);
+  }
 
  protected:
   void Translate(v1::CallResponse message, std::vector<v1::CallResponse>* out) override {
     out->push_back(std::move(message));
   }
-
- private:
-  std::optional<UpstreamExchange> exchange_;
 };
 
 }  // namespace llmsrouter::router

@@ -46,16 +46,7 @@ ChatReactor::ChatReactor(const RouterDeps& deps, const v1::ChatRequest& request)
   call.set_body(*std::move(body));
   call.set_proxy(request.proxy());
   call.set_request_id(request.request_id());
-  auto prepared = PrepareCall(deps.config->Get(), call);
-  if (!prepared.ok()) {
-    FailEarly(prepared.status());
-    return;
-  }
-  upstream_model_ = prepared->target.upstream_model;
-  exchange_.emplace(*deps.clock, this,
-                    ExchangeInfo{prepared->target.provider->alias, upstream_model_,
-                                 request.request_id(), true});
-  SetTransfer(deps.http->Start(std::move(prepared->http), &*exchange_));
+  StartUpstream(deps, call);
 }
 
 void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEvent>* out) {
@@ -93,6 +84,7 @@ void ChatReactor::Translate(v1::CallResponse message, std::vector<v1::ChatEvent>
   switch (message.kind_case()) {
     case v1::CallResponse::kHead:
       upstream_status_ = message.head().status();
+      upstream_model_ = message.head().upstream_model();
       break;
     case v1::CallResponse::kData:
       if (upstream_status_ >= 200 && upstream_status_ < 300) {

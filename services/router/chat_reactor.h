@@ -29,7 +29,6 @@ class ChatReactor : public StreamingReactor<v1::ChatEvent> {
  private:
   void TranslateEvent(std::string_view data, std::vector<v1::ChatEvent>* out);
 
-  std::optional<UpstreamExchange> exchange_;
   SseParser parser_;
   std::string upstream_model_;
   int upstream_status_ = 0;

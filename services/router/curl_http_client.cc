@@ -16,6 +16,10 @@ struct CurlTransferState {
   HttpResponseHandler* handler = nullptr;
   HeaderList response_headers;
   bool headers_delivered = false;
+  bool got_body = false;
+  bool paused = false;
+  std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point last_activity;
   char error[CURL_ERROR_SIZE] = {0};
 
   ~CurlTransferState() {
@@ -53,7 +57,12 @@ size_t OnHeaderLine(char* data, size_t size, size_t count, void* user) {
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<CurlTransferState*>(user);
   state->DeliverHeaders();
-  if (!state->handler->OnData(std::string_view(data, size * count))) return CURL_WRITEFUNC_PAUSE;
+  state->got_body = true;
+  state->last_activity = std::chrono::steady_clock::now();
+  if (!state->handler->OnData(std::string_view(data, size * count))) {
+    state->paused = true;
+    return CURL_WRITEFUNC_PAUSE;
+  }
   return size * count;
 }
 
@@ -154,6 +163,7 @@ void CurlHttpClient::AddTransfer(std::unique_ptr<CurlTransferState> state) {
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, state.get());
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, state->error);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, reinterpret_cast<void*>(state->id));
+  state->started = state->last_activity = std::chrono::steady_clock::now();
   curl_multi_add_handle(multi_, easy);
   active_.emplace(state->id, std::move(state));
 }
@@ -184,6 +194,8 @@ void CurlHttpClient::RunCommands() {
         break;
       case CommandKind::kResume:
         if (auto it = active_.find(command.id); it != active_.end()) {
+          it->second->paused = false;
+          it->second->last_activity = std::chrono::steady_clock::now();
           curl_easy_pause(it->second->easy, CURLPAUSE_CONT);
         }
         break;
@@ -204,6 +216,27 @@ void CurlHttpClient::ReapCompleted() {
   }
 }
 
+void CurlHttpClient::ExpireStalled() {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_expiry_check_ < std::chrono::milliseconds(50)) return;
+  last_expiry_check_ = now;
+  std::vector<std::pair<uint64_t, std::string>> expired;
+  for (const auto& [id, state] : active_) {
+    if (state->paused) continue;
+    const HttpRequest& req = state->request;
+    if (!state->got_body) {
+      if (now - state->started > absl::ToChronoMilliseconds(req.first_byte_timeout)) {
+        expired.emplace_back(id, StrCat("upstream sent no response within ",
+                                        absl::FormatDuration(req.first_byte_timeout)));
+      }
+    } else if (now - state->last_activity > absl::ToChronoMilliseconds(req.idle_timeout)) {
+      expired.emplace_back(id, StrCat("upstream stalled: nothing received for ",
+                                      absl::FormatDuration(req.idle_timeout)));
+    }
+  }
+  for (auto& [id, message] : expired) FinishTransfer(id, absl::DeadlineExceededError(message));
+}
+
 void CurlHttpClient::Loop() {
   while (true) {
     {
@@ -214,7 +247,8 @@ void CurlHttpClient::Loop() {
     int running = 0;
     curl_multi_perform(multi_, &running);
     ReapCompleted();
-    curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+    ExpireStalled();
+    curl_multi_poll(multi_, nullptr, 0, active_.empty() ? 1000 : 100, nullptr);
   }
   RunCommands();
   while (!active_.empty()) {

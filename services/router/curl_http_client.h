@@ -4,6 +4,7 @@
 #define LLMSROUTER_SERVICES_ROUTER_CURL_HTTP_CLIENT_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -48,6 +49,8 @@ class CurlHttpClient : public HttpClient {
   void AddTransfer(std::unique_ptr<CurlTransferState> state);
   void FinishTransfer(uint64_t id, absl::Status status);
   void ReapCompleted();
+  // Ends transfers past their first-byte or idle timeout (checked every 50 ms at most).
+  void ExpireStalled();
 
   CURLM* multi_;
   std::atomic<uint64_t> next_id_{1};
@@ -56,6 +59,7 @@ class CurlHttpClient : public HttpClient {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Owned by the I/O thread only.
   std::map<uint64_t, std::unique_ptr<CurlTransferState>> active_;
+  std::chrono::steady_clock::time_point last_expiry_check_;
   std::thread thread_;
 };
 

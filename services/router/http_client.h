@@ -21,6 +21,10 @@ struct HttpRequest {
   HeaderList headers;
   std::string body;
   absl::Duration connect_timeout = absl::Seconds(10);
+  // Until the first body byte (or the end of an empty response).
+  absl::Duration first_byte_timeout = absl::Seconds(120);
+  // Longest gap between body bytes; time spent paused by the consumer does not count.
+  absl::Duration idle_timeout = absl::Seconds(120);
   absl::Duration total_timeout = absl::Minutes(10);
 };
 

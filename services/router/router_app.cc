@@ -1,11 +1,17 @@
 #include "services/router/router_app.h"
 
+#include <random>
+
 namespace llmsrouter::router {
 
 RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config)
     : options_(std::move(options)),
       store_(std::move(config)),
-      service_(RouterDeps{&store_, &http_, &SystemClock::Get()}) {}
+      service_(RouterDeps{&store_, &http_, &SystemClock::Get(), &scheduler_, &limiter_,
+                          [] {
+                            thread_local std::mt19937_64 engine{std::random_device{}()};
+                            return std::uniform_real_distribution<double>(0, 1)(engine);
+                          }}) {}
 
 absl::StatusOr<std::unique_ptr<RouterApp>> RouterApp::Create(RouterAppOptions options) {
   auto config = LoadRouterConfig(options.config_path, options.env);

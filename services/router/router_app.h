@@ -35,6 +35,8 @@ class RouterApp {
   RouterAppOptions options_;
   ConfigStore store_;
   CurlHttpClient http_;
+  ThreadScheduler scheduler_;
+  ProviderLimiter limiter_;
   RouterService service_;
 };
 

@@ -40,6 +40,48 @@ absl::StatusOr<absl::Duration> Seconds(const YAML::Node& node, std::string_view 
   return absl::Seconds(value);
 }
 
+absl::Status ParseDuration(const YAML::Node& parent, const char* key, const std::string& where,
+                           absl::Duration* out) {
+  if (!parent || !parent.IsMap()) return absl::OkStatus();
+  auto value = Seconds(parent[key], StrCat(where, ".", key), *out);
+  if (!value.ok()) return value.status();
+  *out = *value;
+  return absl::OkStatus();
+}
+
+absl::Status ParseTimeouts(const YAML::Node& node, const std::string& where, Timeouts* t) {
+  if (node && !node.IsNull() && !node.IsMap()) {
+    return absl::InvalidArgumentError(StrCat(where, " must be a mapping"));
+  }
+  for (auto [key, field] : {std::pair{"connect", &t->connect}, std::pair{"first_byte", &t->first_byte},
+                            std::pair{"idle", &t->idle}, std::pair{"total", &t->total}}) {
+    if (auto status = ParseDuration(node, key, where, field); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseRetry(const YAML::Node& node, const std::string& where, RetryPolicy* r) {
+  if (!node || node.IsNull()) return absl::OkStatus();
+  if (!node.IsMap()) return absl::InvalidArgumentError(StrCat(where, " must be a mapping"));
+  if (const auto& max = node["max"]; max) {
+    int value = -1;
+    if (!max.IsScalar() || !YAML::convert<int>::decode(max, value) || value < 0 || value > 10) {
+      return absl::InvalidArgumentError(StrCat(where, ".max must be a number from 0 to 10"));
+    }
+    r->max_retries = value;
+  }
+  if (auto s = ParseDuration(node, "base_delay", where, &r->base_delay); !s.ok()) return s;
+  return ParseDuration(node, "max_delay", where, &r->max_delay);
+}
+
+absl::Status ParseBool(const YAML::Node& node, const std::string& where, bool* out) {
+  if (!node || node.IsNull()) return absl::OkStatus();
+  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, *out)) {
+    return absl::InvalidArgumentError(StrCat(where, " must be true or false"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ProviderConfig> ParseProvider(const std::string& alias, const YAML::Node& node) {
   std::string where = StrCat("servers.", alias);
   if (!node.IsMap()) return absl::InvalidArgumentError(StrCat(where, " must be a mapping"));
@@ -59,28 +101,54 @@ absl::StatusOr<ProviderConfig> ParseProvider(const std::string& alias, const YAM
   }
   if (node["api_key"] && node["api_key"].IsScalar()) p.api_key = node["api_key"].as<std::string>();
   if (node["filter"] && node["filter"].IsScalar()) p.filter = node["filter"].as<std::string>();
-  auto append = StringList(node["append"], where + ".append");
-  if (!append.ok()) return append.status();
-  p.append = *std::move(append);
-  auto override_models = StringList(node["override"], where + ".override");
-  if (!override_models.ok()) return override_models.status();
-  p.override_models = *std::move(override_models);
+  for (auto [key, list] : {std::pair{"append", &p.append}, std::pair{"override", &p.override_models},
+                           std::pair{"fallbacks", &p.fallbacks}}) {
+    auto values = StringList(node[key], StrCat(where, ".", key));
+    if (!values.ok()) return values.status();
+    *list = *std::move(values);
+  }
+  for (const std::string& fallback : p.fallbacks) {
+    if (!fallback.starts_with("[") || !Contains(fallback, "]")) {
+      return absl::InvalidArgumentError(
+          StrCat(where, ".fallbacks entries must look like [alias]model (got '", fallback, "')"));
+    }
+  }
   if (const auto& headers = node["headers"]; headers && !headers.IsNull()) {
     if (!headers.IsMap()) return absl::InvalidArgumentError(where + ".headers must be a mapping");
     for (const auto& h : headers) {
       p.headers.emplace_back(h.first.as<std::string>(), h.second.as<std::string>());
     }
   }
-  const YAML::Node timeouts = node["timeouts"];
-  auto connect = Seconds(timeouts ? timeouts["connect"] : YAML::Node(), where + ".timeouts.connect",
-                         p.connect_timeout);
-  if (!connect.ok()) return connect.status();
-  p.connect_timeout = *connect;
-  auto total = Seconds(timeouts ? timeouts["total"] : YAML::Node(), where + ".timeouts.total",
-                       p.total_timeout);
-  if (!total.ok()) return total.status();
-  p.total_timeout = *total;
+  if (auto s = ParseTimeouts(node["timeouts"], where + ".timeouts", &p.timeouts); !s.ok()) return s;
+  if (auto s = ParseRetry(node["retries"], where + ".retries", &p.retry); !s.ok()) return s;
+  if (auto s = ParseBool(node["stream_usage"], where + ".stream_usage", &p.stream_usage); !s.ok()) {
+    return s;
+  }
+  if (const auto& max = node["max_connections"]; max) {
+    if (!max.IsScalar() || !YAML::convert<int>::decode(max, p.max_connections) ||
+        p.max_connections < 0) {
+      return absl::InvalidArgumentError(StrCat(where, ".max_connections must be a number >= 0"));
+    }
+  }
   return p;
+}
+
+absl::Status ParseTopLevel(const YAML::Node& root, RouterConfig* config) {
+  if (const auto& models = root["models"]; models && !models.IsNull()) {
+    if (!models.IsMap()) return absl::InvalidArgumentError("models must be a mapping");
+    for (auto [key, field] : {std::pair{"cache_ttl", &config->models.cache_ttl},
+                              std::pair{"timeout", &config->models.timeout},
+                              std::pair{"retry_after_failure", &config->models.retry_after_failure}}) {
+      if (auto s = ParseDuration(models, key, "models", field); !s.ok()) return s;
+    }
+  }
+  if (const auto& proxy = root["proxy"]; proxy && !proxy.IsNull()) {
+    if (!proxy.IsMap()) return absl::InvalidArgumentError("proxy must be a mapping");
+    auto urls = StringList(proxy["allow_urls"], "proxy.allow_urls");
+    if (!urls.ok()) return urls.status();
+    config->proxy_allow_urls = *std::move(urls);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -141,6 +209,11 @@ absl::StatusOr<std::shared_ptr<const RouterConfig>> ParseRouterConfig(std::strin
   auto config = std::make_shared<RouterConfig>();
   if (!root || root.IsNull()) return config;
   if (!root.IsMap()) return absl::InvalidArgumentError("config must be a mapping");
+  try {
+    if (auto status = ParseTopLevel(root, config.get()); !status.ok()) return status;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("config: ", e.what()));
+  }
   const YAML::Node servers = root["servers"];
   if (servers && !servers.IsNull()) {
     if (!servers.IsMap()) return absl::InvalidArgumentError("servers must be a mapping");

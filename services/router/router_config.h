@@ -15,6 +15,23 @@
 
 namespace llmsrouter::router {
 
+struct Timeouts {
+  absl::Duration connect = absl::Seconds(10);
+  // Until the response headers and first body byte.
+  absl::Duration first_byte = absl::Seconds(120);
+  // Longest silence between two body chunks.
+  absl::Duration idle = absl::Seconds(120);
+  absl::Duration total = absl::Minutes(10);
+};
+
+struct RetryPolicy {
+  // Extra attempts after the first, on connect errors, timeouts before the first byte,
+  // 429 and 5xx — only while nothing has reached the client.
+  int max_retries = 2;
+  absl::Duration base_delay = absl::Milliseconds(250);
+  absl::Duration max_delay = absl::Seconds(8);
+};
+
 struct ProviderConfig {
   std::string alias;
   // Base URL exactly as written, without a trailing slash ("https://host/api/v3").
@@ -26,12 +43,28 @@ struct ProviderConfig {
   std::vector<std::string> override_models;
   // Extra headers sent on every upstream request.
   std::vector<std::pair<std::string, std::string>> headers;
-  absl::Duration connect_timeout = absl::Seconds(10);
-  absl::Duration total_timeout = absl::Minutes(10);
+  Timeouts timeouts;
+  RetryPolicy retry;
+  // "[alias]model" tried in order when a call fails before its first byte.
+  std::vector<std::string> fallbacks;
+  // Cap on concurrent upstream requests to this provider (0 = none); excess calls queue.
+  int max_connections = 0;
+  // Ask for usage on streams whose client did not, and hide that extra chunk.
+  bool stream_usage = true;
+};
+
+struct ModelsConfig {
+  absl::Duration cache_ttl = absl::Minutes(5);
+  absl::Duration timeout = absl::Seconds(5);
+  // After a failed refresh the last good list is served and a refresh is retried this soon.
+  absl::Duration retry_after_failure = absl::Seconds(10);
 };
 
 struct RouterConfig {
   std::map<std::string, ProviderConfig, std::less<>> providers;
+  ModelsConfig models;
+  // Glob patterns of URLs allowed in ?proxy= (empty: URLs are refused).
+  std::vector<std::string> proxy_allow_urls;
 
   const ProviderConfig* Find(std::string_view alias) const;
   // "openai, deepseek" — for error messages.

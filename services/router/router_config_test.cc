@@ -39,8 +39,9 @@ servers:
   EXPECT_EQ(ark->override_models, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(ark->headers.size(), 1u);
   EXPECT_EQ(ark->headers[0].first, "X-Team");
-  EXPECT_EQ(ark->connect_timeout, absl::Milliseconds(2500));
-  EXPECT_EQ(ark->total_timeout, absl::Seconds(30));
+  EXPECT_EQ(ark->timeouts.connect, absl::Milliseconds(2500));
+  EXPECT_EQ(ark->timeouts.total, absl::Seconds(30));
+  EXPECT_EQ(ark->timeouts.idle, absl::Seconds(120));  // default kept
   EXPECT_EQ((*config)->AliasList(), "ark, deepseek, openai");
 }
 

@@ -2,7 +2,11 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_ROUTER_DEPS_H_
 #define LLMSROUTER_SERVICES_ROUTER_ROUTER_DEPS_H_
 
+#include <functional>
+
 #include "common/clock.h"
+#include "common/scheduler.h"
+#include "services/router/provider_limiter.h"
 #include "services/router/config_store.h"
 #include "services/router/http_client.h"
 
@@ -13,6 +17,10 @@ struct RouterDeps {
   ConfigStore* config = nullptr;
   HttpClient* http = nullptr;
   const Clock* clock = &SystemClock::Get();
+  Scheduler* scheduler = nullptr;
+  ProviderLimiter* limiter = nullptr;
+  // Uniform in [0, 1), for retry jitter.
+  std::function<double()> random;
 };
 
 }  // namespace llmsrouter::router

@@ -18,22 +18,13 @@ grpc::ServerWriteReactor<v1::ChatEvent>* RouterService::Chat(
 grpc::ServerUnaryReactor* RouterService::ListModels(grpc::CallbackServerContext* context,
                                                     const v1::ListModelsRequest* request,
                                                     v1::ListModelsResponse* response) {
-  auto config = deps_.config->Get();
-  int64_t created = absl::ToUnixSeconds(deps_.clock->Now());
-  for (const auto& [alias, provider] : config->providers) {
-    bool wanted = request->all_providers() || request->providers().empty();
-    for (const auto& p : request->providers()) wanted = wanted || p == alias;
-    if (!wanted) continue;
-    const auto& ids = provider.override_models.empty() ? provider.append : provider.override_models;
-    for (const auto& id : ids) {
-      auto* model = response->add_models();
-      model->set_id("[" + alias + "]" + id);
-      model->set_owned_by(alias);
-      model->set_created(created);
-    }
-  }
   auto* reactor = context->DefaultReactor();
-  reactor->Finish(grpc::Status::OK);
+  std::vector<std::string> providers(request->providers().begin(), request->providers().end());
+  if (request->all_providers()) providers.clear();
+  catalog_.List(deps_.config->Get(), providers, [reactor, response](std::vector<v1::Model> models) {
+    for (auto& model : models) *response->add_models() = std::move(model);
+    reactor->Finish(grpc::Status::OK);
+  });
   return reactor;
 }
 

@@ -3,13 +3,14 @@
 #define LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_
 
 #include "llmsrouter/router/v1/router.grpc.pb.h"
+#include "services/router/model_catalog.h"
 #include "services/router/router_deps.h"
 
 namespace llmsrouter::router {
 
 class RouterService final : public v1::RouterService::CallbackService {
  public:
-  explicit RouterService(RouterDeps deps) : deps_(deps) {}
+  explicit RouterService(RouterDeps deps) : deps_(deps), catalog_(deps.http, deps.clock) {}
 
   grpc::ServerWriteReactor<v1::CallResponse>* Call(grpc::CallbackServerContext* context,
                                                    const v1::CallRequest* request) override;
@@ -21,6 +22,7 @@ class RouterService final : public v1::RouterService::CallbackService {
 
  private:
   RouterDeps deps_;
+  ModelCatalog catalog_;
 };
 
 }  // namespace llmsrouter::router

@@ -13,7 +13,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status_map.h"
+#include "services/router/attempt_runner.h"
 #include "services/router/http_client.h"
+#include "services/router/router_deps.h"
+#include "services/router/upstream_request.h"
 #include "services/router/upstream_exchange.h"
 
 namespace llmsrouter::router {
@@ -30,7 +33,7 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
   // Called once the transfer exists, so that cancellation and resume can reach it.
   // Until then the RPC is not finished even if the exchange already completed, because the
   // starter still touches this object.
-  void SetTransfer(std::unique_ptr<HttpTransfer> transfer) {
+  void SetTransfer(std::shared_ptr<HttpTransfer> transfer) {
     {
       absl::MutexLock lock(&mu_);
       transfer_ = std::move(transfer);
@@ -38,6 +41,19 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
       if (cancelled_) transfer_->Cancel();
     }
     Pump();
+  }
+
+  // Resolves the request and runs it upstream (with retries and fallbacks), or fails the
+  // call at once when it cannot be resolved.
+  void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    auto prepared = PrepareCall(deps.config->Get(), request);
+    if (!prepared.ok()) {
+      FailEarly(prepared.status());
+      return;
+    }
+    auto runner = std::make_shared<AttemptRunner>(deps, request, *std::move(prepared), this);
+    runner->Start();
+    SetTransfer(std::move(runner));
   }
 
   // Ends the call before any upstream was started.
@@ -144,7 +160,7 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool starting_ ABSL_GUARDED_BY(mu_) = true;
   std::optional<grpc::Status> final_status_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace llmsrouter::router

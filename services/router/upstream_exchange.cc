@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/numbers.h"
 #include "common/status_map.h"
 
 namespace llmsrouter::router {
@@ -36,7 +37,29 @@ void ReadFinishReason(const nlohmann::json& doc, v1::CallSummary* summary) {
   }
 }
 
+// A chunk with `"choices":[]` and a usage object: the extra chunk include_usage produces.
+bool IsUsageOnlyChunk(std::string_view data) {
+  return (Contains(data, "\"choices\":[]") || Contains(data, "\"choices\": []")) &&
+         Contains(data, "\"usage\"");
+}
+
 }  // namespace
+
+absl::Duration RetryAfter(const HeaderList& headers) {
+  for (const auto& [name, value] : headers) {
+    double number = 0;
+    if (name == "retry-after-ms" && absl::SimpleAtod(value, &number) && number > 0) {
+      return absl::Milliseconds(number);
+    }
+  }
+  for (const auto& [name, value] : headers) {
+    double number = 0;
+    if (name == "retry-after" && absl::SimpleAtod(value, &number) && number > 0) {
+      return absl::Seconds(number);
+    }
+  }
+  return absl::ZeroDuration();
+}
 
 UpstreamExchange::UpstreamExchange(const Clock& clock, CallOutput* output, ExchangeInfo info)
     : clock_(clock), output_(output), info_(std::move(info)) {
@@ -48,6 +71,7 @@ int64_t UpstreamExchange::NowMicros() const { return absl::ToUnixMicros(clock_.N
 void UpstreamExchange::OnHeaders(int status, HeaderList headers) {
   summary_.mutable_timings()->set_upstream_headers_unix_us(NowMicros());
   summary_.set_upstream_status(status);
+  retry_after_ = RetryAfter(headers);
   head_.set_status(status);
   head_.set_provider(info_.provider);
   head_.set_upstream_model(info_.upstream_model);
@@ -98,8 +122,11 @@ bool UpstreamExchange::OnData(std::string_view bytes) {
   batch_.clear();
   parser_.Feed(bytes, [&](std::string_view raw, std::string_view data) {
     if (timings->first_token_unix_us() == 0) timings->set_first_token_unix_us(NowMicros());
+    if (!data.empty() && data != "[DONE]") {
+      InspectEvent(data);
+      if (info_.hide_usage_chunk && IsUsageOnlyChunk(data)) return;
+    }
     batch_.append(raw);
-    if (!data.empty() && data != "[DONE]") InspectEvent(data);
   });
   if (!batch_.empty()) {
     v1::CallResponse message;
@@ -141,6 +168,7 @@ void UpstreamExchange::OnComplete(absl::Status status) {
     status = absl::ResourceExhaustedError("upstream response body exceeds 64 MiB");
   }
   if (!status.ok()) {
+    if (output->TakeOverFailure(status, 0, absl::ZeroDuration())) return;
     if (status.code() == absl::StatusCode::kUnavailable) {
       status = WithOpenAiDetails(std::move(status), "", "upstream_error");
     }
@@ -149,6 +177,11 @@ void UpstreamExchange::OnComplete(absl::Status status) {
   }
   if (summary_.timings().first_token_unix_us() == 0 && !body_.empty()) {
     summary_.mutable_timings()->set_first_token_unix_us(NowMicros());
+  }
+  int http_status = summary_.upstream_status();
+  if ((http_status < 200 || http_status >= 300) &&
+      output->TakeOverFailure(status, http_status, retry_after_)) {
+    return;
   }
   InspectBody();
   EmitHead();

@@ -19,6 +19,14 @@ class CallOutput {
   // has drained. Thread-safe.
   virtual bool HasRoom() = 0;
   virtual void Emit(v1::CallResponse message) = 0;
+  // Offered before an error answer is emitted — a transport failure before anything was
+  // emitted (`http_status` 0) or an upstream HTTP error. Returning true means the consumer
+  // takes over (retry or fallback): the exchange then emits nothing and does not call
+  // Complete. `retry_after` is the upstream's Retry-After (zero when absent).
+  virtual bool TakeOverFailure(const absl::Status& transport, int http_status,
+                               absl::Duration retry_after) {
+    return false;
+  }
   // The last call. OK, or the error that ended the call. The exchange does not touch
   // itself after calling this (the consumer may destroy it).
   virtual void Complete(absl::Status status) = 0;
@@ -29,7 +37,13 @@ struct ExchangeInfo {
   std::string upstream_model;
   std::string request_id;
   bool stream_requested = false;
+  // The router added stream_options.include_usage: the usage-only chunk is recorded but
+  // not forwarded.
+  bool hide_usage_chunk = false;
 };
+
+// Retry-After / retry-after-ms in a header list (seconds or milliseconds; dates ignored).
+absl::Duration RetryAfter(const HeaderList& headers);
 
 class UpstreamExchange : public HttpResponseHandler {
  public:
@@ -59,6 +73,7 @@ class UpstreamExchange : public HttpResponseHandler {
   v1::CallSummary summary_;
   bool streaming_ = false;
   bool emitted_ = false;
+  absl::Duration retry_after_;
   std::string body_;
   std::string batch_;
   SseParser parser_;

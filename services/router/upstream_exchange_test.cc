@@ -110,3 +110,56 @@ TEST_F(UpstreamExchangeTest, NonStreamBodyUsageIsRecorded) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+TEST(UpstreamExchangeHideUsageTest, RecordsButHidesTheInjectedUsageChunk) {
+  FakeClock clock;
+  RecordingOutput out;
+  UpstreamExchange exchange(clock, &out, {"fake", "m", "r", true, /*hide_usage_chunk=*/true});
+  exchange.OnHeaders(200, {{"content-type", "text/event-stream"}});
+  exchange.OnData(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"total_tokens\":7}}\n\ndata: [DONE]\n\n");
+  exchange.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[1].data(),
+            "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(out.messages[2].summary().usage().total_tokens(), 7);
+}
+
+class TakingOverOutput : public RecordingOutput {
+ public:
+  bool TakeOverFailure(const absl::Status& transport, int http_status,
+                       absl::Duration retry_after) override {
+    offered_status = http_status;
+    offered_retry_after = retry_after;
+    return true;
+  }
+  int offered_status = -1;
+  absl::Duration offered_retry_after;
+};
+
+TEST(UpstreamExchangeTakeOverTest, RetryableErrorIsOfferedAndNothingEmitted) {
+  FakeClock clock;
+  TakingOverOutput out;
+  UpstreamExchange exchange(clock, &out, {"fake", "m", "r", false});
+  exchange.OnHeaders(503, {{"content-type", "application/json"}, {"retry-after", "2"}});
+  exchange.OnData("{}");
+  exchange.OnComplete(absl::OkStatus());
+  EXPECT_EQ(out.offered_status, 503);
+  EXPECT_EQ(out.offered_retry_after, absl::Seconds(2));
+  EXPECT_TRUE(out.messages.empty());
+  EXPECT_FALSE(out.status.has_value());
+}
+
+TEST(RetryAfterTest, ParsesSecondsAndMilliseconds) {
+  EXPECT_EQ(RetryAfter({{"retry-after", "7"}}), absl::Seconds(7));
+  EXPECT_EQ(RetryAfter({{"retry-after", "1"}, {"retry-after-ms", "250"}}), absl::Milliseconds(250));
+  EXPECT_EQ(RetryAfter({{"retry-after", "Wed, 21 Oct 2015 07:28:00 GMT"}}), absl::ZeroDuration());
+  EXPECT_EQ(RetryAfter({}), absl::ZeroDuration());
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

@@ -27,7 +27,8 @@ std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoin
 }
 
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
-                                         const v1::CallRequest& request) {
+                                         const v1::CallRequest& request,
+                                         const std::string* model_override) {
   PreparedCall call;
   call.endpoint = request.endpoint();
   if (!ValidEndpoint(call.endpoint)) {
@@ -50,13 +51,24 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
                              "");
   }
   call.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
-  auto target = ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
-                              request.proxy());
+  auto target = model_override != nullptr
+                    ? ResolveTarget(std::move(config), *model_override, "")
+                    : ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
+                                    request.proxy());
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
   *model = call.target.upstream_model;
 
   const ProviderConfig& provider = *call.target.provider;
+  if (call.stream && provider.stream_usage && call.endpoint == "chat/completions") {
+    auto& options = body["stream_options"];
+    if (!options.is_object()) options = nlohmann::ordered_json::object();
+    auto include = options.find("include_usage");
+    if (include == options.end() || !include->is_boolean() || !include->get<bool>()) {
+      options["include_usage"] = true;
+      call.hide_usage_chunk = true;
+    }
+  }
   HttpRequest& http = call.http;
   http.method = method;
   http.url = UpstreamUrl(provider, call.endpoint);
@@ -68,8 +80,10 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   }
   if (!request.request_id().empty()) http.headers.emplace_back("X-Request-Id", request.request_id());
   for (const auto& header : provider.headers) http.headers.push_back(header);
-  http.connect_timeout = provider.connect_timeout;
-  http.total_timeout = provider.total_timeout;
+  http.connect_timeout = provider.timeouts.connect;
+  http.first_byte_timeout = provider.timeouts.first_byte;
+  http.idle_timeout = provider.timeouts.idle;
+  http.total_timeout = provider.timeouts.total;
   return call;
 }
 

@@ -11,7 +11,9 @@ std::shared_ptr<const RouterConfig> Config() {
   config->providers["ark"] = ProviderConfig{.alias = "ark",
                                             .url = "https://ark.example.com/api/v3",
                                             .api_key = "sk-ark",
-                                            .headers = {{"X-Team", "ml"}}};
+                                            .headers = {{"X-Team", "ml"}},
+                                            .stream_usage = false};
+  config->providers["oa"] = ProviderConfig{.alias = "oa", .url = "http://oa/v1"};
   return config;
 }
 
@@ -41,6 +43,30 @@ TEST(PrepareCallTest, RewritesOnlyTheModelAndKeepsFieldOrder) {
   EXPECT_EQ(Header(call->http, "X-Team"), "ml");
   EXPECT_EQ(Header(call->http, "X-Request-Id"), "req_1");
   EXPECT_EQ(Header(call->http, "Accept"), "text/event-stream");
+}
+
+TEST(PrepareCallTest, AsksForUsageOnStreamsWhenConfigured) {
+  auto call = PrepareCall(Config(), Call(R"({"model":"[oa]m","stream":true})"));
+  ASSERT_TRUE(call.ok());
+  EXPECT_EQ(call->http.body, R"({"model":"m","stream":true,"stream_options":{"include_usage":true}})");
+  EXPECT_TRUE(call->hide_usage_chunk);
+  // The client asked itself: nothing to hide.
+  call = PrepareCall(Config(),
+                     Call(R"({"model":"[oa]m","stream":true,"stream_options":{"include_usage":true}})"));
+  EXPECT_FALSE(call->hide_usage_chunk);
+  // Not a stream: untouched.
+  call = PrepareCall(Config(), Call(R"({"model":"[oa]m"})"));
+  EXPECT_EQ(call->http.body, R"({"model":"m"})");
+}
+
+TEST(PrepareCallTest, ModelOverrideIgnoresProxy) {
+  v1::CallRequest request = Call(R"({"model":"x"})");
+  request.set_proxy("ark");
+  std::string fallback = "[oa]backup";
+  auto call = PrepareCall(Config(), request, &fallback);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  EXPECT_EQ(call->http.body, R"({"model":"backup"})");
 }
 
 TEST(PrepareCallTest, RejectsBadBodiesWithInvalidArgument) {

@@ -14,6 +14,9 @@
 //   reasoning=1    also stream reasoning_content deltas
 //   malformed=1    send a broken SSE event in the middle
 //   hang=1         never answer
+//   flaky=N        the first N requests with this exact model string answer `status`
+//                  (default 503), later ones succeed
+//   stall_after=N  stop sending (but keep the connection) after N chunks
 // Introspection (not part of any provider API):
 //   GET  /_fake/requests   every request received: method, path, headers, raw body
 //   GET  /_fake/stats      connections opened/closed, streams completed/aborted
@@ -37,6 +40,7 @@ const defaults = {
 };
 const recordRequests = opts.record !== '0';
 let requests = [];
+const flakyCounts = new Map();
 let stats = newStats();
 function newStats() {
   return { connections_opened: 0, connections_closed: 0, streams_completed: 0,
@@ -98,6 +102,7 @@ async function chat(req, res, body, d) {
     await sleep(d.interval);
     if (closed) return;
     if (d.cut !== undefined && i === d.cut) { req.socket.destroy(); return; }
+    if (d.stall_after !== undefined && i === d.stall_after) return;
     if (d.malformed && i === Math.floor(d.chunks / 2)) res.write('data: {"broken": \n\n');
     if (d.reasoning) res.write(chunk({ reasoning_content: 'r' }));
     res.write(chunk({ content: word(i) }));
@@ -157,6 +162,12 @@ async function handle(req, res, raw) {
   const d = directives(body.model);
   if (d.hang) return;
   await sleep(d.latency);
+  if (d.flaky !== undefined) {
+    const seen = (flakyCounts.get(body.model) ?? 0) + 1;
+    flakyCounts.set(body.model, seen);
+    if (seen > d.flaky) delete d.status;
+    else d.status = d.status ?? 503;
+  }
   if (d.status) {
     const headers = d.retry_after !== undefined ? { 'retry-after': String(d.retry_after) } : {};
     return sendJson(res, d.status, errorBody(d.status), headers);

@@ -1,0 +1,41 @@
+// Running work later, behind an interface so that retry logic is testable without sleeping.
+#ifndef LLMSROUTER_COMMON_SCHEDULER_H_
+#define LLMSROUTER_COMMON_SCHEDULER_H_
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "absl/time/time.h"
+
+namespace llmsrouter {
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // Runs `fn` once after `delay` on the scheduler's thread. Thread-safe. `fn` must not block.
+  virtual void RunAfter(absl::Duration delay, std::function<void()> fn) = 0;
+};
+
+// One thread and a time-ordered queue. Pending work is dropped at destruction.
+class ThreadScheduler : public Scheduler {
+ public:
+  ThreadScheduler();
+  ~ThreadScheduler() override;
+  void RunAfter(absl::Duration delay, std::function<void()> fn) override;
+
+ private:
+  void Loop();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace llmsrouter
+
+#endif  // LLMSROUTER_COMMON_SCHEDULER_H_

@@ -1,0 +1,80 @@
+// Runs one call upstream with retries, backoff and fallbacks, as long as nothing has reached
+// the client yet; then forwards the one answer that counts to the reactor.
+#ifndef LLMSROUTER_SERVICES_ROUTER_ATTEMPT_RUNNER_H_
+#define LLMSROUTER_SERVICES_ROUTER_ATTEMPT_RUNNER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "llmsrouter/router/v1/router.pb.h"
+#include "services/router/router_deps.h"
+#include "services/router/upstream_exchange.h"
+#include "services/router/upstream_request.h"
+
+namespace llmsrouter::router {
+
+// Backoff before retry number `retry` (0-based): min(max, base * 2^retry), with "equal
+// jitter" (half fixed, half random from `unit_random` in [0,1)), and never less than the
+// upstream's Retry-After.
+absl::Duration RetryDelay(const RetryPolicy& policy, int retry, double unit_random,
+                          absl::Duration retry_after);
+
+// Owned by the reactor (as its HttpTransfer). Thread-safe. `sink` must outlive it; the runner
+// calls sink->Complete exactly once, as its last action.
+class AttemptRunner : public HttpTransfer,
+                      public CallOutput,
+                      public std::enable_shared_from_this<AttemptRunner> {
+ public:
+  // Longest Retry-After honoured by waiting; beyond it the next fallback is tried instead.
+  static constexpr absl::Duration kMaxRetryAfter = absl::Seconds(30);
+
+  AttemptRunner(const RouterDeps& deps, v1::CallRequest request, PreparedCall first,
+                CallOutput* sink);
+
+  void Start();
+
+  // HttpTransfer (from the reactor).
+  void Cancel() override;
+  void Resume() override;
+
+  // CallOutput (from the current exchange).
+  bool HasRoom() override { return sink_->HasRoom(); }
+  void Emit(v1::CallResponse message) override;
+  void Complete(absl::Status status) override;
+  bool TakeOverFailure(const absl::Status& transport, int http_status,
+                       absl::Duration retry_after) override;
+
+  // Provider and model of the attempt that answered (for traces).
+  std::string provider() const;
+
+ private:
+  void Launch(PreparedCall call);
+  void StartTransfer(PreparedCall call);
+  // The next fallback that resolves, or nullopt.
+  std::optional<PreparedCall> NextFallback() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseSlot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  RouterDeps deps_;
+  v1::CallRequest request_;
+  CallOutput* sink_;
+  std::vector<std::string> fallbacks_;  // of the first target
+
+  mutable absl::Mutex mu_;
+  PreparedCall current_ ABSL_GUARDED_BY(mu_);
+  size_t next_fallback_ ABSL_GUARDED_BY(mu_) = 0;
+  int retries_in_target_ ABSL_GUARDED_BY(mu_) = 0;
+  int attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool holding_slot_ ABSL_GUARDED_BY(mu_) = false;
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;  // for a backoff timer or a provider slot
+  std::unique_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<UpstreamExchange>> exchanges_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_ATTEMPT_RUNNER_H_

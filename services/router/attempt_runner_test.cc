@@ -1,0 +1,170 @@
+#include "services/router/attempt_runner.h"
+
+#include <optional>
+
+#include <gtest/gtest.h>
+
+#include "common/testing/fake_scheduler.h"
+#include "services/router/testing/fake_http_client.h"
+
+namespace llmsrouter::router {
+namespace {
+
+class Sink : public CallOutput {
+ public:
+  bool HasRoom() override { return true; }
+  void Emit(v1::CallResponse m) override { messages.push_back(std::move(m)); }
+  void Complete(absl::Status s) override {
+    ASSERT_FALSE(status.has_value()) << "Complete called twice";
+    status = std::move(s);
+  }
+  std::vector<v1::CallResponse> messages;
+  std::optional<absl::Status> status;
+};
+
+class AttemptRunnerTest : public ::testing::Test {
+ protected:
+  AttemptRunnerTest() {
+    auto config = std::make_shared<RouterConfig>();
+    ProviderConfig a{.alias = "a", .url = "http://a"};
+    a.retry.max_retries = 2;
+    a.fallbacks = {"[missing]x", "[b]backup"};
+    config->providers["a"] = a;
+    config->providers["b"] = ProviderConfig{.alias = "b", .url = "http://b", .max_connections = 1};
+    store_ = std::make_unique<ConfigStore>(config);
+    deps_ = RouterDeps{store_.get(), &http_, &SystemClock::Get(), &scheduler_, &limiter_,
+                       [] { return 0.5; }};
+  }
+
+  std::shared_ptr<AttemptRunner> Run(const std::string& body, Sink* sink) {
+    v1::CallRequest request;
+    request.set_endpoint("chat/completions");
+    request.set_body(body);
+    auto prepared = PrepareCall(store_->Get(), request);
+    EXPECT_TRUE(prepared.ok()) << prepared.status();
+    auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), sink);
+    runner->Start();
+    return runner;
+  }
+
+  FakeHttpClient http_;
+  FakeScheduler scheduler_;
+  ProviderLimiter limiter_;
+  std::unique_ptr<ConfigStore> store_;
+  RouterDeps deps_;
+};
+
+TEST(RetryDelayTest, ExponentialWithEqualJitterAndRetryAfterFloor) {
+  RetryPolicy p;  // 250 ms base, 8 s max
+  EXPECT_EQ(RetryDelay(p, 0, 0.0, absl::ZeroDuration()), absl::Milliseconds(125));
+  EXPECT_EQ(RetryDelay(p, 0, 1.0, absl::ZeroDuration()), absl::Milliseconds(250));
+  EXPECT_EQ(RetryDelay(p, 3, 1.0, absl::ZeroDuration()), absl::Seconds(2));
+  EXPECT_EQ(RetryDelay(p, 10, 1.0, absl::ZeroDuration()), absl::Seconds(8));
+  EXPECT_EQ(RetryDelay(p, 0, 0.0, absl::Seconds(3)), absl::Seconds(3));
+}
+
+TEST_F(AttemptRunnerTest, RetriesA503ThenAnswers) {
+  Sink sink;
+  auto runner = Run(R"({"model":"[a]m"})", &sink);
+  ASSERT_EQ(http_.started.size(), 1u);
+  http_.Respond(0, 503, {{"content-type", "application/json"}}, "{}");
+  EXPECT_TRUE(sink.messages.empty());
+  ASSERT_EQ(scheduler_.pending.size(), 1u);
+  EXPECT_EQ(scheduler_.delays[0], absl::Microseconds(187500));  // 125 ms + 0.5 * 125 ms
+  scheduler_.RunAll();
+  ASSERT_EQ(http_.started.size(), 2u);
+  EXPECT_EQ(http_.started[1]->request.url, "http://a/chat/completions");
+  http_.Respond(1, 200, {{"content-type", "application/json"}}, R"({"ok":true})");
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_TRUE(sink.status->ok());
+  ASSERT_EQ(sink.messages.size(), 3u);
+  EXPECT_EQ(sink.messages[1].data(), R"({"ok":true})");
+  EXPECT_EQ(sink.messages[2].summary().attempts(), 2);
+}
+
+TEST_F(AttemptRunnerTest, HonoursRetryAfter) {
+  Sink sink;
+  auto runner = Run(R"({"model":"[a]m"})", &sink);
+  http_.Respond(0, 429, {{"retry-after", "4"}}, "{}");
+  ASSERT_EQ(scheduler_.delays.size(), 1u);
+  EXPECT_EQ(scheduler_.delays[0], absl::Seconds(4));
+}
+
+TEST_F(AttemptRunnerTest, FallsBackAfterRetriesSkippingUnknownAliases) {
+  Sink sink;
+  auto runner = Run(R"({"model":"[a]m","x":1})", &sink);
+  http_.Fail(0, absl::UnavailableError("connection refused"));
+  scheduler_.RunAll();
+  http_.Fail(1, absl::UnavailableError("connection refused"));
+  scheduler_.RunAll();
+  http_.Fail(2, absl::UnavailableError("connection refused"));
+  scheduler_.RunAll();
+  ASSERT_EQ(http_.started.size(), 4u);
+  EXPECT_EQ(http_.started[3]->request.url, "http://b/chat/completions");
+  EXPECT_EQ(http_.started[3]->request.body, R"({"model":"backup","x":1})");
+  EXPECT_EQ(runner->provider(), "b");
+  http_.Respond(3, 200, {{"content-type", "application/json"}}, "{}");
+  EXPECT_TRUE(sink.status->ok());
+  EXPECT_EQ(sink.messages[0].head().provider(), "b");
+}
+
+TEST_F(AttemptRunnerTest, AClientErrorIsAnsweredAsIs) {
+  Sink sink;
+  auto runner = Run(R"({"model":"[a]m"})", &sink);
+  http_.Respond(0, 400, {{"content-type", "application/json"}}, R"({"error":{}})");
+  EXPECT_TRUE(scheduler_.pending.empty());
+  ASSERT_EQ(sink.messages.size(), 3u);
+  EXPECT_EQ(sink.messages[0].head().status(), 400);
+  EXPECT_TRUE(sink.status->ok());
+}
+
+TEST_F(AttemptRunnerTest, LastFailureIsReportedWhenEverythingFailed) {
+  Sink sink;
+  auto runner = Run(R"({"model":"[b]m"})", &sink);  // b: default 2 retries, no fallbacks
+  for (size_t i = 0; i < 3; ++i) {
+    http_.Respond(i, 502, {{"content-type", "application/json"}}, R"({"error":"bad"})");
+    scheduler_.RunAll();
+  }
+  EXPECT_EQ(http_.started.size(), 3u);
+  ASSERT_EQ(sink.messages.size(), 3u);
+  EXPECT_EQ(sink.messages[0].head().status(), 502);
+  EXPECT_EQ(sink.messages[2].summary().attempts(), 3);
+}
+
+TEST_F(AttemptRunnerTest, CancelDuringBackoffCompletesAtOnce) {
+  Sink sink;
+  auto runner = Run(R"({"model":"[a]m"})", &sink);
+  http_.Fail(0, absl::UnavailableError("refused"));
+  runner->Cancel();
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_EQ(sink.status->code(), absl::StatusCode::kCancelled);
+  scheduler_.RunAll();
+  EXPECT_EQ(http_.started.size(), 1u);  // no new attempt after the cancel
+}
+
+TEST_F(AttemptRunnerTest, ProviderCapQueuesCallsUntilASlotFrees) {
+  Sink first_sink, second_sink;
+  auto first = Run(R"({"model":"[b]m"})", &first_sink);
+  auto second = Run(R"({"model":"[b]m"})", &second_sink);
+  ASSERT_EQ(http_.started.size(), 1u);  // b allows one at a time
+  EXPECT_EQ(limiter_.in_flight("b"), 1);
+  http_.Respond(0, 200, {{"content-type", "application/json"}}, "{}");
+  ASSERT_EQ(http_.started.size(), 2u);
+  http_.Respond(1, 200, {{"content-type", "application/json"}}, "{}");
+  EXPECT_EQ(limiter_.in_flight("b"), 0);
+  EXPECT_TRUE(second_sink.status->ok());
+}
+
+TEST_F(AttemptRunnerTest, CancelWhileQueuedForASlotFreesNothingTwice) {
+  Sink first_sink, second_sink;
+  auto first = Run(R"({"model":"[b]m"})", &first_sink);
+  auto second = Run(R"({"model":"[b]m"})", &second_sink);
+  second->Cancel();
+  EXPECT_EQ(second_sink.status->code(), absl::StatusCode::kCancelled);
+  http_.Respond(0, 200, {{"content-type", "application/json"}}, "{}");
+  EXPECT_EQ(http_.started.size(), 1u);
+  EXPECT_EQ(limiter_.in_flight("b"), 0);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

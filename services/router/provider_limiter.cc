@@ -1,0 +1,38 @@
+#include "services/router/provider_limiter.h"
+
+namespace llmsrouter::router {
+
+void ProviderLimiter::Acquire(const std::string& alias, int cap, std::function<void()> start) {
+  {
+    absl::MutexLock lock(&mu_);
+    Slot& slot = slots_[alias];
+    if (cap > 0 && slot.in_flight >= cap) {
+      slot.waiting.push_back(std::move(start));
+      return;
+    }
+    ++slot.in_flight;
+  }
+  start();
+}
+
+void ProviderLimiter::Release(const std::string& alias) {
+  std::function<void()> next;
+  {
+    absl::MutexLock lock(&mu_);
+    Slot& slot = slots_[alias];
+    if (slot.waiting.empty()) {
+      --slot.in_flight;
+      return;
+    }
+    next = std::move(slot.waiting.front());
+    slot.waiting.pop_front();
+  }
+  next();  // the slot passes straight to the next waiter
+}
+
+int ProviderLimiter::in_flight(const std::string& alias) {
+  absl::MutexLock lock(&mu_);
+  return slots_[alias].in_flight;
+}
+
+}  // namespace llmsrouter::router

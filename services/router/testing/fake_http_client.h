@@ -1,0 +1,61 @@
+// A scripted HttpClient: tests answer each started request by hand.
+#ifndef LLMSROUTER_SERVICES_ROUTER_TESTING_FAKE_HTTP_CLIENT_H_
+#define LLMSROUTER_SERVICES_ROUTER_TESTING_FAKE_HTTP_CLIENT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/router/http_client.h"
+
+namespace llmsrouter::router {
+
+class FakeHttpClient : public HttpClient {
+ public:
+  struct Started {
+    HttpRequest request;
+    HttpResponseHandler* handler = nullptr;
+    bool cancelled = false;
+    bool resumed = false;
+    bool done = false;
+  };
+
+  std::unique_ptr<HttpTransfer> Start(HttpRequest request, HttpResponseHandler* handler) override {
+    started.push_back(std::make_shared<Started>(Started{std::move(request), handler}));
+    return std::make_unique<Transfer>(started.back());
+  }
+
+  // Answers request `i` completely.
+  void Respond(size_t i, int status, HeaderList headers, const std::string& body) {
+    Started& s = *started.at(i);
+    s.handler->OnHeaders(status, std::move(headers));
+    if (!body.empty()) s.handler->OnData(body);
+    s.done = true;
+    s.handler->OnComplete(absl::OkStatus());
+  }
+  void Fail(size_t i, absl::Status status) {
+    started.at(i)->done = true;
+    started.at(i)->handler->OnComplete(std::move(status));
+  }
+
+  std::vector<std::shared_ptr<Started>> started;
+
+ private:
+  class Transfer : public HttpTransfer {
+   public:
+    explicit Transfer(std::shared_ptr<Started> s) : s_(std::move(s)) {}
+    void Cancel() override {
+      if (s_->done) return;
+      s_->cancelled = s_->done = true;
+      s_->handler->OnComplete(absl::CancelledError("cancelled"));
+    }
+    void Resume() override { s_->resumed = true; }
+
+   private:
+    std::shared_ptr<Started> s_;
+  };
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_TESTING_FAKE_HTTP_CLIENT_H_
