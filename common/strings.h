@@ -55,6 +55,10 @@ bool ConsumeSuffix(std::string_view* s, std::string_view suffix);
 std::vector<std::string_view> Split(std::string_view s, char separator);
 std::string Join(const std::vector<std::string>& parts, std::string_view separator);
 
+// True when `pattern` matches the whole of `text`; '*' matches any run of characters and
+// nothing else is special.
+bool GlobMatch(std::string_view pattern, std::string_view text);
+
 // Whole-string integer parse; false on any junk or overflow.
 template <typename T>
 bool ParseInt(std::string_view s, T* out, int base = 10) {

@@ -58,16 +58,7 @@ int main(int argc, char** argv) {
       {{"service", "llmsrouter"}, {"port", std::to_string((*gateway)->port())},
        {"grpc_port", std::to_string(grpc_server->port)},
        {"providers", (*router)->config()->AliasList()}});
-  while (true) {
-    int sig = signals.Wait();
-    if (sig != SIGHUP) break;
-    if (auto status = (*router)->Reload(); !status.ok()) {
-      Log(LogLevel::kError, "llmsrouter", "config reload rejected; keeping the old config",
-          {{"error", std::string(status.message())}});
-    } else {
-      Log(LogLevel::kInfo, "llmsrouter", "config reloaded");
-    }
-  }
+  while (signals.Wait() == SIGHUP) (*router)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "llmsrouter", "shutting down");
   (*gateway)->Stop();
   grpc_server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));

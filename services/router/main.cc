@@ -46,16 +46,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "router", "listening",
       {{"service", "router"}, {"port", std::to_string(server->port)},
        {"providers", (*app)->config()->AliasList()}});
-  while (true) {
-    int sig = signals.Wait();
-    if (sig != SIGHUP) break;
-    if (auto status = (*app)->Reload(); !status.ok()) {
-      Log(LogLevel::kError, "router", "config reload rejected; keeping the old config",
-          {{"error", std::string(status.message())}});
-    } else {
-      Log(LogLevel::kInfo, "router", "config reloaded", {{"providers", (*app)->config()->AliasList()}});
-    }
-  }
+  while (signals.Wait() == SIGHUP) (*app)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return 0;

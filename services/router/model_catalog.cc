@@ -9,31 +9,6 @@
 #include "services/router/upstream_request.h"
 
 namespace llmsrouter::router {
-namespace {
-
-// Glob match of `pattern` against the whole of `text` ('*' only).
-bool GlobMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-}  // namespace
-
 bool ModelFilterMatches(std::string_view filter, std::string_view id) {
   std::string lower_id = Lower(id);
   for (std::string_view term : Split(filter, ' ')) {

@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "common/log.h"
+
 namespace llmsrouter::router {
 
 RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config)
@@ -16,7 +18,24 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
 absl::StatusOr<std::unique_ptr<RouterApp>> RouterApp::Create(RouterAppOptions options) {
   auto config = LoadRouterConfig(options.config_path, options.env);
   if (!config.ok()) return config.status();
-  return std::unique_ptr<RouterApp>(new RouterApp(std::move(options), *std::move(config)));
+  std::unique_ptr<RouterApp> app(new RouterApp(std::move(options), *std::move(config)));
+  if (app->options_.watch_interval > absl::ZeroDuration()) {
+    RouterApp* raw = app.get();
+    app->watcher_ = std::make_unique<FileWatcher>(app->options_.config_path,
+                                                  app->options_.watch_interval,
+                                                  [raw] { raw->ReloadAndLog("file changed"); });
+  }
+  return app;
+}
+
+void RouterApp::ReloadAndLog(std::string_view reason) {
+  if (absl::Status status = Reload(); !status.ok()) {
+    Log(LogLevel::kError, "router", "config reload rejected; keeping the old config",
+        {{"reason", std::string(reason)}, {"error", std::string(status.message())}});
+    return;
+  }
+  Log(LogLevel::kInfo, "router", "config reloaded",
+      {{"reason", std::string(reason)}, {"providers", config()->AliasList()}});
 }
 
 absl::Status RouterApp::Reload() {

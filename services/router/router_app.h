@@ -10,6 +10,7 @@
 #include "common/options.h"
 #include "services/router/config_store.h"
 #include "services/router/curl_http_client.h"
+#include "services/router/file_watcher.h"
 #include "services/router/router_service.h"
 
 namespace llmsrouter::router {
@@ -17,6 +18,8 @@ namespace llmsrouter::router {
 struct RouterAppOptions {
   std::string config_path = "./config.yaml";
   EnvLookup env;
+  // How often the config file is checked for changes (zero: only SIGHUP reloads).
+  absl::Duration watch_interval = absl::Seconds(1);
 };
 
 class RouterApp {
@@ -27,6 +30,8 @@ class RouterApp {
   grpc::Service* service() { return &service_; }
   // Re-reads the config file; on error the old config stays and the error is returned.
   absl::Status Reload();
+  // Re-reads the config and logs the outcome (SIGHUP and file changes).
+  void ReloadAndLog(std::string_view reason);
   std::shared_ptr<const RouterConfig> config() const { return store_.Get(); }
 
  private:
@@ -38,6 +43,7 @@ class RouterApp {
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
   RouterService service_;
+  std::unique_ptr<FileWatcher> watcher_;
 };
 
 }  // namespace llmsrouter::router

@@ -21,6 +21,34 @@ absl::StatusOr<ModelName> ParseModelName(std::string_view name) {
   return ModelName{std::string(name.substr(1, close - 1)), std::string(name.substr(close + 1))};
 }
 
+absl::StatusOr<Target> ResolveProxyUrl(std::shared_ptr<const RouterConfig> config,
+                                       std::string_view model, std::string_view url) {
+  while (url.ends_with('/')) url.remove_suffix(1);
+  bool allowed = url.starts_with("http://") || url.starts_with("https://");
+  bool matched = false;
+  for (const std::string& pattern : config->proxy_allow_urls) {
+    matched = matched || GlobMatch(pattern, url);
+  }
+  if (!allowed || !matched) {
+    return WithOpenAiDetails(
+        absl::PermissionDeniedError(StrCat("the URL in ?proxy= is not allowed by this gateway's "
+                                           "proxy.allow_urls; use a provider alias (",
+                                           config->AliasList(), ")")),
+        "proxy", "proxy_url_not_allowed");
+  }
+  auto provider = std::make_shared<ProviderConfig>();
+  provider->alias = std::string(url);
+  provider->url = std::string(url);
+  while (provider->url.ends_with('/')) provider->url.pop_back();
+  provider->stream_usage = false;  // an unknown server: send exactly what the client sent
+  Target target;
+  target.requested_model = target.upstream_model = std::string(model);
+  target.provider = provider.get();
+  target.adhoc = std::move(provider);
+  target.config = std::move(config);
+  return target;
+}
+
 absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
                                      std::string_view model, std::string_view proxy) {
   if (model.empty()) {
@@ -30,12 +58,7 @@ absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
   target.requested_model = std::string(model);
   std::string alias;
   if (!proxy.empty()) {
-    if (Contains(proxy, "://") || Contains(proxy, "/")) {
-      return WithOpenAiDetails(
-          absl::InvalidArgumentError("proxy URLs are not allowed by this gateway; use a "
-                                     "configured provider alias in ?proxy="),
-          "proxy", "");
-    }
+    if (Contains(proxy, "://") || Contains(proxy, "/")) return ResolveProxyUrl(config, model, proxy);
     alias = std::string(proxy);
     target.upstream_model = std::string(model);
   } else {

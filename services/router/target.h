@@ -24,13 +24,16 @@ struct Target {
   // Keeps the provider alive across a config reload for the duration of a call.
   std::shared_ptr<const RouterConfig> config;
   const ProviderConfig* provider = nullptr;
+  // Set for a URL in ?proxy= that the config allows; `provider` then points here.
+  std::shared_ptr<const ProviderConfig> adhoc;
   std::string requested_model;
   std::string upstream_model;
 };
 
 // Auto mode when `proxy` is empty, else the alias in `proxy` picks the provider and the model
-// goes upstream as given. NOT_FOUND (code model_not_found) names the configured aliases;
-// INVALID_ARGUMENT for a missing model or a URL in `proxy`.
+// goes upstream as given; a URL in `proxy` is used only when it matches one of the config's
+// proxy.allow_urls patterns. NOT_FOUND (code model_not_found) names the configured aliases;
+// INVALID_ARGUMENT for a missing model, PERMISSION_DENIED for a URL that is not allowed.
 absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
                                      std::string_view model, std::string_view proxy);
 

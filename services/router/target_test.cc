@@ -50,9 +50,23 @@ TEST(ResolveTargetTest, UnknownAliasIsNotFoundNamingAliases) {
   EXPECT_EQ(ResolveTarget(Config(), "m", "nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ResolveTargetTest, ProxyUrlAllowedByPattern) {
+  auto config = std::make_shared<RouterConfig>(*Config());
+  config->proxy_allow_urls = {"http://10.0.*/v1", "https://*.internal.example/*"};
+  auto target = ResolveTarget(config, "llama3", "http://10.0.3.4:8000/v1/");
+  ASSERT_TRUE(target.ok()) << target.status();
+  EXPECT_EQ(target->provider->url, "http://10.0.3.4:8000/v1");
+  EXPECT_EQ(target->upstream_model, "llama3");
+  EXPECT_TRUE(ResolveTarget(config, "m", "https://gpu.internal.example/openai/v1").ok());
+  EXPECT_EQ(ResolveTarget(config, "m", "http://evil.example/v1").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ResolveTarget(config, "m", "file:///etc/passwd").status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST(ResolveTargetTest, RefusesProxyUrlsAndEmptyModels) {
   EXPECT_EQ(ResolveTarget(Config(), "m", "http://evil.example/v1").status().code(),
-            absl::StatusCode::kInvalidArgument);
+            absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ResolveTarget(Config(), "", "").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
