@@ -11,7 +11,7 @@
 namespace llmsrouter::gateway {
 namespace {
 
-std::string PercentDecode(std::string_view in) {
+std::string PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
   for (size_t i = 0; i < in.size(); ++i) {
     int value = 0;
@@ -20,7 +20,7 @@ std::string PercentDecode(std::string_view in) {
       out.push_back(static_cast<char>(value));
       i += 2;
     } else {
-      out.push_back(in[i] == '+' ? ' ' : in[i]);
+      out.push_back(in[i] == '+' && plus_is_space ? ' ' : in[i]);
     }
   }
   return out;
@@ -39,7 +39,7 @@ std::string QueryParam(std::string_view query, std::string_view name) {
     size_t eq = pair.find('=');
     std::string_view key = pair.substr(0, eq);
     std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-    if (PercentDecode(key) == name) return PercentDecode(value);
+    if (PercentDecode(key, true) == name) return PercentDecode(value, true);
   }
   return "";
 }
@@ -68,7 +68,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
             request_id);
       return;
     }
-    std::string_view id = path.size() > 11 ? path.substr(11) : std::string_view();
+    std::string id = path.size() > 11 ? PercentDecode(path.substr(11), false) : std::string();
     HandleModels(std::move(session), id, std::move(request_id));
     return;
   }

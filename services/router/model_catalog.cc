@@ -1,5 +1,6 @@
 #include "services/router/model_catalog.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include <nlohmann/json.hpp>
@@ -148,12 +149,18 @@ std::vector<v1::Model> ModelCatalog::Assemble(const RouterConfig& config,
       for (const auto& id : p->override_models) add(*p, id, 0);
       continue;
     }
+    size_t first = models.size();
     if (auto it = entries_.find(p->alias); it != entries_.end()) {
       for (const auto& [id, created] : it->second.ids) {
         if (ModelFilterMatches(p->filter, id)) add(*p, id, created);
       }
     }
-    for (const auto& id : p->append) add(*p, id, 0);
+    for (const auto& id : p->append) {
+      std::string full = StrCat("[", p->alias, "]", id);
+      bool listed = std::any_of(models.begin() + first, models.end(),
+                                [&](const v1::Model& m) { return m.id() == full; });
+      if (!listed) add(*p, id, 0);
+    }
   }
   return models;
 }

@@ -125,7 +125,8 @@ export async function startSplit(configYaml, extraGatewayArgs = []) {
   }
   return {
     baseURL: `http://127.0.0.1:${gatewayInfo.port}`, grpcPort: Number(routerInfo.port),
-    output: [...gateway.output, ...router.output], configFile: file, routerProc: router.proc,
+    get output() { return [...gateway.output, ...router.output]; },
+    configFile: file, routerProc: router.proc,
     stop: async () => { await gateway.stop(); await router.stop(); },
   };
 }

@@ -16,7 +16,7 @@ for (const deployment of deployments) {
     before(async () => {
       fake = await startFakeUpstream();
       gw = await deployment.start(
-        `servers:\n  fake: {url: "${fake.url}", api_key: "k", append: ["gpt-fake"]}\n`);
+        `servers:\n  fake: {url: "${fake.url}", api_key: "k", append: ["gpt-fake", "extra"]}\n`);
     });
     after(async () => {
       await gw?.stop();
@@ -29,7 +29,7 @@ for (const deployment of deployments) {
         '--router', `127.0.0.1:${gw.grpcPort}`, '--model', '[fake]gpt-fake+chunks=6', '--json'],
         { timeout: 60000 });
       const result = JSON.parse(stdout.trim().split('\n').at(-1));
-      assert.deepEqual(result.models, ['[fake]gpt-fake']);
+      assert.deepEqual(result.models, ['[fake]gpt-fake', '[fake]gpt-fake-mini', '[fake]embed-fake', '[fake]extra']);
       assert.equal(result.typed_text, 'tok0 tok1 tok2 tok3 tok4 tok5 ');
       assert.equal(result.finish_reason, 'stop');
       assert.equal(result.usage_total, 17);

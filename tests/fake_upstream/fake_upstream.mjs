@@ -137,8 +137,11 @@ async function completions(req, res, body, d) {
 
 function embeddings(res, body, d) {
   const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const vector = [0.1, 0.2, 0.3];
+  const embedding = body.encoding_format === 'base64'
+    ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
   sendJson(res, 200, { object: 'list', model: d.base,
-    data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding: [0.1, 0.2, 0.3] })),
+    data: inputs.map((_, i) => ({ object: 'embedding', index: i, embedding })),
     usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
 }
 
