@@ -4,6 +4,7 @@ find_package(Protobuf REQUIRED)          # FindProtobuf module: Debian ships no 
 find_package(gRPC CONFIG REQUIRED)       # needs protobuf-compiler-grpc installed
 find_package(absl CONFIG REQUIRED)
 find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)        # SHA-256, CSPRNG for API keys
 find_package(nlohmann_json CONFIG REQUIRED)
 find_package(yaml-cpp CONFIG REQUIRED)
 find_package(Boost 1.74 REQUIRED)        # header-only: Asio and Beast

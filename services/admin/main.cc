@@ -1,19 +1,39 @@
-// llmsrouter-admin: user management CLI, talking to the auth service's admin API.
+// llmsrouter-admin: user management CLI, talking to the auth service's admin gRPC API.
 #include <iostream>
 
+#include "common/grpc_channel.h"
 #include "common/options.h"
+#include "services/admin/admin_cli.h"
 
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
+  // Global flags come first; the command and its own options follow.
+  int first_command = 1;
+  while (first_command < argc && std::string(argv[first_command]).starts_with("--") &&
+         std::string(argv[first_command]) != "--help") {
+    first_command += std::string(argv[first_command]).find('=') == std::string::npos ? 2 : 1;
+  }
+  first_command = std::min(first_command, argc);
   auto options = Options::FromProcess(
-      {{"auth", "AUTH_ADDR", "127.0.0.1:50052", "Auth service gRPC address."}}, argc, argv);
-  if (options.ok() && options->help()) {
-    std::cout << options->HelpText(
-        "llmsrouter-admin — manage users and API keys.\n"
-        "Usage: llmsrouter-admin [--auth ADDR] COMMAND ...");
+      {{"auth", "AUTH_ADDR", "127.0.0.1:50052",
+        "Auth service gRPC address (llmsrouter --grpc-listen for the all-in-one)."},
+       {"", "LLMSROUTER_ADMIN_TOKEN", "", "Admin token, the same as on the auth service."}},
+      first_command, argv);
+  if (!options.ok()) {
+    std::cerr << "llmsrouter-admin: " << options.status().message() << "\n";
+    return admin::kUsage;
+  }
+  std::vector<std::string> args(argv + first_command, argv + argc);
+  if (options->help() || (!args.empty() && (args[0] == "--help" || args[0] == "help"))) {
+    std::cout << options->HelpText("llmsrouter-admin — manage users and API keys.\n"
+                                   "Usage: llmsrouter-admin [--auth ADDR] COMMAND [ARGS]")
+              << "\n"
+              << admin::UsageText();
     return 0;
   }
-  std::cerr << "llmsrouter-admin: user management is not available in this build\n";
-  return 1;
+  auto channel = MakeServiceChannel(options->Get("auth"));
+  auto stub = auth::v1::AdminService::NewStub(channel);
+  return admin::RunAdminCommand(args, *stub, options->Get("LLMSROUTER_ADMIN_TOKEN"), std::cout,
+                                std::cerr);
 }

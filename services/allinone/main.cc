@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/options.h"
 #include "common/signals.h"
+#include "services/auth/auth_app.h"
 #include "services/gateway/gateway_flags.h"
 #include "services/router/router_app.h"
 
@@ -16,6 +17,9 @@ int main(int argc, char** argv) {
   specs.push_back({"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."});
   specs.push_back({"grpc-listen", "LLMSROUTER_GRPC_LISTEN", "127.0.0.1:50051",
                    "gRPC address serving the router, auth and tracer services."});
+  specs.push_back({"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
+                   "Redis for users and keys (only with ENABLE_ACCOUNT_MANAGEMENT=true)."});
+  specs.push_back({"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API."});
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter: " << options.status().message() << "\n";
@@ -39,7 +43,20 @@ int main(int argc, char** argv) {
         {{"error", std::string(router.status().message())}});
     return 1;
   }
-  auto grpc_server = StartGrpcServer(options->Get("grpc-listen"), {(*router)->service()});
+  std::vector<grpc::Service*> services = {(*router)->service()};
+  std::unique_ptr<auth::AuthApp> auth_app;
+  if (app_options->gateway.accounts) {
+    auto created = auth::AuthApp::Create(
+        {options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
+    if (!created.ok()) {
+      Log(LogLevel::kError, "llmsrouter", "cannot start",
+          {{"error", std::string(created.status().message())}});
+      return 1;
+    }
+    auth_app = *std::move(created);
+    for (grpc::Service* s : auth_app->services()) services.push_back(s);
+  }
+  auto grpc_server = StartGrpcServer(options->Get("grpc-listen"), services);
   if (!grpc_server.ok()) {
     Log(LogLevel::kError, "llmsrouter", "cannot start",
         {{"error", std::string(grpc_server.status().message())}});
@@ -47,13 +64,17 @@ int main(int argc, char** argv) {
   }
   // The gateway reaches the router in-process: no socket, same semantics.
   app_options->router_channel = grpc_server->server->InProcessChannel(grpc::ChannelArguments());
+  if (auth_app) app_options->auth_channel = app_options->router_channel;
   auto gateway = gateway::GatewayApp::Start(*std::move(app_options));
   if (!gateway.ok()) {
     Log(LogLevel::kError, "llmsrouter", "cannot start",
         {{"error", std::string(gateway.status().message())}});
     return 1;
   }
-  Log(LogLevel::kInfo, "llmsrouter", "accounts are off: no API key is required");
+  if (!auth_app) {
+    Log(LogLevel::kInfo, "llmsrouter",
+        "accounts are off (ENABLE_ACCOUNT_MANAGEMENT): no API key is required, Redis is not used");
+  }
   Log(LogLevel::kInfo, "llmsrouter", "listening",
       {{"service", "llmsrouter"}, {"port", std::to_string((*gateway)->port())},
        {"grpc_port", std::to_string(grpc_server->port)},

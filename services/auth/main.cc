@@ -1,10 +1,11 @@
-// llmsrouter-auth: API keys and provider permissions (gRPC).
+// llmsrouter-auth: API keys and provider permissions kept in Redis (gRPC).
 #include <iostream>
 
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/signals.h"
+#include "services/auth/auth_app.h"
 
 using namespace llmsrouter;
 
@@ -13,7 +14,9 @@ int main(int argc, char** argv) {
   auto options = Options::FromProcess(
       {{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",
         "gRPC address (use 0.0.0.0:50052 in containers)."},
-       {"", "REDIS_URL", "redis://127.0.0.1:6379/0", "Redis holding users and keys."}},
+       {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
+        "Redis holding users and keys: redis://[:password@]host:port[/db]."},
+       {"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API; empty turns it off."}},
       argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-auth: " << options.status().message() << "\n";
@@ -21,20 +24,28 @@ int main(int argc, char** argv) {
   }
   if (options->help()) {
     std::cout << options->HelpText(
-        "llmsrouter-auth — API keys and provider permissions.\n"
-        "Usage: llmsrouter-auth [--listen HOST:PORT]");
+        "llmsrouter-auth — API keys, users and provider permissions (Redis).\n"
+        "Usage: llmsrouter-auth [--listen HOST:PORT] [--redis-url URL]");
     return 0;
   }
-  auto server = StartGrpcServer(options->Get("listen"), {});
+  auto app = auth::AuthApp::Create({options->Get("redis-url"),
+                                    options->Get("LLMSROUTER_ADMIN_TOKEN")});
+  if (!app.ok()) {
+    Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(app.status().message())}});
+    return 1;
+  }
+  auto server = StartGrpcServer(options->Get("listen"), (*app)->services());
   if (!server.ok()) {
     Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(server.status().message())}});
     return 1;
   }
-  Log(LogLevel::kWarning, "auth",
-      "account management is not available in this build; only the health service is served");
+  if (options->Get("LLMSROUTER_ADMIN_TOKEN").empty()) {
+    Log(LogLevel::kWarning, "auth", "LLMSROUTER_ADMIN_TOKEN is not set: the admin API is off");
+  }
   Log(LogLevel::kInfo, "auth", "listening", {{"service", "auth"}, {"port", std::to_string(server->port)}});
   while (signals.Wait() == SIGHUP) {
   }
-  server->server->Shutdown();
+  Log(LogLevel::kInfo, "auth", "shutting down");
+  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   return 0;
 }

@@ -1,10 +1,10 @@
-#include "common/strings.h"
 #include "services/gateway/gateway.h"
 
 #include <nlohmann/json.hpp>
 
 #include "common/request_id.h"
 #include "common/status_map.h"
+#include "common/strings.h"
 #include "services/gateway/proxy_call.h"
 #include "services/gateway/responses.h"
 
@@ -15,8 +15,7 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
   for (size_t i = 0; i < in.size(); ++i) {
     int value = 0;
-    if (in[i] == '%' && i + 2 < in.size() &&
-        ParseInt(in.substr(i + 1, 2), &value, 16)) {
+    if (in[i] == '%' && i + 2 < in.size() && ParseInt(in.substr(i + 1, 2), &value, 16)) {
       out.push_back(static_cast<char>(value));
       i += 2;
     } else {
@@ -26,10 +25,20 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
   return out;
 }
 
-void Reply(const std::shared_ptr<HttpSession>& session, HttpResponse response,
-           const std::string& request_id) {
-  response.set("X-Request-Id", request_id);
-  session->SendResponse(std::move(response));
+std::string_view Header(const HttpRequest& request, std::string_view name) {
+  auto value = request[beast::string_view(name.data(), name.size())];
+  return {value.data(), value.size()};
+}
+
+nlohmann::json ModelsJson(const router::v1::ListModelsResponse& response) {
+  nlohmann::json data = nlohmann::json::array();
+  for (const auto& model : response.models()) {
+    data.push_back({{"id", model.id()},
+                    {"object", "model"},
+                    {"created", model.created()},
+                    {"owned_by", model.owned_by()}});
+  }
+  return data;
 }
 
 }  // namespace
@@ -44,102 +53,202 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   return "";
 }
 
+std::string BearerToken(std::string_view authorization) {
+  authorization = Trim(authorization);
+  if (authorization.size() < 7 || Lower(authorization.substr(0, 7)) != "bearer ") return "";
+  return std::string(Trim(authorization.substr(7)));
+}
+
+void Gateway::Reply(const ContextPtr& ctx, HttpResponse response) {
+  response.set("X-Request-Id", ctx->request_id);
+  ctx->session->SendResponse(std::move(response));
+}
+
+void Gateway::PostReply(const ContextPtr& ctx, HttpResponse response) {
+  net::post(ctx->session->executor(), [this, ctx, response = std::move(response)]() mutable {
+    Reply(ctx, std::move(response));
+  });
+}
+
 void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) {
   std::string_view target(request.target().data(), request.target().size());
   std::string_view path = target.substr(0, target.find('?'));
-  std::string_view query =
-      path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view();
-  std::string_view client_id(request["X-Request-Id"].data(), request["X-Request-Id"].size());
-  std::string request_id =
-      AcceptableRequestId(client_id) ? std::string(client_id) : NewRequestId();
-  const http::verb method = request.method();
-
   if (path == "/healthz") {
-    Reply(session, JsonResponse(200, R"({"status":"ok"})"), request_id);
+    session->SendResponse(JsonResponse(200, R"({"status":"ok"})"));
     return;
   }
   if (path == "/readyz") {
     HandleReady(std::move(session));
     return;
   }
+  auto ctx = std::make_shared<Context>();
+  ctx->session = std::move(session);
+  ctx->path = std::string(path);
+  ctx->query = path.size() < target.size() ? std::string(target.substr(path.size() + 1)) : "";
+  std::string_view client_id = Header(request, "X-Request-Id");
+  ctx->request_id = AcceptableRequestId(client_id) ? std::string(client_id) : NewRequestId();
+  ctx->request = std::move(request);
+  bool api = ctx->path.starts_with("/v1/") || ctx->path == "/api/user/bypass";
+  if (!api || !options_.accounts) {
+    Dispatch(std::move(ctx));
+    return;
+  }
+  std::string key = BearerToken(Header(ctx->request, "Authorization"));
+  auth_->Authenticate(key, ctx->session->remote_address(),
+                      [this, ctx](absl::StatusOr<AuthInfo> info) {
+                        net::post(ctx->session->executor(), [this, ctx, info = std::move(info)] {
+                          if (!info.ok()) {
+                            Reply(ctx, ErrorResponse(info.status()));
+                            return;
+                          }
+                          ctx->auth = *info;
+                          Dispatch(ctx);
+                        });
+                      });
+}
+
+void Gateway::Dispatch(ContextPtr ctx) {
+  const std::string& path = ctx->path;
+  const http::verb method = ctx->request.method();
+  if (path == "/api/user/bypass") {
+    HandleBypass(std::move(ctx));
+    return;
+  }
   if (path == "/v1/models" || path.starts_with("/v1/models/")) {
     if (method != http::verb::get) {
-      Reply(session, ErrorResponse(405, "use GET for /v1/models", "method_not_allowed"),
-            request_id);
+      Reply(ctx, ErrorResponse(405, "use GET for /v1/models", "method_not_allowed"));
       return;
     }
-    std::string id = path.size() > 11 ? PercentDecode(path.substr(11), false) : std::string();
-    HandleModels(std::move(session), id, std::move(request_id));
+    HandleModels(ctx, path.size() > 11 ? PercentDecode(path.substr(11), false) : "");
     return;
   }
   if (path.starts_with("/v1/") && path.size() > 4) {
     if (method != http::verb::post) {
-      Reply(session,
-            ErrorResponse(405, StrCat("method ", std::string(request.method_string()),
-                                            " is not allowed on ", path, "; use POST"),
-                          "method_not_allowed"),
-            request_id);
+      Reply(ctx, ErrorResponse(405,
+                               StrCat("method ", ToStd(absl::string_view(
+                                                     ctx->request.method_string().data(),
+                                                     ctx->request.method_string().size())),
+                                      " is not allowed on ", path, "; use POST"),
+                               "method_not_allowed"));
       return;
     }
-    HandleProxy(std::move(session), request, std::string(path.substr(4)), query,
-                std::move(request_id));
+    HandleProxy(ctx, path.substr(4));
     return;
   }
-  Reply(session, ErrorResponse(404, StrCat("unknown path ", path), "not_found"),
-        request_id);
+  Reply(ctx, ErrorResponse(404, StrCat("unknown path ", path), "not_found"));
 }
 
-void Gateway::HandleProxy(std::shared_ptr<HttpSession> session, const HttpRequest& request,
-                          std::string endpoint, std::string_view query, std::string request_id) {
+void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   // Validate here so that malformed JSON never costs a router round trip.
-  if (!nlohmann::json::accept(request.body())) {
-    Reply(session,
-          ErrorResponse(absl::InvalidArgumentError(
-              "We could not parse the JSON body of your request. The body must be valid JSON.")),
-          request_id);
+  if (!nlohmann::json::accept(ctx->request.body())) {
+    Reply(ctx, ErrorResponse(absl::InvalidArgumentError(
+                   "We could not parse the JSON body of your request. The body must be valid "
+                   "JSON.")));
     return;
   }
   router::v1::CallRequest call;
-  call.set_request_id(request_id);
+  call.set_request_id(ctx->request_id);
   call.set_method("POST");
+  call.set_body(std::move(ctx->request.body()));
+  call.set_proxy(QueryParam(ctx->query, "proxy"));
+  if (ctx->auth) {
+    call.set_user(ctx->auth->user);
+    if (!ctx->auth->all_providers) {
+      call.set_restrict_providers(true);
+      for (const auto& p : ctx->auth->permissions) call.add_allowed_providers(p);
+    }
+    if (options_.bypass && endpoint == "chat/completions" && !ctx->auth->bypass_model.empty()) {
+      call.set_model_override(ctx->auth->bypass_model);
+    }
+  }
   call.set_endpoint(std::move(endpoint));
-  call.set_body(request.body());
-  call.set_proxy(QueryParam(query, "proxy"));
-  ProxyCall::Start(*router_, std::move(session), call, std::move(request_id));
+  ProxyCall::Start(*router_, ctx->session, call, ctx->request_id);
 }
 
-void Gateway::HandleModels(std::shared_ptr<HttpSession> session, std::string_view model_id,
-                           std::string request_id) {
+router::v1::ListModelsRequest Gateway::ModelsRequestFor(const Context& ctx) const {
   router::v1::ListModelsRequest request;
-  request.set_all_providers(true);
-  router_->ListModels(request, [session, id = std::string(model_id),
-                                request_id](absl::StatusOr<router::v1::ListModelsResponse> result) {
-    HttpResponse response;
-    if (!result.ok()) {
-      response = ErrorResponse(result.status());
-    } else {
-      nlohmann::json data = nlohmann::json::array();
-      nlohmann::json found;
-      for (const auto& model : result->models()) {
-        nlohmann::json entry = {{"id", model.id()},
-                                {"object", "model"},
-                                {"created", model.created()},
-                                {"owned_by", model.owned_by()}};
-        if (model.id() == id) found = entry;
-        data.push_back(std::move(entry));
-      }
-      if (id.empty()) {
-        response = JsonResponse(200, nlohmann::json{{"object", "list"}, {"data", data}}.dump());
-      } else if (!found.is_null()) {
-        response = JsonResponse(200, found.dump());
-      } else {
-        response = ErrorResponse(WithOpenAiDetails(
-            absl::NotFoundError(StrCat("The model '", id, "' does not exist")), "model",
-            "model_not_found"));
-      }
+  if (ctx.auth && !ctx.auth->all_providers) {
+    request.set_restrict(true);
+    for (const auto& p : ctx.auth->permissions) request.add_providers(p);
+  }
+  return request;
+}
+
+void Gateway::HandleModels(ContextPtr ctx, std::string model_id) {
+  router_->ListModels(ModelsRequestFor(*ctx), [this, ctx, id = std::move(model_id)](
+                                                  absl::StatusOr<router::v1::ListModelsResponse>
+                                                      result) {
+    if (!result.ok()) return PostReply(ctx, ErrorResponse(result.status()));
+    nlohmann::json data = ModelsJson(*result);
+    if (id.empty()) {
+      return PostReply(ctx,
+                       JsonResponse(200, nlohmann::json{{"object", "list"}, {"data", data}}.dump()));
     }
-    net::post(session->executor(), [session, request_id, response = std::move(response)]() mutable {
-      Reply(session, std::move(response), request_id);
+    for (const auto& entry : data) {
+      if (entry["id"] == id) return PostReply(ctx, JsonResponse(200, entry.dump()));
+    }
+    PostReply(ctx, ErrorResponse(WithOpenAiDetails(
+                       absl::NotFoundError(StrCat("The model '", id, "' does not exist")),
+                       "model", "model_not_found")));
+  });
+}
+
+void Gateway::HandleBypass(ContextPtr ctx) {
+  if (!options_.bypass || !ctx->auth) {
+    Reply(ctx, ErrorResponse(404,
+                             "User-Bypass is off (needs ENABLE_BYPASS=true and "
+                             "ENABLE_ACCOUNT_MANAGEMENT=true)",
+                             "not_found"));
+    return;
+  }
+  std::string user = ctx->auth->user;
+  auto answer = [this, ctx, user](absl::StatusOr<std::string> model) {
+    if (!model.ok()) return PostReply(ctx, ErrorResponse(model.status()));
+    nlohmann::json body = {{"user", user}, {"model", model->empty() ? "auto" : *model}};
+    PostReply(ctx, JsonResponse(200, body.dump()));
+  };
+  if (ctx->request.method() == http::verb::get) {
+    auth_->GetBypass(user, answer);
+    return;
+  }
+  if (ctx->request.method() != http::verb::post) {
+    Reply(ctx, ErrorResponse(405, "use GET or POST on /api/user/bypass", "method_not_allowed"));
+    return;
+  }
+  auto body = nlohmann::json::parse(ctx->request.body(), nullptr, false);
+  if (!body.is_object() || !body.contains("model") || !body["model"].is_string()) {
+    Reply(ctx, ErrorResponse(WithOpenAiDetails(
+                   absl::InvalidArgumentError(
+                       R"(the body must be {"model": "[alias]model"} or {"model": "auto"})"),
+                   "model", "")));
+    return;
+  }
+  std::string model = body["model"].get<std::string>();
+  if (model == "auto") {
+    auth_->SetBypass(user, "", answer);
+    return;
+  }
+  SetBypassChecked(std::move(ctx), std::move(model));
+}
+
+// Only a model from the user's own model list may become the override.
+void Gateway::SetBypassChecked(ContextPtr ctx, std::string model) {
+  router_->ListModels(ModelsRequestFor(*ctx), [this, ctx, model](
+                                                  absl::StatusOr<router::v1::ListModelsResponse>
+                                                      result) {
+    if (!result.ok()) return PostReply(ctx, ErrorResponse(result.status()));
+    bool listed = false;
+    for (const auto& m : result->models()) listed = listed || m.id() == model;
+    if (!listed) {
+      return PostReply(ctx, ErrorResponse(WithOpenAiDetails(
+                                absl::InvalidArgumentError(StrCat(
+                                    "model '", model, "' is not in your model list (GET /v1/models)")),
+                                "model", "model_not_found")));
+    }
+    std::string user = ctx->auth->user;
+    auth_->SetBypass(user, model, [this, ctx, user](absl::StatusOr<std::string> set) {
+      if (!set.ok()) return PostReply(ctx, ErrorResponse(set.status()));
+      PostReply(ctx, JsonResponse(200, nlohmann::json{{"user", user}, {"model", *set}}.dump()));
     });
   });
 }
@@ -147,9 +256,8 @@ void Gateway::HandleModels(std::shared_ptr<HttpSession> session, std::string_vie
 void Gateway::HandleReady(std::shared_ptr<HttpSession> session) {
   router_->CheckReady([session](bool ready) {
     net::post(session->executor(), [session, ready] {
-      session->SendResponse(
-          ready ? JsonResponse(200, R"({"status":"ready"})")
-                : ErrorResponse(absl::UnavailableError("router is not reachable")));
+      session->SendResponse(ready ? JsonResponse(200, R"({"status":"ready"})")
+                                  : ErrorResponse(absl::UnavailableError("router is not reachable")));
     });
   });
 }

@@ -1,35 +1,65 @@
-// The OpenAI HTTP API: routes each request and turns it into router calls.
+// The OpenAI HTTP API: authenticates, routes each request and turns it into router calls.
 #ifndef LLMSROUTER_SERVICES_GATEWAY_GATEWAY_H_
 #define LLMSROUTER_SERVICES_GATEWAY_GATEWAY_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "services/gateway/auth_client.h"
 #include "services/gateway/http_session.h"
 #include "services/gateway/router_client.h"
 
 namespace llmsrouter::gateway {
 
+struct GatewayOptions {
+  // ENABLE_ACCOUNT_MANAGEMENT: every /v1/* request needs a key (needs an AuthClient).
+  bool accounts = false;
+  // ENABLE_BYPASS: /api/user/bypass (needs accounts).
+  bool bypass = false;
+};
+
 class Gateway {
  public:
-  // `router` must outlive the gateway.
-  explicit Gateway(RouterClient* router) : router_(router) {}
+  // `router` and `auth` (null when accounts are off) must outlive the gateway.
+  Gateway(RouterClient* router, AuthClient* auth, GatewayOptions options)
+      : router_(router), auth_(auth), options_(options) {}
+  explicit Gateway(RouterClient* router) : Gateway(router, nullptr, {}) {}
 
   // The RequestHandler for HttpServer.
   void Handle(std::shared_ptr<HttpSession> session, HttpRequest request);
 
  private:
-  void HandleProxy(std::shared_ptr<HttpSession> session, const HttpRequest& request,
-                   std::string endpoint, std::string_view query, std::string request_id);
-  void HandleModels(std::shared_ptr<HttpSession> session, std::string_view model_id,
-                    std::string request_id);
+  struct Context {
+    std::shared_ptr<HttpSession> session;
+    HttpRequest request;
+    std::string request_id;
+    std::string path;
+    std::string query;
+    std::optional<AuthInfo> auth;  // set when accounts are on
+  };
+  using ContextPtr = std::shared_ptr<Context>;
+
+  void Dispatch(ContextPtr ctx);
+  void HandleProxy(ContextPtr ctx, std::string endpoint);
+  void HandleModels(ContextPtr ctx, std::string model_id);
+  void HandleBypass(ContextPtr ctx);
+  void SetBypassChecked(ContextPtr ctx, std::string model);
   void HandleReady(std::shared_ptr<HttpSession> session);
+  void Reply(const ContextPtr& ctx, HttpResponse response);
+  // Posts Reply onto the session's executor (for callbacks on other threads).
+  void PostReply(const ContextPtr& ctx, HttpResponse response);
+  router::v1::ListModelsRequest ModelsRequestFor(const Context& ctx) const;
 
   RouterClient* router_;
+  AuthClient* auth_;
+  GatewayOptions options_;
 };
 
 // Value of `name` in a URL query string, percent-decoded; empty when absent.
 std::string QueryParam(std::string_view query, std::string_view name);
+// The key in "Authorization: Bearer <key>", or "".
+std::string BearerToken(std::string_view authorization);
 
 }  // namespace llmsrouter::gateway
 

@@ -6,8 +6,19 @@ namespace llmsrouter::gateway {
 
 absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions options) {
   std::unique_ptr<GatewayApp> app(new GatewayApp());
+  if (options.gateway.accounts && !options.auth_channel) {
+    return absl::InvalidArgumentError(
+        "ENABLE_ACCOUNT_MANAGEMENT=true needs the auth service: set --auth or AUTH_ADDR");
+  }
+  if (options.gateway.bypass && !options.gateway.accounts) {
+    return absl::InvalidArgumentError("ENABLE_BYPASS=true needs ENABLE_ACCOUNT_MANAGEMENT=true");
+  }
   app->router_ = std::make_unique<GrpcRouterClient>(std::move(options.router_channel));
-  app->gateway_ = std::make_unique<Gateway>(app->router_.get());
+  if (options.gateway.accounts) {
+    app->auth_ = std::make_unique<GrpcAuthClient>(std::move(options.auth_channel),
+                                                  options.auth_cache_ttl);
+  }
+  app->gateway_ = std::make_unique<Gateway>(app->router_.get(), app->auth_.get(), options.gateway);
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::thread::hardware_concurrency());
   Gateway* gateway = app->gateway_.get();

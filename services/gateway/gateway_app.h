@@ -19,7 +19,11 @@ struct GatewayAppOptions {
   std::string listen = "127.0.0.1:8000";
   int threads = 0;  // 0: one per core
   HttpLimits limits;
+  GatewayOptions gateway;
   std::shared_ptr<grpc::Channel> router_channel;
+  // Required when gateway.accounts is on.
+  std::shared_ptr<grpc::Channel> auth_channel;
+  absl::Duration auth_cache_ttl = absl::Milliseconds(500);
 };
 
 class GatewayApp {
@@ -31,6 +35,7 @@ class GatewayApp {
  private:
   GatewayApp() = default;
   std::unique_ptr<GrpcRouterClient> router_;
+  std::unique_ptr<GrpcAuthClient> auth_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -13,6 +13,9 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "Largest request body accepted; larger ones get 413."},
       {"keep-alive-timeout", "LLMSROUTER_KEEP_ALIVE_TIMEOUT", "75",
        "Seconds an idle keep-alive connection stays open."},
+      {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
+       "true: every /v1/* request needs 'Authorization: Bearer <key>' (users in Redis)."},
+      {"", "ENABLE_BYPASS", "false", "true: users may set a model override (/api/user/bypass)."},
   };
 }
 
@@ -32,6 +35,8 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
     return absl::InvalidArgumentError("--keep-alive-timeout must be a positive number");
   }
   out.threads = threads;
+  out.gateway.accounts = options.GetBool("ENABLE_ACCOUNT_MANAGEMENT");
+  out.gateway.bypass = options.GetBool("ENABLE_BYPASS");
   out.limits.max_body_bytes = max_body;
   out.limits.keep_alive_timeout = absl::Seconds(keep_alive);
   return out;

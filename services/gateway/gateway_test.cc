@@ -110,7 +110,7 @@ TEST_F(GatewayTest, ModelsListHasTheOpenAiShape) {
   EXPECT_EQ(body["object"], "list");
   EXPECT_EQ(body["data"][0]["id"], "[fake]m");
   EXPECT_EQ(body["data"][0]["object"], "model");
-  EXPECT_EQ(Send(http::verb::get, "/v1/models/%5Bfake%5Dm").result_int(), 404);
+  EXPECT_EQ(Send(http::verb::get, "/v1/models/%5Bfake%5Dm").result_int(), 200);
   EXPECT_EQ(Send(http::verb::get, "/v1/models/nope").result_int(), 404);
 }
 

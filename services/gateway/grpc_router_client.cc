@@ -53,17 +53,6 @@ GrpcRouterClient::GrpcRouterClient(std::shared_ptr<grpc::Channel> channel)
       stub_(router::v1::RouterService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
-std::shared_ptr<grpc::Channel> GrpcRouterClient::MakeChannel(const std::string& address) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 128 << 20);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
 RouterStream* GrpcRouterClient::StartCall(const CallRequest& request,
                                           std::shared_ptr<CallObserver> observer) {
   return new CallStreamReactor(stub_.get(), request, std::move(observer));

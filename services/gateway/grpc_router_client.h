@@ -16,8 +16,6 @@ namespace llmsrouter::gateway {
 class GrpcRouterClient : public RouterClient {
  public:
   explicit GrpcRouterClient(std::shared_ptr<grpc::Channel> channel);
-  // A channel to "host:port" with keepalive settings suited to long streams.
-  static std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 
   RouterStream* StartCall(const router::v1::CallRequest& request,
                           std::shared_ptr<CallObserver> observer) override;

@@ -20,8 +20,10 @@ constexpr auto kWriteTimeout = std::chrono::seconds(120);
 HttpSession::HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits,
                          RequestHandler handler)
     : stream_(std::move(socket)), limits_(limits), handler_(std::move(handler)) {
-  beast::error_code ignored;
-  stream_.socket().set_option(net::ip::tcp::no_delay(true), ignored);
+  beast::error_code ec;
+  stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_address_ = endpoint.address().to_string();
 }
 
 void HttpSession::Run() {

@@ -47,6 +47,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // answered.
   void WatchForDisconnect(std::function<void()> on_gone);
   bool client_gone() const { return client_gone_; }
+  // The peer's IP address ("" if unknown).
+  const std::string& remote_address() const { return remote_address_; }
 
  private:
   void DoRead();
@@ -64,6 +66,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool client_gone_ = false;
   uint64_t stream_generation_ = 0;
   std::string tail_;
+  std::string remote_address_;
 };
 
 }  // namespace llmsrouter::gateway

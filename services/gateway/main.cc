@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common/log.h"
+#include "common/grpc_channel.h"
 #include "common/options.h"
 #include "common/signals.h"
 #include "services/gateway/gateway_flags.h"
@@ -31,14 +32,18 @@ int main(int argc, char** argv) {
     std::cerr << "llmsrouter-gateway: " << app_options.status().message() << "\n";
     return 2;
   }
-  app_options->router_channel = gateway::GrpcRouterClient::MakeChannel(options->Get("router"));
+  app_options->router_channel = MakeServiceChannel(options->Get("router"));
+  if (!options->Get("auth").empty()) {
+    app_options->auth_channel = MakeServiceChannel(options->Get("auth"));
+  }
   auto app = gateway::GatewayApp::Start(*std::move(app_options));
   if (!app.ok()) {
     Log(LogLevel::kError, "gateway", "cannot start", {{"error", std::string(app.status().message())}});
     return 1;
   }
-  if (options->Get("auth").empty()) {
-    Log(LogLevel::kInfo, "gateway", "auth not configured (--auth/AUTH_ADDR): no API key is required");
+  if (!app_options->gateway.accounts) {
+    Log(LogLevel::kInfo, "gateway",
+        "accounts are off (ENABLE_ACCOUNT_MANAGEMENT): no API key is required");
   }
   if (options->Get("tracer").empty()) {
     Log(LogLevel::kInfo, "gateway", "tracer not configured (--tracer/TRACER_ADDR)");

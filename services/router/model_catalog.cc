@@ -166,11 +166,13 @@ std::vector<v1::Model> ModelCatalog::Assemble(const RouterConfig& config,
 }
 
 void ModelCatalog::List(std::shared_ptr<const RouterConfig> config,
-                        const std::vector<std::string>& providers, Done done) {
+                        const std::optional<std::vector<std::string>>& providers, Done done) {
   std::vector<const ProviderConfig*> selected;
   for (const auto& [alias, provider] : config->providers) {
-    bool wanted = providers.empty();
-    for (const auto& p : providers) wanted = wanted || p == alias || p == "*";
+    bool wanted = !providers.has_value();
+    for (const auto& p : providers.value_or(std::vector<std::string>{})) {
+      wanted = wanted || p == alias || p == "*";
+    }
     if (wanted) selected.push_back(&provider);
   }
   struct Pending {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +34,10 @@ class ModelCatalog {
   // Not owned; must outlive the catalog and every pending List.
   ModelCatalog(HttpClient* http, const Clock* clock) : http_(http), clock_(clock) {}
 
-  // Lists the models of `providers` (every provider when empty), in config order. `done` runs
-  // once, on this thread when everything is cached, else on the HTTP client's thread.
-  void List(std::shared_ptr<const RouterConfig> config, const std::vector<std::string>& providers,
-            Done done);
+  // Lists the models of `providers` (every provider when nullopt), in config order. `done`
+  // runs once, on this thread when everything is cached, else on the HTTP client's thread.
+  void List(std::shared_ptr<const RouterConfig> config,
+            const std::optional<std::vector<std::string>>& providers, Done done);
 
  private:
   struct Entry {

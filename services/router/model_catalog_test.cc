@@ -65,7 +65,7 @@ class ModelCatalogTest : public ::testing::Test {
 };
 
 TEST_F(ModelCatalogTest, QueriesProvidersInParallelAndShapesTheList) {
-  catalog_.List(config_, {}, Collect());
+  catalog_.List(config_, std::nullopt, Collect());
   ASSERT_EQ(http_.started.size(), 2u);  // c is overridden: no network call
   EXPECT_EQ(http_.started[0]->request.url, "http://a/v1/models");
   EXPECT_EQ(http_.started[0]->request.method, "GET");
@@ -78,7 +78,7 @@ TEST_F(ModelCatalogTest, QueriesProvidersInParallelAndShapesTheList) {
 }
 
 TEST_F(ModelCatalogTest, DeadProviderDoesNotEmptyTheOthers) {
-  catalog_.List(config_, {}, Collect());
+  catalog_.List(config_, std::nullopt, Collect());
   http_.Fail(0, absl::DeadlineExceededError("timeout"));
   http_.Respond(1, 200, {}, R"({"data":[{"id":"llama"}]})");
   ASSERT_TRUE(ids_.has_value());
@@ -86,33 +86,33 @@ TEST_F(ModelCatalogTest, DeadProviderDoesNotEmptyTheOthers) {
 }
 
 TEST_F(ModelCatalogTest, CachedWithTtlAndRefreshedSingleFlight) {
-  catalog_.List(config_, {"b"}, Collect());
-  catalog_.List(config_, {"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   ASSERT_EQ(http_.started.size(), 1u);  // one upstream call however many ask
   http_.Respond(0, 200, {}, R"({"data":[{"id":"m1"}]})");
   ids_.reset();
-  catalog_.List(config_, {"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   EXPECT_EQ(http_.started.size(), 1u);  // cached
   ASSERT_TRUE(ids_.has_value());
   clock_.now += absl::Minutes(6);
-  catalog_.List(config_, {"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   EXPECT_EQ(http_.started.size(), 2u);  // TTL passed
 }
 
 TEST_F(ModelCatalogTest, FailedRefreshKeepsTheLastGoodListAndRetriesSoon) {
-  catalog_.List(config_, {"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   http_.Respond(0, 200, {}, R"({"data":[{"id":"m1"}]})");
   clock_.now += absl::Minutes(6);
   ids_.reset();
-  catalog_.List(config_, {"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   http_.Respond(1, 500, {}, R"({"error":"down"})");
   ASSERT_TRUE(ids_.has_value());
   EXPECT_EQ(*ids_, std::vector<std::string>{"[b]m1"});
   clock_.now += absl::Seconds(5);
-  catalog_.List(config_, {"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   EXPECT_EQ(http_.started.size(), 2u);  // within the retry delay: no new call
   clock_.now += absl::Seconds(6);
-  catalog_.List(config_, {"b"}, Collect());
+  catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   EXPECT_EQ(http_.started.size(), 3u);  // retried soon, not after the whole TTL
 }
 

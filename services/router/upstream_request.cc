@@ -1,6 +1,7 @@
 #include "common/strings.h"
 #include "services/router/upstream_request.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -51,12 +52,24 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
                              "");
   }
   call.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  if (model_override == nullptr && !request.model_override().empty()) {
+    model_override = &request.model_override();
+  }
   auto target = model_override != nullptr
                     ? ResolveTarget(std::move(config), *model_override, "")
                     : ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
                                     request.proxy());
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
+  if (request.restrict_providers()) {
+    const auto& allowed = request.allowed_providers();
+    if (std::find(allowed.begin(), allowed.end(), call.target.provider->alias) == allowed.end()) {
+      return WithOpenAiDetails(
+          absl::PermissionDeniedError(StrCat("you are not permitted to use provider '",
+                                             call.target.provider->alias, "'")),
+          "model", "provider_not_permitted");
+    }
+  }
   *model = call.target.upstream_model;
 
   const ProviderConfig& provider = *call.target.provider;

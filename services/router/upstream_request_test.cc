@@ -69,6 +69,20 @@ TEST(PrepareCallTest, ModelOverrideIgnoresProxy) {
   EXPECT_EQ(call->http.body, R"({"model":"backup"})");
 }
 
+TEST(PrepareCallTest, RestrictedProvidersAndBypassOverride) {
+  v1::CallRequest request = Call(R"({"model":"[oa]m"})");
+  request.set_restrict_providers(true);
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kPermissionDenied);
+  request.add_allowed_providers("oa");
+  EXPECT_TRUE(PrepareCall(Config(), request).ok());
+  request.set_model_override("[ark]forced");
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kPermissionDenied);
+  request.add_allowed_providers("ark");
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok());
+  EXPECT_EQ(call->http.body, R"({"model":"forced"})");
+}
+
 TEST(PrepareCallTest, RejectsBadBodiesWithInvalidArgument) {
   for (const char* body : {"", "[]", "{", R"({"messages":[]})", R"({"model":1})",
                            R"({"model":"[ark]m","stream":"yes"})"}) {

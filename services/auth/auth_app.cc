@@ -1,0 +1,54 @@
+#include "services/auth/auth_app.h"
+
+#include "common/log.h"
+
+namespace llmsrouter::auth {
+
+AuthApp::AuthApp(AuthAppOptions options, RedisAddress address)
+    : options_(std::move(options)),
+      store_(RedisUserStore::Options{.address = std::move(address)}),
+      authenticator_(&store_, &SystemClock::Get()),
+      workers_(options_.workers),
+      auth_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()}),
+      admin_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()},
+                     options_.admin_token) {}
+
+absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(AuthAppOptions options) {
+  auto address = ParseRedisUrl(options.redis_url);
+  if (!address.ok()) return address.status();
+  std::unique_ptr<AuthApp> app(new AuthApp(std::move(options), *std::move(address)));
+  app->poller_ = std::thread([raw = app.get()] { raw->PollVersion(); });
+  return app;
+}
+
+AuthApp::~AuthApp() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (poller_.joinable()) poller_.join();
+}
+
+void AuthApp::PollVersion() {
+  bool was_down = false;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    auto version = store_.Version();
+    if (version.ok()) {
+      authenticator_.ObserveVersion(*version);
+      if (was_down) Log(LogLevel::kInfo, "auth", "user store reachable again");
+      was_down = false;
+    } else if (!was_down) {
+      Log(LogLevel::kError, "auth", "user store unreachable; known keys keep working from cache",
+          {{"error", std::string(version.status().message())}});
+      was_down = true;
+    }
+    lock.lock();
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.version_poll),
+                 [this] { return stopping_; });
+  }
+}
+
+}  // namespace llmsrouter::auth

@@ -1,0 +1,56 @@
+// The auth service's wiring: Redis store, authenticator, version poller and the gRPC
+// services, used by llmsrouter-auth and the all-in-one binary alike.
+#ifndef LLMSROUTER_SERVICES_AUTH_AUTH_APP_H_
+#define LLMSROUTER_SERVICES_AUTH_AUTH_APP_H_
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/auth/auth_service.h"
+#include "services/auth/redis_user_store.h"
+
+namespace llmsrouter::auth {
+
+struct AuthAppOptions {
+  std::string redis_url = "redis://127.0.0.1:6379/0";
+  std::string admin_token;
+  // How often every replica checks the store's version (revocations apply within this plus
+  // the gateway's cache time).
+  absl::Duration version_poll = absl::Milliseconds(200);
+  int workers = 4;
+};
+
+class AuthApp {
+ public:
+  // INVALID_ARGUMENT for a malformed REDIS_URL. Redis may be down: the app starts and
+  // answers UNAVAILABLE until it is back.
+  static absl::StatusOr<std::unique_ptr<AuthApp>> Create(AuthAppOptions options);
+  ~AuthApp();
+
+  std::vector<grpc::Service*> services() { return {&auth_service_, &admin_service_}; }
+  Authenticator& authenticator() { return authenticator_; }
+
+ private:
+  AuthApp(AuthAppOptions options, RedisAddress address);
+  void PollVersion();
+
+  AuthAppOptions options_;
+  RedisUserStore store_;
+  Authenticator authenticator_;
+  WorkerPool workers_;
+  AuthService auth_service_;
+  AdminService admin_service_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread poller_;
+};
+
+}  // namespace llmsrouter::auth
+
+#endif  // LLMSROUTER_SERVICES_AUTH_AUTH_APP_H_

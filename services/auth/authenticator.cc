@@ -1,0 +1,131 @@
+#include "services/auth/authenticator.h"
+
+#include "common/strings.h"
+#include "services/auth/api_key.h"
+
+namespace llmsrouter::auth {
+
+bool User::AllProviders() const {
+  for (const auto& p : permissions) {
+    if (p == "*") return true;
+  }
+  return false;
+}
+
+Authenticator::Authenticator(UserStore* store, const Clock* clock, AuthenticatorOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+bool Authenticator::Blocked(const std::string& client) {
+  auto it = failures_.find(client);
+  if (it == failures_.end()) return false;
+  if (clock_->Now() - it->second.window_start > options_.failure_window) {
+    failures_.erase(it);
+    return false;
+  }
+  return it->second.count >= options_.max_failures;
+}
+
+void Authenticator::RecordFailure(const std::string& client) {
+  absl::Time now = clock_->Now();
+  if (failures_.size() >= options_.max_tracked_clients && !failures_.count(client)) {
+    // Forget expired windows first; if none, the oldest window.
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      it = now - it->second.window_start > options_.failure_window ? failures_.erase(it)
+                                                                    : std::next(it);
+    }
+    if (failures_.size() >= options_.max_tracked_clients) failures_.erase(failures_.begin());
+  }
+  Failures& f = failures_[client];
+  if (f.count == 0 || now - f.window_start > options_.failure_window) f = {0, now};
+  ++f.count;
+}
+
+absl::StatusOr<AuthResult> Authenticator::Decide(const std::optional<User>& user,
+                                                 const std::string& api_key,
+                                                 const std::string& client) {
+  if (!user) {
+    RecordFailure(client);
+    return absl::UnauthenticatedError(
+        StrCat("Incorrect API key provided: ", KeyHint(api_key), "."));
+  }
+  if (!ConstantTimeEquals(user->key_hash, HashApiKey(api_key))) {
+    RecordFailure(client);
+    return absl::UnauthenticatedError("Incorrect API key provided.");
+  }
+  if (!user->enabled) {
+    return absl::UnauthenticatedError(StrCat("The API key of user '", user->name,
+                                             "' is disabled. Ask an administrator."));
+  }
+  return AuthResult{user->name, user->permissions, user->AllProviders(), user->bypass_model};
+}
+
+std::optional<absl::StatusOr<AuthResult>> Authenticator::TryCached(const std::string& api_key,
+                                                                   const std::string& client) {
+  absl::MutexLock lock(&mu_);
+  if (Blocked(client)) {
+    return absl::ResourceExhaustedError(
+        "Too many failed authentication attempts from this client; try again later.");
+  }
+  if (api_key.empty()) {
+    return absl::UnauthenticatedError(
+        "You didn't provide an API key. Provide it as 'Authorization: Bearer <key>'.");
+  }
+  if (!api_key.starts_with(kKeyPrefix)) {
+    RecordFailure(client);
+    return absl::UnauthenticatedError("Incorrect API key provided.");
+  }
+  auto it = cache_.find(HashApiKey(api_key));
+  if (it == cache_.end() || clock_->Now() >= it->second.expires) {
+    ++misses_;
+    return std::nullopt;
+  }
+  ++hits_;
+  return Decide(it->second.user, api_key, client);
+}
+
+absl::StatusOr<AuthResult> Authenticator::Lookup(const std::string& api_key,
+                                                 const std::string& client) {
+  if (auto cached = TryCached(api_key, client)) return *std::move(cached);
+  std::string hash = HashApiKey(api_key);
+  auto user = store_->FindByKeyHash(hash);
+  if (!user.ok()) return user.status();
+  absl::MutexLock lock(&mu_);
+  absl::Time now = clock_->Now();
+  bool known = user->has_value();
+  auto [it, inserted] = cache_.insert_or_assign(
+      hash, Entry{*user, now + (known ? options_.positive_ttl : options_.negative_ttl)});
+  if (!known) {
+    negative_order_.push_back(hash);
+    ++negative_count_;
+    while (negative_count_ > options_.negative_cache_size && !negative_order_.empty()) {
+      auto old = cache_.find(negative_order_.front());
+      negative_order_.pop_front();
+      if (old != cache_.end() && !old->second.user) {
+        cache_.erase(old);
+        --negative_count_;
+      }
+    }
+  }
+  return Decide(*user, api_key, client);
+}
+
+void Authenticator::ObserveVersion(int64_t version) {
+  absl::MutexLock lock(&mu_);
+  if (version_ == version) return;
+  version_ = version;
+  cache_.clear();
+  negative_order_.clear();
+  negative_count_ = 0;
+}
+
+size_t Authenticator::hits() const {
+  absl::MutexLock lock(&mu_);
+  return hits_;
+}
+
+size_t Authenticator::misses() const {
+  absl::MutexLock lock(&mu_);
+  return misses_;
+}
+
+}  // namespace llmsrouter::auth

@@ -1,0 +1,88 @@
+// Key checks with a decision cache: no store round trip for a key already seen, a bounded
+// negative cache for unknown keys, a per-client limit on failed attempts, and invalidation
+// by the store's version counter.
+#ifndef LLMSROUTER_SERVICES_AUTH_AUTHENTICATOR_H_
+#define LLMSROUTER_SERVICES_AUTH_AUTHENTICATOR_H_
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "services/auth/user_store.h"
+
+namespace llmsrouter::auth {
+
+struct AuthResult {
+  std::string user;
+  std::vector<std::string> permissions;
+  bool all_providers = false;
+  std::string bypass_model;
+};
+
+struct AuthenticatorOptions {
+  // Unknown keys remembered (bounded, oldest forgotten first).
+  size_t negative_cache_size = 10000;
+  absl::Duration negative_ttl = absl::Seconds(30);
+  // A known key's decision is re-read at least this often even without a version change.
+  absl::Duration positive_ttl = absl::Minutes(5);
+  // Failed attempts allowed per client per window; beyond: RESOURCE_EXHAUSTED.
+  int max_failures = 20;
+  absl::Duration failure_window = absl::Minutes(1);
+  size_t max_tracked_clients = 10000;
+};
+
+// Thread-safe.
+class Authenticator {
+ public:
+  Authenticator(UserStore* store, const Clock* clock, AuthenticatorOptions options = {});
+
+  // Decides from memory when it can (no I/O); nullopt means Lookup is needed.
+  std::optional<absl::StatusOr<AuthResult>> TryCached(const std::string& api_key,
+                                                      const std::string& client);
+  // Blocking: asks the store and caches the answer. UNAUTHENTICATED for a missing, unknown or
+  // disabled key; RESOURCE_EXHAUSTED past the failed-attempt limit; UNAVAILABLE when the
+  // store is unreachable.
+  absl::StatusOr<AuthResult> Lookup(const std::string& api_key, const std::string& client);
+  // Drops every cached decision when `version` differs from the last one seen.
+  void ObserveVersion(int64_t version);
+
+  size_t hits() const;
+  size_t misses() const;
+
+ private:
+  struct Entry {
+    std::optional<User> user;  // nullopt: no such key
+    absl::Time expires;
+  };
+  absl::StatusOr<AuthResult> Decide(const std::optional<User>& user, const std::string& api_key,
+                                    const std::string& client)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RecordFailure(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Blocked(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  UserStore* store_;
+  const Clock* clock_;
+  AuthenticatorOptions options_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);  // by key hash
+  std::deque<std::string> negative_order_ ABSL_GUARDED_BY(mu_);
+  size_t negative_count_ ABSL_GUARDED_BY(mu_) = 0;
+  struct Failures {
+    int count = 0;
+    absl::Time window_start;
+  };
+  std::map<std::string, Failures> failures_ ABSL_GUARDED_BY(mu_);
+  std::optional<int64_t> version_ ABSL_GUARDED_BY(mu_);
+  size_t hits_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t misses_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace llmsrouter::auth
+
+#endif  // LLMSROUTER_SERVICES_AUTH_AUTHENTICATOR_H_

@@ -1,0 +1,280 @@
+#include "services/auth/redis_user_store.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <map>
+
+#include "common/strings.h"
+
+namespace llmsrouter::auth {
+namespace {
+
+constexpr char kFindScript[] = R"(
+local name = redis.call('GET', KEYS[1])
+if not name then return nil end
+return redis.call('HGETALL', ARGV[1] .. 'user:' .. name))";
+
+constexpr char kAddScript[] = R"(
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'email', ARGV[2], 'permissions', ARGV[3],
+           'enabled', ARGV[4], 'created', ARGV[5], 'updated', ARGV[6], 'key_hash', ARGV[7],
+           'key_hint', ARGV[8], 'bypass', '')
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+return redis.call('INCR', KEYS[4]))";
+
+constexpr char kModifyScript[] = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOTFOUND') end
+for i = 1, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return redis.call('INCR', KEYS[2]))";
+
+constexpr char kRotateScript[] = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOTFOUND') end
+local old = redis.call('HGET', KEYS[1], 'key_hash')
+if old then redis.call('DEL', ARGV[5] .. 'key:' .. old) end
+redis.call('HSET', KEYS[1], 'key_hash', ARGV[2], 'key_hint', ARGV[3], 'updated', ARGV[4])
+redis.call('SET', KEYS[2], ARGV[1])
+return redis.call('INCR', KEYS[3]))";
+
+constexpr char kDeleteScript[] = R"(
+if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOTFOUND') end
+local old = redis.call('HGET', KEYS[1], 'key_hash')
+if old then redis.call('DEL', ARGV[2] .. 'key:' .. old) end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return redis.call('INCR', KEYS[3]))";
+
+timeval DurationToTimeval(absl::Duration d) {
+  int64_t us = absl::ToInt64Microseconds(d);
+  return timeval{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  for (std::string_view part : Split(s, ',')) {
+    part = Trim(part);
+    if (!part.empty()) out.emplace_back(part);
+  }
+  return out;
+}
+
+User UserFromHash(const redisReply* reply) {
+  std::map<std::string, std::string> fields;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+    fields[std::string(reply->element[i]->str, reply->element[i]->len)] =
+        std::string(reply->element[i + 1]->str, reply->element[i + 1]->len);
+  }
+  User user;
+  user.name = fields["name"];
+  user.email = fields["email"];
+  user.permissions = SplitList(fields["permissions"]);
+  user.enabled = fields["enabled"] != "0";
+  ParseInt(fields["created"], &user.created_unix);
+  ParseInt(fields["updated"], &user.updated_unix);
+  user.key_hash = fields["key_hash"];
+  user.key_hint = fields["key_hint"];
+  user.bypass_model = fields["bypass"];
+  return user;
+}
+
+absl::Status ScriptError(const redisReply* reply, const std::string& name) {
+  std::string_view error(reply->str, reply->len);
+  if (Contains(error, "NOTFOUND")) return absl::NotFoundError(StrCat("no user named '", name, "'"));
+  if (Contains(error, "EXISTS")) {
+    return absl::AlreadyExistsError(StrCat("a user named '", name, "' already exists"));
+  }
+  return absl::InternalError(StrCat("redis: ", error));
+}
+
+}  // namespace
+
+void RedisUserStore::ReplyDeleter::operator()(redisReply* r) const { freeReplyObject(r); }
+
+RedisUserStore::RedisUserStore(Options options) : options_(std::move(options)) {}
+
+RedisUserStore::~RedisUserStore() {
+  absl::MutexLock lock(&mu_);
+  for (redisContext* context : idle_) redisFree(context);
+}
+
+absl::StatusOr<redisContext*> RedisUserStore::Acquire() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!idle_.empty()) {
+      redisContext* context = idle_.back();
+      idle_.pop_back();
+      return context;
+    }
+    if (std::chrono::steady_clock::now() < next_connect_) {
+      return absl::UnavailableError("the user store (Redis) is unreachable");
+    }
+  }
+  const RedisAddress& a = options_.address;
+  redisContext* context =
+      redisConnectWithTimeout(a.host.c_str(), a.port, DurationToTimeval(options_.connect_timeout));
+  auto fail = [&](std::string why) -> absl::Status {
+    if (context != nullptr) redisFree(context);
+    absl::MutexLock lock(&mu_);
+    next_connect_ = std::chrono::steady_clock::now() +
+                    absl::ToChronoMilliseconds(options_.reconnect_backoff);
+    return absl::UnavailableError(StrCat("the user store (Redis at ", a.host, ":", a.port,
+                                         ") is unreachable: ", why));
+  };
+  if (context == nullptr || context->err) {
+    return fail(context ? context->errstr : "out of memory");
+  }
+  redisSetTimeout(context, DurationToTimeval(options_.command_timeout));
+  redisEnableKeepAlive(context);
+  auto simple = [&](std::vector<std::string> args) -> bool {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& s : args) {
+      argv.push_back(s.data());
+      lens.push_back(s.size());
+    }
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
+    if (r) freeReplyObject(r);
+    return ok;
+  };
+  if (!a.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!a.username.empty()) auth.push_back(a.username);
+    auth.push_back(a.password);
+    if (!simple(auth)) return fail("authentication failed");
+  }
+  if (a.db != 0 && !simple({"SELECT", std::to_string(a.db)})) return fail("SELECT failed");
+  return context;
+}
+
+void RedisUserStore::Release(redisContext* context, bool healthy) {
+  if (!healthy || context->err) {
+    redisFree(context);
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  idle_.push_back(context);
+}
+
+absl::StatusOr<RedisUserStore::Reply> RedisUserStore::Command(
+    const std::vector<std::string>& args) {
+  auto context = Acquire();
+  if (!context.ok()) return context.status();
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& s : args) {
+    argv.push_back(s.data());
+    lens.push_back(s.size());
+  }
+  Reply reply(static_cast<redisReply*>(
+      redisCommandArgv(*context, static_cast<int>(argv.size()), argv.data(), lens.data())));
+  if (!reply) {
+    std::string why = (*context)->errstr;
+    Release(*context, false);
+    return absl::UnavailableError(StrCat("the user store (Redis) failed: ", why));
+  }
+  Release(*context, true);
+  return reply;
+}
+
+absl::StatusOr<std::optional<User>> RedisUserStore::FindByKeyHash(const std::string& key_hash) {
+  auto reply = Command({"EVAL", kFindScript, "1", KeyKey(key_hash), options_.prefix});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_NIL) return std::optional<User>();
+  if ((*reply)->type != REDIS_REPLY_ARRAY) return ScriptError(reply->get(), "");
+  if ((*reply)->elements == 0) return std::optional<User>();  // key left behind by a race
+  return std::optional<User>(UserFromHash(reply->get()));
+}
+
+absl::Status RedisUserStore::AddUser(const User& user) {
+  auto reply = Command({"EVAL", kAddScript, "4", UserKey(user.name), KeyKey(user.key_hash),
+                        options_.prefix + "users", options_.prefix + "version", user.name,
+                        user.email, Join(user.permissions, ","), user.enabled ? "1" : "0",
+                        std::to_string(user.created_unix), std::to_string(user.updated_unix),
+                        user.key_hash, user.key_hint});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), user.name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<User> RedisUserStore::GetUser(const std::string& name) {
+  auto reply = Command({"HGETALL", UserKey(name)});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements == 0) {
+    return absl::NotFoundError(StrCat("no user named '", name, "'"));
+  }
+  return UserFromHash(reply->get());
+}
+
+absl::StatusOr<std::vector<User>> RedisUserStore::ListUsers() {
+  auto names = Command({"SMEMBERS", options_.prefix + "users"});
+  if (!names.ok()) return names.status();
+  std::vector<User> users;
+  for (size_t i = 0; i < (*names)->elements; ++i) {
+    auto user = GetUser(std::string((*names)->element[i]->str, (*names)->element[i]->len));
+    if (user.ok()) {
+      users.push_back(*std::move(user));
+    } else if (user.status().code() != absl::StatusCode::kNotFound) {
+      return user.status();
+    }
+  }
+  std::sort(users.begin(), users.end(), [](const User& a, const User& b) { return a.name < b.name; });
+  return users;
+}
+
+absl::StatusOr<User> RedisUserStore::ModifyUser(const std::string& name,
+                                                const UserChanges& changes, int64_t now_unix) {
+  std::vector<std::string> args = {"EVAL", kModifyScript, "2", UserKey(name),
+                                   options_.prefix + "version", "updated",
+                                   std::to_string(now_unix)};
+  if (changes.email) args.insert(args.end(), {"email", *changes.email});
+  if (changes.permissions) args.insert(args.end(), {"permissions", Join(*changes.permissions, ",")});
+  if (changes.enabled) args.insert(args.end(), {"enabled", *changes.enabled ? "1" : "0"});
+  auto reply = Command(args);
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), name);
+  return GetUser(name);
+}
+
+absl::Status RedisUserStore::DeleteUser(const std::string& name) {
+  auto reply = Command({"EVAL", kDeleteScript, "3", UserKey(name), options_.prefix + "users",
+                        options_.prefix + "version", name, options_.prefix});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<User> RedisUserStore::RotateKey(const std::string& name,
+                                               const std::string& key_hash,
+                                               const std::string& key_hint, int64_t now_unix) {
+  auto reply = Command({"EVAL", kRotateScript, "3", UserKey(name), KeyKey(key_hash),
+                        options_.prefix + "version", name, key_hash, key_hint,
+                        std::to_string(now_unix), options_.prefix});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), name);
+  return GetUser(name);
+}
+
+absl::Status RedisUserStore::SetBypass(const std::string& name, const std::string& model) {
+  auto reply = Command({"EVAL", kModifyScript, "2", UserKey(name), options_.prefix + "version",
+                        "bypass", model});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), name);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> RedisUserStore::Version() {
+  auto reply = Command({"GET", options_.prefix + "version"});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_NIL) return 0;
+  int64_t version = 0;
+  if ((*reply)->type != REDIS_REPLY_STRING ||
+      !ParseInt(std::string_view((*reply)->str, (*reply)->len), &version)) {
+    return absl::InternalError("redis: version is not a number");
+  }
+  return version;
+}
+
+}  // namespace llmsrouter::auth

@@ -1,0 +1,70 @@
+// UserStore on Redis (hiredis). Schema: docs/AUTH.md. Multi-key changes run as Lua scripts,
+// so two admins or replicas racing cannot leave a half-made user or a stale key behind.
+#ifndef LLMSROUTER_SERVICES_AUTH_REDIS_USER_STORE_H_
+#define LLMSROUTER_SERVICES_AUTH_REDIS_USER_STORE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/auth/redis_url.h"
+#include "services/auth/user_store.h"
+
+struct redisContext;
+struct redisReply;
+
+namespace llmsrouter::auth {
+
+class RedisUserStore : public UserStore {
+ public:
+  struct Options {
+    RedisAddress address;
+    absl::Duration connect_timeout = absl::Milliseconds(500);
+    absl::Duration command_timeout = absl::Seconds(1);
+    // After a failed connect, calls fail fast for this long instead of reconnecting.
+    absl::Duration reconnect_backoff = absl::Milliseconds(200);
+    std::string prefix = "llmsrouter:";
+  };
+  explicit RedisUserStore(Options options);
+  ~RedisUserStore() override;
+
+  absl::StatusOr<std::optional<User>> FindByKeyHash(const std::string& key_hash) override;
+  absl::Status AddUser(const User& user) override;
+  absl::StatusOr<std::vector<User>> ListUsers() override;
+  absl::StatusOr<User> GetUser(const std::string& name) override;
+  absl::StatusOr<User> ModifyUser(const std::string& name, const UserChanges& changes,
+                                  int64_t now_unix) override;
+  absl::Status DeleteUser(const std::string& name) override;
+  absl::StatusOr<User> RotateKey(const std::string& name, const std::string& key_hash,
+                                 const std::string& key_hint, int64_t now_unix) override;
+  absl::Status SetBypass(const std::string& name, const std::string& model) override;
+  absl::StatusOr<int64_t> Version() override;
+
+ private:
+  struct ReplyDeleter {
+    void operator()(redisReply* r) const;
+  };
+  using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+  // Runs one command on a pooled connection. UNAVAILABLE on connection trouble; a Redis
+  // error reply comes back as a reply of type error.
+  absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
+  absl::StatusOr<redisContext*> Acquire();
+  void Release(redisContext* context, bool healthy);
+
+  std::string UserKey(const std::string& name) const { return options_.prefix + "user:" + name; }
+  std::string KeyKey(const std::string& hash) const { return options_.prefix + "key:" + hash; }
+
+  Options options_;
+  absl::Mutex mu_;
+  std::vector<redisContext*> idle_ ABSL_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point next_connect_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace llmsrouter::auth
+
+#endif  // LLMSROUTER_SERVICES_AUTH_REDIS_USER_STORE_H_

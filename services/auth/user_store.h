@@ -1,0 +1,58 @@
+// Where users, key hashes and bypass overrides live. An interface so that the auth logic is
+// tested with an in-memory fake; RedisUserStore is the real one.
+#ifndef LLMSROUTER_SERVICES_AUTH_USER_STORE_H_
+#define LLMSROUTER_SERVICES_AUTH_USER_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace llmsrouter::auth {
+
+struct User {
+  std::string name;
+  std::string email;
+  std::vector<std::string> permissions;  // aliases, or {"*"}; empty means none
+  bool enabled = true;
+  int64_t created_unix = 0;
+  int64_t updated_unix = 0;
+  std::string key_hash;
+  std::string key_hint;
+  std::string bypass_model;  // empty: none
+
+  bool AllProviders() const;
+};
+
+struct UserChanges {
+  std::optional<std::string> email;
+  std::optional<std::vector<std::string>> permissions;
+  std::optional<bool> enabled;
+};
+
+// Blocking calls; thread-safe. UNAVAILABLE when the store cannot be reached (after a bounded
+// wait — nothing hangs), NOT_FOUND / ALREADY_EXISTS as named.
+class UserStore {
+ public:
+  virtual ~UserStore() = default;
+  // The user owning `key_hash`, or nullopt when no user does.
+  virtual absl::StatusOr<std::optional<User>> FindByKeyHash(const std::string& key_hash) = 0;
+  virtual absl::Status AddUser(const User& user) = 0;
+  virtual absl::StatusOr<User> GetUser(const std::string& name) = 0;
+  virtual absl::StatusOr<std::vector<User>> ListUsers() = 0;
+  virtual absl::StatusOr<User> ModifyUser(const std::string& name, const UserChanges& changes,
+                                          int64_t now_unix) = 0;
+  virtual absl::Status DeleteUser(const std::string& name) = 0;
+  // Replaces the user's key atomically: the old one stops working at once.
+  virtual absl::StatusOr<User> RotateKey(const std::string& name, const std::string& key_hash,
+                                         const std::string& key_hint, int64_t now_unix) = 0;
+  virtual absl::Status SetBypass(const std::string& name, const std::string& model) = 0;
+  // Bumped by every change above; caches compare it to know when to drop decisions.
+  virtual absl::StatusOr<int64_t> Version() = 0;
+};
+
+}  // namespace llmsrouter::auth
+
+#endif  // LLMSROUTER_SERVICES_AUTH_USER_STORE_H_

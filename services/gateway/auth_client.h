@@ -1,0 +1,67 @@
+// The gateway's view of the auth service, with a short-lived decision cache in front so that
+// a key already seen costs no round trip.
+#ifndef LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
+#define LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "llmsrouter/auth/v1/auth.grpc.pb.h"
+
+namespace llmsrouter::gateway {
+
+struct AuthInfo {
+  std::string user;
+  std::vector<std::string> permissions;
+  bool all_providers = false;
+  std::string bypass_model;
+};
+
+class AuthClient {
+ public:
+  virtual ~AuthClient() = default;
+  using AuthCallback = std::function<void(absl::StatusOr<AuthInfo>)>;
+  using BypassCallback = std::function<void(absl::StatusOr<std::string>)>;
+  // Callbacks may run on the calling thread (cache hit) or a gRPC thread.
+  virtual void Authenticate(const std::string& api_key, const std::string& client,
+                            AuthCallback done) = 0;
+  virtual void SetBypass(const std::string& user, const std::string& model,
+                         BypassCallback done) = 0;
+  virtual void GetBypass(const std::string& user, BypassCallback done) = 0;
+};
+
+// AuthClient over gRPC. Successful decisions are cached for `ttl` (bounded by the auth
+// service's own invalidation: a revocation takes effect within ttl + its version poll).
+class GrpcAuthClient : public AuthClient {
+ public:
+  GrpcAuthClient(std::shared_ptr<grpc::Channel> channel, absl::Duration ttl,
+                 const Clock* clock = &SystemClock::Get());
+  void Authenticate(const std::string& api_key, const std::string& client,
+                    AuthCallback done) override;
+  void SetBypass(const std::string& user, const std::string& model, BypassCallback done) override;
+  void GetBypass(const std::string& user, BypassCallback done) override;
+
+ private:
+  struct Cached {
+    AuthInfo info;
+    absl::Time expires;
+  };
+  std::unique_ptr<auth::v1::AuthService::Stub> stub_;
+  absl::Duration ttl_;
+  const Clock* clock_;
+  absl::Mutex mu_;
+  std::unordered_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace llmsrouter::gateway
+
+#endif  // LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
