@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
+import net from 'node:net';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..');
@@ -89,20 +90,61 @@ export function writeConfig(yaml) {
   return { dir, file };
 }
 
+// A free loopback port (for servers that cannot bind port 0 and report it, like Redis).
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+// A real redis-server on a free loopback port, persisting to a temporary directory (so a
+// restart keeps the data). Returns {url, port, stop, restart}.
+export async function startRedis() {
+  const dir = mkdtempSync(join(tmpdir(), 'llmsrouter-redis-'));
+  const port = await freePort();
+  const launch = async () => {
+    const p = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1',
+      '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'],
+    { ready: (line) => (/Ready to accept connections/.test(line) ? true : undefined) });
+    await p.value;
+    return p;
+  };
+  let proc = await launch();
+  return {
+    port, url: `redis://127.0.0.1:${port}/0`,
+    stop: () => proc.stop(),
+    restart: async () => { proc = await launch(); },
+  };
+}
+
 // llmsrouter (all-in-one). Returns {baseURL, grpcPort, stop, output}.
-export async function startAllInOne(configYaml, extraArgs = []) {
+export async function startAllInOne(configYaml, extraArgs = [], env = {}) {
   const { dir, file } = writeConfig(configYaml);
   const p = startProcess(join(binDir, 'llmsrouter'),
     ['--config', file, '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', ...extraArgs],
-    { cwd: dir, ready: listeningPorts('llmsrouter') });
+    { cwd: dir, env, ready: listeningPorts('llmsrouter') });
   const info = await p.value;
   return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
+           authPort: Number(info.grpc_port),
            stop: p.stop, output: p.output, proc: p.proc, configFile: file };
 }
 
-// Split deployment: llmsrouter-router + llmsrouter-gateway as separate processes.
-export async function startSplit(configYaml, extraGatewayArgs = []) {
+// Split deployment: llmsrouter-router + llmsrouter-gateway (+ llmsrouter-auth when accounts
+// are on) as separate processes.
+export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
   const { dir, file } = writeConfig(configYaml);
+  let auth = null;
+  if (env.ENABLE_ACCOUNT_MANAGEMENT === 'true') {
+    auth = startProcess(join(binDir, 'llmsrouter-auth'), ['--listen', '127.0.0.1:0'],
+                        { cwd: dir, env, ready: listeningPorts('auth') });
+    const authInfo = await auth.value;
+    extraGatewayArgs = [...extraGatewayArgs, '--auth', `127.0.0.1:${authInfo.port}`];
+  }
   const router = startProcess(join(binDir, 'llmsrouter-router'),
     ['--config', file, '--listen', '127.0.0.1:0'], { cwd: dir, ready: listeningPorts('router') });
   let routerInfo;
@@ -114,21 +156,36 @@ export async function startSplit(configYaml, extraGatewayArgs = []) {
   }
   const gateway = startProcess(join(binDir, 'llmsrouter-gateway'),
     ['--listen', '127.0.0.1:0', '--router', `127.0.0.1:${routerInfo.port}`, ...extraGatewayArgs],
-    { cwd: dir, ready: listeningPorts('gateway') });
+    { cwd: dir, env, ready: listeningPorts('gateway') });
   let gatewayInfo;
   try {
     gatewayInfo = await gateway.value;
   } catch (e) {
     await router.stop();
     await gateway.stop();
+    await auth?.stop();
     throw e;
   }
   return {
     baseURL: `http://127.0.0.1:${gatewayInfo.port}`, grpcPort: Number(routerInfo.port),
-    get output() { return [...gateway.output, ...router.output]; },
+    get output() { return [...gateway.output, ...router.output, ...(auth?.output ?? [])]; },
     configFile: file, routerProc: router.proc,
-    stop: async () => { await gateway.stop(); await router.stop(); },
+    authPort: auth ? Number((await auth.value).port) : undefined,
+    stop: async () => { await gateway.stop(); await router.stop(); await auth?.stop(); },
   };
+}
+
+// Runs llmsrouter-admin; resolves {code, stdout, stderr}.
+export function runAdmin(authPort, token, args) {
+  return new Promise((resolve) => {
+    const proc = spawn(join(binDir, 'llmsrouter-admin'), ['--auth', `127.0.0.1:${authPort}`, ...args],
+                       { env: { ...process.env, LLMSROUTER_ADMIN_TOKEN: token } });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => { stdout += d; });
+    proc.stderr.on('data', (d) => { stderr += d; });
+    proc.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 export const deployments = [
