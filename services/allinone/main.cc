@@ -7,6 +7,7 @@
 #include "common/signals.h"
 #include "services/auth/auth_app.h"
 #include "services/gateway/gateway_flags.h"
+#include "services/tracer/tracer_flags.h"
 #include "services/router/router_app.h"
 
 using namespace llmsrouter;
@@ -14,6 +15,7 @@ using namespace llmsrouter;
 int main(int argc, char** argv) {
   SignalWaiter signals;
   std::vector<FlagSpec> specs = gateway::GatewayFlagSpecs();
+  for (FlagSpec& spec : tracer::TracerFlagSpecs()) specs.push_back(std::move(spec));
   specs.push_back({"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."});
   specs.push_back({"grpc-listen", "LLMSROUTER_GRPC_LISTEN", "127.0.0.1:50051",
                    "gRPC address serving the router, auth and tracer services."});
@@ -43,7 +45,13 @@ int main(int argc, char** argv) {
         {{"error", std::string(router.status().message())}});
     return 1;
   }
-  std::vector<grpc::Service*> services = {(*router)->service()};
+  auto tracer_app = tracer::TracerApp::Create(tracer::TracerOptionsFrom(*options));
+  if (!tracer_app.ok()) {
+    Log(LogLevel::kError, "llmsrouter", "cannot start",
+        {{"error", std::string(tracer_app.status().message())}});
+    return 1;
+  }
+  std::vector<grpc::Service*> services = {(*router)->service(), (*tracer_app)->service()};
   std::unique_ptr<auth::AuthApp> auth_app;
   if (app_options->gateway.accounts) {
     auto created = auth::AuthApp::Create(
@@ -65,6 +73,8 @@ int main(int argc, char** argv) {
   // The gateway reaches the router in-process: no socket, same semantics.
   app_options->router_channel = grpc_server->server->InProcessChannel(grpc::ChannelArguments());
   if (auth_app) app_options->auth_channel = app_options->router_channel;
+  (*router)->EnableTracing(app_options->router_channel, options->GetBool("trace-content"));
+  app_options->tracer_channel = app_options->router_channel;
   auto gateway = gateway::GatewayApp::Start(*std::move(app_options));
   if (!gateway.ok()) {
     Log(LogLevel::kError, "llmsrouter", "cannot start",
@@ -78,10 +88,13 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "llmsrouter", "listening",
       {{"service", "llmsrouter"}, {"port", std::to_string((*gateway)->port())},
        {"grpc_port", std::to_string(grpc_server->port)},
+       {"traces", (*tracer_app)->destination()},
        {"providers", (*router)->config()->AliasList()}});
   while (signals.Wait() == SIGHUP) (*router)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "llmsrouter", "shutting down");
   (*gateway)->Stop();
+  (*router)->FlushTraces(absl::Seconds(3));
+  (*tracer_app)->batcher().Shutdown(absl::Seconds(5));
   grpc_server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/time/clock.h"
 #include "common/request_id.h"
 #include "common/status_map.h"
 #include "common/strings.h"
@@ -64,6 +65,28 @@ void Gateway::Reply(const ContextPtr& ctx, HttpResponse response) {
   ctx->session->SendResponse(std::move(response));
 }
 
+void Gateway::Refuse(const ContextPtr& ctx, const absl::Status& status) {
+  if (traces_ != nullptr) {
+    tracer::v1::TraceEvent event;
+    event.set_source("gateway");
+    event.set_request_id(ctx->request_id);
+    event.set_trace_id(ctx->request_id);
+    event.set_endpoint(ctx->path.starts_with("/v1/") ? ctx->path.substr(4) : ctx->path);
+    event.set_status(HttpStatusFromStatus(status));
+    event.set_error(std::string(status.message()));
+    if (ctx->auth) event.set_user(ctx->auth->user);
+    auto body = nlohmann::json::parse(ctx->request.body(), nullptr, false);
+    if (body.is_object() && body.contains("model") && body["model"].is_string()) {
+      event.set_requested_model(body["model"].get<std::string>());
+    }
+    int64_t now = absl::ToUnixMicros(absl::Now());
+    event.mutable_timings()->set_start_unix_us(now);
+    event.mutable_timings()->set_end_unix_us(now);
+    traces_->Record(std::move(event));
+  }
+  Reply(ctx, ErrorResponse(status));
+}
+
 void Gateway::PostReply(const ContextPtr& ctx, HttpResponse response) {
   net::post(ctx->session->executor(), [this, ctx, response = std::move(response)]() mutable {
     Reply(ctx, std::move(response));
@@ -98,7 +121,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
                       [this, ctx](absl::StatusOr<AuthInfo> info) {
                         net::post(ctx->session->executor(), [this, ctx, info = std::move(info)] {
                           if (!info.ok()) {
-                            Reply(ctx, ErrorResponse(info.status()));
+                            Refuse(ctx, info.status());
                             return;
                           }
                           ctx->auth = *info;
@@ -141,9 +164,9 @@ void Gateway::Dispatch(ContextPtr ctx) {
 void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   // Validate here so that malformed JSON never costs a router round trip.
   if (!nlohmann::json::accept(ctx->request.body())) {
-    Reply(ctx, ErrorResponse(absl::InvalidArgumentError(
-                   "We could not parse the JSON body of your request. The body must be valid "
-                   "JSON.")));
+    Refuse(ctx, absl::InvalidArgumentError(
+                    "We could not parse the JSON body of your request. The body must be valid "
+                    "JSON."));
     return;
   }
   router::v1::CallRequest call;

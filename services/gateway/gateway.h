@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "common/trace_sink.h"
 #include "services/gateway/auth_client.h"
 #include "services/gateway/http_session.h"
 #include "services/gateway/router_client.h"
@@ -22,8 +23,10 @@ struct GatewayOptions {
 class Gateway {
  public:
   // `router` and `auth` (null when accounts are off) must outlive the gateway.
-  Gateway(RouterClient* router, AuthClient* auth, GatewayOptions options)
-      : router_(router), auth_(auth), options_(options) {}
+  // `traces` (may be null) records calls refused before they reach the router.
+  Gateway(RouterClient* router, AuthClient* auth, GatewayOptions options,
+          TraceSink* traces = nullptr)
+      : router_(router), auth_(auth), options_(options), traces_(traces) {}
   explicit Gateway(RouterClient* router) : Gateway(router, nullptr, {}) {}
 
   // The RequestHandler for HttpServer.
@@ -47,6 +50,8 @@ class Gateway {
   void SetBypassChecked(ContextPtr ctx, std::string model);
   void HandleReady(std::shared_ptr<HttpSession> session);
   void Reply(const ContextPtr& ctx, HttpResponse response);
+  // Answers an API call refused at the edge with an OpenAI error, and traces it.
+  void Refuse(const ContextPtr& ctx, const absl::Status& status);
   // Posts Reply onto the session's executor (for callbacks on other threads).
   void PostReply(const ContextPtr& ctx, HttpResponse response);
   router::v1::ListModelsRequest ModelsRequestFor(const Context& ctx) const;
@@ -54,6 +59,7 @@ class Gateway {
   RouterClient* router_;
   AuthClient* auth_;
   GatewayOptions options_;
+  TraceSink* traces_;
 };
 
 // Value of `name` in a URL query string, percent-decoded; empty when absent.

@@ -18,7 +18,12 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
     app->auth_ = std::make_unique<GrpcAuthClient>(std::move(options.auth_channel),
                                                   options.auth_cache_ttl);
   }
-  app->gateway_ = std::make_unique<Gateway>(app->router_.get(), app->auth_.get(), options.gateway);
+  if (options.tracer_channel) {
+    app->traces_ = std::make_unique<GrpcTraceShipper>(std::move(options.tracer_channel),
+                                                      GrpcTraceShipper::Options{});
+  }
+  app->gateway_ = std::make_unique<Gateway>(app->router_.get(), app->auth_.get(), options.gateway,
+                                            app->traces_.get());
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::thread::hardware_concurrency());
   Gateway* gateway = app->gateway_.get();

@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "common/trace_sink.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/grpc_router_client.h"
 #include "services/gateway/http_server.h"
@@ -24,6 +25,8 @@ struct GatewayAppOptions {
   // Required when gateway.accounts is on.
   std::shared_ptr<grpc::Channel> auth_channel;
   absl::Duration auth_cache_ttl = absl::Milliseconds(500);
+  // Tracer, for calls refused at the edge (the router traces the rest); may be null.
+  std::shared_ptr<grpc::Channel> tracer_channel;
 };
 
 class GatewayApp {
@@ -36,6 +39,7 @@ class GatewayApp {
   GatewayApp() = default;
   std::unique_ptr<GrpcRouterClient> router_;
   std::unique_ptr<GrpcAuthClient> auth_;
+  std::unique_ptr<GrpcTraceShipper> traces_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<HttpServer> server_;
 };

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   app_options->router_channel = MakeServiceChannel(options->Get("router"));
+  if (!options->Get("tracer").empty()) {
+    app_options->tracer_channel = MakeServiceChannel(options->Get("tracer"));
+  }
   if (!options->Get("auth").empty()) {
     app_options->auth_channel = MakeServiceChannel(options->Get("auth"));
   }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
@@ -17,7 +18,9 @@ int main(int argc, char** argv) {
       {{"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."},
        {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50051",
         "gRPC address (use 0.0.0.0:50051 in containers)."},
-       {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."}},
+       {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."},
+       {"trace-content", "LLMSROUTER_TRACE_CONTENT", "true",
+        "false: keep prompts and answers out of traces."}},
       argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-router: " << options.status().message() << "\n";
@@ -35,13 +38,16 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(app.status().message())}});
     return 1;
   }
+  if (!options->Get("tracer").empty()) {
+    (*app)->EnableTracing(MakeServiceChannel(options->Get("tracer")),
+                          options->GetBool("trace-content"));
+  } else {
+    Log(LogLevel::kInfo, "router", "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
+  }
   auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()});
   if (!server.ok()) {
     Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(server.status().message())}});
     return 1;
-  }
-  if (options->Get("tracer").empty()) {
-    Log(LogLevel::kInfo, "router", "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
   }
   Log(LogLevel::kInfo, "router", "listening",
       {{"service", "router"}, {"port", std::to_string(server->port)},
@@ -49,5 +55,6 @@ int main(int argc, char** argv) {
   while (signals.Wait() == SIGHUP) (*app)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  (*app)->FlushTraces(absl::Seconds(5));
   return 0;
 }

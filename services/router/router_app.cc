@@ -15,6 +15,11 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
                             return std::uniform_real_distribution<double>(0, 1)(engine);
                           }}) {}
 
+void RouterApp::EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content) {
+  shipper_ = std::make_unique<GrpcTraceShipper>(std::move(channel), GrpcTraceShipper::Options{});
+  service_.SetTracing(shipper_.get(), content);
+}
+
 absl::StatusOr<std::unique_ptr<RouterApp>> RouterApp::Create(RouterAppOptions options) {
   auto config = LoadRouterConfig(options.config_path, options.env);
   if (!config.ok()) return config.status();

@@ -33,6 +33,10 @@ class RouterApp {
   // Re-reads the config and logs the outcome (SIGHUP and file changes).
   void ReloadAndLog(std::string_view reason);
   std::shared_ptr<const RouterConfig> config() const { return store_.Get(); }
+  // Sends a trace event per call to the tracer behind `channel`. Call before serving.
+  void EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content);
+  // Ships the trace events still queued (on shutdown); false if the deadline passed.
+  bool FlushTraces(absl::Duration deadline) { return !shipper_ || shipper_->Flush(deadline); }
 
  private:
   RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config);
@@ -42,6 +46,7 @@ class RouterApp {
   CurlHttpClient http_;
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
+  std::unique_ptr<GrpcTraceShipper> shipper_;
   RouterService service_;
   std::unique_ptr<FileWatcher> watcher_;
 };

@@ -6,6 +6,7 @@
 
 #include "common/clock.h"
 #include "common/scheduler.h"
+#include "common/trace_sink.h"
 #include "services/router/provider_limiter.h"
 #include "services/router/config_store.h"
 #include "services/router/http_client.h"
@@ -21,6 +22,10 @@ struct RouterDeps {
   ProviderLimiter* limiter = nullptr;
   // Uniform in [0, 1), for retry jitter.
   std::function<double()> random;
+  // Where finished calls are traced; null: no tracing.
+  TraceSink* traces = nullptr;
+  // Record prompts and answers in traces (off: usage and timing only).
+  bool trace_content = true;
 };
 
 }  // namespace llmsrouter::router

@@ -11,6 +11,11 @@ namespace llmsrouter::router {
 class RouterService final : public v1::RouterService::CallbackService {
  public:
   explicit RouterService(RouterDeps deps) : deps_(deps), catalog_(deps.http, deps.clock) {}
+  // Before serving: where finished calls are traced.
+  void SetTracing(TraceSink* traces, bool content) {
+    deps_.traces = traces;
+    deps_.trace_content = content;
+  }
 
   grpc::ServerWriteReactor<v1::CallResponse>* Call(grpc::CallbackServerContext* context,
                                                    const v1::CallRequest* request) override;

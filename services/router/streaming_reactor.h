@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/status_map.h"
 #include "services/router/attempt_runner.h"
+#include "services/router/call_trace.h"
 #include "services/router/http_client.h"
 #include "services/router/router_deps.h"
 #include "services/router/upstream_request.h"
@@ -46,6 +47,10 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
   // Resolves the request and runs it upstream (with retries and fallbacks), or fails the
   // call at once when it cannot be resolved.
   void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    if (deps.traces != nullptr) {
+      trace_sink_ = deps.traces;
+      trace_.emplace(request, *deps.clock, deps.trace_content);
+    }
     auto prepared = PrepareCall(deps.config->Get(), request);
     if (!prepared.ok()) {
       FailEarly(prepared.status());
@@ -73,6 +78,7 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
   }
 
   void Emit(v1::CallResponse message) override {
+    if (trace_) trace_->Observe(message);
     std::vector<Msg> out;
     Translate(std::move(message), &out);
     if (out.empty()) return;
@@ -85,6 +91,10 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
 
   // Subclasses may replace the status (e.g. an upstream HTTP error for typed RPCs).
   void Complete(absl::Status status) override {
+    if (trace_) {
+      trace_sink_->Record(trace_->Finish(status));
+      trace_.reset();
+    }
     {
       absl::MutexLock lock(&mu_);
       final_status_ = ToGrpcStatus(status);
@@ -161,6 +171,9 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
   bool starting_ ABSL_GUARDED_BY(mu_) = true;
   std::optional<grpc::Status> final_status_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
+  // Touched only by the exchange's callbacks, which never overlap.
+  std::optional<CallTrace> trace_;
+  TraceSink* trace_sink_ = nullptr;
 };
 
 }  // namespace llmsrouter::router

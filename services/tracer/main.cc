@@ -1,39 +1,55 @@
-// llmsrouter-tracer: trace events exported to Langfuse (gRPC).
+// llmsrouter-tracer: receives trace events over gRPC and exports them to Langfuse.
 #include <iostream>
 
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "common/strings.h"
 #include "common/signals.h"
+#include "services/tracer/tracer_flags.h"
 
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
   SignalWaiter signals;
-  auto options = Options::FromProcess(
-      {{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50053",
-        "gRPC address (use 0.0.0.0:50053 in containers)."}},
-      argc, argv);
+  std::vector<FlagSpec> specs = tracer::TracerFlagSpecs();
+  specs.insert(specs.begin(), {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50053",
+                               "gRPC address (use 0.0.0.0:50053 in containers)."});
+  specs.push_back({"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "10",
+                   "Seconds allowed on SIGTERM to export what is queued."});
+  auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-tracer: " << options.status().message() << "\n";
     return 2;
   }
   if (options->help()) {
     std::cout << options->HelpText(
-        "llmsrouter-tracer — trace events to Langfuse.\n"
+        "llmsrouter-tracer — batches trace events and exports them to Langfuse.\n"
         "Usage: llmsrouter-tracer [--listen HOST:PORT]");
     return 0;
   }
-  auto server = StartGrpcServer(options->Get("listen"), {});
+  auto app = tracer::TracerApp::Create(tracer::TracerOptionsFrom(*options));
+  if (!app.ok()) {
+    Log(LogLevel::kError, "tracer", "cannot start", {{"error", std::string(app.status().message())}});
+    return 1;
+  }
+  auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()});
   if (!server.ok()) {
     Log(LogLevel::kError, "tracer", "cannot start", {{"error", std::string(server.status().message())}});
     return 1;
   }
-  Log(LogLevel::kWarning, "tracer",
-      "trace export is not available in this build; only the health service is served");
-  Log(LogLevel::kInfo, "tracer", "listening", {{"service", "tracer"}, {"port", std::to_string(server->port)}});
+  Log(LogLevel::kInfo, "tracer", "listening",
+      {{"service", "tracer"}, {"port", std::to_string(server->port)},
+       {"destination", (*app)->destination()}});
   while (signals.Wait() == SIGHUP) {
   }
-  server->server->Shutdown();
+  int drain = 10;
+  ParseInt(options->Get("drain-timeout"), &drain);
+  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  bool all = (*app)->batcher().Shutdown(absl::Seconds(drain));
+  Log(LogLevel::kInfo, "tracer", "stopped",
+      {{"exported", std::to_string((*app)->batcher().exported())},
+       {"dropped", std::to_string((*app)->batcher().dropped())},
+       {"flushed_all", all ? "true" : "false"}});
   return 0;
 }

@@ -83,6 +83,26 @@ export async function startFakeUpstream(extraArgs = []) {
   };
 }
 
+// The fake Langfuse (tests/fake_langfuse). Returns {host, spans(), events(), stats(), behave()}.
+export async function startFakeLangfuse() {
+  const p = startProcess('/usr/bin/python3', [join(repoRoot, 'tests', 'fake_langfuse', 'fake_langfuse.py'),
+                                             '--port', '0'], {
+    ready: (line) => { try { return JSON.parse(line); } catch { return undefined; } },
+  });
+  const info = await p.value;
+  const host = `http://127.0.0.1:${info.listening}`;
+  const get = async (path) => (await fetch(host + path)).json();
+  return {
+    host, info, stop: p.stop,
+    env: { LANGFUSE_HOST: host, LANGFUSE_PUBLIC_KEY: 'pk-lf-test', LANGFUSE_SECRET_KEY: 'sk-lf-test' },
+    spans: () => get('/_fake/spans'),
+    events: () => get('/_fake/events'),
+    stats: () => get('/_fake/stats'),
+    behave: (b) => fetch(host + '/_fake/behaviour', { method: 'POST', body: JSON.stringify(b) }),
+    reset: () => fetch(host + '/_fake/reset', { method: 'POST' }),
+  };
+}
+
 export function writeConfig(yaml) {
   const dir = mkdtempSync(join(tmpdir(), 'llmsrouter-e2e-'));
   const file = join(dir, 'config.yaml');
@@ -138,6 +158,16 @@ export async function startAllInOne(configYaml, extraArgs = [], env = {}) {
 // are on) as separate processes.
 export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
   const { dir, file } = writeConfig(configYaml);
+  // The tracer runs whenever the test configures Langfuse or asks for traces.
+  let tracer = null;
+  let routerArgs = [];
+  if (env.LANGFUSE_HOST || env.LLMSROUTER_TRACE_FILE) {
+    tracer = startProcess(join(binDir, 'llmsrouter-tracer'), ['--listen', '127.0.0.1:0'],
+                          { cwd: dir, env, ready: listeningPorts('tracer') });
+    const tracerInfo = await tracer.value;
+    routerArgs = ['--tracer', `127.0.0.1:${tracerInfo.port}`];
+    extraGatewayArgs = [...extraGatewayArgs, '--tracer', `127.0.0.1:${tracerInfo.port}`];
+  }
   let auth = null;
   if (env.ENABLE_ACCOUNT_MANAGEMENT === 'true') {
     auth = startProcess(join(binDir, 'llmsrouter-auth'), ['--listen', '127.0.0.1:0'],
@@ -146,7 +176,8 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
     extraGatewayArgs = [...extraGatewayArgs, '--auth', `127.0.0.1:${authInfo.port}`];
   }
   const router = startProcess(join(binDir, 'llmsrouter-router'),
-    ['--config', file, '--listen', '127.0.0.1:0'], { cwd: dir, ready: listeningPorts('router') });
+    ['--config', file, '--listen', '127.0.0.1:0', ...routerArgs],
+    { cwd: dir, env, ready: listeningPorts('router') });
   let routerInfo;
   try {
     routerInfo = await router.value;
@@ -164,14 +195,23 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
     await router.stop();
     await gateway.stop();
     await auth?.stop();
+    await tracer?.stop();
     throw e;
   }
   return {
     baseURL: `http://127.0.0.1:${gatewayInfo.port}`, grpcPort: Number(routerInfo.port),
-    get output() { return [...gateway.output, ...router.output, ...(auth?.output ?? [])]; },
+    get output() {
+      return [...gateway.output, ...router.output, ...(auth?.output ?? []), ...(tracer?.output ?? [])];
+    },
     configFile: file, routerProc: router.proc,
     authPort: auth ? Number((await auth.value).port) : undefined,
-    stop: async () => { await gateway.stop(); await router.stop(); await auth?.stop(); },
+    // In shutdown order: the edge first, the tracer last so it can flush what it got.
+    stop: async () => {
+      await gateway.stop();
+      await router.stop();
+      await auth?.stop();
+      await tracer?.stop();
+    },
   };
 }
 

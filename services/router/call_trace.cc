@@ -1,0 +1,199 @@
+#include "services/router/call_trace.h"
+
+#include "common/status_map.h"
+#include "common/strings.h"
+
+namespace llmsrouter::router {
+namespace {
+
+// Body keys that are the input or routing, not model parameters.
+bool IsParameter(const std::string& key, const nlohmann::json& value) {
+  static const char* kNot[] = {"model", "messages", "prompt", "input", "stream", "stream_options",
+                               "user", "metadata", "tools", "functions"};
+  for (const char* k : kNot) {
+    if (key == k) return false;
+  }
+  return !value.is_object();
+}
+
+std::string StringAt(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool content)
+    : clock_(clock), content_(content) {
+  event_.set_source("router");
+  event_.set_request_id(request.request_id());
+  event_.set_trace_id(request.trace_id().empty() ? request.request_id() : request.trace_id());
+  event_.set_user(request.user());
+  event_.set_endpoint(request.endpoint());
+  event_.set_session_id(request.session_id());
+  for (const auto& tag : request.tags()) event_.add_tags(tag);
+  event_.mutable_timings()->set_start_unix_us(absl::ToUnixMicros(clock.Now()));
+  auto body = nlohmann::json::parse(request.body(), nullptr, false);
+  if (!body.is_object()) return;
+  event_.set_requested_model(request.model_override().empty() ? StringAt(body, "model")
+                                                              : request.model_override());
+  event_.set_stream(body.value("stream", false) == true);
+  nlohmann::json params = nlohmann::json::object();
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (IsParameter(it.key(), it.value())) params[it.key()] = it.value();
+  }
+  event_.set_model_parameters_json(params.dump());
+  if (auto meta = body.find("metadata"); meta != body.end() && meta->is_object()) {
+    event_.set_metadata_json(meta->dump());
+    for (const char* key : {"session_id", "langfuse_session_id"}) {
+      if (event_.session_id().empty()) event_.set_session_id(StringAt(*meta, key));
+    }
+    for (const char* key : {"tags", "langfuse_tags"}) {
+      if (auto tags = meta->find(key); tags != meta->end() && tags->is_array()) {
+        for (const auto& t : *tags) {
+          if (t.is_string()) event_.add_tags(t.get<std::string>());
+        }
+      }
+    }
+  }
+  if (event_.user().empty()) event_.set_user(StringAt(body, "user"));
+  if (!content_) return;
+  nlohmann::json input;
+  for (const char* key : {"messages", "prompt", "input"}) {
+    if (auto it = body.find(key); it != body.end()) input = *it;
+    if (!input.is_null()) break;
+  }
+  if (auto tools = body.find("tools"); tools != body.end()) {
+    input = {{"messages", input}, {"tools", *tools}};
+  }
+  if (!input.is_null()) event_.set_input_json(input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void CallTrace::Observe(const v1::CallResponse& message) {
+  switch (message.kind_case()) {
+    case v1::CallResponse::kHead:
+      http_status_ = message.head().status();
+      event_.set_provider(message.head().provider());
+      event_.set_upstream_model(message.head().upstream_model());
+      break;
+    case v1::CallResponse::kData:
+      if (!content_) break;
+      if (event_.stream() && http_status_ >= 200 && http_status_ < 300) {
+        parser_.Feed(message.data(),
+                     [this](std::string_view, std::string_view data) { ObserveEvent(data); });
+      } else if (body_.size() < (4 << 20)) {
+        body_.append(message.data());
+      }
+      break;
+    case v1::CallResponse::kSummary: {
+      const auto& s = message.summary();
+      have_summary_ = true;
+      *event_.mutable_usage() = s.usage();
+      int64_t start = event_.timings().start_unix_us();
+      *event_.mutable_timings() = s.timings();
+      if (start != 0) event_.mutable_timings()->set_start_unix_us(start);
+      event_.set_upstream_status(s.upstream_status());
+      event_.set_finish_reason(s.finish_reason());
+      event_.set_error(s.error());
+      event_.set_attempts(s.attempts());
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void CallTrace::ObserveEvent(std::string_view data) {
+  if (data.empty() || data == "[DONE]") return;
+  auto chunk = nlohmann::json::parse(data, nullptr, false);
+  if (!chunk.is_object()) return;
+  auto choices = chunk.find("choices");
+  if (choices == chunk.end() || !choices->is_array() || choices->empty()) return;
+  const auto& choice = (*choices)[0];
+  if (auto text = choice.find("text"); text != choice.end() && text->is_string()) {
+    text_ += text->get<std::string>();  // legacy completions
+  }
+  auto delta = choice.find("delta");
+  if (delta == choice.end() || !delta->is_object()) return;
+  text_ += StringAt(*delta, "content");
+  reasoning_ += StringAt(*delta, "reasoning_content");
+  if (auto calls = delta->find("tool_calls"); calls != delta->end() && calls->is_array()) {
+    for (const auto& call : *calls) {
+      int index = call.value("index", 0);
+      nlohmann::json& merged = tool_calls_[index];
+      if (merged.is_null()) merged = {{"id", ""}, {"type", "function"},
+                                      {"function", {{"name", ""}, {"arguments", ""}}}};
+      if (auto id = StringAt(call, "id"); !id.empty()) merged["id"] = id;
+      if (auto fn = call.find("function"); fn != call.end() && fn->is_object()) {
+        std::string name = StringAt(*fn, "name");
+        if (!name.empty()) merged["function"]["name"] = name;
+        merged["function"]["arguments"] =
+            merged["function"]["arguments"].get<std::string>() + StringAt(*fn, "arguments");
+      }
+    }
+  }
+}
+
+void CallTrace::ObserveBody() {
+  auto doc = nlohmann::json::parse(body_, nullptr, false);
+  if (!doc.is_object()) {
+    if (!body_.empty()) message_ = body_.substr(0, 64 << 10);
+    return;
+  }
+  if (http_status_ >= 400) {
+    message_ = doc.contains("error") ? doc["error"] : doc;
+    return;
+  }
+  if (auto choices = doc.find("choices"); choices != doc.end() && choices->is_array() &&
+                                          !choices->empty()) {
+    const auto& choice = (*choices)[0];
+    if (choice.contains("message")) {
+      message_ = choice["message"];
+    } else if (choice.contains("text")) {
+      message_ = choice["text"];
+    }
+    return;
+  }
+  if (auto data = doc.find("data"); data != doc.end() && data->is_array()) {
+    message_ = {{"embeddings", data->size()}};  // vectors are not worth tracing
+    return;
+  }
+  message_ = doc;
+}
+
+nlohmann::json CallTrace::Output() const {
+  if (!message_.is_null()) return message_;
+  if (text_.empty() && reasoning_.empty() && tool_calls_.empty()) return nullptr;
+  nlohmann::json out = {{"role", "assistant"}, {"content", text_}};
+  if (!reasoning_.empty()) out["reasoning_content"] = reasoning_;
+  if (!tool_calls_.empty()) {
+    out["tool_calls"] = nlohmann::json::array();
+    for (const auto& [index, call] : tool_calls_) out["tool_calls"].push_back(call);
+  }
+  return out;
+}
+
+tracer::v1::TraceEvent CallTrace::Finish(const absl::Status& status) {
+  if (content_ && !body_.empty()) ObserveBody();
+  if (content_) {
+    nlohmann::json output = Output();
+    if (!output.is_null()) {
+      event_.set_output_json(output.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  }
+  if (!status.ok()) {
+    event_.set_status(HttpStatusFromStatus(status));
+    if (event_.error().empty()) event_.set_error(std::string(status.message()));
+  } else {
+    event_.set_status(http_status_);
+    if (http_status_ >= 400 && event_.error().empty()) {
+      event_.set_error(StrCat("upstream answered HTTP ", http_status_));
+    }
+  }
+  if (!have_summary_ || event_.timings().end_unix_us() == 0) {
+    event_.mutable_timings()->set_end_unix_us(absl::ToUnixMicros(clock_.Now()));
+  }
+  return std::move(event_);
+}
+
+}  // namespace llmsrouter::router

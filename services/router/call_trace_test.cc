@@ -1,0 +1,70 @@
+#include "services/router/call_trace.h"
+
+#include <gtest/gtest.h>
+
+namespace llmsrouter::router {
+namespace {
+
+class FakeClock : public Clock {
+ public:
+  absl::Time Now() const override { return absl::FromUnixSeconds(100); }
+};
+
+v1::CallResponse Head(int status) {
+  v1::CallResponse m;
+  m.mutable_head()->set_status(status);
+  m.mutable_head()->set_provider("p");
+  m.mutable_head()->set_upstream_model("m");
+  return m;
+}
+
+v1::CallResponse Data(std::string d) {
+  v1::CallResponse m;
+  m.set_data(std::move(d));
+  return m;
+}
+
+TEST(CallTraceTest, AssemblesStreamedTextReasoningAndToolCalls) {
+  v1::CallRequest request;
+  request.set_request_id("r1");
+  request.set_endpoint("chat/completions");
+  request.set_body(R"({"model":"[p]m","stream":true,"temperature":0.5,"user":"u",
+                       "messages":[{"role":"user","content":"q"}],"tools":[{"type":"function"}]})");
+  FakeClock clock;
+  CallTrace trace(request, clock, true);
+  trace.Observe(Head(200));
+  trace.Observe(Data(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\",\"reasoning_content\":\"th\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"lo\",\"tool_calls\":[{\"index\":0,\"id\":\"c1\","
+      "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n"));
+  trace.Observe(Data("data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+                     "{\"arguments\":\":1}\"}}]}}]}\n\ndata: [DONE]\n\n"));
+  auto event = trace.Finish(absl::OkStatus());
+  auto output = nlohmann::json::parse(event.output_json());
+  EXPECT_EQ(output["content"], "Hello");
+  EXPECT_EQ(output["reasoning_content"], "th");
+  EXPECT_EQ(output["tool_calls"][0]["id"], "c1");
+  EXPECT_EQ(output["tool_calls"][0]["function"]["arguments"], "{\"a\":1}");
+  EXPECT_EQ(nlohmann::json::parse(event.model_parameters_json()), (nlohmann::json{{"temperature", 0.5}}));
+  EXPECT_EQ(nlohmann::json::parse(event.input_json())["tools"][0]["type"], "function");
+  EXPECT_EQ(event.user(), "u");
+  EXPECT_EQ(event.status(), 200);
+  EXPECT_EQ(event.provider(), "p");
+}
+
+TEST(CallTraceTest, PrivacyModeKeepsNoContentAndErrorsAreRecorded) {
+  v1::CallRequest request;
+  request.set_body(R"({"model":"[p]m","messages":[{"role":"user","content":"secret"}]})");
+  FakeClock clock;
+  CallTrace trace(request, clock, false);
+  trace.Observe(Head(500));
+  trace.Observe(Data(R"({"error":{"message":"boom"}})"));
+  auto event = trace.Finish(absl::OkStatus());
+  EXPECT_EQ(event.input_json(), "");
+  EXPECT_EQ(event.output_json(), "");
+  EXPECT_EQ(event.status(), 500);
+  EXPECT_FALSE(event.error().empty());
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
