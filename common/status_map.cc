@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
+
 #include "absl/strings/cord.h"
 #include "common/strings.h"
 
@@ -158,8 +160,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.error_details().empty()) return result;
   auto details = nlohmann::json::parse(status.error_details(), nullptr, false);
   if (!details.is_object()) return result;
-  return WithOpenAiDetails(std::move(result), details.value("param", ""),
-                           details.value("code", ""));
+  return WithOpenAiDetails(std::move(result), JsonString(details, "param"),
+                           JsonString(details, "code"));
 }
 
 }  // namespace llmsrouter

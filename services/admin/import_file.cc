@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
+
 #include "common/strings.h"
 
 namespace llmsrouter::admin {
@@ -115,7 +117,7 @@ ImportFile ParseJson(std::string_view text) {
       file.problems.push_back({entry, "entry is not an object"});
       continue;
     }
-    std::string username = item.value("username", item.value("name", std::string()));
+    std::string username = JsonString(item, "username", JsonString(item, "name"));
     std::string email = item.contains("email") && item["email"].is_string()
                             ? item["email"].get<std::string>()
                             : "";

@@ -1,3 +1,4 @@
+#include "common/json_fields.h"
 #include "services/router/call_trace.h"
 
 #include "common/status_map.h"
@@ -37,7 +38,7 @@ CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool co
   if (!body.is_object()) return;
   event_.set_requested_model(request.model_override().empty() ? StringAt(body, "model")
                                                               : request.model_override());
-  event_.set_stream(body.value("stream", false) == true);
+  event_.set_stream(JsonBool(body, "stream"));
   nlohmann::json params = nlohmann::json::object();
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (IsParameter(it.key(), it.value())) params[it.key()] = it.value();
@@ -119,7 +120,7 @@ void CallTrace::ObserveEvent(std::string_view data) {
   reasoning_ += StringAt(*delta, "reasoning_content");
   if (auto calls = delta->find("tool_calls"); calls != delta->end() && calls->is_array()) {
     for (const auto& call : *calls) {
-      int index = call.value("index", 0);
+      int index = static_cast<int>(JsonInt(call, "index"));
       nlohmann::json& merged = tool_calls_[index];
       if (merged.is_null()) merged = {{"id", ""}, {"type", "function"},
                                       {"function", {{"name", ""}, {"arguments", ""}}}};

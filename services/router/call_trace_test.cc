@@ -68,3 +68,21 @@ TEST(CallTraceTest, PrivacyModeKeepsNoContentAndErrorsAreRecorded) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+TEST(CallTraceTest, FieldsOfTheWrongTypeNeverThrow) {
+  v1::CallRequest request;
+  request.set_body(R"({"model":5,"stream":"yes","metadata":{"tags":"x","session_id":3},"user":[1]})");
+  FakeClock clock;
+  CallTrace trace(request, clock, true);
+  trace.Observe(Head(200));
+  trace.Observe(Data(R"({"choices":[{"message":7}],"usage":{"total_tokens":"many"}})"));
+  auto event = trace.Finish(absl::OkStatus());
+  EXPECT_EQ(event.requested_model(), "");
+  EXPECT_FALSE(event.stream());
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
+
 #include "common/status_map.h"
 #include "services/router/upstream_request.h"
 
@@ -55,7 +57,7 @@ void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEven
   if (!doc.is_object()) return;
   v1::ChatEvent event;
   event.set_raw_json(std::string(data));
-  event.set_upstream_model(doc.value("model", upstream_model_));
+  event.set_upstream_model(JsonString(doc, "model", upstream_model_));
   if (auto choices = doc.find("choices"); choices != doc.end() && choices->is_array() &&
                                           !choices->empty()) {
     const auto& choice = (*choices)[0];
@@ -73,9 +75,9 @@ void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEven
     }
   }
   if (auto usage = doc.find("usage"); usage != doc.end() && usage->is_object()) {
-    event.mutable_usage()->set_prompt_tokens(usage->value("prompt_tokens", int64_t{0}));
-    event.mutable_usage()->set_completion_tokens(usage->value("completion_tokens", int64_t{0}));
-    event.mutable_usage()->set_total_tokens(usage->value("total_tokens", int64_t{0}));
+    event.mutable_usage()->set_prompt_tokens(JsonInt(*usage, "prompt_tokens"));
+    event.mutable_usage()->set_completion_tokens(JsonInt(*usage, "completion_tokens"));
+    event.mutable_usage()->set_total_tokens(JsonInt(*usage, "total_tokens"));
   }
   out->push_back(std::move(event));
 }
@@ -105,7 +107,7 @@ void ChatReactor::Complete(absl::Status status) {
     auto doc = nlohmann::json::parse(error_body_, nullptr, false);
     std::string message = error_body_;
     if (doc.is_object() && doc.contains("error") && doc["error"].is_object()) {
-      message = doc["error"].value("message", error_body_);
+      message = JsonString(doc["error"], "message", error_body_);
     }
     status = absl::Status(CodeFromHttpStatus(upstream_status_),
                           StrCat("upstream answered ", upstream_status_, ": ", message));

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
+
 #include "absl/strings/numbers.h"
 #include "common/status_map.h"
 
@@ -16,9 +18,9 @@ bool ForwardedHeader(std::string_view name) {
 
 void ReadUsage(const nlohmann::json& usage, v1::Usage* out) {
   if (!usage.is_object()) return;
-  out->set_prompt_tokens(usage.value("prompt_tokens", int64_t{0}));
-  out->set_completion_tokens(usage.value("completion_tokens", int64_t{0}));
-  out->set_total_tokens(usage.value("total_tokens", int64_t{0}));
+  out->set_prompt_tokens(JsonInt(usage, "prompt_tokens"));
+  out->set_completion_tokens(JsonInt(usage, "completion_tokens"));
+  out->set_total_tokens(JsonInt(usage, "total_tokens"));
   nlohmann::json details = nlohmann::json::object();
   for (const char* key : {"prompt_tokens_details", "completion_tokens_details"}) {
     if (auto it = usage.find(key); it != usage.end() && !it->is_null()) details[key] = *it;
