@@ -10,6 +10,9 @@ find_package(yaml-cpp CONFIG REQUIRED)
 find_package(Boost 1.74 REQUIRED)        # header-only: Asio and Beast
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+# jemalloc: the hot path allocates per request and per chunk; glibc malloc showed up as ~17 %
+# of CPU in the profile. Linked into the executables only.
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 if(LLMSROUTER_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

@@ -1,6 +1,7 @@
 // llmsrouter-admin: user management CLI, talking to the auth service's admin gRPC API.
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "common/grpc_channel.h"
 #include "common/options.h"
 #include "services/admin/admin_cli.h"
@@ -8,6 +9,7 @@
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
+  SetUpProcess();
   // Global flags come first; the command and its own options follow.
   int first_command = 1;
   while (first_command < argc && std::string(argv[first_command]).starts_with("--") &&

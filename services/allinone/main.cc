@@ -1,6 +1,7 @@
 // llmsrouter: gateway, router, auth and tracer in one process, for a laptop.
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
@@ -13,6 +14,7 @@
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
+  SetUpProcess();
   SignalWaiter signals;
   std::vector<FlagSpec> specs = gateway::GatewayFlagSpecs();
   for (FlagSpec& spec : tracer::TracerFlagSpecs()) specs.push_back(std::move(spec));

@@ -1,6 +1,7 @@
 // llmsrouter-auth: API keys and provider permissions kept in Redis (gRPC).
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
@@ -10,6 +11,7 @@
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
+  SetUpProcess();
   SignalWaiter signals;
   auto options = Options::FromProcess(
       {{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",

@@ -15,6 +15,7 @@ class CallStreamReactor : public grpc::ClientReadReactor<CallResponse>, public R
   CallStreamReactor(router::v1::RouterService::Stub* stub, const CallRequest& request,
                     std::shared_ptr<CallObserver> observer)
       : observer_(std::move(observer)) {
+    observer_->Attach(this);
     stub->async()->Call(&context_, &request, this);
     AddHold();
     StartRead(&message_);

@@ -1,6 +1,7 @@
 // llmsrouter-gateway: the OpenAI-compatible HTTP edge.
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "common/log.h"
 #include "common/grpc_channel.h"
 #include "common/options.h"
@@ -10,6 +11,7 @@
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
+  SetUpProcess();
   SignalWaiter signals;
   std::vector<FlagSpec> specs = gateway::GatewayFlagSpecs();
   specs.push_back({"router", "ROUTER_ADDR", "127.0.0.1:50051", "Router gRPC address."});

@@ -7,13 +7,25 @@ namespace llmsrouter::gateway {
 void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
                       const router::v1::CallRequest& request, std::string request_id) {
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id));
-  // The first message cannot arrive before stream_ is set: it is posted to the session's
-  // executor, which is this thread.
-  call->stream_ = router.StartCall(request, call);
+  router.StartCall(request, call);  // Attach() sets stream_ before any message arrives
   call->session_->WatchForDisconnect([call] { call->stream_->Cancel(); });
 }
 
 void ProxyCall::OnMessage(router::v1::CallResponse message) {
+  // Messages that write nothing to the client (a non-stream head, the pieces of a whole body,
+  // the summary) are taken on this thread: no hop to the session's thread and back.
+  // Messages arrive one at a time (the next only after Next()), so this never overlaps Handle.
+  bool needs_socket = message.has_head() ? message.head().stream() : (message.has_data() && streaming_);
+  if (!needs_socket) {
+    if (message.has_head()) {
+      head_ = std::move(*message.mutable_head());
+      have_head_ = true;
+    } else if (message.has_data()) {
+      body_.append(message.data());
+    }
+    Next();
+    return;
+  }
   net::post(session_->executor(),
             [self = shared_from_this(), message = std::move(message)]() mutable {
               self->Handle(message);

@@ -20,6 +20,7 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   ProxyCall(std::shared_ptr<HttpSession> session, std::string request_id)
       : session_(std::move(session)), request_id_(std::move(request_id)) {}
 
+  void Attach(RouterStream* stream) override { stream_ = stream; }
   void OnMessage(router::v1::CallResponse message) override;
   void OnFinish(absl::Status status) override;
 

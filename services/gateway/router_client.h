@@ -12,10 +12,14 @@
 
 namespace llmsrouter::gateway {
 
+class RouterStream;
+
 // Receives one streamed call. Calls come from a gRPC thread, never concurrently.
 class CallObserver {
  public:
   virtual ~CallObserver() = default;
+  // Called once, before any other call, with the stream's control.
+  virtual void Attach(RouterStream* stream) = 0;
   // After each message the observer must call RouterStream::Next() (also after Cancel()).
   virtual void OnMessage(router::v1::CallResponse message) = 0;
   // The last call: OK after a complete stream, else the router's error or CANCELLED.

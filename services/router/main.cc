@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
@@ -13,6 +14,7 @@
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
+  SetUpProcess();
   SignalWaiter signals;
   auto options = Options::FromProcess(
       {{"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."},

@@ -1,6 +1,7 @@
 // llmsrouter-tracer: receives trace events over gRPC and exports them to Langfuse.
 #include <iostream>
 
+#include "common/process_setup.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
@@ -11,6 +12,7 @@
 using namespace llmsrouter;
 
 int main(int argc, char** argv) {
+  SetUpProcess();
   SignalWaiter signals;
   std::vector<FlagSpec> specs = tracer::TracerFlagSpecs();
   specs.insert(specs.begin(), {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50053",

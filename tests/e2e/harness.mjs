@@ -151,7 +151,8 @@ export async function startAllInOne(configYaml, extraArgs = [], env = {}) {
   const info = await p.value;
   return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
            authPort: Number(info.grpc_port),
-           stop: p.stop, output: p.output, proc: p.proc, configFile: file };
+           stop: p.stop, output: p.output, proc: p.proc, procs: { llmsrouter: p.proc },
+           configFile: file };
 }
 
 // Split deployment: llmsrouter-router + llmsrouter-gateway (+ llmsrouter-auth when accounts
@@ -204,6 +205,8 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
       return [...gateway.output, ...router.output, ...(auth?.output ?? []), ...(tracer?.output ?? [])];
     },
     configFile: file, routerProc: router.proc,
+    procs: Object.fromEntries([['gateway', gateway.proc], ['router', router.proc],
+                               ['auth', auth?.proc], ['tracer', tracer?.proc]].filter(([, p]) => p)),
     authPort: auth ? Number((await auth.value).port) : undefined,
     // In shutdown order: the edge first, the tracer last so it can flush what it got.
     stop: async () => {

@@ -36,7 +36,8 @@ class FakeRouterClient : public RouterClient {
       requests_.push_back(request);
       script = script_;
     }
-    auto* stream = new Stream(std::move(script), std::move(observer));
+    auto* stream = new Stream(std::move(script), observer);
+    observer->Attach(stream);
     stream->Next();
     return stream;
   }

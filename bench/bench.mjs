@@ -1,0 +1,322 @@
+#!/usr/bin/env node
+// LLMsRouter benchmarks, side by side with direct access, nginx and Portkey, in one run
+// against one fake upstream. Every figure is reported against the direct baseline measured
+// in the same run (these machines are shared and noisy): repeat R times, report the median
+// and the spread (min..max). Usage: node bench/bench.mjs [--quick] [--repeats N]
+//   [--streams 1000,5000] [--stream-seconds S]
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { freePort, runAdmin, startAllInOne, startFakeLangfuse, startFakeUpstream, startProcess,
+         startRedis, startSplit } from '../tests/e2e/harness.mjs';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({ options: {
+  quick: { type: 'boolean', default: false },
+  repeats: { type: 'string', default: '3' },
+  streams: { type: 'string', default: '1000' },
+  'stream-seconds': { type: 'string', default: '10' },
+} });
+const quick = args.quick;
+const repeats = Number(args.repeats);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const spread = (xs) => `${Math.min(...xs).toFixed(0)}..${Math.max(...xs).toFixed(0)}`;
+const log = (...m) => console.error('[bench]', ...m);
+
+// ---- contenders -------------------------------------------------------------------------
+async function startNginx(upstreamPort) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), `
+worker_processes auto; pid ${dir}/nginx.pid; error_log ${dir}/error.log; daemon off;
+events { worker_connections 16384; }
+http {
+  access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir};
+  upstream fake { server 127.0.0.1:${upstreamPort}; keepalive 256; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://fake; proxy_http_version 1.1; proxy_set_header Connection "";
+                 proxy_buffering off; tcp_nodelay on; }
+  }
+}`);
+  const p = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  await waitPort(port);
+  return { port, proc: p, stop: () => p.kill('SIGQUIT') };
+}
+
+async function startPortkey() {
+  const dir = join(here, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
+  const port = await freePort();
+  const p = spawn('node', [dir, `--port=${port}`, '--headless'], { stdio: 'ignore' });
+  await waitPort(port);
+  return { port, proc: p, stop: () => p.kill() };
+}
+
+function waitPort(port, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/' }, (res) => { res.resume(); resolve(); });
+      req.on('error', () => (Date.now() > deadline ? reject(new Error(`port ${port}`)) : setTimeout(attempt, 100)));
+    };
+    attempt();
+  });
+}
+
+// ---- measurements -----------------------------------------------------------------------
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* gone */ }
+  }
+  return ticks / 100;
+}
+function rssMb(pids) {
+  let kb = 0;
+  for (const pid of pids) {
+    try { kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]); } catch { /* gone */ }
+  }
+  return kb / 1024;
+}
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch { return []; }
+}
+
+async function hey(c, url, extra) {
+  const { stdout } = await run('hey', [...extra, '-m', 'POST', '-T', 'application/json',
+    '-d', JSON.stringify(c.body), ...c.headers.flatMap((h) => ['-H', h]), url],
+  { maxBuffer: 1 << 26, timeout: 600000 });
+  const pct = (p) => Number(new RegExp(`${p}% in ([0-9.]+) secs`).exec(stdout)?.[1] ?? NaN) * 1e6;
+  const codes = /\[200\]\s+(\d+) responses/.exec(stdout);
+  return { p50: pct(50), p99: pct(99), rps: Number(/Requests\/sec:\s+([0-9.]+)/.exec(stdout)?.[1]),
+           ok: Number(codes?.[1] ?? 0), out: stdout };
+}
+
+// One request at a time over a kept-alive connection; latency percentiles in microseconds
+// (hey reports 100 µs steps, too coarse for the added latency of a proxy).
+async function sequential(c, n) {
+  const body = JSON.stringify(c.body);
+  const u = new URL(c.url);
+  const headers = { 'content-type': 'application/json', ...Object.fromEntries(c.headers.map((h) => h.split(': '))) };
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    await new Promise((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
+                                 agent: c.agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${c.name}: HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    times.push(Number(process.hrtime.bigint() - start) / 1e3);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(n * 0.5)], p99: times[Math.floor(n * 0.99)] };
+}
+
+// Sequential streams; time to first data event and total time, microseconds.
+function stream(c, model) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const u = new URL(c.url);
+    const start = process.hrtime.bigint();
+    let first = 0n;
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
+      agent: c.agent, headers: { 'content-type': 'application/json', ...Object.fromEntries(c.headers.map((h) => h.split(': '))) } },
+    (res) => {
+      res.on('data', () => { if (!first) first = process.hrtime.bigint(); });
+      res.on('end', () => resolve({ ttft: Number(first - start) / 1e3, total: Number(process.hrtime.bigint() - start) / 1e3 }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// N concurrent slow streams; counts those that completed with no gap over 1 s.
+function manyStreams(c, n, seconds) {
+  const chunks = seconds * 10;
+  const model = `${c.prefix}gpt-fake+chunks=${chunks}+interval=100`;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: n + 10 });
+  let completed = 0;
+  let stalled = 0;
+  let failed = 0;
+  const one = () => new Promise((resolve) => {
+    const u = new URL(c.url);
+    let last = Date.now();
+    let worst = 0;
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent,
+      headers: { 'content-type': 'application/json', ...Object.fromEntries(c.headers.map((h) => h.split(': '))) } },
+    (res) => {
+      res.on('data', () => { const now = Date.now(); worst = Math.max(worst, now - last); last = now; });
+      res.on('end', () => { if (res.statusCode !== 200) failed++; else if (worst > 1000) stalled++; else completed++; resolve(); });
+      res.on('error', () => { failed++; resolve(); });
+    });
+    req.on('error', () => { failed++; resolve(); });
+    req.end(JSON.stringify({ model, stream: true, messages: [] }));
+  });
+  return { run: Promise.all(Array.from({ length: n }, one)).then(() => ({ completed, stalled, failed })), agent };
+}
+
+// ---- main -------------------------------------------------------------------------------
+async function main() {
+  const fake = await startFakeUpstream(['--record', '0']);
+  const [redis, langfuse, nginx, portkey] = await Promise.all([startRedis(), startFakeLangfuse(),
+    startNginx(fake.port), startPortkey()]);
+  const token = 'bench-admin';
+  const env = { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url, LLMSROUTER_ADMIN_TOKEN: token,
+                ...langfuse.env };
+  const config = `servers:\n  fake: {url: "${fake.url}"}\n`;
+  const allInOne = await startAllInOne(config, [], env);
+  const split = await startSplit(config, [], env);
+  const added = await runAdmin(allInOne.authPort, token, ['add', 'bench', '--permissions', 'fake']);
+  const key = added.stdout.split('\n').find((l) => l.startsWith('llmr-'));
+  const auth = [`Authorization: Bearer ${key}`];
+  const contenders = [
+    { name: 'direct', url: `${fake.url}/chat/completions`, headers: [], prefix: '', pids: [] },
+    { name: 'nginx', url: `http://127.0.0.1:${nginx.port}/v1/chat/completions`, headers: [], prefix: '',
+      pids: [nginx.proc.pid, ...childPids(nginx.proc.pid)] },
+    { name: 'llmsrouter (all-in-one)', url: `${allInOne.baseURL}/v1/chat/completions`, headers: auth, prefix: '[fake]',
+      pids: [allInOne.proc.pid] },
+    { name: 'llmsrouter (split)', url: `${split.baseURL}/v1/chat/completions`, headers: auth, prefix: '[fake]',
+      pids: Object.values(split.procs).map((p) => p.pid), gatewayPids: [split.procs.gateway.pid, split.procs.router.pid] },
+    { name: 'portkey', url: `http://127.0.0.1:${portkey.port}/v1/chat/completions`, prefix: '',
+      headers: ['x-portkey-provider: openai', `x-portkey-custom-host: ${fake.url}`, 'Authorization: Bearer x'],
+      pids: [portkey.proc.pid] },
+  ];
+  allInOne.gatewayPids = [allInOne.proc.pid];
+  contenders[2].gatewayPids = [allInOne.proc.pid];
+  for (const c of contenders) {
+    c.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    c.idleRss = rssMb(c.pids);
+  }
+  const results = { machine: { cpus: (await run('nproc')).stdout.trim() }, repeats, contenders: {} };
+  const n = quick ? 300 : 3000;
+  for (const c of contenders) {
+    c.body = { model: `${c.prefix}gpt-fake+chunks=5`, messages: [{ role: 'user', content: 'hi' }] };
+    await hey(c, c.url, ['-n', '200', '-c', '4']);  // warm up connections and caches
+  }
+
+  log('added latency, one request at a time');
+  const lat = Object.fromEntries(contenders.map((c) => [c.name, { p50: [], p99: [] }]));
+  for (let r = 0; r < repeats; r++) {
+    for (const c of contenders) {
+      const m = await sequential(c, n);
+      lat[c.name].p50.push(m.p50);
+      lat[c.name].p99.push(m.p99);
+    }
+  }
+
+  log('throughput: upstream answers after 20 ms, 256 connections');
+  const thr = Object.fromEntries(contenders.map((c) => [c.name, { rps: [], p99: [], cpuPer10k: [] }]));
+  for (let r = 0; r < repeats; r++) {
+    for (const c of contenders) {
+      const body = c.body;
+      c.body = { ...body, model: `${c.prefix}gpt-fake+chunks=5+latency=20` };
+      const cpu0 = cpuSeconds(c.pids);
+      const m = await hey(c, c.url, ['-z', quick ? '3s' : '10s', '-c', '256']);
+      const cpu = cpuSeconds(c.pids) - cpu0;
+      c.body = body;
+      thr[c.name].rps.push(m.rps);
+      thr[c.name].p99.push(m.p99);
+      thr[c.name].cpuPer10k.push(m.ok ? (cpu / m.ok) * 10000 : NaN);
+    }
+  }
+
+  log('streaming: 200 chunks, sequential');
+  const str = Object.fromEntries(contenders.map((c) => [c.name, { ttft: [], total: [] }]));
+  const streamsPerRepeat = quick ? 10 : 40;
+  for (let r = 0; r < repeats; r++) {
+    for (const c of contenders) {
+      const ttfts = [];
+      const totals = [];
+      for (let i = 0; i < streamsPerRepeat; i++) {
+        const s = await stream(c, `${c.prefix}gpt-fake+chunks=200`);
+        ttfts.push(s.ttft);
+        totals.push(s.total);
+      }
+      str[c.name].ttft.push(median(ttfts));
+      str[c.name].total.push(median(totals));
+    }
+  }
+
+  log('many concurrent slow streams');
+  const many = {};
+  for (const count of args.streams.split(',').map(Number)) {
+    for (const c of contenders.filter((x) => x.name.startsWith('llmsrouter'))) {
+      let peak = 0;
+      const timer = setInterval(() => { peak = Math.max(peak, rssMb(c.gatewayPids)); }, 250);
+      const m = manyStreams(c, count, Number(args['stream-seconds']));
+      const outcome = await m.run;
+      clearInterval(timer);
+      m.agent.destroy();
+      many[`${c.name} × ${count}`] = { ...outcome, peakRssMb: peak };
+    }
+  }
+
+  // ---- report ---------------------------------------------------------------------------
+  const direct = 'direct';
+  const rows = [];
+  for (const c of contenders) {
+    const l = lat[c.name];
+    const addedP50 = l.p50.map((v, i) => v - lat[direct].p50[i]);
+    const addedP99 = l.p99.map((v, i) => v - lat[direct].p99[i]);
+    const t = thr[c.name];
+    const ratio = t.rps.map((v, i) => v / thr[direct].rps[i]);
+    const s = str[c.name];
+    const ttft = s.ttft.map((v, i) => v - str[direct].ttft[i]);
+    const perChunk = s.total.map((v, i) => (v - str[direct].total[i]) / 200);
+    results.contenders[c.name] = { latency: l, throughput: t, streaming: s, idleRssMb: c.idleRss };
+    rows.push({ name: c.name, addedP50: median(addedP50), addedP50s: spread(addedP50),
+                addedP99: median(addedP99), addedP99s: spread(addedP99), ratio: median(ratio),
+                p99: median(t.p99) / 1000, cpu: median(t.cpuPer10k), ttft: median(ttft), ttfts: spread(ttft),
+                perChunk: median(perChunk), rss: c.idleRss });
+  }
+  results.manyStreams = many;
+  const nginxCpu = rows.find((r) => r.name === 'nginx').cpu;
+  const portkeyP50 = rows.find((r) => r.name === 'portkey').addedP50;
+  let md = `# Benchmark results\n\n${new Date().toISOString()}, ${results.machine.cpus} cores, ${repeats} repeats (median, spread min..max).\n` +
+    `Auth (Redis) and tracing (to a fake Langfuse) are on for both llmsrouter deployments.\n\n` +
+    '| contender | added p50 µs | added p99 µs | throughput vs direct | p99 at 256 conns ms | CPU s / 10k req | CPU vs nginx | added TTFT µs | added µs/chunk | idle RSS MB | Portkey p50 ÷ this |\n|---|---|---|---|---|---|---|---|---|---|---|\n';
+  for (const r of rows) {
+    md += `| ${r.name} | ${r.name === direct ? '—' : `${r.addedP50.toFixed(0)} (${r.addedP50s})`} | ` +
+      `${r.name === direct ? '—' : `${r.addedP99.toFixed(0)} (${r.addedP99s})`} | ${(r.ratio * 100).toFixed(1)} % | ` +
+      `${r.p99.toFixed(1)} | ${r.name === direct ? '—' : r.cpu.toFixed(2)} | ` +
+      `${['direct', 'nginx'].includes(r.name) ? '—' : `${(r.cpu / nginxCpu).toFixed(2)}×`} | ` +
+      `${r.name === direct ? '—' : `${r.ttft.toFixed(0)} (${r.ttfts})`} | ${r.name === direct ? '—' : r.perChunk.toFixed(1)} | ` +
+      `${r.name === direct ? '—' : r.rss.toFixed(1)} | ${['direct', 'portkey', 'nginx'].includes(r.name) ? '—' : (portkeyP50 / Math.max(r.addedP50, 1)).toFixed(1) + '×'} |\n`;
+  }
+  md += '\n| many streams | completed | stalled | failed | peak RSS gateway+router MB |\n|---|---|---|---|---|\n';
+  for (const [k, v] of Object.entries(many)) md += `| ${k} | ${v.completed} | ${v.stalled} | ${v.failed} | ${v.peakRssMb.toFixed(1)} |\n`;
+  const out = join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.md'), md);
+  writeFileSync(join(out, 'latest.json'), JSON.stringify(results, null, 1));
+  const dat = rows.filter((r) => r.name !== direct).map((r) => `"${r.name}" ${r.addedP50.toFixed(0)} ${r.addedP99.toFixed(0)}`).join('\n');
+  writeFileSync(join(out, 'latency.dat'), dat + '\n');
+  try {
+    await run('gnuplot', ['-e', `set terminal png size 900,500; set output '${join(out, 'latency.png')}'; ` +
+      `set title 'Added latency over direct (µs, one request at a time; lower is better)'; set style data histograms; ` +
+      `set style fill solid; set logscale y; set ylabel 'µs (log)'; set xtics rotate by -15; ` +
+      `plot '${join(out, 'latency.dat')}' using 2:xtic(1) title 'p50', '' using 3 title 'p99'`]);
+  } catch (e) { log('gnuplot failed', e.message); }
+  console.log(md);
+  await Promise.all([allInOne.stop(), split.stop()]);
+  nginx.stop();
+  portkey.stop();
+  await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
