@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
        {"providers", (*router)->config()->AliasList()}});
   while (signals.Wait() == SIGHUP) (*router)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "llmsrouter", "shutting down");
-  (*gateway)->Stop();
+  bool clean = (*gateway)->Drain();
+  Log(LogLevel::kInfo, "llmsrouter", "drained", {{"clean", clean ? "true" : "false"}});
   (*router)->FlushTraces(absl::Seconds(3));
   (*tracer_app)->batcher().Shutdown(absl::Seconds(5));
   grpc_server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));

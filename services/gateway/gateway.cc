@@ -277,6 +277,10 @@ void Gateway::SetBypassChecked(ContextPtr ctx, std::string model) {
 }
 
 void Gateway::HandleReady(std::shared_ptr<HttpSession> session) {
+  if (draining_) {
+    session->SendResponse(ErrorResponse(absl::UnavailableError("draining: shutting down")));
+    return;
+  }
   router_->CheckReady([session](bool ready) {
     net::post(session->executor(), [session, ready] {
       session->SendResponse(ready ? JsonResponse(200, R"({"status":"ready"})")

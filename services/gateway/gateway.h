@@ -2,6 +2,7 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_GATEWAY_H_
 #define LLMSROUTER_SERVICES_GATEWAY_GATEWAY_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ class Gateway {
           TraceSink* traces = nullptr)
       : router_(router), auth_(auth), options_(options), traces_(traces) {}
   explicit Gateway(RouterClient* router) : Gateway(router, nullptr, {}) {}
+
+  // From now on /readyz answers 503 (load balancers stop sending new work).
+  void StartDraining() { draining_ = true; }
 
   // The RequestHandler for HttpServer.
   void Handle(std::shared_ptr<HttpSession> session, HttpRequest request);
@@ -60,6 +64,7 @@ class Gateway {
   AuthClient* auth_;
   GatewayOptions options_;
   TraceSink* traces_;
+  std::atomic<bool> draining_{false};
 };
 
 // Value of `name` in a URL query string, percent-decoded; empty when absent.

@@ -34,6 +34,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
       });
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
+  app->drain_timeout_ = options.drain_timeout;
   return app;
 }
 

@@ -21,6 +21,7 @@ struct GatewayAppOptions {
   int threads = 0;  // 0: one per core
   HttpLimits limits;
   GatewayOptions gateway;
+  absl::Duration drain_timeout = absl::Seconds(30);
   std::shared_ptr<grpc::Channel> router_channel;
   // Required when gateway.accounts is on.
   std::shared_ptr<grpc::Channel> auth_channel;
@@ -34,6 +35,14 @@ class GatewayApp {
   static absl::StatusOr<std::unique_ptr<GatewayApp>> Start(GatewayAppOptions options);
   int port() const { return server_->port(); }
   void Stop() { server_->Stop(); }
+  // SIGTERM: readiness turns false, no new connections, requests in flight finish (up to
+  // `deadline`); then Stop(). True when nothing was cut.
+  bool Drain() {
+    gateway_->StartDraining();
+    bool clean = server_->Drain(drain_timeout_);
+    server_->Stop();
+    return clean;
+  }
 
  private:
   GatewayApp() = default;
@@ -42,6 +51,7 @@ class GatewayApp {
   std::unique_ptr<GrpcTraceShipper> traces_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<HttpServer> server_;
+  absl::Duration drain_timeout_;
 };
 
 }  // namespace llmsrouter::gateway

@@ -13,6 +13,8 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "Largest request body accepted; larger ones get 413."},
       {"keep-alive-timeout", "LLMSROUTER_KEEP_ALIVE_TIMEOUT", "75",
        "Seconds an idle keep-alive connection stays open."},
+      {"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "30",
+       "Seconds in-flight requests and streams may take to finish on SIGTERM."},
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
        "true: every /v1/* request needs 'Authorization: Bearer <key>' (users in Redis)."},
       {"", "ENABLE_BYPASS", "false", "true: users may set a model override (/api/user/bypass)."},
@@ -35,6 +37,11 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
     return absl::InvalidArgumentError("--keep-alive-timeout must be a positive number");
   }
   out.threads = threads;
+  int drain = 30;
+  if (!ParseInt(options.Get("drain-timeout"), &drain) || drain < 0) {
+    return absl::InvalidArgumentError("--drain-timeout must be a number of seconds >= 0");
+  }
+  out.drain_timeout = absl::Seconds(drain);
   out.gateway.accounts = options.GetBool("ENABLE_ACCOUNT_MANAGEMENT");
   out.gateway.bypass = options.GetBool("ENABLE_BYPASS");
   out.limits.max_body_bytes = max_body;

@@ -1,6 +1,8 @@
 #include "common/strings.h"
 #include "services/gateway/http_server.h"
 
+#include "absl/time/clock.h"
+
 
 namespace llmsrouter::gateway {
 
@@ -60,7 +62,7 @@ void HttpServer::Accept() {
   net::io_context& target = *contexts_[next_context_++ % contexts_.size()];
   acceptor_->async_accept(target, [this](beast::error_code ec, net::ip::tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), limits_, handler_)->Run();
+    if (!ec) std::make_shared<HttpSession>(std::move(socket), limits_, handler_, in_flight_)->Run();
     Accept();
   });
 }
@@ -75,6 +77,18 @@ void HttpServer::Stop() {
   guards_.clear();
   for (auto& context : contexts_) context->stop();
   for (auto& thread : threads_) thread.join();
+}
+
+bool HttpServer::Drain(absl::Duration deadline) {
+  net::post(*contexts_[0], [this] {
+    beast::error_code ignored;
+    acceptor_->close(ignored);
+  });
+  absl::Time until = absl::Now() + deadline;
+  while (in_flight_->load() > 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(20));  // a shutdown-only poll of an atomic counter
+  }
+  return in_flight_->load() == 0;
 }
 
 HttpServer::~HttpServer() { Stop(); }

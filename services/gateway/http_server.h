@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/gateway/http_session.h"
 
 namespace llmsrouter::gateway {
@@ -24,6 +25,10 @@ class HttpServer {
   int port() const { return port_; }
   // Stops accepting and closes every connection; joins the threads.
   void Stop();
+  // Stops accepting new connections and waits (up to `deadline`) for requests in flight,
+  // streams included, to finish. True when none was left.
+  bool Drain(absl::Duration deadline);
+  int in_flight() const { return in_flight_->load(); }
 
  private:
   HttpServer(int threads, HttpLimits limits, RequestHandler handler);
@@ -37,6 +42,7 @@ class HttpServer {
   RequestHandler handler_;
   size_t next_context_ = 0;
   int port_ = 0;
+  std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
   bool stopped_ = false;
 };
 

@@ -18,12 +18,23 @@ constexpr auto kWriteTimeout = std::chrono::seconds(120);
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits,
-                         RequestHandler handler)
-    : stream_(std::move(socket)), limits_(limits), handler_(std::move(handler)) {
+                         RequestHandler handler, std::shared_ptr<std::atomic<int>> in_flight)
+    : stream_(std::move(socket)),
+      limits_(limits),
+      handler_(std::move(handler)),
+      in_flight_(std::move(in_flight)) {
   beast::error_code ec;
   stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
   auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
+}
+
+HttpSession::~HttpSession() { SetBusy(false); }
+
+void HttpSession::SetBusy(bool busy) {
+  if (busy == busy_ || !in_flight_) return;
+  busy_ = busy;
+  in_flight_->fetch_add(busy ? 1 : -1);
 }
 
 void HttpSession::Run() {
@@ -64,6 +75,7 @@ void HttpSession::OnRead(beast::error_code ec) {
     return;
   }
   stream_.expires_never();
+  SetBusy(true);
   HttpRequest request = parser_->release();
   keep_alive_ = request.keep_alive();
   handler_(shared_from_this(), std::move(request));
@@ -84,6 +96,7 @@ void HttpSession::SendResponse(HttpResponse response) {
 
 void HttpSession::AfterResponse(bool keep_alive, beast::error_code ec) {
   pending_.reset();
+  SetBusy(false);
   if (ec || !keep_alive) {
     Close();
     return;

@@ -2,6 +2,7 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
 #define LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,7 +31,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   using Done = std::function<void(bool ok)>;
 
-  HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits, RequestHandler handler);
+  // `in_flight` counts requests read but not yet fully answered, server-wide.
+  HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits, RequestHandler handler,
+              std::shared_ptr<std::atomic<int>> in_flight);
+  ~HttpSession();
 
   void Run();
   net::any_io_executor executor() { return stream_.get_executor(); }
@@ -67,6 +71,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   uint64_t stream_generation_ = 0;
   std::string tail_;
   std::string remote_address_;
+  std::shared_ptr<std::atomic<int>> in_flight_;
+  bool busy_ = false;
+  void SetBusy(bool busy);
 };
 
 }  // namespace llmsrouter::gateway

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   while (signals.Wait() == SIGHUP) {
   }
   Log(LogLevel::kInfo, "gateway", "shutting down");
-  (*app)->Stop();
+  bool clean = (*app)->Drain();
+  Log(LogLevel::kInfo, "gateway", "drained", {{"clean", clean ? "true" : "false"}});
   return 0;
 }

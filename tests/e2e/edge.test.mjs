@@ -120,3 +120,37 @@ describe('readiness without a router', () => {
     }
   });
 });
+
+describe('graceful drain on SIGTERM', () => {
+  it('finishes the stream in flight, turns readiness off, then exits 0', async () => {
+    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
+    const fake = await fakeUp();
+    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`, ['--drain-timeout', '20']);
+    try {
+      const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
+        body: JSON.stringify({ model: '[fake]m+chunks=20+interval=50', stream: true, messages: [] }) });
+      const reader = res.body.getReader();
+      const first = await reader.read();
+      assert.ok(!first.done);
+      gw.proc.kill('SIGTERM');
+      const { waitFor } = await import('./harness.mjs');
+      await waitFor(async () => {
+        const ready = await fetch(`${gw.baseURL}/readyz`).then((r) => r.status).catch(() => 'refused');
+        return ready === 503 || ready === 'refused';
+      }, { timeoutMs: 3000, what: 'readiness to turn off' });
+      let text = new TextDecoder().decode(first.value);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      assert.match(text, /tok19 /);
+      assert.match(text, /data: \[DONE\]/);
+      const { code } = await gw.exited;
+      assert.equal(code, 0);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});

@@ -151,7 +151,7 @@ export async function startAllInOne(configYaml, extraArgs = [], env = {}) {
   const info = await p.value;
   return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
            authPort: Number(info.grpc_port),
-           stop: p.stop, output: p.output, proc: p.proc, procs: { llmsrouter: p.proc },
+           stop: p.stop, output: p.output, proc: p.proc, procs: { llmsrouter: p.proc }, exited: p.exited,
            configFile: file };
 }
 
