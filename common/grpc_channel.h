@@ -2,10 +2,10 @@
 #ifndef LLMSROUTER_COMMON_GRPC_CHANNEL_H_
 #define LLMSROUTER_COMMON_GRPC_CHANNEL_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 namespace llmsrouter {
 

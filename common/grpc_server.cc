@@ -1,9 +1,9 @@
-#include "common/strings.h"
 #include "common/grpc_server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include "common/strings.h"
 
 namespace llmsrouter {
 

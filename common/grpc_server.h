@@ -2,11 +2,11 @@
 #ifndef LLMSROUTER_COMMON_GRPC_SERVER_H_
 #define LLMSROUTER_COMMON_GRPC_SERVER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 

@@ -4,9 +4,8 @@
 #define LLMSROUTER_COMMON_JSON_FIELDS_H_
 
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace llmsrouter {
 

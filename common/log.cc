@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"

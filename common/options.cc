@@ -1,10 +1,10 @@
-#include "common/strings.h"
 #include "common/options.h"
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "common/strings.h"
 
 namespace llmsrouter {
 namespace {
@@ -52,8 +52,7 @@ EnvLookup ProcessEnv() {
 }
 
 absl::StatusOr<Options> Options::Parse(std::vector<FlagSpec> specs,
-                                       const std::vector<std::string>& args,
-                                       const EnvLookup& env,
+                                       const std::vector<std::string>& args, const EnvLookup& env,
                                        const std::map<std::string, std::string>& dotenv) {
   Options options;
   options.specs_ = std::move(specs);
@@ -101,8 +100,7 @@ absl::StatusOr<Options> Options::Parse(std::vector<FlagSpec> specs,
   return options;
 }
 
-absl::StatusOr<Options> Options::FromProcess(std::vector<FlagSpec> specs, int argc,
-                                             char** argv) {
+absl::StatusOr<Options> Options::FromProcess(std::vector<FlagSpec> specs, int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::map<std::string, std::string> dotenv;
   if (std::ifstream file(".env"); file) {
@@ -128,8 +126,7 @@ std::string Options::HelpText(std::string_view usage) const {
   std::string text = StrCat(usage, "\n\nOptions (flag, then environment, then ./.env):\n");
   for (const FlagSpec& spec : specs_) {
     std::string left = spec.name.empty() ? StrCat("  ", spec.env)
-                                         : StrCat("  --", spec.name,
-                                                        spec.is_bool ? "" : " VALUE");
+                                         : StrCat("  --", spec.name, spec.is_bool ? "" : " VALUE");
     if (!spec.name.empty() && !spec.env.empty()) StrAppend(&left, "  [", spec.env, "]");
     StrAppend(&text, left, "\n      ", spec.help);
     if (!spec.default_value.empty()) StrAppend(&text, " (default: ", spec.default_value, ")");

@@ -33,8 +33,8 @@ std::map<std::string, std::string> ParseDotEnv(std::string_view text);
 class Options {
  public:
   // INVALID_ARGUMENT for an unknown flag or a flag without its value.
-  static absl::StatusOr<Options> Parse(std::vector<FlagSpec> specs, const std::vector<std::string>& args,
-                                       const EnvLookup& env,
+  static absl::StatusOr<Options> Parse(std::vector<FlagSpec> specs,
+                                       const std::vector<std::string>& args, const EnvLookup& env,
                                        const std::map<std::string, std::string>& dotenv);
   // Parse() with the process environment and ./.env.
   static absl::StatusOr<Options> FromProcess(std::vector<FlagSpec> specs, int argc, char** argv);

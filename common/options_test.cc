@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/fake_env.h"
+
 namespace llmsrouter {
 namespace {
 
@@ -12,21 +14,13 @@ std::vector<FlagSpec> Specs() {
           {"verbose", "", "false", "more logs", true}};
 }
 
-EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 TEST(OptionsTest, FlagBeatsEnvBeatsDotEnvBeatsDefault) {
-  auto dotenv = ParseDotEnv("LLMSROUTER_LISTEN=1.1.1.1:1\nLLMSROUTER_CONFIG=dot.yaml\n"
-                            "ENABLE_ACCOUNT_MANAGEMENT=true\n");
-  auto options = Options::Parse(Specs(), {"--listen", "0.0.0.0:9"},
-                                Env({{"LLMSROUTER_LISTEN", "2.2.2.2:2"},
-                                     {"LLMSROUTER_CONFIG", "env.yaml"}}),
-                                dotenv);
+  auto dotenv = ParseDotEnv(
+      "LLMSROUTER_LISTEN=1.1.1.1:1\nLLMSROUTER_CONFIG=dot.yaml\n"
+      "ENABLE_ACCOUNT_MANAGEMENT=true\n");
+  auto options = Options::Parse(
+      Specs(), {"--listen", "0.0.0.0:9"},
+      FakeEnv({{"LLMSROUTER_LISTEN", "2.2.2.2:2"}, {"LLMSROUTER_CONFIG", "env.yaml"}}), dotenv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->Get("listen"), "0.0.0.0:9");
   EXPECT_EQ(options->Get("config"), "env.yaml");
@@ -35,7 +29,8 @@ TEST(OptionsTest, FlagBeatsEnvBeatsDotEnvBeatsDefault) {
 }
 
 TEST(OptionsTest, EqualsFormBoolFlagsAndHelp) {
-  auto options = Options::Parse(Specs(), {"--config=x.yaml", "--verbose", "--help"}, Env({}), {});
+  auto options =
+      Options::Parse(Specs(), {"--config=x.yaml", "--verbose", "--help"}, FakeEnv({}), {});
   ASSERT_TRUE(options.ok());
   EXPECT_EQ(options->Get("config"), "x.yaml");
   EXPECT_TRUE(options->GetBool("verbose"));
@@ -45,9 +40,9 @@ TEST(OptionsTest, EqualsFormBoolFlagsAndHelp) {
 }
 
 TEST(OptionsTest, RejectsUnknownAndMissingValues) {
-  EXPECT_FALSE(Options::Parse(Specs(), {"--nope"}, Env({}), {}).ok());
-  EXPECT_FALSE(Options::Parse(Specs(), {"--listen"}, Env({}), {}).ok());
-  EXPECT_FALSE(Options::Parse(Specs(), {"stray"}, Env({}), {}).ok());
+  EXPECT_FALSE(Options::Parse(Specs(), {"--nope"}, FakeEnv({}), {}).ok());
+  EXPECT_FALSE(Options::Parse(Specs(), {"--listen"}, FakeEnv({}), {}).ok());
+  EXPECT_FALSE(Options::Parse(Specs(), {"stray"}, FakeEnv({}), {}).ok());
 }
 
 TEST(OptionsTest, DotEnvSyntax) {

@@ -35,7 +35,8 @@ void SseParser::ParseData(std::string_view event) {
     if (eol == std::string_view::npos) {
       event = {};
     } else {
-      size_t skip = (event[eol] == '\r' && eol + 1 < event.size() && event[eol + 1] == '\n') ? 2 : 1;
+      size_t skip =
+          (event[eol] == '\r' && eol + 1 < event.size() && event[eol + 1] == '\n') ? 2 : 1;
       event.remove_prefix(eol + skip);
     }
     if (line.substr(0, 5) != "data:") continue;

@@ -1,10 +1,10 @@
 #include "common/sse_parser.h"
 
-#include <string>
-#include <vector>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
 
 namespace llmsrouter {
 namespace {

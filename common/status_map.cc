@@ -2,9 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_fields.h"
-
 #include "absl/strings/cord.h"
+#include "common/json_fields.h"
 #include "common/strings.h"
 
 namespace llmsrouter {
@@ -33,8 +32,7 @@ std::string DefaultCode(absl::StatusCode code) {
 
 }  // namespace
 
-absl::Status WithOpenAiDetails(absl::Status status, std::string_view param,
-                               std::string_view code) {
+absl::Status WithOpenAiDetails(absl::Status status, std::string_view param, std::string_view code) {
   if (!param.empty()) status.SetPayload(kParamUrl, absl::Cord(std::string(param)));
   if (!code.empty()) status.SetPayload(kCodeUrl, absl::Cord(std::string(code)));
   return status;
@@ -102,12 +100,10 @@ std::string_view OpenAiErrorType(int http_status) {
   }
 }
 
-std::string OpenAiErrorBody(std::string_view message, std::string_view type,
-                            std::string_view param, std::string_view code) {
-  nlohmann::ordered_json error = {{"message", message},
-                          {"type", type},
-                          {"param", nullptr},
-                          {"code", nullptr}};
+std::string OpenAiErrorBody(std::string_view message, std::string_view type, std::string_view param,
+                            std::string_view code) {
+  nlohmann::ordered_json error = {
+      {"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}};
   if (!param.empty()) error["param"] = param;
   if (!code.empty()) error["code"] = code;
   return nlohmann::ordered_json{{"error", std::move(error)}}.dump(
@@ -155,8 +151,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  absl::Status result(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   if (status.error_details().empty()) return result;
   auto details = nlohmann::json::parse(status.error_details(), nullptr, false);
   if (!details.is_object()) return result;

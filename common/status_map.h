@@ -2,10 +2,10 @@
 #ifndef LLMSROUTER_COMMON_STATUS_MAP_H_
 #define LLMSROUTER_COMMON_STATUS_MAP_H_
 
+#include <grpcpp/support/status.h>
+
 #include <string>
 #include <string_view>
-
-#include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
 
@@ -13,8 +13,7 @@ namespace llmsrouter {
 
 // OpenAI error attributes carried alongside a Status (as payloads) so that `param` and
 // `code` survive the trip router -> gateway.
-absl::Status WithOpenAiDetails(absl::Status status, std::string_view param,
-                               std::string_view code);
+absl::Status WithOpenAiDetails(absl::Status status, std::string_view param, std::string_view code);
 std::string ErrorParam(const absl::Status& status);
 std::string ErrorCode(const absl::Status& status);
 
@@ -26,8 +25,8 @@ int HttpStatusFromStatus(const absl::Status& status);
 std::string_view OpenAiErrorType(int http_status);
 
 // {"error":{"message","type","param","code"}} with all four keys present.
-std::string OpenAiErrorBody(std::string_view message, std::string_view type,
-                            std::string_view param, std::string_view code);
+std::string OpenAiErrorBody(std::string_view message, std::string_view type, std::string_view param,
+                            std::string_view code);
 std::string OpenAiErrorBody(const absl::Status& status);
 
 // Upstream HTTP status -> canonical code (429 RESOURCE_EXHAUSTED, 5xx UNAVAILABLE, ...).

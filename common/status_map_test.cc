@@ -1,7 +1,8 @@
 #include "common/status_map.h"
 
-#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 namespace llmsrouter {
 namespace {

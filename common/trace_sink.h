@@ -2,14 +2,14 @@
 #ifndef LLMSROUTER_COMMON_TRACE_SINK_H_
 #define LLMSROUTER_COMMON_TRACE_SINK_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "llmsrouter/tracer/v1/tracer.grpc.pb.h"
 

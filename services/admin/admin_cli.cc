@@ -214,8 +214,8 @@ int Import(AdminService::StubInterface& stub, const std::string& token, const Pa
     }
     out << CsvField(row.username) << "," << response.api_key() << "\n";
   }
-  err << "imported " << (file.rows.size() + file.problems.size() - failed) << " user(s), "
-      << failed << " failed\n";
+  err << "imported " << (file.rows.size() + file.problems.size() - failed) << " user(s), " << failed
+      << " failed\n";
   return failed > 0 ? kPartial : kOk;
 }
 
@@ -248,9 +248,8 @@ std::string UsageText() {
          "            5 wrong admin token.\n";
 }
 
-int RunAdminCommand(const std::vector<std::string>& args,
-                    AdminService::StubInterface& stub, const std::string& token,
-                    std::ostream& out, std::ostream& err) {
+int RunAdminCommand(const std::vector<std::string>& args, AdminService::StubInterface& stub,
+                    const std::string& token, std::ostream& out, std::ostream& err) {
   if (args.empty()) {
     err << UsageText();
     return kUsage;

@@ -12,17 +12,18 @@ namespace llmsrouter::admin {
 
 // Exit codes.
 inline constexpr int kOk = 0;
-inline constexpr int kFailed = 1;         // the service refused (not found, exists, ...)
-inline constexpr int kUsage = 2;          // bad command line or file
-inline constexpr int kPartial = 3;        // import: some rows failed, the rest went in
-inline constexpr int kUnreachable = 4;    // auth service or Redis unreachable
-inline constexpr int kUnauthorized = 5;   // wrong or missing admin token
+inline constexpr int kFailed = 1;        // the service refused (not found, exists, ...)
+inline constexpr int kUsage = 2;         // bad command line or file
+inline constexpr int kPartial = 3;       // import: some rows failed, the rest went in
+inline constexpr int kUnreachable = 4;   // auth service or Redis unreachable
+inline constexpr int kUnauthorized = 5;  // wrong or missing admin token
 
 std::string UsageText();
 
 // Runs `args` (command and its arguments). `token` is LLMSROUTER_ADMIN_TOKEN.
-int RunAdminCommand(const std::vector<std::string>& args, auth::v1::AdminService::StubInterface& stub,
-                    const std::string& token, std::ostream& out, std::ostream& err);
+int RunAdminCommand(const std::vector<std::string>& args,
+                    auth::v1::AdminService::StubInterface& stub, const std::string& token,
+                    std::ostream& out, std::ostream& err);
 
 }  // namespace llmsrouter::admin
 

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_fields.h"
-
 #include "common/strings.h"
 
 namespace llmsrouter::admin {
@@ -97,8 +96,7 @@ ImportFile ParseCsv(std::string_view text) {
       file.problems.push_back({line_number, "too few columns"});
       continue;
     }
-    AddRow(file, line_number, field(user_col), field(email_col),
-           ParsePermissions(field(perm_col)));
+    AddRow(file, line_number, field(user_col), field(email_col), ParsePermissions(field(perm_col)));
   }
   return file;
 }
@@ -118,9 +116,8 @@ ImportFile ParseJson(std::string_view text) {
       continue;
     }
     std::string username = JsonString(item, "username", JsonString(item, "name"));
-    std::string email = item.contains("email") && item["email"].is_string()
-                            ? item["email"].get<std::string>()
-                            : "";
+    std::string email =
+        item.contains("email") && item["email"].is_string() ? item["email"].get<std::string>() : "";
     std::vector<std::string> permissions;
     if (auto p = item.find("permissions"); p != item.end()) {
       if (p->is_string()) {

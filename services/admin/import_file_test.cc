@@ -34,7 +34,8 @@ TEST(ImportCsvTest, HeaderWithoutUsernameIsAProblem) {
 }
 
 TEST(ImportJsonTest, StringOrListPermissions) {
-  auto file = ParseJson(R"([{"username":"a","permissions":"x,y"},{"username":"b","permissions":["z"]},
+  auto file =
+      ParseJson(R"([{"username":"a","permissions":"x,y"},{"username":"b","permissions":["z"]},
                             {"email":"no-name"},{"username":"c","permissions":5}])");
   ASSERT_EQ(file.rows.size(), 2u);
   EXPECT_EQ(file.rows[0].permissions, (std::vector<std::string>{"x", "y"}));

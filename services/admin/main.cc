@@ -1,9 +1,9 @@
 // llmsrouter-admin: user management CLI, talking to the auth service's admin gRPC API.
 #include <iostream>
 
-#include "common/process_setup.h"
 #include "common/grpc_channel.h"
 #include "common/options.h"
+#include "common/process_setup.h"
 #include "services/admin/admin_cli.h"
 
 using namespace llmsrouter;
@@ -28,8 +28,9 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> args(argv + first_command, argv + argc);
   if (options->help() || (!args.empty() && (args[0] == "--help" || args[0] == "help"))) {
-    std::cout << options->HelpText("llmsrouter-admin — manage users and API keys.\n"
-                                   "Usage: llmsrouter-admin [--auth ADDR] COMMAND [ARGS]")
+    std::cout << options->HelpText(
+                     "llmsrouter-admin — manage users and API keys.\n"
+                     "Usage: llmsrouter-admin [--auth ADDR] COMMAND [ARGS]")
               << "\n"
               << admin::UsageText();
     return 0;

@@ -1,15 +1,15 @@
 // llmsrouter: gateway, router, auth and tracer in one process, for a laptop.
 #include <iostream>
 
-#include "common/process_setup.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "common/process_setup.h"
 #include "common/signals.h"
 #include "services/auth/auth_app.h"
 #include "services/gateway/gateway_flags.h"
-#include "services/tracer/tracer_flags.h"
 #include "services/router/router_app.h"
+#include "services/tracer/tracer_flags.h"
 
 using namespace llmsrouter;
 
@@ -56,8 +56,8 @@ int main(int argc, char** argv) {
   std::vector<grpc::Service*> services = {(*router)->service(), (*tracer_app)->service()};
   std::unique_ptr<auth::AuthApp> auth_app;
   if (app_options->gateway.accounts) {
-    auto created = auth::AuthApp::Create(
-        {options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
+    auto created =
+        auth::AuthApp::Create({options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
     if (!created.ok()) {
       Log(LogLevel::kError, "llmsrouter", "cannot start",
           {{"error", std::string(created.status().message())}});
@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
         "accounts are off (ENABLE_ACCOUNT_MANAGEMENT): no API key is required, Redis is not used");
   }
   Log(LogLevel::kInfo, "llmsrouter", "listening",
-      {{"service", "llmsrouter"}, {"port", std::to_string((*gateway)->port())},
+      {{"service", "llmsrouter"},
+       {"port", std::to_string((*gateway)->port())},
        {"grpc_port", std::to_string(grpc_server->port)},
        {"traces", (*tracer_app)->destination()},
        {"providers", (*router)->config()->AliasList()}});

@@ -1,8 +1,8 @@
 #include "services/auth/api_key.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace llmsrouter::auth {
 namespace {

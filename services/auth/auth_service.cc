@@ -26,7 +26,8 @@ void ToProto(const User& user, v1::User* out) {
   out->set_key_hint(user.key_hint);
 }
 
-std::vector<std::string> CleanPermissions(const google::protobuf::RepeatedPtrField<std::string>& in) {
+std::vector<std::string> CleanPermissions(
+    const google::protobuf::RepeatedPtrField<std::string>& in) {
   std::vector<std::string> out;
   for (const auto& p : in) {
     std::string_view trimmed = Trim(p);
@@ -102,8 +103,8 @@ grpc::ServerUnaryReactor* AdminService::Run(grpc::CallbackServerContext* context
   std::string presented =
       it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
   if (!ConstantTimeEquals(presented, StrCat("Bearer ", admin_token_))) {
-    reactor->Finish(ToGrpcStatus(absl::UnauthenticatedError(
-        "wrong or missing admin token (LLMSROUTER_ADMIN_TOKEN)")));
+    reactor->Finish(ToGrpcStatus(
+        absl::UnauthenticatedError("wrong or missing admin token (LLMSROUTER_ADMIN_TOKEN)")));
     return reactor;
   }
   deps_.workers->Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
@@ -150,8 +151,8 @@ grpc::ServerUnaryReactor* AdminService::ModifyUser(grpc::CallbackServerContext* 
     if (request->has_email()) changes.email = request->email();
     if (request->set_permissions()) changes.permissions = CleanPermissions(request->permissions());
     if (request->has_enabled()) changes.enabled = request->enabled();
-    auto user = deps_.store->ModifyUser(request->name(), changes,
-                                        absl::ToUnixSeconds(deps_.clock->Now()));
+    auto user =
+        deps_.store->ModifyUser(request->name(), changes, absl::ToUnixSeconds(deps_.clock->Now()));
     if (!user.ok()) return user.status();
     ToProto(*user, response);
     return absl::OkStatus();

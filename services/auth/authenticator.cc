@@ -31,7 +31,7 @@ void Authenticator::RecordFailure(const std::string& client) {
     // Forget expired windows first; if none, the oldest window.
     for (auto it = failures_.begin(); it != failures_.end();) {
       it = now - it->second.window_start > options_.failure_window ? failures_.erase(it)
-                                                                    : std::next(it);
+                                                                   : std::next(it);
     }
     if (failures_.size() >= options_.max_tracked_clients) failures_.erase(failures_.begin());
   }
@@ -53,8 +53,8 @@ absl::StatusOr<AuthResult> Authenticator::Decide(const std::optional<User>& user
     return absl::UnauthenticatedError("Incorrect API key provided.");
   }
   if (!user->enabled) {
-    return absl::UnauthenticatedError(StrCat("The API key of user '", user->name,
-                                             "' is disabled. Ask an administrator."));
+    return absl::UnauthenticatedError(
+        StrCat("The API key of user '", user->name, "' is disabled. Ask an administrator."));
   }
   return AuthResult{user->name, user->permissions, user->AllProviders(), user->bypass_model};
 }

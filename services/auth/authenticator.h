@@ -61,8 +61,7 @@ class Authenticator {
     absl::Time expires;
   };
   absl::StatusOr<AuthResult> Decide(const std::optional<User>& user, const std::string& api_key,
-                                    const std::string& client)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                    const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RecordFailure(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool Blocked(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -2,17 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/fake_clock.h"
 #include "services/auth/api_key.h"
 #include "services/auth/testing/fake_user_store.h"
 
 namespace llmsrouter::auth {
 namespace {
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() const override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1000);
-};
 
 class AuthenticatorTest : public ::testing::Test {
  protected:
@@ -25,8 +20,8 @@ class AuthenticatorTest : public ::testing::Test {
 
   FakeUserStore store_;
   FakeClock clock_;
-  Authenticator auth_{&store_, &clock_, AuthenticatorOptions{.negative_cache_size = 3,
-                                                              .max_failures = 5}};
+  Authenticator auth_{&store_, &clock_,
+                      AuthenticatorOptions{.negative_cache_size = 3, .max_failures = 5}};
   std::string key_;
 };
 

@@ -1,10 +1,10 @@
 // llmsrouter-auth: API keys and provider permissions kept in Redis (gRPC).
 #include <iostream>
 
-#include "common/process_setup.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "common/process_setup.h"
 #include "common/signals.h"
 #include "services/auth/auth_app.h"
 
@@ -30,21 +30,23 @@ int main(int argc, char** argv) {
         "Usage: llmsrouter-auth [--listen HOST:PORT] [--redis-url URL]");
     return 0;
   }
-  auto app = auth::AuthApp::Create({options->Get("redis-url"),
-                                    options->Get("LLMSROUTER_ADMIN_TOKEN")});
+  auto app =
+      auth::AuthApp::Create({options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
   if (!app.ok()) {
     Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(app.status().message())}});
     return 1;
   }
   auto server = StartGrpcServer(options->Get("listen"), (*app)->services());
   if (!server.ok()) {
-    Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(server.status().message())}});
+    Log(LogLevel::kError, "auth", "cannot start",
+        {{"error", std::string(server.status().message())}});
     return 1;
   }
   if (options->Get("LLMSROUTER_ADMIN_TOKEN").empty()) {
     Log(LogLevel::kWarning, "auth", "LLMSROUTER_ADMIN_TOKEN is not set: the admin API is off");
   }
-  Log(LogLevel::kInfo, "auth", "listening", {{"service", "auth"}, {"port", std::to_string(server->port)}});
+  Log(LogLevel::kInfo, "auth", "listening",
+      {{"service", "auth"}, {"port", std::to_string(server->port)}});
   while (signals.Wait() == SIGHUP) {
   }
   Log(LogLevel::kInfo, "auth", "shutting down");

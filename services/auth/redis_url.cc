@@ -16,13 +16,15 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
     rest.remove_prefix(at + 1);
     size_t colon = credentials.find(':');
     address.username = std::string(credentials.substr(0, colon));
-    if (colon != std::string_view::npos) address.password = std::string(credentials.substr(colon + 1));
+    if (colon != std::string_view::npos)
+      address.password = std::string(credentials.substr(colon + 1));
   }
   if (size_t slash = rest.find('/'); slash != std::string_view::npos) {
     std::string_view db = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
     if (!db.empty() && (!ParseInt(db, &address.db) || address.db < 0)) {
-      return absl::InvalidArgumentError(StrCat("REDIS_URL database must be a number (got '", db, "')"));
+      return absl::InvalidArgumentError(
+          StrCat("REDIS_URL database must be a number (got '", db, "')"));
     }
   }
   if (size_t colon = rest.rfind(':'); colon != std::string_view::npos) {

@@ -116,10 +116,10 @@ absl::StatusOr<redisContext*> RedisUserStore::Acquire() {
   auto fail = [&](std::string why) -> absl::Status {
     if (context != nullptr) redisFree(context);
     absl::MutexLock lock(&mu_);
-    next_connect_ = std::chrono::steady_clock::now() +
-                    absl::ToChronoMilliseconds(options_.reconnect_backoff);
-    return absl::UnavailableError(StrCat("the user store (Redis at ", a.host, ":", a.port,
-                                         ") is unreachable: ", why));
+    next_connect_ =
+        std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(options_.reconnect_backoff);
+    return absl::UnavailableError(
+        StrCat("the user store (Redis at ", a.host, ":", a.port, ") is unreachable: ", why));
   };
   if (context == nullptr || context->err) {
     return fail(context ? context->errstr : "out of memory");
@@ -220,17 +220,19 @@ absl::StatusOr<std::vector<User>> RedisUserStore::ListUsers() {
       return user.status();
     }
   }
-  std::sort(users.begin(), users.end(), [](const User& a, const User& b) { return a.name < b.name; });
+  std::sort(users.begin(), users.end(),
+            [](const User& a, const User& b) { return a.name < b.name; });
   return users;
 }
 
-absl::StatusOr<User> RedisUserStore::ModifyUser(const std::string& name,
-                                                const UserChanges& changes, int64_t now_unix) {
-  std::vector<std::string> args = {"EVAL", kModifyScript, "2", UserKey(name),
-                                   options_.prefix + "version", "updated",
-                                   std::to_string(now_unix)};
+absl::StatusOr<User> RedisUserStore::ModifyUser(const std::string& name, const UserChanges& changes,
+                                                int64_t now_unix) {
+  std::vector<std::string> args = {
+      "EVAL",    kModifyScript,           "2", UserKey(name), options_.prefix + "version",
+      "updated", std::to_string(now_unix)};
   if (changes.email) args.insert(args.end(), {"email", *changes.email});
-  if (changes.permissions) args.insert(args.end(), {"permissions", Join(*changes.permissions, ",")});
+  if (changes.permissions)
+    args.insert(args.end(), {"permissions", Join(*changes.permissions, ",")});
   if (changes.enabled) args.insert(args.end(), {"enabled", *changes.enabled ? "1" : "0"});
   auto reply = Command(args);
   if (!reply.ok()) return reply.status();
@@ -246,8 +248,7 @@ absl::Status RedisUserStore::DeleteUser(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<User> RedisUserStore::RotateKey(const std::string& name,
-                                               const std::string& key_hash,
+absl::StatusOr<User> RedisUserStore::RotateKey(const std::string& name, const std::string& key_hash,
                                                const std::string& key_hint, int64_t now_unix) {
   auto reply = Command({"EVAL", kRotateScript, "3", UserKey(name), KeyKey(key_hash),
                         options_.prefix + "version", name, key_hash, key_hint,
@@ -258,8 +259,8 @@ absl::StatusOr<User> RedisUserStore::RotateKey(const std::string& name,
 }
 
 absl::Status RedisUserStore::SetBypass(const std::string& name, const std::string& model) {
-  auto reply = Command({"EVAL", kModifyScript, "2", UserKey(name), options_.prefix + "version",
-                        "bypass", model});
+  auto reply = Command(
+      {"EVAL", kModifyScript, "2", UserKey(name), options_.prefix + "version", "bypass", model});
   if (!reply.ok()) return reply.status();
   if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), name);
   return absl::OkStatus();

@@ -47,15 +47,17 @@ void GrpcAuthClient::Authenticate(const std::string& api_key, const std::string&
           absl::Status s = FromGrpcStatus(status);
           if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
               status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-            s = absl::UnavailableError(
-                std::string("authentication is unavailable: ") + status.error_message());
+            s = absl::UnavailableError(std::string("authentication is unavailable: ") +
+                                       status.error_message());
           }
           done(s);
           return;
         }
         const auto& r = call->response;
-        AuthInfo info{r.user(), {r.permissions().begin(), r.permissions().end()},
-                      r.all_providers(), r.bypass_model()};
+        AuthInfo info{r.user(),
+                      {r.permissions().begin(), r.permissions().end()},
+                      r.all_providers(),
+                      r.bypass_model()};
         if (ttl_ > absl::ZeroDuration()) {
           absl::MutexLock lock(&mu_);
           if (cache_.size() >= kMaxCached) cache_.clear();

@@ -3,13 +3,13 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
 #define LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"

@@ -148,9 +148,9 @@ void Gateway::Dispatch(ContextPtr ctx) {
   if (path.starts_with("/v1/") && path.size() > 4) {
     if (method != http::verb::post) {
       Reply(ctx, ErrorResponse(405,
-                               StrCat("method ", ToStd(absl::string_view(
-                                                     ctx->request.method_string().data(),
-                                                     ctx->request.method_string().size())),
+                               StrCat("method ",
+                                      ToStd(absl::string_view(ctx->request.method_string().data(),
+                                                              ctx->request.method_string().size())),
                                       " is not allowed on ", path, "; use POST"),
                                "method_not_allowed"));
       return;
@@ -198,22 +198,22 @@ router::v1::ListModelsRequest Gateway::ModelsRequestFor(const Context& ctx) cons
 }
 
 void Gateway::HandleModels(ContextPtr ctx, std::string model_id) {
-  router_->ListModels(ModelsRequestFor(*ctx), [this, ctx, id = std::move(model_id)](
-                                                  absl::StatusOr<router::v1::ListModelsResponse>
-                                                      result) {
-    if (!result.ok()) return PostReply(ctx, ErrorResponse(result.status()));
-    nlohmann::json data = ModelsJson(*result);
-    if (id.empty()) {
-      return PostReply(ctx,
-                       JsonResponse(200, nlohmann::json{{"object", "list"}, {"data", data}}.dump()));
-    }
-    for (const auto& entry : data) {
-      if (entry["id"] == id) return PostReply(ctx, JsonResponse(200, entry.dump()));
-    }
-    PostReply(ctx, ErrorResponse(WithOpenAiDetails(
-                       absl::NotFoundError(StrCat("The model '", id, "' does not exist")),
-                       "model", "model_not_found")));
-  });
+  router_->ListModels(
+      ModelsRequestFor(*ctx),
+      [this, ctx, id = std::move(model_id)](absl::StatusOr<router::v1::ListModelsResponse> result) {
+        if (!result.ok()) return PostReply(ctx, ErrorResponse(result.status()));
+        nlohmann::json data = ModelsJson(*result);
+        if (id.empty()) {
+          return PostReply(
+              ctx, JsonResponse(200, nlohmann::json{{"object", "list"}, {"data", data}}.dump()));
+        }
+        for (const auto& entry : data) {
+          if (entry["id"] == id) return PostReply(ctx, JsonResponse(200, entry.dump()));
+        }
+        PostReply(ctx, ErrorResponse(WithOpenAiDetails(
+                           absl::NotFoundError(StrCat("The model '", id, "' does not exist")),
+                           "model", "model_not_found")));
+      });
 }
 
 void Gateway::HandleBypass(ContextPtr ctx) {
@@ -256,24 +256,25 @@ void Gateway::HandleBypass(ContextPtr ctx) {
 
 // Only a model from the user's own model list may become the override.
 void Gateway::SetBypassChecked(ContextPtr ctx, std::string model) {
-  router_->ListModels(ModelsRequestFor(*ctx), [this, ctx, model](
-                                                  absl::StatusOr<router::v1::ListModelsResponse>
-                                                      result) {
-    if (!result.ok()) return PostReply(ctx, ErrorResponse(result.status()));
-    bool listed = false;
-    for (const auto& m : result->models()) listed = listed || m.id() == model;
-    if (!listed) {
-      return PostReply(ctx, ErrorResponse(WithOpenAiDetails(
-                                absl::InvalidArgumentError(StrCat(
-                                    "model '", model, "' is not in your model list (GET /v1/models)")),
-                                "model", "model_not_found")));
-    }
-    std::string user = ctx->auth->user;
-    auth_->SetBypass(user, model, [this, ctx, user](absl::StatusOr<std::string> set) {
-      if (!set.ok()) return PostReply(ctx, ErrorResponse(set.status()));
-      PostReply(ctx, JsonResponse(200, nlohmann::json{{"user", user}, {"model", *set}}.dump()));
-    });
-  });
+  router_->ListModels(
+      ModelsRequestFor(*ctx),
+      [this, ctx, model](absl::StatusOr<router::v1::ListModelsResponse> result) {
+        if (!result.ok()) return PostReply(ctx, ErrorResponse(result.status()));
+        bool listed = false;
+        for (const auto& m : result->models()) listed = listed || m.id() == model;
+        if (!listed) {
+          return PostReply(
+              ctx, ErrorResponse(WithOpenAiDetails(
+                       absl::InvalidArgumentError(StrCat(
+                           "model '", model, "' is not in your model list (GET /v1/models)")),
+                       "model", "model_not_found")));
+        }
+        std::string user = ctx->auth->user;
+        auth_->SetBypass(user, model, [this, ctx, user](absl::StatusOr<std::string> set) {
+          if (!set.ok()) return PostReply(ctx, ErrorResponse(set.status()));
+          PostReply(ctx, JsonResponse(200, nlohmann::json{{"user", user}, {"model", *set}}.dump()));
+        });
+      });
 }
 
 void Gateway::HandleReady(std::shared_ptr<HttpSession> session) {
@@ -283,8 +284,9 @@ void Gateway::HandleReady(std::shared_ptr<HttpSession> session) {
   }
   router_->CheckReady([session](bool ready) {
     net::post(session->executor(), [session, ready] {
-      session->SendResponse(ready ? JsonResponse(200, R"({"status":"ready"})")
-                                  : ErrorResponse(absl::UnavailableError("router is not reachable")));
+      session->SendResponse(ready
+                                ? JsonResponse(200, R"({"status":"ready"})")
+                                : ErrorResponse(absl::UnavailableError("router is not reachable")));
     });
   });
 }

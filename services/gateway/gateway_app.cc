@@ -15,8 +15,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
   }
   app->router_ = std::make_unique<GrpcRouterClient>(std::move(options.router_channel));
   if (options.gateway.accounts) {
-    app->auth_ = std::make_unique<GrpcAuthClient>(std::move(options.auth_channel),
-                                                  options.auth_cache_ttl);
+    app->auth_ =
+        std::make_unique<GrpcAuthClient>(std::move(options.auth_channel), options.auth_cache_ttl);
   }
   if (options.tracer_channel) {
     app->traces_ = std::make_unique<GrpcTraceShipper>(std::move(options.tracer_channel),
@@ -24,14 +24,14 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
   }
   app->gateway_ = std::make_unique<Gateway>(app->router_.get(), app->auth_.get(), options.gateway,
                                             app->traces_.get());
-  int threads = options.threads > 0 ? options.threads
-                                    : static_cast<int>(std::thread::hardware_concurrency());
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   Gateway* gateway = app->gateway_.get();
-  auto server = HttpServer::Start(
-      options.listen, threads, options.limits,
-      [gateway](std::shared_ptr<HttpSession> session, HttpRequest request) {
-        gateway->Handle(std::move(session), std::move(request));
-      });
+  auto server =
+      HttpServer::Start(options.listen, threads, options.limits,
+                        [gateway](std::shared_ptr<HttpSession> session, HttpRequest request) {
+                          gateway->Handle(std::move(session), std::move(request));
+                        });
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
   app->drain_timeout_ = options.drain_timeout;

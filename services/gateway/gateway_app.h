@@ -3,10 +3,10 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_GATEWAY_APP_H_
 #define LLMSROUTER_SERVICES_GATEWAY_GATEWAY_APP_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "common/trace_sink.h"

@@ -1,6 +1,6 @@
-#include "common/strings.h"
 #include "services/gateway/gateway_flags.h"
 
+#include "common/strings.h"
 
 namespace llmsrouter::gateway {
 

@@ -1,7 +1,8 @@
 #include "services/gateway/gateway.h"
 
-#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "common/status_map.h"
 #include "services/gateway/http_server.h"
@@ -93,8 +94,9 @@ TEST_F(GatewayTest, FailureAfterTheStreamStartedEndsWithAnErrorEvent) {
 }
 
 TEST_F(GatewayTest, RouterErrorsBecomeOpenAiErrors) {
-  router_.SetScript({{}, WithOpenAiDetails(absl::NotFoundError("unknown provider 'x'"), "model",
-                                           "model_not_found")});
+  router_.SetScript(
+      {{},
+       WithOpenAiDetails(absl::NotFoundError("unknown provider 'x'"), "model", "model_not_found")});
   auto response = Send(http::verb::post, "/v1/embeddings", R"({"model":"[x]m"})");
   EXPECT_EQ(response.result_int(), 404);
   auto body = nlohmann::json::parse(response.body());

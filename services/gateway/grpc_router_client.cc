@@ -85,12 +85,11 @@ void GrpcRouterClient::CheckReady(std::function<void(bool)> done) {
   };
   auto state = std::make_shared<State>();
   state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-  health_->async()->Check(
-      &state->context, &state->request, &state->response,
-      [state, done = std::move(done)](grpc::Status status) {
-        done(status.ok() &&
-             state->response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
-      });
+  health_->async()->Check(&state->context, &state->request, &state->response,
+                          [state, done = std::move(done)](grpc::Status status) {
+                            done(status.ok() && state->response.status() ==
+                                                    grpc::health::v1::HealthCheckResponse::SERVING);
+                          });
 }
 
 }  // namespace llmsrouter::gateway

@@ -2,10 +2,10 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_GRPC_ROUTER_CLIENT_H_
 #define LLMSROUTER_SERVICES_GATEWAY_GRPC_ROUTER_CLIENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "llmsrouter/router/v1/router.grpc.pb.h"

@@ -1,18 +1,16 @@
-#include "common/strings.h"
 #include "services/gateway/http_server.h"
 
 #include "absl/time/clock.h"
-
+#include "common/strings.h"
 
 namespace llmsrouter::gateway {
 
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
   size_t colon = address.rfind(':');
   int port = 0;
-  if (colon == std::string::npos || !ParseInt(address.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(
-        StrCat("address '", address, "' must look like HOST:PORT"));
+  if (colon == std::string::npos || !ParseInt(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(StrCat("address '", address, "' must look like HOST:PORT"));
   }
   std::string host = address.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {

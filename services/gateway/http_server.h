@@ -17,8 +17,8 @@ class HttpServer {
  public:
   // Binds `listen` ("host:port", port 0 picks a free one) and starts `threads` I/O threads.
   // UNAVAILABLE when the address cannot be bound.
-  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const std::string& listen,
-                                                           int threads, HttpLimits limits,
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const std::string& listen, int threads,
+                                                           HttpLimits limits,
                                                            RequestHandler handler);
   ~HttpServer();
 

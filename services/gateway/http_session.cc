@@ -1,8 +1,8 @@
-#include "common/strings.h"
 #include "services/gateway/http_session.h"
 
 #include <sys/socket.h>
 
+#include "common/strings.h"
 #include "services/gateway/responses.h"
 
 namespace llmsrouter::gateway {
@@ -45,8 +45,8 @@ void HttpSession::DoRead() {
   parser_.emplace();
   parser_->body_limit(limits_.max_body_bytes);
   parser_->header_limit(limits_.max_header_bytes);
-  stream_.expires_after(ToChrono(buffer_.size() > 0 ? limits_.header_timeout
-                                                    : limits_.keep_alive_timeout));
+  stream_.expires_after(
+      ToChrono(buffer_.size() > 0 ? limits_.header_timeout : limits_.keep_alive_timeout));
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
@@ -88,10 +88,8 @@ void HttpSession::SendResponse(HttpResponse response) {
   pending_ = owned;
   stream_.expires_after(kWriteTimeout);
   http::async_write(stream_, *owned,
-                    [self = shared_from_this(), keep = owned->keep_alive()](beast::error_code ec,
-                                                                            size_t) {
-                      self->AfterResponse(keep, ec);
-                    });
+                    [self = shared_from_this(), keep = owned->keep_alive()](
+                        beast::error_code ec, size_t) { self->AfterResponse(keep, ec); });
 }
 
 void HttpSession::AfterResponse(bool keep_alive, beast::error_code ec) {
@@ -111,13 +109,12 @@ void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done don
   auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*owned);
   pending_ = owned;
   stream_.expires_after(kWriteTimeout);
-  http::async_write_header(
-      stream_, *serializer,
-      [self = shared_from_this(), serializer, done = std::move(done)](beast::error_code ec,
-                                                                       size_t) {
-        if (ec) self->client_gone_ = true;
-        done(!ec);
-      });
+  http::async_write_header(stream_, *serializer,
+                           [self = shared_from_this(), serializer, done = std::move(done)](
+                               beast::error_code ec, size_t) {
+                             if (ec) self->client_gone_ = true;
+                             done(!ec);
+                           });
 }
 
 void HttpSession::SendChunk(std::string_view data, Done done) {
@@ -126,12 +123,12 @@ void HttpSession::SendChunk(std::string_view data, Done done) {
     return;
   }
   stream_.expires_after(kWriteTimeout);
-  net::async_write(stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
-                   [self = shared_from_this(), done = std::move(done)](beast::error_code ec,
-                                                                       size_t) {
-                     if (ec) self->client_gone_ = true;
-                     done(!ec);
-                   });
+  net::async_write(
+      stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
+      [self = shared_from_this(), done = std::move(done)](beast::error_code ec, size_t) {
+        if (ec) self->client_gone_ = true;
+        done(!ec);
+      });
 }
 
 void HttpSession::FinishStream(std::string tail, bool reuse) {
@@ -167,8 +164,9 @@ void HttpSession::WatchForDisconnect(std::function<void()> on_gone) {
       [self = shared_from_this(), generation, on_gone = std::move(on_gone)](beast::error_code ec) {
         if (generation != self->stream_generation_) return;
         char byte;
-        ssize_t n = ec ? 0 : ::recv(self->stream_.socket().native_handle(), &byte, 1,
-                                    MSG_PEEK | MSG_DONTWAIT);
+        ssize_t n =
+            ec ? 0
+               : ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n > 0) return;  // a pipelined request, not a disconnect
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
         self->client_gone_ = true;

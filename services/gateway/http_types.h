@@ -2,12 +2,12 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_HTTP_TYPES_H_
 #define LLMSROUTER_SERVICES_GATEWAY_HTTP_TYPES_H_
 
-// Boost 1.74 Asio under GCC 12 needs <utility> first.
-#include <utility>
-
+// clang-format off
+#include <utility>  // first: Boost 1.74 Asio under GCC 12 needs it (std::exchange)
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+// clang-format on
 
 namespace llmsrouter::gateway {
 

@@ -1,10 +1,10 @@
 // llmsrouter-gateway: the OpenAI-compatible HTTP edge.
 #include <iostream>
 
-#include "common/process_setup.h"
-#include "common/log.h"
 #include "common/grpc_channel.h"
+#include "common/log.h"
 #include "common/options.h"
+#include "common/process_setup.h"
 #include "common/signals.h"
 #include "services/gateway/gateway_flags.h"
 
@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   }
   auto app = gateway::GatewayApp::Start(*std::move(app_options));
   if (!app.ok()) {
-    Log(LogLevel::kError, "gateway", "cannot start", {{"error", std::string(app.status().message())}});
+    Log(LogLevel::kError, "gateway", "cannot start",
+        {{"error", std::string(app.status().message())}});
     return 1;
   }
   if (!app_options->gateway.accounts) {
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
     Log(LogLevel::kInfo, "gateway", "tracer not configured (--tracer/TRACER_ADDR)");
   }
   Log(LogLevel::kInfo, "gateway", "listening",
-      {{"service", "gateway"}, {"port", std::to_string((*app)->port())},
+      {{"service", "gateway"},
+       {"port", std::to_string((*app)->port())},
        {"router", options->Get("router")}});
   while (signals.Wait() == SIGHUP) {
   }

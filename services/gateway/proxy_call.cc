@@ -15,7 +15,8 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
   // Messages that write nothing to the client (a non-stream head, the pieces of a whole body,
   // the summary) are taken on this thread: no hop to the session's thread and back.
   // Messages arrive one at a time (the next only after Next()), so this never overlaps Handle.
-  bool needs_socket = message.has_head() ? message.head().stream() : (message.has_data() && streaming_);
+  bool needs_socket =
+      message.has_head() ? message.head().stream() : (message.has_data() && streaming_);
   if (!needs_socket) {
     if (message.has_head()) {
       head_ = std::move(*message.mutable_head());
@@ -33,8 +34,9 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
 }
 
 void ProxyCall::OnFinish(absl::Status status) {
-  net::post(session_->executor(),
-            [self = shared_from_this(), status = std::move(status)] { self->HandleFinish(status); });
+  net::post(session_->executor(), [self = shared_from_this(), status = std::move(status)] {
+    self->HandleFinish(status);
+  });
 }
 
 void ProxyCall::Next() { stream_->Next(); }

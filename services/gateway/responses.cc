@@ -1,7 +1,7 @@
-#include "common/strings.h"
 #include "services/gateway/responses.h"
 
 #include "common/status_map.h"
+#include "common/strings.h"
 
 namespace llmsrouter::gateway {
 

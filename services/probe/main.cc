@@ -1,15 +1,11 @@
 // llmsrouter-probe: container health checks without curl or grpc_health_probe in the image.
 //   llmsrouter-probe grpc HOST:PORT          grpc.health.v1 Check == SERVING
 //   llmsrouter-probe http HOST:PORT [PATH]   GET PATH (default /healthz) answers 2xx
-#include <utility>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <iostream>
 
 #include "common/grpc_channel.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/gateway/http_types.h"
 
 namespace {
 
@@ -28,8 +24,7 @@ int ProbeGrpc(const std::string& address) {
 }
 
 int ProbeHttp(const std::string& address, const std::string& path) {
-  namespace net = boost::asio;
-  namespace http = boost::beast::http;
+  using namespace llmsrouter::gateway;
   try {
     size_t colon = address.rfind(':');
     net::io_context io;

@@ -56,14 +56,15 @@ void AttemptRunner::Launch(PreparedCall call) {
     waiting_ = true;
   }
   std::weak_ptr<AttemptRunner> weak = weak_from_this();
-  deps_.limiter->Acquire(alias, cap, [weak, alias, call = std::move(call), limiter = deps_.limiter] {
-    auto self = weak.lock();
-    if (!self) {
-      limiter->Release(alias);
-      return;
-    }
-    self->StartTransfer(call);
-  });
+  deps_.limiter->Acquire(alias, cap,
+                         [weak, alias, call = std::move(call), limiter = deps_.limiter] {
+                           auto self = weak.lock();
+                           if (!self) {
+                             limiter->Release(alias);
+                             return;
+                           }
+                           self->StartTransfer(call);
+                         });
 }
 
 void AttemptRunner::StartTransfer(PreparedCall call) {
@@ -144,7 +145,8 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
   absl::MutexLock lock(&mu_);
   if (cancelled_ || done_) return false;
   const ProviderConfig& provider = *current_.target.provider;
-  std::string failure = http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
+  std::string failure =
+      http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
   bool retry = Retryable(transport, http_status) &&
                retries_in_target_ < provider.retry.max_retries && retry_after <= kMaxRetryAfter;
   std::optional<PreparedCall> next;

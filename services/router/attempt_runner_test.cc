@@ -1,8 +1,8 @@
 #include "services/router/attempt_runner.h"
 
-#include <optional>
-
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include "common/testing/fake_scheduler.h"
 #include "services/router/testing/fake_http_client.h"
@@ -32,8 +32,8 @@ class AttemptRunnerTest : public ::testing::Test {
     config->providers["a"] = a;
     config->providers["b"] = ProviderConfig{.alias = "b", .url = "http://b", .max_connections = 1};
     store_ = std::make_unique<ConfigStore>(config);
-    deps_ = RouterDeps{store_.get(), &http_, &SystemClock::Get(), &scheduler_, &limiter_,
-                       [] { return 0.5; }};
+    deps_ = RouterDeps{store_.get(), &http_,    &SystemClock::Get(),
+                       &scheduler_,  &limiter_, [] { return 0.5; }};
   }
 
   std::shared_ptr<AttemptRunner> Run(const std::string& body, Sink* sink) {

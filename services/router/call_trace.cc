@@ -1,6 +1,6 @@
-#include "common/json_fields.h"
 #include "services/router/call_trace.h"
 
+#include "common/json_fields.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 
@@ -9,8 +9,8 @@ namespace {
 
 // Body keys that are the input or routing, not model parameters.
 bool IsParameter(const std::string& key, const nlohmann::json& value) {
-  static const char* kNot[] = {"model", "messages", "prompt", "input", "stream", "stream_options",
-                               "user", "metadata", "tools", "functions"};
+  static const char* kNot[] = {"model",          "messages", "prompt",   "input", "stream",
+                               "stream_options", "user",     "metadata", "tools", "functions"};
   for (const char* k : kNot) {
     if (key == k) return false;
   }
@@ -67,7 +67,8 @@ CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool co
   if (auto tools = body.find("tools"); tools != body.end()) {
     input = {{"messages", input}, {"tools", *tools}};
   }
-  if (!input.is_null()) event_.set_input_json(input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (!input.is_null())
+    event_.set_input_json(input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void CallTrace::Observe(const v1::CallResponse& message) {
@@ -122,8 +123,9 @@ void CallTrace::ObserveEvent(std::string_view data) {
     for (const auto& call : *calls) {
       int index = static_cast<int>(JsonInt(call, "index"));
       nlohmann::json& merged = tool_calls_[index];
-      if (merged.is_null()) merged = {{"id", ""}, {"type", "function"},
-                                      {"function", {{"name", ""}, {"arguments", ""}}}};
+      if (merged.is_null())
+        merged = {
+            {"id", ""}, {"type", "function"}, {"function", {{"name", ""}, {"arguments", ""}}}};
       if (auto id = StringAt(call, "id"); !id.empty()) merged["id"] = id;
       if (auto fn = call.find("function"); fn != call.end() && fn->is_object()) {
         std::string name = StringAt(*fn, "name");
@@ -145,8 +147,8 @@ void CallTrace::ObserveBody() {
     message_ = doc.contains("error") ? doc["error"] : doc;
     return;
   }
-  if (auto choices = doc.find("choices"); choices != doc.end() && choices->is_array() &&
-                                          !choices->empty()) {
+  if (auto choices = doc.find("choices");
+      choices != doc.end() && choices->is_array() && !choices->empty()) {
     const auto& choice = (*choices)[0];
     if (choice.contains("message")) {
       message_ = choice["message"];

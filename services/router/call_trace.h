@@ -4,9 +4,8 @@
 #define LLMSROUTER_SERVICES_ROUTER_CALL_TRACE_H_
 
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "absl/status/status.h"
 #include "common/clock.h"

@@ -2,13 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/fake_clock.h"
+
 namespace llmsrouter::router {
 namespace {
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() const override { return absl::FromUnixSeconds(100); }
-};
 
 v1::CallResponse Head(int status) {
   v1::CallResponse m;
@@ -35,17 +32,20 @@ TEST(CallTraceTest, AssemblesStreamedTextReasoningAndToolCalls) {
   trace.Observe(Head(200));
   trace.Observe(Data(
       "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\",\"reasoning_content\":\"th\"}}]}\n\n"
-      "data: {\"choices\":[{\"delta\":{\"content\":\"lo\",\"tool_calls\":[{\"index\":0,\"id\":\"c1\","
+      "data: "
+      "{\"choices\":[{\"delta\":{\"content\":\"lo\",\"tool_calls\":[{\"index\":0,\"id\":\"c1\","
       "\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n"));
-  trace.Observe(Data("data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
-                     "{\"arguments\":\":1}\"}}]}}]}\n\ndata: [DONE]\n\n"));
+  trace.Observe(
+      Data("data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+           "{\"arguments\":\":1}\"}}]}}]}\n\ndata: [DONE]\n\n"));
   auto event = trace.Finish(absl::OkStatus());
   auto output = nlohmann::json::parse(event.output_json());
   EXPECT_EQ(output["content"], "Hello");
   EXPECT_EQ(output["reasoning_content"], "th");
   EXPECT_EQ(output["tool_calls"][0]["id"], "c1");
   EXPECT_EQ(output["tool_calls"][0]["function"]["arguments"], "{\"a\":1}");
-  EXPECT_EQ(nlohmann::json::parse(event.model_parameters_json()), (nlohmann::json{{"temperature", 0.5}}));
+  EXPECT_EQ(nlohmann::json::parse(event.model_parameters_json()),
+            (nlohmann::json{{"temperature", 0.5}}));
   EXPECT_EQ(nlohmann::json::parse(event.input_json())["tools"][0]["type"], "function");
   EXPECT_EQ(event.user(), "u");
   EXPECT_EQ(event.status(), 200);
@@ -74,7 +74,8 @@ namespace {
 
 TEST(CallTraceTest, FieldsOfTheWrongTypeNeverThrow) {
   v1::CallRequest request;
-  request.set_body(R"({"model":5,"stream":"yes","metadata":{"tags":"x","session_id":3},"user":[1]})");
+  request.set_body(
+      R"({"model":5,"stream":"yes","metadata":{"tags":"x","session_id":3},"user":[1]})");
   FakeClock clock;
   CallTrace trace(request, clock, true);
   trace.Observe(Head(200));

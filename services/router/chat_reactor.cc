@@ -1,11 +1,10 @@
-#include "common/strings.h"
 #include "services/router/chat_reactor.h"
 
 #include <nlohmann/json.hpp>
 
 #include "common/json_fields.h"
-
 #include "common/status_map.h"
+#include "common/strings.h"
 #include "services/router/upstream_request.h"
 
 namespace llmsrouter::router {
@@ -58,8 +57,8 @@ void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEven
   v1::ChatEvent event;
   event.set_raw_json(std::string(data));
   event.set_upstream_model(JsonString(doc, "model", upstream_model_));
-  if (auto choices = doc.find("choices"); choices != doc.end() && choices->is_array() &&
-                                          !choices->empty()) {
+  if (auto choices = doc.find("choices");
+      choices != doc.end() && choices->is_array() && !choices->empty()) {
     const auto& choice = (*choices)[0];
     if (auto delta = choice.find("delta"); delta != choice.end() && delta->is_object()) {
       auto text = [&](const char* key) {
@@ -90,9 +89,8 @@ void ChatReactor::Translate(v1::CallResponse message, std::vector<v1::ChatEvent>
       break;
     case v1::CallResponse::kData:
       if (upstream_status_ >= 200 && upstream_status_ < 300) {
-        parser_.Feed(message.data(), [&](std::string_view, std::string_view data) {
-          TranslateEvent(data, out);
-        });
+        parser_.Feed(message.data(),
+                     [&](std::string_view, std::string_view data) { TranslateEvent(data, out); });
       } else {
         error_body_.append(message.data());
       }

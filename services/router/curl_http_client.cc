@@ -1,10 +1,10 @@
-#include "common/strings.h"
 #include "services/router/curl_http_client.h"
 
 #include <algorithm>
 #include <cctype>
 #include <string>
 
+#include "common/strings.h"
 
 namespace llmsrouter::router {
 
@@ -144,8 +144,7 @@ void CurlHttpClient::AddTransfer(std::unique_ptr<CurlTransferState> state) {
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }
   for (const auto& [name, value] : req.headers) {
-    state->header_list =
-        curl_slist_append(state->header_list, StrCat(name, ": ", value).c_str());
+    state->header_list = curl_slist_append(state->header_list, StrCat(name, ": ", value).c_str());
   }
   // No "Expect: 100-continue" round trip for large bodies.
   state->header_list = curl_slist_append(state->header_list, "Expect:");

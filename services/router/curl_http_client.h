@@ -3,6 +3,8 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_CURL_HTTP_CLIENT_H_
 #define LLMSROUTER_SERVICES_ROUTER_CURL_HTTP_CLIENT_H_
 
+#include <curl/curl.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -10,8 +12,6 @@
 #include <map>
 #include <memory>
 #include <thread>
-
-#include <curl/curl.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

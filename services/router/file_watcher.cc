@@ -6,8 +6,7 @@
 
 namespace llmsrouter::router {
 
-FileWatcher::FileWatcher(std::string path, absl::Duration interval,
-                         std::function<void()> on_change)
+FileWatcher::FileWatcher(std::string path, absl::Duration interval, std::function<void()> on_change)
     : path_(std::move(path)), interval_(interval), on_change_(std::move(on_change)) {
   thread_ = std::thread([this] { Loop(); });
 }

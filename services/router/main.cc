@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "common/process_setup.h"
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
+#include "common/process_setup.h"
 #include "common/signals.h"
 #include "services/router/router_app.h"
 
@@ -37,22 +37,26 @@ int main(int argc, char** argv) {
   }
   auto app = router::RouterApp::Create({options->Get("config"), ProcessEnv()});
   if (!app.ok()) {
-    Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(app.status().message())}});
+    Log(LogLevel::kError, "router", "cannot start",
+        {{"error", std::string(app.status().message())}});
     return 1;
   }
   if (!options->Get("tracer").empty()) {
     (*app)->EnableTracing(MakeServiceChannel(options->Get("tracer")),
                           options->GetBool("trace-content"));
   } else {
-    Log(LogLevel::kInfo, "router", "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
+    Log(LogLevel::kInfo, "router",
+        "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
   }
   auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()});
   if (!server.ok()) {
-    Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(server.status().message())}});
+    Log(LogLevel::kError, "router", "cannot start",
+        {{"error", std::string(server.status().message())}});
     return 1;
   }
   Log(LogLevel::kInfo, "router", "listening",
-      {{"service", "router"}, {"port", std::to_string(server->port)},
+      {{"service", "router"},
+       {"port", std::to_string(server->port)},
        {"providers", (*app)->config()->AliasList()}});
   while (signals.Wait() == SIGHUP) (*app)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");

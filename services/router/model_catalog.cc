@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"

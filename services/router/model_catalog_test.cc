@@ -1,19 +1,14 @@
 #include "services/router/model_catalog.h"
 
-#include <optional>
-
 #include <gtest/gtest.h>
 
+#include <optional>
+
+#include "common/testing/fake_clock.h"
 #include "services/router/testing/fake_http_client.h"
 
 namespace llmsrouter::router {
 namespace {
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() const override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1700000000);
-};
 
 TEST(ModelFilterTest, AllTermsCaseInsensitiveWithWildcards) {
   EXPECT_TRUE(ModelFilterMatches("gpt free", "openai/GPT-4o:free"));
@@ -30,7 +25,8 @@ TEST(ModelFilterTest, AllTermsCaseInsensitiveWithWildcards) {
 }
 
 TEST(ParseModelIdsTest, OpenAiShapeAndBareArrays) {
-  auto ids = ParseModelIds(R"({"object":"list","data":[{"id":"a","created":5},{"id":"b"},{"x":1}]})");
+  auto ids =
+      ParseModelIds(R"({"object":"list","data":[{"id":"a","created":5},{"id":"b"},{"x":1}]})");
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids[0], (std::pair<std::string, int64_t>{"a", 5}));
   EXPECT_EQ(ParseModelIds(R"(["x","y"])").size(), 2u);
@@ -40,9 +36,10 @@ TEST(ParseModelIdsTest, OpenAiShapeAndBareArrays) {
 class ModelCatalogTest : public ::testing::Test {
  protected:
   ModelCatalogTest() {
+    clock_.now = absl::FromUnixSeconds(1700000000);
     auto config = std::make_shared<RouterConfig>();
-    config->providers["a"] = ProviderConfig{.alias = "a", .url = "http://a/v1", .api_key = "ka",
-                                            .filter = "gpt", .append = {"extra"}};
+    config->providers["a"] = ProviderConfig{
+        .alias = "a", .url = "http://a/v1", .api_key = "ka", .filter = "gpt", .append = {"extra"}};
     config->providers["b"] = ProviderConfig{.alias = "b", .url = "http://b/v1"};
     config->providers["c"] =
         ProviderConfig{.alias = "c", .url = "http://c", .override_models = {"only"}};

@@ -9,8 +9,7 @@ namespace llmsrouter::router {
 RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config)
     : options_(std::move(options)),
       store_(std::move(config)),
-      service_(RouterDeps{&store_, &http_, &SystemClock::Get(), &scheduler_, &limiter_,
-                          [] {
+      service_(RouterDeps{&store_, &http_, &SystemClock::Get(), &scheduler_, &limiter_, [] {
                             thread_local std::mt19937_64 engine{std::random_device{}()};
                             return std::uniform_real_distribution<double>(0, 1)(engine);
                           }}) {}
@@ -26,9 +25,9 @@ absl::StatusOr<std::unique_ptr<RouterApp>> RouterApp::Create(RouterAppOptions op
   std::unique_ptr<RouterApp> app(new RouterApp(std::move(options), *std::move(config)));
   if (app->options_.watch_interval > absl::ZeroDuration()) {
     RouterApp* raw = app.get();
-    app->watcher_ = std::make_unique<FileWatcher>(app->options_.config_path,
-                                                  app->options_.watch_interval,
-                                                  [raw] { raw->ReloadAndLog("file changed"); });
+    app->watcher_ =
+        std::make_unique<FileWatcher>(app->options_.config_path, app->options_.watch_interval,
+                                      [raw] { raw->ReloadAndLog("file changed"); });
   }
   return app;
 }

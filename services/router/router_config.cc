@@ -1,11 +1,11 @@
-#include "common/strings.h"
 #include "services/router/router_config.h"
+
+#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
-
+#include "common/strings.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -53,8 +53,9 @@ absl::Status ParseTimeouts(const YAML::Node& node, const std::string& where, Tim
   if (node && !node.IsNull() && !node.IsMap()) {
     return absl::InvalidArgumentError(StrCat(where, " must be a mapping"));
   }
-  for (auto [key, field] : {std::pair{"connect", &t->connect}, std::pair{"first_byte", &t->first_byte},
-                            std::pair{"idle", &t->idle}, std::pair{"total", &t->total}}) {
+  for (auto [key, field] :
+       {std::pair{"connect", &t->connect}, std::pair{"first_byte", &t->first_byte},
+        std::pair{"idle", &t->idle}, std::pair{"total", &t->total}}) {
     if (auto status = ParseDuration(node, key, where, field); !status.ok()) return status;
   }
   return absl::OkStatus();
@@ -101,8 +102,9 @@ absl::StatusOr<ProviderConfig> ParseProvider(const std::string& alias, const YAM
   }
   if (node["api_key"] && node["api_key"].IsScalar()) p.api_key = node["api_key"].as<std::string>();
   if (node["filter"] && node["filter"].IsScalar()) p.filter = node["filter"].as<std::string>();
-  for (auto [key, list] : {std::pair{"append", &p.append}, std::pair{"override", &p.override_models},
-                           std::pair{"fallbacks", &p.fallbacks}}) {
+  for (auto [key, list] :
+       {std::pair{"append", &p.append}, std::pair{"override", &p.override_models},
+        std::pair{"fallbacks", &p.fallbacks}}) {
     auto values = StringList(node[key], StrCat(where, ".", key));
     if (!values.ok()) return values.status();
     *list = *std::move(values);
@@ -136,9 +138,10 @@ absl::StatusOr<ProviderConfig> ParseProvider(const std::string& alias, const YAM
 absl::Status ParseTopLevel(const YAML::Node& root, RouterConfig* config) {
   if (const auto& models = root["models"]; models && !models.IsNull()) {
     if (!models.IsMap()) return absl::InvalidArgumentError("models must be a mapping");
-    for (auto [key, field] : {std::pair{"cache_ttl", &config->models.cache_ttl},
-                              std::pair{"timeout", &config->models.timeout},
-                              std::pair{"retry_after_failure", &config->models.retry_after_failure}}) {
+    for (auto [key, field] :
+         {std::pair{"cache_ttl", &config->models.cache_ttl},
+          std::pair{"timeout", &config->models.timeout},
+          std::pair{"retry_after_failure", &config->models.retry_after_failure}}) {
       if (auto s = ParseDuration(models, key, "models", field); !s.ok()) return s;
     }
   }
@@ -187,8 +190,8 @@ absl::StatusOr<std::string> ExpandEnv(std::string_view text, const EnvLookup& en
     } else if (fallback) {
       out.append(*fallback);
     } else {
-      return absl::InvalidArgumentError(StrCat(
-          "config references ${", name, "} but that environment variable is not set"));
+      return absl::InvalidArgumentError(
+          StrCat("config references ${", name, "} but that environment variable is not set"));
     }
     pos = end + 1;
   }
@@ -239,8 +242,7 @@ absl::StatusOr<std::shared_ptr<const RouterConfig>> LoadRouterConfig(const std::
   buffer << file.rdbuf();
   auto config = ParseRouterConfig(buffer.str(), env);
   if (!config.ok()) {
-    return absl::Status(config.status().code(),
-                        StrCat(path, ": ", config.status().message()));
+    return absl::Status(config.status().code(), StrCat(path, ": ", config.status().message()));
   }
   return config;
 }

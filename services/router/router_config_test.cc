@@ -2,16 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/fake_env.h"
+
 namespace llmsrouter::router {
 namespace {
-
-EnvLookup Env(std::map<std::string, std::string> vars) {
-  return [vars](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 TEST(RouterConfigTest, ParsesTheOriginalFormat) {
   auto config = ParseRouterConfig(R"(
@@ -24,7 +18,7 @@ servers:
     headers: {X-Team: ml}
     timeouts: {connect: 2.5, total: 30}
 )",
-                                  Env({}));
+                                  FakeEnv({}));
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ((*config)->providers.size(), 3u);
   const ProviderConfig* openai = (*config)->Find("openai");
@@ -46,17 +40,17 @@ servers:
 }
 
 TEST(RouterConfigTest, ExpandsEnvironmentReferences) {
-  auto config = ParseRouterConfig(
-      "servers:\n  o: {url: \"${BASE:-http://x}/v1\", api_key: \"${KEY}\"}\n",
-      Env({{"KEY", "secret"}}));
+  auto config =
+      ParseRouterConfig("servers:\n  o: {url: \"${BASE:-http://x}/v1\", api_key: \"${KEY}\"}\n",
+                        FakeEnv({{"KEY", "secret"}}));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ((*config)->Find("o")->api_key, "secret");
   EXPECT_EQ((*config)->Find("o")->url, "http://x/v1");
 }
 
 TEST(RouterConfigTest, UnsetVariableIsAnErrorNamingIt) {
-  auto config = ParseRouterConfig("servers:\n  o: {url: \"http://x\", api_key: \"${NOPE}\"}\n",
-                                  Env({}));
+  auto config =
+      ParseRouterConfig("servers:\n  o: {url: \"http://x\", api_key: \"${NOPE}\"}\n", FakeEnv({}));
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().ToString().find("NOPE"), std::string::npos);
 }
@@ -72,12 +66,12 @@ TEST(RouterConfigTest, RejectsMalformedConfigs) {
            "servers:\n  '[a]': {url: http://x}",
            "servers: {a: [unclosed",
        }) {
-    EXPECT_FALSE(ParseRouterConfig(yaml, Env({})).ok()) << yaml;
+    EXPECT_FALSE(ParseRouterConfig(yaml, FakeEnv({})).ok()) << yaml;
   }
 }
 
 TEST(RouterConfigTest, EmptyConfigHasNoProviders) {
-  auto config = ParseRouterConfig("", Env({}));
+  auto config = ParseRouterConfig("", FakeEnv({}));
   ASSERT_TRUE(config.ok());
   EXPECT_TRUE((*config)->providers.empty());
   EXPECT_EQ((*config)->AliasList(), "(none configured)");

@@ -7,9 +7,9 @@
 #include "common/clock.h"
 #include "common/scheduler.h"
 #include "common/trace_sink.h"
-#include "services/router/provider_limiter.h"
 #include "services/router/config_store.h"
 #include "services/router/http_client.h"
+#include "services/router/provider_limiter.h"
 
 namespace llmsrouter::router {
 

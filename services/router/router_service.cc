@@ -20,7 +20,8 @@ grpc::ServerUnaryReactor* RouterService::ListModels(grpc::CallbackServerContext*
                                                     v1::ListModelsResponse* response) {
   auto* reactor = context->DefaultReactor();
   std::optional<std::vector<std::string>> providers;
-  if (request->restrict()) providers.emplace(request->providers().begin(), request->providers().end());
+  if (request->restrict())
+    providers.emplace(request->providers().begin(), request->providers().end());
   catalog_.List(deps_.config->Get(), providers, [reactor, response](std::vector<v1::Model> models) {
     for (auto& model : models) *response->add_models() = std::move(model);
     reactor->Finish(grpc::Status::OK);

@@ -3,12 +3,12 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_STREAMING_REACTOR_H_
 #define LLMSROUTER_SERVICES_ROUTER_STREAMING_REACTOR_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -17,8 +17,8 @@
 #include "services/router/call_trace.h"
 #include "services/router/http_client.h"
 #include "services/router/router_deps.h"
-#include "services/router/upstream_request.h"
 #include "services/router/upstream_exchange.h"
+#include "services/router/upstream_request.h"
 
 namespace llmsrouter::router {
 

@@ -1,7 +1,7 @@
-#include "common/strings.h"
 #include "services/router/target.h"
 
 #include "common/status_map.h"
+#include "common/strings.h"
 
 namespace llmsrouter::router {
 
@@ -10,8 +10,8 @@ absl::StatusOr<ModelName> ParseModelName(std::string_view name) {
   size_t close = name.find(']');
   if (close == std::string_view::npos) {
     return WithOpenAiDetails(
-        absl::InvalidArgumentError(StrCat("model '", name, "' has an unterminated '['")),
-        "model", "");
+        absl::InvalidArgumentError(StrCat("model '", name, "' has an unterminated '['")), "model",
+        "");
   }
   if (close == 1) {
     return WithOpenAiDetails(
@@ -58,7 +58,8 @@ absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
   target.requested_model = std::string(model);
   std::string alias;
   if (!proxy.empty()) {
-    if (Contains(proxy, "://") || Contains(proxy, "/")) return ResolveProxyUrl(config, model, proxy);
+    if (Contains(proxy, "://") || Contains(proxy, "/"))
+      return ResolveProxyUrl(config, model, proxy);
     alias = std::string(proxy);
     target.upstream_model = std::string(model);
   } else {
@@ -67,9 +68,9 @@ absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
     if (parsed->alias.empty()) {
       return WithOpenAiDetails(
           absl::NotFoundError(StrCat("model '", model,
-                                           "' names no provider; use '[alias]model' or "
-                                           "?proxy=alias with one of: ",
-                                           config->AliasList())),
+                                     "' names no provider; use '[alias]model' or "
+                                     "?proxy=alias with one of: ",
+                                     config->AliasList())),
           "model", "model_not_found");
     }
     alias = parsed->alias;
@@ -78,8 +79,8 @@ absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
   target.provider = config->Find(alias);
   if (target.provider == nullptr) {
     return WithOpenAiDetails(
-        absl::NotFoundError(StrCat("unknown provider '", alias,
-                                         "'; configured providers: ", config->AliasList())),
+        absl::NotFoundError(
+            StrCat("unknown provider '", alias, "'; configured providers: ", config->AliasList())),
         proxy.empty() ? "model" : "proxy", "model_not_found");
   }
   target.config = std::move(config);

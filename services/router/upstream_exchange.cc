@@ -1,12 +1,11 @@
-#include "common/strings.h"
 #include "services/router/upstream_exchange.h"
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_fields.h"
-
 #include "absl/strings/numbers.h"
+#include "common/json_fields.h"
 #include "common/status_map.h"
+#include "common/strings.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -85,8 +84,7 @@ void UpstreamExchange::OnHeaders(int status, HeaderList headers) {
       (*head_.mutable_headers())[name] = std::move(value);
     }
   }
-  streaming_ = status >= 200 && status < 300 &&
-               Contains(head_.content_type(), "text/event-stream");
+  streaming_ = status >= 200 && status < 300 && Contains(head_.content_type(), "text/event-stream");
   head_.set_stream(streaming_);
   if (streaming_) EmitHead();
 }
@@ -100,10 +98,9 @@ void UpstreamExchange::EmitHead() {
 
 void UpstreamExchange::InspectEvent(std::string_view data) {
   // Only chunks that can carry usage or a finish reason are parsed.
-  bool has_usage = Contains(data, "\"usage\"") &&
-                   !Contains(data, "\"usage\":null");
-  bool has_finish = Contains(data, "\"finish_reason\":\"") ||
-                    Contains(data, "\"finish_reason\": \"");
+  bool has_usage = Contains(data, "\"usage\"") && !Contains(data, "\"usage\":null");
+  bool has_finish =
+      Contains(data, "\"finish_reason\":\"") || Contains(data, "\"finish_reason\": \"");
   if (!has_usage && !has_finish) return;
   auto doc = nlohmann::json::parse(data, nullptr, false);
   if (!doc.is_object()) return;

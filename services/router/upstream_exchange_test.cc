@@ -1,18 +1,14 @@
 #include "services/router/upstream_exchange.h"
 
+#include <gtest/gtest.h>
+
 #include <optional>
 #include <vector>
 
-#include <gtest/gtest.h>
+#include "common/testing/fake_clock.h"
 
 namespace llmsrouter::router {
 namespace {
-
-class FakeClock : public Clock {
- public:
-  absl::Time Now() const override { return now; }
-  absl::Time now = absl::FromUnixSeconds(1000);
-};
 
 class RecordingOutput : public CallOutput {
  public:
@@ -99,7 +95,8 @@ TEST_F(UpstreamExchangeTest, CutAfterTheHeadEndsWithAnErrorSummary) {
 TEST_F(UpstreamExchangeTest, NonStreamBodyUsageIsRecorded) {
   exchange_.OnHeaders(200, {{"content-type", "application/json"}});
   exchange_.OnData(R"({"choices":[{"finish_reason":"length"}],"usage":{"prompt_tokens":1,)");
-  exchange_.OnData(R"("completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":1}}})");
+  exchange_.OnData(
+      R"("completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":1}}})");
   exchange_.OnComplete(absl::OkStatus());
   ASSERT_EQ(out_.messages.size(), 3u);
   const auto& summary = out_.messages[2].summary();

@@ -1,12 +1,11 @@
-#include "common/strings.h"
 #include "services/router/upstream_request.h"
 
 #include <algorithm>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "common/status_map.h"
+#include "common/strings.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -16,7 +15,9 @@ bool ValidEndpoint(std::string_view endpoint) {
     return false;
   }
   for (char c : endpoint) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' && c != '.') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '-' && c != '_' &&
+        c != '.')
+      return false;
   }
   return true;
 }
@@ -43,8 +44,8 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   }
   auto model = body.find("model");
   if (model == body.end() || !model->is_string()) {
-    return WithOpenAiDetails(
-        absl::InvalidArgumentError("'model' is required and must be a string"), "model", "");
+    return WithOpenAiDetails(absl::InvalidArgumentError("'model' is required and must be a string"),
+                             "model", "");
   }
   auto stream = body.find("stream");
   if (stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
@@ -55,18 +56,18 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   if (model_override == nullptr && !request.model_override().empty()) {
     model_override = &request.model_override();
   }
-  auto target = model_override != nullptr
-                    ? ResolveTarget(std::move(config), *model_override, "")
-                    : ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
-                                    request.proxy());
+  auto target =
+      model_override != nullptr
+          ? ResolveTarget(std::move(config), *model_override, "")
+          : ResolveTarget(std::move(config), model->get_ref<const std::string&>(), request.proxy());
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
   if (request.restrict_providers()) {
     const auto& allowed = request.allowed_providers();
     if (std::find(allowed.begin(), allowed.end(), call.target.provider->alias) == allowed.end()) {
       return WithOpenAiDetails(
-          absl::PermissionDeniedError(StrCat("you are not permitted to use provider '",
-                                             call.target.provider->alias, "'")),
+          absl::PermissionDeniedError(
+              StrCat("you are not permitted to use provider '", call.target.provider->alias, "'")),
           "model", "provider_not_permitted");
     }
   }
@@ -91,7 +92,8 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   if (!provider.api_key.empty()) {
     http.headers.emplace_back("Authorization", StrCat("Bearer ", provider.api_key));
   }
-  if (!request.request_id().empty()) http.headers.emplace_back("X-Request-Id", request.request_id());
+  if (!request.request_id().empty())
+    http.headers.emplace_back("X-Request-Id", request.request_id());
   for (const auto& header : provider.headers) http.headers.push_back(header);
   http.connect_timeout = provider.timeouts.connect;
   http.first_byte_timeout = provider.timeouts.first_byte;

@@ -1,7 +1,8 @@
 #include "services/router/upstream_request.h"
 
-#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 namespace llmsrouter::router {
 namespace {
@@ -48,11 +49,12 @@ TEST(PrepareCallTest, RewritesOnlyTheModelAndKeepsFieldOrder) {
 TEST(PrepareCallTest, AsksForUsageOnStreamsWhenConfigured) {
   auto call = PrepareCall(Config(), Call(R"({"model":"[oa]m","stream":true})"));
   ASSERT_TRUE(call.ok());
-  EXPECT_EQ(call->http.body, R"({"model":"m","stream":true,"stream_options":{"include_usage":true}})");
+  EXPECT_EQ(call->http.body,
+            R"({"model":"m","stream":true,"stream_options":{"include_usage":true}})");
   EXPECT_TRUE(call->hide_usage_chunk);
   // The client asked itself: nothing to hide.
-  call = PrepareCall(Config(),
-                     Call(R"({"model":"[oa]m","stream":true,"stream_options":{"include_usage":true}})"));
+  call = PrepareCall(
+      Config(), Call(R"({"model":"[oa]m","stream":true,"stream_options":{"include_usage":true}})"));
   EXPECT_FALSE(call->hide_usage_chunk);
   // Not a stream: untouched.
   call = PrepareCall(Config(), Call(R"({"model":"[oa]m"})"));

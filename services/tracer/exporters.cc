@@ -1,8 +1,9 @@
 #include "services/tracer/exporters.h"
 
 #include <google/protobuf/util/json_util.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
 #include "common/strings.h"
@@ -44,8 +45,8 @@ absl::Status StatusFromReply(const HttpPoster::Reply& reply, absl::Duration* ret
   if (!reply.retry_after.empty() && absl::SimpleAtod(reply.retry_after, &seconds) && seconds > 0) {
     *retry_after = absl::Seconds(seconds);
   }
-  std::string message = StrCat("export answered HTTP ", reply.status, ": ",
-                               reply.body.substr(0, 200));
+  std::string message =
+      StrCat("export answered HTTP ", reply.status, ": ", reply.body.substr(0, 200));
   if (reply.status == 429) return absl::ResourceExhaustedError(message);
   if (reply.status >= 500) return absl::UnavailableError(message);
   if (reply.status == 401 || reply.status == 403) return absl::UnauthenticatedError(message);
@@ -76,19 +77,25 @@ std::string BuildIngestionBatch(const std::vector<v1::TraceEvent>& events) {
     std::string start = IsoTime(e.timings().start_unix_us());
     std::string end = IsoTime(std::max(e.timings().start_unix_us(), e.timings().end_unix_us()));
     bool failed = !e.error().empty() || e.status() >= 400;
-    nlohmann::json trace = {{"id", trace_id}, {"timestamp", start},
+    nlohmann::json trace = {{"id", trace_id},
+                            {"timestamp", start},
                             {"name", StrCat("llmsrouter ", e.endpoint())},
                             {"input", JsonOrString(e.input_json())},
                             {"output", JsonOrString(e.output_json())},
                             {"metadata", JsonOrString(e.metadata_json())}};
     if (!e.user().empty()) trace["userId"] = e.user();
     if (!e.session_id().empty()) trace["sessionId"] = e.session_id();
-    if (e.tags_size() > 0) trace["tags"] = std::vector<std::string>(e.tags().begin(), e.tags().end());
+    if (e.tags_size() > 0)
+      trace["tags"] = std::vector<std::string>(e.tags().begin(), e.tags().end());
     nlohmann::json generation = {
-        {"id", SpanIdFor(e.request_id())}, {"traceId", trace_id},
-        {"name", StrCat("llmsrouter ", e.endpoint())}, {"startTime", start}, {"endTime", end},
+        {"id", SpanIdFor(e.request_id())},
+        {"traceId", trace_id},
+        {"name", StrCat("llmsrouter ", e.endpoint())},
+        {"startTime", start},
+        {"endTime", end},
         {"model", e.upstream_model().empty() ? e.requested_model() : e.upstream_model()},
-        {"input", JsonOrString(e.input_json())}, {"output", JsonOrString(e.output_json())},
+        {"input", JsonOrString(e.input_json())},
+        {"output", JsonOrString(e.output_json())},
         {"level", failed ? "ERROR" : "DEFAULT"}};
     auto params = JsonOrString(e.model_parameters_json());
     if (params.is_object()) {
@@ -98,7 +105,8 @@ std::string BuildIngestionBatch(const std::vector<v1::TraceEvent>& events) {
       }
       generation["modelParameters"] = scalar;
     }
-    if (failed) generation["statusMessage"] = e.error().empty() ? StrCat("HTTP ", e.status()) : e.error();
+    if (failed)
+      generation["statusMessage"] = e.error().empty() ? StrCat("HTTP ", e.status()) : e.error();
     if (e.timings().first_token_unix_us() > 0) {
       generation["completionStartTime"] = IsoTime(e.timings().first_token_unix_us());
     }
@@ -107,10 +115,14 @@ std::string BuildIngestionBatch(const std::vector<v1::TraceEvent>& events) {
                                     {"output", e.usage().completion_tokens()},
                                     {"total", e.usage().total_tokens()}};
     }
-    batch.push_back({{"id", StrCat(trace_id, "-t")}, {"type", "trace-create"},
-                     {"timestamp", start}, {"body", trace}});
-    batch.push_back({{"id", StrCat(trace_id, "-g")}, {"type", "generation-create"},
-                     {"timestamp", start}, {"body", generation}});
+    batch.push_back({{"id", StrCat(trace_id, "-t")},
+                     {"type", "trace-create"},
+                     {"timestamp", start},
+                     {"body", trace}});
+    batch.push_back({{"id", StrCat(trace_id, "-g")},
+                     {"type", "generation-create"},
+                     {"timestamp", start},
+                     {"body", generation}});
   }
   return nlohmann::json{{"batch", batch}, {"metadata", {{"sdk_name", "llmsrouter"}}}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -135,8 +147,7 @@ JsonLinesExporter::~JsonLinesExporter() {
   if (owned_) std::fclose(file_);
 }
 
-absl::Status JsonLinesExporter::Export(const std::vector<v1::TraceEvent>& events,
-                                       absl::Duration*) {
+absl::Status JsonLinesExporter::Export(const std::vector<v1::TraceEvent>& events, absl::Duration*) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   for (const auto& event : events) {

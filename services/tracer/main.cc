@@ -1,12 +1,12 @@
 // llmsrouter-tracer: receives trace events over gRPC and exports them to Langfuse.
 #include <iostream>
 
-#include "common/process_setup.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
 #include "common/options.h"
-#include "common/strings.h"
+#include "common/process_setup.h"
 #include "common/signals.h"
+#include "common/strings.h"
 #include "services/tracer/tracer_flags.h"
 
 using namespace llmsrouter;
@@ -32,16 +32,19 @@ int main(int argc, char** argv) {
   }
   auto app = tracer::TracerApp::Create(tracer::TracerOptionsFrom(*options));
   if (!app.ok()) {
-    Log(LogLevel::kError, "tracer", "cannot start", {{"error", std::string(app.status().message())}});
+    Log(LogLevel::kError, "tracer", "cannot start",
+        {{"error", std::string(app.status().message())}});
     return 1;
   }
   auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()});
   if (!server.ok()) {
-    Log(LogLevel::kError, "tracer", "cannot start", {{"error", std::string(server.status().message())}});
+    Log(LogLevel::kError, "tracer", "cannot start",
+        {{"error", std::string(server.status().message())}});
     return 1;
   }
   Log(LogLevel::kInfo, "tracer", "listening",
-      {{"service", "tracer"}, {"port", std::to_string(server->port)},
+      {{"service", "tracer"},
+       {"port", std::to_string(server->port)},
        {"destination", (*app)->destination()}});
   while (signals.Wait() == SIGHUP) {
   }

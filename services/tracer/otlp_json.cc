@@ -1,7 +1,6 @@
 #include "services/tracer/otlp_json.h"
 
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
@@ -61,7 +60,8 @@ Json Span(const v1::TraceEvent& e) {
     attrs.push_back(Attr("gen_ai.usage.output_tokens", Int(e.usage().completion_tokens())));
   }
   if (e.timings().first_token_unix_us() > 0) {
-    add_str("langfuse.observation.completion_start_time", IsoTime(e.timings().first_token_unix_us()));
+    add_str("langfuse.observation.completion_start_time",
+            IsoTime(e.timings().first_token_unix_us()));
   }
   add_str("langfuse.observation.level", failed ? "ERROR" : "DEFAULT");
   add_str("langfuse.observation.status_message", e.error());
@@ -77,7 +77,8 @@ Json Span(const v1::TraceEvent& e) {
   add_str("llmsrouter.request_id", e.request_id());
   add_str("llmsrouter.source", e.source());
   attrs.push_back(Attr("http.response.status_code", Int(e.status())));
-  if (e.upstream_status() != 0) attrs.push_back(Attr("llmsrouter.upstream_status", Int(e.upstream_status())));
+  if (e.upstream_status() != 0)
+    attrs.push_back(Attr("llmsrouter.upstream_status", Int(e.upstream_status())));
   if (e.attempts() > 1) attrs.push_back(Attr("llmsrouter.attempts", Int(e.attempts())));
   if (e.truncated()) attrs.push_back(Attr("llmsrouter.truncated", Json{{"boolValue", true}}));
   int64_t start = e.timings().start_unix_us();
@@ -123,9 +124,10 @@ std::string BuildOtlpJson(const std::vector<v1::TraceEvent>& events, const OtlpO
   }
   Json request = {
       {"resourceSpans",
-       Json::array({{{"resource", {{"attributes", resource_attrs}}},
-                     {"scopeSpans", Json::array({{{"scope", {{"name", "llmsrouter"}, {"version", "0.1.0"}}},
-                                                  {"spans", std::move(spans)}}})}}})}};
+       Json::array(
+           {{{"resource", {{"attributes", resource_attrs}}},
+             {"scopeSpans", Json::array({{{"scope", {{"name", "llmsrouter"}, {"version", "0.1.0"}}},
+                                          {"spans", std::move(spans)}}})}}})}};
   return request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -1,7 +1,8 @@
 #include "services/tracer/otlp_json.h"
 
-#include <nlohmann/json.hpp>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include "services/tracer/exporters.h"
 

@@ -120,7 +120,8 @@ void TraceBatcher::Loop() {
     if (!transient) {
       dropped_.fetch_add(batch.size());
       Log(LogLevel::kError, "tracer", "export refused; batch dropped",
-          {{"exporter", exporter_->name()}, {"events", std::to_string(batch.size())},
+          {{"exporter", exporter_->name()},
+           {"events", std::to_string(batch.size())},
            {"error", std::string(status.message())}});
       continue;
     }
@@ -136,13 +137,14 @@ void TraceBatcher::Loop() {
       dropped_.fetch_add(1);
     }
     if (stopping_ && Clock::now() >= stop_by_) break;
-    absl::Duration ceiling = std::min(options_.max_backoff,
-                                      options_.base_backoff * std::pow(2.0, std::min(failures, 20)));
+    absl::Duration ceiling = std::min(
+        options_.max_backoff, options_.base_backoff * std::pow(2.0, std::min(failures, 20)));
     absl::Duration delay = std::max(retry_after, ceiling / 2 + (ceiling / 2) * random_());
     ++failures;
     if (failures == 1 || failures % 10 == 0) {
       Log(LogLevel::kWarning, "tracer", "export failed; retrying",
-          {{"exporter", exporter_->name()}, {"error", std::string(status.message())},
+          {{"exporter", exporter_->name()},
+           {"error", std::string(status.message())},
            {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(delay))}});
     }
     auto until = Clock::now() + absl::ToChronoMilliseconds(delay);

@@ -18,7 +18,7 @@
 namespace llmsrouter::tracer {
 
 struct BatcherOptions {
-  size_t capacity = 20000;          // events held while the exporter is failing
+  size_t capacity = 20000;  // events held while the exporter is failing
   size_t max_batch_events = 100;
   size_t max_batch_bytes = 3 << 20;  // Langfuse's batch limit is 3.5 MB
   absl::Duration max_age = absl::Seconds(1);

@@ -1,8 +1,8 @@
 #include "services/tracer/trace_batcher.h"
 
-#include <deque>
-
 #include <gtest/gtest.h>
+
+#include <deque>
 
 #include "absl/synchronization/mutex.h"
 

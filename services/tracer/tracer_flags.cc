@@ -6,11 +6,13 @@ namespace llmsrouter::tracer {
 
 std::vector<FlagSpec> TracerFlagSpecs() {
   return {
-      {"", "LANGFUSE_HOST", "", "Langfuse base URL (e.g. https://cloud.langfuse.com); empty: JSON lines."},
+      {"", "LANGFUSE_HOST", "",
+       "Langfuse base URL (e.g. https://cloud.langfuse.com); empty: JSON lines."},
       {"", "LANGFUSE_PUBLIC_KEY", "", "Langfuse public key."},
       {"", "LANGFUSE_SECRET_KEY", "", "Langfuse secret key."},
       {"langfuse-mode", "LANGFUSE_MODE", "otlp",
-       "otlp (OpenTelemetry endpoint) or ingestion (legacy batch API of older self-hosted Langfuse)."},
+       "otlp (OpenTelemetry endpoint) or ingestion (legacy batch API of older self-hosted "
+       "Langfuse)."},
       {"", "LANGFUSE_ENVIRONMENT", "", "langfuse.environment of every trace."},
       {"langfuse-timeout", "LANGFUSE_TIMEOUT", "10", "Seconds one export request may take."},
       {"trace-file", "LLMSROUTER_TRACE_FILE", "-",

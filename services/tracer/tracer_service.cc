@@ -23,8 +23,9 @@ absl::StatusOr<std::unique_ptr<TracerApp>> TracerApp::Create(TracerAppOptions op
   const LangfuseOptions& lf = options.langfuse;
   if (lf.host.empty()) {
     exporter = std::make_unique<JsonLinesExporter>(options.jsonl_path);
-    destination = StrCat("JSON lines to ", options.jsonl_path == "-" ? "stdout" : options.jsonl_path,
-                         " (LANGFUSE_HOST not set)");
+    destination =
+        StrCat("JSON lines to ", options.jsonl_path == "-" ? "stdout" : options.jsonl_path,
+               " (LANGFUSE_HOST not set)");
   } else {
     if (lf.public_key.empty() || lf.secret_key.empty()) {
       return absl::InvalidArgumentError(

@@ -44,7 +44,9 @@ class TracerApp {
 
  private:
   TracerApp(std::unique_ptr<TraceBatcher> batcher, std::string destination)
-      : batcher_(std::move(batcher)), service_(batcher_.get()), destination_(std::move(destination)) {}
+      : batcher_(std::move(batcher)),
+        service_(batcher_.get()),
+        destination_(std::move(destination)) {}
   std::unique_ptr<TraceBatcher> batcher_;
   TracerService service_;
   std::string destination_;
