@@ -30,8 +30,19 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CONTRACTS = os.environ.get("LLMSROUTER_CONTRACTS",
-                           os.path.join(HERE, "..", "..", "..", "shared", "contracts"))
+def find_contracts():
+    """The shared contracts: $LLMSROUTER_CONTRACTS, else ../shared/contracts beside the
+    repository, else the workplace's /work/shared/contracts."""
+    candidates = [os.environ.get("LLMSROUTER_CONTRACTS", ""),
+                  os.path.join(HERE, "..", "..", "..", "shared", "contracts"),
+                  "/work/shared/contracts"]
+    for c in candidates:
+        if c and os.path.isdir(c):
+            return c
+    return ""
+
+
+CONTRACTS = find_contracts()
 
 state_lock = threading.Lock()
 spans, events, stats, behaviour = [], [], {}, {}
