@@ -1,6 +1,7 @@
 #include "services/auth/auth_app.h"
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace llmsrouter::auth {
 
@@ -18,6 +19,12 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(AuthAppOptions options)
   if (!address.ok()) return address.status();
   std::unique_ptr<AuthApp> app(new AuthApp(std::move(options), *std::move(address)));
   app->poller_ = std::thread([raw = app.get()] { raw->PollVersion(); });
+  auto& registry = MetricsRegistry::Global();
+  Authenticator* auth = &app->authenticator_;
+  registry.AddCallback("llmsrouter_auth_cache_hits_total", "Key checks answered from the cache.",
+                       "counter", [auth] { return static_cast<double>(auth->hits()); });
+  registry.AddCallback("llmsrouter_auth_cache_misses_total", "Key checks that needed Redis.",
+                       "counter", [auth] { return static_cast<double>(auth->misses()); });
   return app;
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
+#include "common/metrics.h"
 #include "common/request_id.h"
 #include "common/status_map.h"
 #include "common/strings.h"
@@ -104,6 +105,14 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     HandleReady(std::move(session));
     return;
   }
+  if (path == "/metrics") {
+    HttpResponse response{http::status::ok, 11};
+    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    response.body() = MetricsRegistry::Global().Exposition();
+    response.prepare_payload();
+    session->SendResponse(std::move(response));
+    return;
+  }
   auto ctx = std::make_shared<Context>();
   ctx->session = std::move(session);
   ctx->path = std::string(path);
@@ -185,7 +194,17 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
     }
   }
   call.set_endpoint(std::move(endpoint));
-  ProxyCall::Start(*router_, ctx->session, call, ctx->request_id);
+  if (options_.max_concurrent_calls > 0 &&
+      active_calls_->fetch_add(1) >= options_.max_concurrent_calls) {
+    active_calls_->fetch_sub(1);
+    MetricsRegistry::Global()
+        .GetCounter("llmsrouter_gateway_rejected_total", "Calls refused by the concurrency cap.")
+        .Inc();
+    Refuse(ctx, absl::UnavailableError("the gateway is at its limit of concurrent calls; retry"));
+    return;
+  }
+  ProxyCall::Start(*router_, ctx->session, call, ctx->request_id,
+                   options_.max_concurrent_calls > 0 ? active_calls_ : nullptr);
 }
 
 router::v1::ListModelsRequest Gateway::ModelsRequestFor(const Context& ctx) const {

@@ -19,6 +19,8 @@ struct GatewayOptions {
   bool accounts = false;
   // ENABLE_BYPASS: /api/user/bypass (needs accounts).
   bool bypass = false;
+  // Calls in flight beyond this get 503 (0: no cap).
+  int max_concurrent_calls = 20000;
 };
 
 class Gateway {
@@ -65,6 +67,7 @@ class Gateway {
   GatewayOptions options_;
   TraceSink* traces_;
   std::atomic<bool> draining_{false};
+  std::shared_ptr<std::atomic<int>> active_calls_ = std::make_shared<std::atomic<int>>(0);
 };
 
 // Value of `name` in a URL query string, percent-decoded; empty when absent.

@@ -13,6 +13,8 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "Largest request body accepted; larger ones get 413."},
       {"keep-alive-timeout", "LLMSROUTER_KEEP_ALIVE_TIMEOUT", "75",
        "Seconds an idle keep-alive connection stays open."},
+      {"max-concurrent-calls", "LLMSROUTER_MAX_CONCURRENT_CALLS", "20000",
+       "Calls (streams included) in flight beyond this get 503; 0 means no cap."},
       {"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "30",
        "Seconds in-flight requests and streams may take to finish on SIGTERM."},
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
@@ -42,6 +44,10 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
     return absl::InvalidArgumentError("--drain-timeout must be a number of seconds >= 0");
   }
   out.drain_timeout = absl::Seconds(drain);
+  if (!ParseInt(options.Get("max-concurrent-calls"), &out.gateway.max_concurrent_calls) ||
+      out.gateway.max_concurrent_calls < 0) {
+    return absl::InvalidArgumentError("--max-concurrent-calls must be a number >= 0");
+  }
   out.gateway.accounts = options.GetBool("ENABLE_ACCOUNT_MANAGEMENT");
   out.gateway.bypass = options.GetBool("ENABLE_BYPASS");
   out.limits.max_body_bytes = max_body;

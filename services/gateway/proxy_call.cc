@@ -1,12 +1,52 @@
 #include "services/gateway/proxy_call.h"
 
+#include "common/metrics.h"
+#include "common/status_map.h"
 #include "services/gateway/responses.h"
 
 namespace llmsrouter::gateway {
 
+namespace {
+
+Gauge& ActiveStreams() {
+  static Gauge& g = MetricsRegistry::Global().GetGauge(
+      "llmsrouter_gateway_active_streams", "Streamed responses being written to clients.");
+  return g;
+}
+
+}  // namespace
+
+ProxyCall::~ProxyCall() {
+  if (active_) active_->fetch_sub(1);
+}
+
+void ProxyCall::RecordMetrics(int status) {
+  auto& registry = MetricsRegistry::Global();
+  std::string provider = head_.provider().empty() ? "none" : head_.provider();
+  double seconds = absl::ToDoubleSeconds(absl::Now() - started_);
+  registry
+      .GetCounter("llmsrouter_http_requests_total", "HTTP API requests by route, status, provider.",
+                  {{"route", route_}, {"status", std::to_string(status)}, {"provider", provider}})
+      .Inc();
+  registry
+      .GetHistogram("llmsrouter_http_request_duration_seconds",
+                    "Time from request to the end of the response.", {{"route", route_}})
+      .Observe(seconds);
+  if (upstream_us_ >= 0) {
+    registry
+        .GetHistogram("llmsrouter_gateway_overhead_seconds",
+                      "What the gateway and router added: total time minus upstream time.",
+                      {{"route", route_}})
+        .Observe(std::max(0.0, seconds - upstream_us_ / 1e6));
+  }
+}
+
 void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
-                      const router::v1::CallRequest& request, std::string request_id) {
-  auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id));
+                      const router::v1::CallRequest& request, std::string request_id,
+                      std::shared_ptr<std::atomic<int>> active) {
+  std::string route = request.endpoint();
+  auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
+                                          std::move(route), std::move(active));
   router.StartCall(request, call);  // Attach() sets stream_ before any message arrives
   call->session_->WatchForDisconnect([call] { call->stream_->Cancel(); });
 }
@@ -23,6 +63,10 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
       have_head_ = true;
     } else if (message.has_data()) {
       body_.append(message.data());
+    } else if (message.has_summary()) {
+      const auto& t = message.summary().timings();
+      if (t.end_unix_us() > 0 && t.start_unix_us() > 0)
+        upstream_us_ = t.end_unix_us() - t.start_unix_us();
     }
     Next();
     return;
@@ -76,6 +120,7 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
   response.set("X-Request-Id", request_id_);
   for (const auto& [name, value] : head.headers()) response.set(name, value);
   streaming_ = true;
+  ActiveStreams().Add(1);
   session_->SendStreamHead(std::move(response), [self = shared_from_this()](bool ok) {
     if (!ok) self->stream_->Cancel();
     self->Next();
@@ -84,10 +129,15 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
 
 void ProxyCall::HandleFinish(const absl::Status& status) {
   if (streaming_) {
+    ActiveStreams().Add(-1);
+    RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));
     session_->FinishStream(status.ok() ? std::string() : SseErrorEvent(status), status.ok());
     return;
   }
-  if (session_->client_gone()) return;
+  if (session_->client_gone()) {
+    RecordMetrics(499);
+    return;
+  }
   HttpResponse response;
   if (have_head_ && status.ok()) {
     response = JsonResponse(head_.status(), std::move(body_));
@@ -101,6 +151,7 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
                                          : status);
   }
   response.set("X-Request-Id", request_id_);
+  RecordMetrics(response.result_int());
   session_->SendResponse(std::move(response));
 }
 

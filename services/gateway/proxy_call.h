@@ -3,9 +3,11 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_PROXY_CALL_H_
 #define LLMSROUTER_SERVICES_GATEWAY_PROXY_CALL_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "services/gateway/http_session.h"
 #include "services/gateway/router_client.h"
 
@@ -14,11 +16,19 @@ namespace llmsrouter::gateway {
 class ProxyCall : public CallObserver, public std::enable_shared_from_this<ProxyCall> {
  public:
   // Starts the call; the session is answered when the router's stream ends.
+  // `active` counts calls in flight (for the gateway's cap); this call holds one until done.
   static void Start(RouterClient& router, std::shared_ptr<HttpSession> session,
-                    const router::v1::CallRequest& request, std::string request_id);
+                    const router::v1::CallRequest& request, std::string request_id,
+                    std::shared_ptr<std::atomic<int>> active);
 
-  ProxyCall(std::shared_ptr<HttpSession> session, std::string request_id)
-      : session_(std::move(session)), request_id_(std::move(request_id)) {}
+  ProxyCall(std::shared_ptr<HttpSession> session, std::string request_id, std::string route,
+            std::shared_ptr<std::atomic<int>> active)
+      : session_(std::move(session)),
+        request_id_(std::move(request_id)),
+        route_(std::move(route)),
+        active_(std::move(active)),
+        started_(absl::Now()) {}
+  ~ProxyCall() override;
 
   void Attach(RouterStream* stream) override { stream_ = stream; }
   void OnMessage(router::v1::CallResponse message) override;
@@ -29,6 +39,7 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   void HandleFinish(const absl::Status& status);
   void BeginStream(const router::v1::ResponseHead& head);
   void Next();
+  void RecordMetrics(int status);
 
   std::shared_ptr<HttpSession> session_;
   std::string request_id_;
@@ -38,6 +49,10 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   bool streaming_ = false;
   std::string body_;     // non-streamed answer, assembled
   std::string current_;  // chunk being written
+  std::string route_;
+  std::shared_ptr<std::atomic<int>> active_;
+  absl::Time started_;
+  int64_t upstream_us_ = -1;  // upstream time from the router's summary
 };
 
 }  // namespace llmsrouter::gateway

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace llmsrouter::router {
 
@@ -17,6 +18,13 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
 void RouterApp::EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content) {
   shipper_ = std::make_unique<GrpcTraceShipper>(std::move(channel), GrpcTraceShipper::Options{});
   service_.SetTracing(shipper_.get(), content);
+  GrpcTraceShipper* shipper = shipper_.get();
+  MetricsRegistry::Global().AddCallback(
+      "llmsrouter_trace_buffer_depth", "Trace events the router holds for the tracer.", "gauge",
+      [shipper] { return static_cast<double>(shipper->queued()); });
+  MetricsRegistry::Global().AddCallback(
+      "llmsrouter_trace_buffer_dropped_total", "Trace events dropped because the buffer was full.",
+      "counter", [shipper] { return static_cast<double>(shipper->dropped()); });
 }
 
 absl::StatusOr<std::unique_ptr<RouterApp>> RouterApp::Create(RouterAppOptions options) {

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/status_map.h"
 #include "services/router/attempt_runner.h"
+#include "services/router/call_metrics.h"
 #include "services/router/call_trace.h"
 #include "services/router/http_client.h"
 #include "services/router/router_deps.h"
@@ -79,6 +80,11 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
 
   void Emit(v1::CallResponse message) override {
     if (trace_) trace_->Observe(message);
+    if (message.has_head()) {
+      provider_ = message.head().provider();
+    } else if (message.has_summary()) {
+      RecordUpstreamMetrics(provider_, message.summary());
+    }
     std::vector<Msg> out;
     Translate(std::move(message), &out);
     if (out.empty()) return;
@@ -171,6 +177,7 @@ class StreamingReactor : public grpc::ServerWriteReactor<Msg>, public CallOutput
   bool starting_ ABSL_GUARDED_BY(mu_) = true;
   std::optional<grpc::Status> final_status_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
+  std::string provider_;  // set from the head, read at the summary (same thread)
   // Touched only by the exchange's callbacks, which never overlap.
   std::optional<CallTrace> trace_;
   TraceSink* trace_sink_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "services/tracer/curl_poster.h"
 
@@ -45,6 +46,16 @@ absl::StatusOr<std::unique_ptr<TracerApp>> TracerApp::Create(TracerAppOptions op
     thread_local std::mt19937_64 engine{std::random_device{}()};
     return std::uniform_real_distribution<double>(0, 1)(engine);
   });
+  TraceBatcher* b = batcher.get();
+  auto& registry = MetricsRegistry::Global();
+  registry.AddCallback("llmsrouter_tracer_queue_depth", "Trace events waiting for export.", "gauge",
+                       [b] { return static_cast<double>(b->queued()); });
+  registry.AddCallback("llmsrouter_tracer_exported_total", "Trace events exported.", "counter",
+                       [b] { return static_cast<double>(b->exported()); });
+  registry.AddCallback("llmsrouter_tracer_dropped_total", "Trace events dropped (full or refused).",
+                       "counter", [b] { return static_cast<double>(b->dropped()); });
+  registry.AddCallback("llmsrouter_tracer_failed_exports_total", "Export attempts that failed.",
+                       "counter", [b] { return static_cast<double>(b->failed_exports()); });
   return std::unique_ptr<TracerApp>(new TracerApp(std::move(batcher), std::move(destination)));
 }
 

@@ -154,3 +154,53 @@ describe('graceful drain on SIGTERM', () => {
     }
   });
 });
+
+describe('metrics and limits', () => {
+  it('exposes Prometheus metrics for requests, upstreams, streams and traces', async () => {
+    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
+    const fake = await fakeUp();
+    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`);
+    try {
+      for (const stream of [false, true]) {
+        const r = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
+          body: JSON.stringify({ model: '[fake]m', stream, messages: [] }) });
+        await r.text();
+      }
+      await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST', body: '{"model":"[nope]x"}' }).then((r) => r.text());
+      const res = await fetch(`${gw.baseURL}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /text\/plain; version=0.0.4/);
+      const text = await res.text();
+      assert.match(text, /llmsrouter_http_requests_total\{route="chat\/completions",status="200",provider="fake"\} 2/);
+      assert.match(text, /llmsrouter_http_requests_total\{route="chat\/completions",status="404",provider="none"\} 1/);
+      assert.match(text, /llmsrouter_upstream_requests_total\{provider="fake",status="200"\} 2/);
+      assert.match(text, /llmsrouter_time_to_first_token_seconds_count\{provider="fake"\} 2/);
+      assert.match(text, /llmsrouter_gateway_overhead_seconds_count\{route="chat\/completions"\} 2/);
+      assert.match(text, /llmsrouter_gateway_active_streams 0/);
+      assert.match(text, /# TYPE llmsrouter_tracer_queue_depth gauge/);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  it('answers 503 beyond the cap on concurrent calls, and serves again after', async () => {
+    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
+    const fake = await fakeUp();
+    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`, ['--max-concurrent-calls', '1']);
+    try {
+      const slow = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
+        body: JSON.stringify({ model: '[fake]m+chunks=10+interval=50', stream: true, messages: [] }) });
+      const second = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST', body: '{"model":"[fake]m"}' });
+      assert.equal(second.status, 503);
+      assert.match((await second.json()).error.message, /limit of concurrent calls/);
+      await slow.text();
+      const { waitFor } = await import('./harness.mjs');
+      await waitFor(async () => (await fetch(`${gw.baseURL}/v1/chat/completions`, {
+        method: 'POST', body: '{"model":"[fake]m"}' })).status === 200, { timeoutMs: 3000, what: 'a free slot' });
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});

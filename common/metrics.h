@@ -1,0 +1,93 @@
+// Prometheus metrics: counters, gauges and histograms with labels, and the text exposition.
+// Hand-written (no client library in Debian for C++); names follow Prometheus conventions.
+#ifndef LLMSROUTER_COMMON_METRICS_H_
+#define LLMSROUTER_COMMON_METRICS_H_
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace llmsrouter {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+class Counter {
+ public:
+  void Inc(double v = 1) { value_.fetch_add(v, std::memory_order_relaxed); }
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
+class Gauge {
+ public:
+  void Set(double v) { value_.store(v, std::memory_order_relaxed); }
+  void Add(double v) { value_.fetch_add(v, std::memory_order_relaxed); }
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds);
+  void Observe(double v);
+  // Appends the _bucket/_sum/_count lines.
+  void Write(const std::string& name, const std::string& labels, std::string* out) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // one per bound, plus +Inf
+  std::atomic<double> sum_{0};
+  std::atomic<uint64_t> count_{0};
+};
+
+// Latency buckets from 50 µs to 60 s, in seconds.
+std::vector<double> LatencyBuckets();
+
+// Thread-safe. Metric objects live as long as the registry; callers may keep the references.
+class MetricsRegistry {
+ public:
+  static MetricsRegistry& Global();
+
+  Counter& GetCounter(const std::string& name, const std::string& help, const Labels& labels = {});
+  Gauge& GetGauge(const std::string& name, const std::string& help, const Labels& labels = {});
+  Histogram& GetHistogram(const std::string& name, const std::string& help,
+                          const Labels& labels = {}, std::vector<double> bounds = LatencyBuckets());
+  // A value read at exposition time (queue depths, cache hits kept elsewhere).
+  void AddCallback(const std::string& name, const std::string& help, const std::string& type,
+                   std::function<double()> read, const Labels& labels = {});
+
+  // The Prometheus text format (version 0.0.4).
+  std::string Exposition() const;
+
+ private:
+  struct Family {
+    std::string help;
+    std::string type;
+    std::map<std::string, std::unique_ptr<Counter>> counters;
+    std::map<std::string, std::unique_ptr<Gauge>> gauges;
+    std::map<std::string, std::unique_ptr<Histogram>> histograms;
+    std::map<std::string, std::function<double()>> callbacks;
+  };
+  Family& FamilyFor(const std::string& name, const std::string& help, const std::string& type)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, Family> families_ ABSL_GUARDED_BY(mu_);
+};
+
+// {a="x",b="y"} with escaping; "" for no labels.
+std::string FormatLabels(const Labels& labels);
+
+}  // namespace llmsrouter
+
+#endif  // LLMSROUTER_COMMON_METRICS_H_
