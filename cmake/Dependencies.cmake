@@ -13,6 +13,13 @@ pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 # jemalloc: the hot path allocates per request and per chunk; glibc malloc showed up as ~17 %
 # of CPU in the profile. Linked into the executables only.
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+if(LLMSROUTER_SANITIZE)
+  # ASan replaces the allocator; jemalloc would hide errors from it.
+  add_library(llmsrouter_allocator INTERFACE)
+else()
+  add_library(llmsrouter_allocator INTERFACE)
+  target_link_libraries(llmsrouter_allocator INTERFACE PkgConfig::JEMALLOC)
+endif()
 if(LLMSROUTER_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

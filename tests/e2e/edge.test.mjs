@@ -204,3 +204,33 @@ describe('metrics and limits', () => {
     }
   });
 });
+
+describe('router killed mid-stream', () => {
+  it('ends the client stream with an error event and closes it; no hang', async () => {
+    const { startSplit, startFakeUpstream: fakeUp } = await import('./harness.mjs');
+    const fake = await fakeUp();
+    const gw = await startSplit(`servers:\n  fake: {url: "${fake.url}"}\n`);
+    try {
+      const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
+        body: JSON.stringify({ model: '[fake]m+chunks=100+interval=50', stream: true, messages: [] }) });
+      const reader = res.body.getReader();
+      let text = new TextDecoder().decode((await reader.read()).value);
+      gw.routerProc.kill('SIGKILL');
+      const started = Date.now();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      assert.ok(Date.now() - started < 5000, 'the stream must end promptly');
+      const last = text.trim().split('\n\n').at(-1);
+      assert.match(last, /"error"/, `last event: ${last}`);
+      assert.ok(!/tok99/.test(text));
+      const after = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST', body: '{"model":"[fake]m"}' });
+      assert.equal(after.status, 503);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
