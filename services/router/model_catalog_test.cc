@@ -46,6 +46,8 @@ class ModelCatalogTest : public ::testing::Test {
     config_ = config;
   }
 
+  void TearDown() override { http_.CancelPending(); }
+
   std::optional<std::vector<std::string>> ids_;
   ModelCatalog::Done Collect() {
     return [this](std::vector<v1::Model> models) {

@@ -43,11 +43,13 @@ class RouterApp {
 
   RouterAppOptions options_;
   ConfigStore store_;
-  CurlHttpClient http_;
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
   std::unique_ptr<GrpcTraceShipper> shipper_;
   RouterService service_;
+  // Declared after the service so that it is destroyed first: its shutdown completes every
+  // transfer, and their handlers (exchanges, model fetches) live in the service.
+  CurlHttpClient http_;
   std::unique_ptr<FileWatcher> watcher_;
 };
 

@@ -38,6 +38,15 @@ class FakeHttpClient : public HttpClient {
     started.at(i)->handler->OnComplete(std::move(status));
   }
 
+  // Completes every unanswered request with CANCELLED, as the real client does on shutdown.
+  void CancelPending() {
+    for (auto& s : started) {
+      if (s->done) continue;
+      s->done = s->cancelled = true;
+      s->handler->OnComplete(absl::CancelledError("client shut down"));
+    }
+  }
+
   std::vector<std::shared_ptr<Started>> started;
 
  private:
