@@ -7,7 +7,8 @@ namespace {
 
 TEST(MetricsTest, ExpositionFormat) {
   MetricsRegistry registry;
-  registry.GetCounter("x_requests_total", "Requests.", {{"route", "a\"b"}, {"status", "200"}}).Inc(2);
+  registry.GetCounter("x_requests_total", "Requests.", {{"route", "a\"b"}, {"status", "200"}})
+      .Inc(2);
   registry.GetGauge("x_active", "Active.").Set(3);
   auto& h = registry.GetHistogram("x_seconds", "Latency.", {{"r", "1"}}, {0.1, 1});
   h.Observe(0.05);
@@ -18,7 +19,8 @@ TEST(MetricsTest, ExpositionFormat) {
   EXPECT_NE(text.find("# TYPE x_requests_total counter\n"), std::string::npos);
   EXPECT_NE(text.find("x_requests_total{route=\"a\\\"b\",status=\"200\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("x_active 3\n"), std::string::npos);
-  EXPECT_NE(text.find("x_seconds_bucket{r=\"1\",le=\"0.10000000000000001\"} 1\n"), std::string::npos)
+  EXPECT_NE(text.find("x_seconds_bucket{r=\"1\",le=\"0.10000000000000001\"} 1\n"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("x_seconds_bucket{r=\"1\",le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("x_seconds_count{r=\"1\"} 3\n"), std::string::npos);

@@ -9,7 +9,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto config = [] {
     auto c = std::make_shared<llmsrouter::router::RouterConfig>();
-    c->providers["openai"] = llmsrouter::router::ProviderConfig{.alias = "openai", .url = "http://o"};
+    c->providers["openai"] =
+        llmsrouter::router::ProviderConfig{.alias = "openai", .url = "http://o"};
     c->proxy_allow_urls = {"http://10.*"};
     return std::shared_ptr<const llmsrouter::router::RouterConfig>(c);
   }();

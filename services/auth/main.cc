@@ -7,6 +7,7 @@
 #include "common/process_setup.h"
 #include "common/signals.h"
 #include "services/auth/auth_app.h"
+#include "services/gateway/metrics_server.h"
 
 using namespace llmsrouter;
 
@@ -16,6 +17,8 @@ int main(int argc, char** argv) {
   auto options = Options::FromProcess(
       {{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",
         "gRPC address (use 0.0.0.0:50052 in containers)."},
+       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
+        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9092); empty: off."},
        {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
         "Redis holding users and keys: redis://[:password@]host:port[/db]."},
        {"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API; empty turns it off."}},
@@ -44,6 +47,18 @@ int main(int argc, char** argv) {
   }
   if (options->Get("LLMSROUTER_ADMIN_TOKEN").empty()) {
     Log(LogLevel::kWarning, "auth", "LLMSROUTER_ADMIN_TOKEN is not set: the admin API is off");
+  }
+  std::unique_ptr<gateway::HttpServer> metrics;
+  if (!options->Get("metrics-listen").empty()) {
+    auto started = gateway::StartMetricsServer(options->Get("metrics-listen"));
+    if (!started.ok()) {
+      Log(LogLevel::kError, "auth", "cannot start",
+          {{"error", std::string(started.status().message())}});
+      return 1;
+    }
+    metrics = *std::move(started);
+    Log(LogLevel::kInfo, "auth", "metrics listening",
+        {{"metrics_port", std::to_string(metrics->port())}});
   }
   Log(LogLevel::kInfo, "auth", "listening",
       {{"service", "auth"}, {"port", std::to_string(server->port)}});

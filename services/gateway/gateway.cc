@@ -7,6 +7,7 @@
 #include "common/request_id.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/gateway/metrics_server.h"
 #include "services/gateway/proxy_call.h"
 #include "services/gateway/responses.h"
 
@@ -106,11 +107,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     return;
   }
   if (path == "/metrics") {
-    HttpResponse response{http::status::ok, 11};
-    response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-    response.body() = MetricsRegistry::Global().Exposition();
-    response.prepare_payload();
-    session->SendResponse(std::move(response));
+    session->SendResponse(MetricsResponse());
     return;
   }
   auto ctx = std::make_shared<Context>();
@@ -204,7 +201,8 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
     return;
   }
   ProxyCall::Start(*router_, ctx->session, call, ctx->request_id,
-                   options_.max_concurrent_calls > 0 ? active_calls_ : nullptr);
+                   options_.max_concurrent_calls > 0 ? active_calls_ : nullptr,
+                   options_.overhead_header);
 }
 
 router::v1::ListModelsRequest Gateway::ModelsRequestFor(const Context& ctx) const {

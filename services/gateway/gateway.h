@@ -21,6 +21,8 @@ struct GatewayOptions {
   bool bypass = false;
   // Calls in flight beyond this get 503 (0: no cap).
   int max_concurrent_calls = 20000;
+  // Add X-LLMSRouter-Overhead-Ms to non-streamed answers.
+  bool overhead_header = false;
 };
 
 class Gateway {

@@ -15,6 +15,9 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "Seconds an idle keep-alive connection stays open."},
       {"max-concurrent-calls", "LLMSROUTER_MAX_CONCURRENT_CALLS", "20000",
        "Calls (streams included) in flight beyond this get 503; 0 means no cap."},
+      {"overhead-header", "LLMSROUTER_OVERHEAD_HEADER", "false",
+       "Add X-LLMSRouter-Overhead-Ms (time added over the provider's) to non-streamed answers.",
+       true},
       {"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "30",
        "Seconds in-flight requests and streams may take to finish on SIGTERM."},
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
@@ -50,6 +53,7 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
   }
   out.gateway.accounts = options.GetBool("ENABLE_ACCOUNT_MANAGEMENT");
   out.gateway.bypass = options.GetBool("ENABLE_BYPASS");
+  out.gateway.overhead_header = options.GetBool("overhead-header");
   out.limits.max_body_bytes = max_body;
   out.limits.keep_alive_timeout = absl::Seconds(keep_alive);
   return out;

@@ -1,5 +1,7 @@
 #include "services/gateway/proxy_call.h"
 
+#include <cstdio>
+
 #include "common/metrics.h"
 #include "common/status_map.h"
 #include "services/gateway/responses.h"
@@ -43,10 +45,11 @@ void ProxyCall::RecordMetrics(int status) {
 
 void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
                       const router::v1::CallRequest& request, std::string request_id,
-                      std::shared_ptr<std::atomic<int>> active) {
+                      std::shared_ptr<std::atomic<int>> active, bool overhead_header) {
   std::string route = request.endpoint();
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
                                           std::move(route), std::move(active));
+  call->overhead_header_ = overhead_header;
   router.StartCall(request, call);  // Attach() sets stream_ before any message arrives
   call->session_->WatchForDisconnect([call] { call->stream_->Cancel(); });
 }
@@ -151,6 +154,13 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
                                          : status);
   }
   response.set("X-Request-Id", request_id_);
+  if (overhead_header_ && upstream_us_ >= 0) {
+    double ms =
+        std::max(0.0, absl::ToDoubleMilliseconds(absl::Now() - started_) - upstream_us_ / 1e3);
+    char value[32];
+    std::snprintf(value, sizeof(value), "%.3f", ms);
+    response.set("X-LLMSRouter-Overhead-Ms", value);
+  }
   RecordMetrics(response.result_int());
   session_->SendResponse(std::move(response));
 }

@@ -8,18 +8,21 @@ void RecordUpstreamMetrics(const std::string& provider, const v1::CallSummary& s
   auto& registry = MetricsRegistry::Global();
   std::string p = provider.empty() ? "none" : provider;
   registry
-      .GetCounter("llmsrouter_upstream_requests_total", "Upstream calls by provider and HTTP status.",
+      .GetCounter("llmsrouter_upstream_requests_total",
+                  "Upstream calls by provider and HTTP status.",
                   {{"provider", p}, {"status", std::to_string(summary.upstream_status())}})
       .Inc();
   if (summary.attempts() > 1) {
-    registry.GetCounter("llmsrouter_upstream_retries_total",
-                        "Extra upstream attempts (retries and fallbacks).", {{"provider", p}})
+    registry
+        .GetCounter("llmsrouter_upstream_retries_total",
+                    "Extra upstream attempts (retries and fallbacks).", {{"provider", p}})
         .Inc(summary.attempts() - 1);
   }
   if (!summary.error().empty() || summary.upstream_status() >= 400) {
-    registry.GetCounter("llmsrouter_upstream_errors_total",
-                        "Upstream calls that failed (HTTP error or broken transfer).",
-                        {{"provider", p}})
+    registry
+        .GetCounter("llmsrouter_upstream_errors_total",
+                    "Upstream calls that failed (HTTP error or broken transfer).",
+                    {{"provider", p}})
         .Inc();
   }
   const auto& t = summary.timings();

@@ -9,6 +9,7 @@
 #include "common/options.h"
 #include "common/process_setup.h"
 #include "common/signals.h"
+#include "services/gateway/metrics_server.h"
 #include "services/router/router_app.h"
 
 using namespace llmsrouter;
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
       {{"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."},
        {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50051",
         "gRPC address (use 0.0.0.0:50051 in containers)."},
+       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
+        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9091); empty: off."},
        {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."},
        {"trace-content", "LLMSROUTER_TRACE_CONTENT", "true",
         "false: keep prompts and answers out of traces."}},
@@ -53,6 +56,18 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "router", "cannot start",
         {{"error", std::string(server.status().message())}});
     return 1;
+  }
+  std::unique_ptr<gateway::HttpServer> metrics;
+  if (!options->Get("metrics-listen").empty()) {
+    auto started = gateway::StartMetricsServer(options->Get("metrics-listen"));
+    if (!started.ok()) {
+      Log(LogLevel::kError, "router", "cannot start",
+          {{"error", std::string(started.status().message())}});
+      return 1;
+    }
+    metrics = *std::move(started);
+    Log(LogLevel::kInfo, "router", "metrics listening",
+        {{"metrics_port", std::to_string(metrics->port())}});
   }
   Log(LogLevel::kInfo, "router", "listening",
       {{"service", "router"},

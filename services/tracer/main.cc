@@ -7,6 +7,7 @@
 #include "common/process_setup.h"
 #include "common/signals.h"
 #include "common/strings.h"
+#include "services/gateway/metrics_server.h"
 #include "services/tracer/tracer_flags.h"
 
 using namespace llmsrouter;
@@ -15,8 +16,11 @@ int main(int argc, char** argv) {
   SetUpProcess();
   SignalWaiter signals;
   std::vector<FlagSpec> specs = tracer::TracerFlagSpecs();
-  specs.insert(specs.begin(), {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50053",
-                               "gRPC address (use 0.0.0.0:50053 in containers)."});
+  specs.insert(specs.begin(),
+               {FlagSpec{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50053",
+                         "gRPC address (use 0.0.0.0:50053 in containers)."},
+                FlagSpec{"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
+                         "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9093); empty: off."}});
   specs.push_back({"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "10",
                    "Seconds allowed on SIGTERM to export what is queued."});
   auto options = Options::FromProcess(std::move(specs), argc, argv);
@@ -41,6 +45,18 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "tracer", "cannot start",
         {{"error", std::string(server.status().message())}});
     return 1;
+  }
+  std::unique_ptr<gateway::HttpServer> metrics;
+  if (!options->Get("metrics-listen").empty()) {
+    auto started = gateway::StartMetricsServer(options->Get("metrics-listen"));
+    if (!started.ok()) {
+      Log(LogLevel::kError, "tracer", "cannot start",
+          {{"error", std::string(started.status().message())}});
+      return 1;
+    }
+    metrics = *std::move(started);
+    Log(LogLevel::kInfo, "tracer", "metrics listening",
+        {{"metrics_port", std::to_string(metrics->port())}});
   }
   Log(LogLevel::kInfo, "tracer", "listening",
       {{"service", "tracer"},

@@ -234,3 +234,43 @@ describe('router killed mid-stream', () => {
     }
   });
 });
+
+describe('metrics port of a gRPC service', () => {
+  it('serves /metrics over HTTP beside the gRPC port', async () => {
+    const { startProcess, binDir, writeConfig } = await import('./harness.mjs');
+    const { join } = await import('node:path');
+    const { dir, file } = writeConfig('servers:\n  a: {url: "http://127.0.0.1:1/v1"}\n');
+    const router = startProcess(join(binDir, 'llmsrouter-router'),
+      ['--config', file, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0'],
+      { cwd: dir, ready: (l) => { try { const j = JSON.parse(l); return j.msg === 'metrics listening' ? j : undefined; } catch { return undefined; } } });
+    try {
+      const info = await router.value;
+      const res = await fetch(`http://127.0.0.1:${info.metrics_port}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /version=0.0.4/);
+      assert.equal((await fetch(`http://127.0.0.1:${info.metrics_port}/healthz`)).status, 200);
+    } finally {
+      await router.stop();
+    }
+  });
+});
+
+describe('overhead header', () => {
+  it('reports the time added over the provider when enabled, and is absent by default', async () => {
+    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
+    const fake = await fakeUp();
+    const on = await start(`servers:\n  fake: {url: "${fake.url}"}\n`, ['--overhead-header']);
+    const off = await start(`servers:\n  fake: {url: "${fake.url}"}\n`);
+    try {
+      const call = (gw) => fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST', body: '{"model":"[fake]m+latency=30"}' });
+      const r = await call(on);
+      const ms = Number(r.headers.get('x-llmsrouter-overhead-ms'));
+      assert.ok(Number.isFinite(ms) && ms >= 0 && ms < 30, `overhead ${ms} ms must exclude the 30 ms upstream`);
+      assert.equal((await call(off)).headers.get('x-llmsrouter-overhead-ms'), null);
+    } finally {
+      await on.stop();
+      await off.stop();
+      await fake.stop();
+    }
+  });
+});

@@ -77,12 +77,20 @@ spec:
           ports:
             - name: {{ if eq .probe.kind "http" }}http{{ else }}grpc{{ end }}
               containerPort: {{ $v.port }}
+            {{- if ne .probe.kind "http" }}
+            - name: metrics
+              containerPort: 9090
+            {{- end }}
           envFrom:
             - secretRef:
                 name: {{ include "llmsrouter.secretName" $root }}
           env:
             - name: LLMSROUTER_LISTEN
               value: "0.0.0.0:{{ $v.port }}"
+            {{- if ne .probe.kind "http" }}
+            - name: LLMSROUTER_METRICS_LISTEN
+              value: "0.0.0.0:9090"
+            {{- end }}
             {{- with .env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -137,5 +145,8 @@ spec:
       targetPort: {{ .targetPort }}
       {{- if ne .portName "http" }}
       appProtocol: grpc
+    - name: metrics
+      port: 9090
+      targetPort: metrics
       {{- end }}
 {{- end -}}
