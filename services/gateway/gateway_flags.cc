@@ -13,6 +13,8 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "Largest request body accepted; larger ones get 413."},
       {"keep-alive-timeout", "LLMSROUTER_KEEP_ALIVE_TIMEOUT", "75",
        "Seconds an idle keep-alive connection stays open."},
+      {"header-timeout", "LLMSROUTER_HEADER_TIMEOUT", "30",
+       "Seconds a new connection has to send a complete request head (slow-loris guard)."},
       {"max-concurrent-calls", "LLMSROUTER_MAX_CONCURRENT_CALLS", "20000",
        "Calls (streams included) in flight beyond this get 503; 0 means no cap."},
       {"overhead-header", "LLMSROUTER_OVERHEAD_HEADER", "false",
@@ -56,6 +58,11 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
   out.gateway.overhead_header = options.GetBool("overhead-header");
   out.limits.max_body_bytes = max_body;
   out.limits.keep_alive_timeout = absl::Seconds(keep_alive);
+  int header_timeout = 30;
+  if (!ParseInt(options.Get("header-timeout"), &header_timeout) || header_timeout <= 0) {
+    return absl::InvalidArgumentError("--header-timeout must be a positive number");
+  }
+  out.limits.header_timeout = absl::Seconds(header_timeout);
   return out;
 }
 

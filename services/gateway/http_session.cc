@@ -45,8 +45,10 @@ void HttpSession::DoRead() {
   parser_.emplace();
   parser_->body_limit(limits_.max_body_bytes);
   parser_->header_limit(limits_.max_header_bytes);
+  // A new connection must send its request promptly (slow-loris); a kept-alive one may idle.
+  bool waiting_for_first = served_ == 0 || buffer_.size() > 0;
   stream_.expires_after(
-      ToChrono(buffer_.size() > 0 ? limits_.header_timeout : limits_.keep_alive_timeout));
+      ToChrono(waiting_for_first ? limits_.header_timeout : limits_.keep_alive_timeout));
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
@@ -75,6 +77,7 @@ void HttpSession::OnRead(beast::error_code ec) {
     return;
   }
   stream_.expires_never();
+  ++served_;
   SetBusy(true);
   HttpRequest request = parser_->release();
   keep_alive_ = request.keep_alive();

@@ -73,6 +73,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::string remote_address_;
   std::shared_ptr<std::atomic<int>> in_flight_;
   bool busy_ = false;
+  uint64_t served_ = 0;
   void SetBusy(bool busy);
 };
 

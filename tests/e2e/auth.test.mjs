@@ -190,6 +190,9 @@ describe('revocation across two gateway processes', () => {
       return Date.now() - started;
     }));
     console.log(`revocation took ${flipped.join(' ms, ')} ms on the two gateways`);
-    for (const ms of flipped) assert.ok(ms <= 1000, `revocation took ${ms} ms`);
+    // Under sanitizers everything runs several times slower; the 1 s promise is checked in
+    // the normal run.
+    const limit = process.env.LLMSROUTER_E2E_SANITIZERS ? 3000 : 1000;
+    for (const ms of flipped) assert.ok(ms <= limit, `revocation took ${ms} ms`);
   });
 });

@@ -274,3 +274,46 @@ describe('overhead header', () => {
     }
   });
 });
+
+describe('hostile peers', () => {
+  it('drops a slow-loris client after the header timeout while others are served', async () => {
+    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
+    const fake = await fakeUp();
+    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`, ['--header-timeout', '1']);
+    try {
+      const port = Number(new URL(gw.baseURL).port);
+      const started = Date.now();
+      const closed = new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n'));
+        socket.on('close', () => resolve(Date.now() - started));
+        socket.on('error', () => {});
+        socket.resume();
+      });
+      const ok = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST', body: '{"model":"[fake]m"}' });
+      assert.equal(ok.status, 200);
+      const ms = await closed;
+      assert.ok(ms >= 900 && ms < 5000, `closed after ${ms} ms`);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+
+  it('forwards a malformed SSE event byte for byte and finishes the stream', async () => {
+    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
+    const fake = await fakeUp();
+    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`);
+    try {
+      const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
+        body: JSON.stringify({ model: '[fake]m+chunks=6+malformed=1', stream: true, messages: [] }) });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.match(text, /data: \{"broken": \n\n/);
+      assert.match(text, /tok5 /);
+      assert.match(text, /data: \[DONE\]\n\n$/);
+    } finally {
+      await gw.stop();
+      await fake.stop();
+    }
+  });
+});
