@@ -22,6 +22,7 @@ const { values: args } = parseArgs({ options: {
   repeats: { type: 'string', default: '3' },
   streams: { type: 'string', default: '1000' },
   'stream-seconds': { type: 'string', default: '10' },
+  'only-blackhole': { type: 'boolean', default: false },
 } });
 const quick = args.quick;
 const repeats = Number(args.repeats);
@@ -170,6 +171,29 @@ function manyStreams(c, n, seconds) {
   return { run: Promise.all(Array.from({ length: n }, one)).then(() => ({ completed, stalled, failed })), agent };
 }
 
+// Latency of one contender with Langfuse healthy, then black-holed (never answers), then
+// healthy again — alternating, so that noise hits both sides alike.
+async function blackhole(c, langfuse, n) {
+  const healthy = { p50: [], p99: [] };
+  const holed = { p50: [], p99: [] };
+  for (let r = 0; r < repeats; r++) {
+    await langfuse.behave({});
+    const h = await sequential(c, n);
+    healthy.p50.push(h.p50);
+    healthy.p99.push(h.p99);
+    await langfuse.behave({ hang: true });
+    const b = await sequential(c, n);
+    holed.p50.push(b.p50);
+    holed.p99.push(b.p99);
+  }
+  await langfuse.behave({});
+  const ratio = (xs, ys) => median(ys.map((y, i) => y / xs[i]));
+  return `| ${c.name}, Langfuse | p50 µs | p99 µs |\n|---|---|---|\n` +
+    `| healthy | ${median(healthy.p50).toFixed(0)} (${spread(healthy.p50)}) | ${median(healthy.p99).toFixed(0)} (${spread(healthy.p99)}) |\n` +
+    `| black-holed | ${median(holed.p50).toFixed(0)} (${spread(holed.p50)}) | ${median(holed.p99).toFixed(0)} (${spread(holed.p99)}) |\n` +
+    `| ratio | ${ratio(healthy.p50, holed.p50).toFixed(2)}× | ${ratio(healthy.p99, holed.p99).toFixed(2)}× |\n`;
+}
+
 // ---- main -------------------------------------------------------------------------------
 async function main() {
   const fake = await startFakeUpstream(['--record', '0']);
@@ -203,6 +227,19 @@ async function main() {
     c.idleRss = rssMb(c.pids);
   }
   const results = { machine: { cpus: (await run('nproc')).stdout.trim() }, repeats, contenders: {} };
+  if (args['only-blackhole']) {
+    const c = contenders[2];
+    c.body = { model: `${c.prefix}gpt-fake+chunks=5`, messages: [{ role: 'user', content: 'hi' }] };
+    await sequential(c, 200);
+    const md = await blackhole(c, langfuse, quick ? 500 : 3000);
+    console.log(md);
+    writeFileSync(join(here, 'results', 'blackhole.md'), md);
+    await Promise.all([allInOne.stop(), split.stop()]);
+    nginx.stop();
+    portkey.stop();
+    await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
+    return;
+  }
   const n = quick ? 300 : 3000;
   for (const c of contenders) {
     c.body = { model: `${c.prefix}gpt-fake+chunks=5`, messages: [{ role: 'user', content: 'hi' }] };
@@ -298,6 +335,7 @@ async function main() {
       `${r.name === direct ? '—' : `${r.ttft.toFixed(0)} (${r.ttfts})`} | ${r.name === direct ? '—' : r.perChunk.toFixed(1)} | ` +
       `${r.name === direct ? '—' : r.rss.toFixed(1)} | ${['direct', 'portkey', 'nginx'].includes(r.name) ? '—' : (portkeyP50 / Math.max(r.addedP50, 1)).toFixed(1) + '×'} |\n`;
   }
+  md += `\n${await blackhole(contenders[2], langfuse, quick ? 300 : 2000)}`;
   md += '\n| many streams | completed | stalled | failed | peak RSS gateway+router MB |\n|---|---|---|---|---|\n';
   for (const [k, v] of Object.entries(many)) md += `| ${k} | ${v.completed} | ${v.stalled} | ${v.failed} | ${v.peakRssMb.toFixed(1)} |\n`;
   const out = join(here, 'results');
