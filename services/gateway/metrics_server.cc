@@ -14,18 +14,17 @@ HttpResponse MetricsResponse() {
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> StartMetricsServer(const std::string& listen) {
-  return HttpServer::Start(listen, 1, HttpLimits{},
-                           [](std::shared_ptr<HttpSession> session, HttpRequest request) {
-                             std::string_view target(request.target().data(),
-                                                     request.target().size());
-                             if (target == "/metrics") {
-                               session->SendResponse(MetricsResponse());
-                             } else if (target == "/healthz") {
-                               session->SendResponse(JsonResponse(200, R"({"status":"ok"})"));
-                             } else {
-                               session->SendResponse(ErrorResponse(404, "only /metrics here"));
-                             }
-                           });
+  return HttpServer::Start(
+      listen, 1, HttpLimits{}, [](std::shared_ptr<HttpSession> session, HttpRequest request) {
+        std::string_view target(request.target().data(), request.target().size());
+        if (target == "/metrics") {
+          session->SendResponse(MetricsResponse());
+        } else if (target == "/healthz") {
+          session->SendResponse(JsonResponse(200, R"({"status":"ok"})"));
+        } else {
+          session->SendResponse(ErrorResponse(404, "only /metrics here"));
+        }
+      });
 }
 
 }  // namespace llmsrouter::gateway

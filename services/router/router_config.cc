@@ -199,13 +199,36 @@ absl::StatusOr<std::string> ExpandEnv(std::string_view text, const EnvLookup& en
   return out;
 }
 
+namespace {
+
+// Expands ${VAR} in every scalar value (never in keys or comments).
+absl::Status ExpandScalars(YAML::Node node, const EnvLookup& env) {
+  if (node.IsScalar()) {
+    auto expanded = ExpandEnv(node.Scalar(), env);
+    if (!expanded.ok()) return expanded.status();
+    if (*expanded != node.Scalar()) node = *expanded;
+    return absl::OkStatus();
+  }
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (auto s = ExpandScalars(node[i], env); !s.ok()) return s;
+    }
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (auto s = ExpandScalars(it->second, env); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const RouterConfig>> ParseRouterConfig(std::string_view yaml,
                                                                       const EnvLookup& env) {
-  auto expanded = ExpandEnv(yaml, env);
-  if (!expanded.ok()) return expanded.status();
   YAML::Node root;
   try {
-    root = YAML::Load(*expanded);
+    root = YAML::Load(std::string(yaml));
+    if (auto status = ExpandScalars(root, env); !status.ok()) return status;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(StrCat("config is not valid YAML: ", e.what()));
   }

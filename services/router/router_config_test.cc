@@ -48,6 +48,23 @@ TEST(RouterConfigTest, ExpandsEnvironmentReferences) {
   EXPECT_EQ((*config)->Find("o")->url, "http://x/v1");
 }
 
+TEST(RouterConfigTest, CommentsAndKeysAreNotExpanded) {
+  auto config = ParseRouterConfig(
+      "# values may use ${NAME} or ${NAME:-default}\n"
+      "servers:\n  o: {url: \"http://x\", api_key: \"${KEY}\"}  # ${ALSO_NOT}\n"
+      "  seq: {url: \"http://y\", append: [\"${KEY}-m\"]}\n",
+      FakeEnv({{"KEY", "k"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ((*config)->Find("o")->api_key, "k");
+  EXPECT_EQ((*config)->Find("seq")->append, std::vector<std::string>{"k-m"});
+}
+
+TEST(RouterConfigTest, TheExampleConfigLoadsWithAnEmptyEnvironment) {
+  auto config = LoadRouterConfig(LLMSROUTER_SOURCE_DIR "/config.example.yaml", FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE((*config)->providers.empty());
+}
+
 TEST(RouterConfigTest, UnsetVariableIsAnErrorNamingIt) {
   auto config =
       ParseRouterConfig("servers:\n  o: {url: \"http://x\", api_key: \"${NOPE}\"}\n", FakeEnv({}));
