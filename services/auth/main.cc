@@ -49,16 +49,8 @@ int main(int argc, char** argv) {
     Log(LogLevel::kWarning, "auth", "LLMSROUTER_ADMIN_TOKEN is not set: the admin API is off");
   }
   std::unique_ptr<gateway::HttpServer> metrics;
-  if (!options->Get("metrics-listen").empty()) {
-    auto started = gateway::StartMetricsServer(options->Get("metrics-listen"));
-    if (!started.ok()) {
-      Log(LogLevel::kError, "auth", "cannot start",
-          {{"error", std::string(started.status().message())}});
-      return 1;
-    }
-    metrics = *std::move(started);
-    Log(LogLevel::kInfo, "auth", "metrics listening",
-        {{"metrics_port", std::to_string(metrics->port())}});
+  if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "auth", &metrics)) {
+    return 1;
   }
   Log(LogLevel::kInfo, "auth", "listening",
       {{"service", "auth"}, {"port", std::to_string(server->port)}});

@@ -1,5 +1,6 @@
 #include "services/gateway/metrics_server.h"
 
+#include "common/log.h"
 #include "common/metrics.h"
 #include "services/gateway/responses.h"
 
@@ -25,6 +26,21 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartMetricsServer(const std::string
           session->SendResponse(ErrorResponse(404, "only /metrics here"));
         }
       });
+}
+
+bool StartMetricsIfConfigured(const std::string& listen, std::string_view component,
+                              std::unique_ptr<HttpServer>* server) {
+  if (listen.empty()) return true;
+  auto started = StartMetricsServer(listen);
+  if (!started.ok()) {
+    Log(LogLevel::kError, component, "cannot start",
+        {{"error", std::string(started.status().message())}});
+    return false;
+  }
+  *server = *std::move(started);
+  Log(LogLevel::kInfo, component, "metrics listening",
+      {{"metrics_port", std::to_string((*server)->port())}});
+  return true;
 }
 
 }  // namespace llmsrouter::gateway

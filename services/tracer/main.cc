@@ -47,16 +47,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<gateway::HttpServer> metrics;
-  if (!options->Get("metrics-listen").empty()) {
-    auto started = gateway::StartMetricsServer(options->Get("metrics-listen"));
-    if (!started.ok()) {
-      Log(LogLevel::kError, "tracer", "cannot start",
-          {{"error", std::string(started.status().message())}});
-      return 1;
-    }
-    metrics = *std::move(started);
-    Log(LogLevel::kInfo, "tracer", "metrics listening",
-        {{"metrics_port", std::to_string(metrics->port())}});
+  if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "tracer", &metrics)) {
+    return 1;
   }
   Log(LogLevel::kInfo, "tracer", "listening",
       {{"service", "tracer"},
