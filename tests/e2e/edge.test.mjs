@@ -123,10 +123,8 @@ describe('readiness without a router', () => {
 
 describe('graceful drain on SIGTERM', () => {
   it('finishes the stream in flight, turns readiness off, then exits 0', async () => {
-    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
-    const fake = await fakeUp();
-    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`, ['--drain-timeout', '20']);
-    try {
+    const { withAllInOne } = await import('./harness.mjs');
+    await withAllInOne(['--drain-timeout', '20'], async ({ gw }) => {
       const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
         body: JSON.stringify({ model: '[fake]m+chunks=20+interval=50', stream: true, messages: [] }) });
       const reader = res.body.getReader();
@@ -148,19 +146,14 @@ describe('graceful drain on SIGTERM', () => {
       assert.match(text, /data: \[DONE\]/);
       const { code } = await gw.exited;
       assert.equal(code, 0);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });
 
 describe('metrics and limits', () => {
   it('exposes Prometheus metrics for requests, upstreams, streams and traces', async () => {
-    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
-    const fake = await fakeUp();
-    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`);
-    try {
+    const { withAllInOne } = await import('./harness.mjs');
+    await withAllInOne([], async ({ gw }) => {
       for (const stream of [false, true]) {
         const r = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
           body: JSON.stringify({ model: '[fake]m', stream, messages: [] }) });
@@ -178,17 +171,12 @@ describe('metrics and limits', () => {
       assert.match(text, /llmsrouter_gateway_overhead_seconds_count\{route="chat\/completions"\} 2/);
       assert.match(text, /llmsrouter_gateway_active_streams 0/);
       assert.match(text, /# TYPE llmsrouter_tracer_queue_depth gauge/);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   it('answers 503 beyond the cap on concurrent calls, and serves again after', async () => {
-    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
-    const fake = await fakeUp();
-    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`, ['--max-concurrent-calls', '1']);
-    try {
+    const { withAllInOne } = await import('./harness.mjs');
+    await withAllInOne(['--max-concurrent-calls', '1'], async ({ gw }) => {
       const slow = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
         body: JSON.stringify({ model: '[fake]m+chunks=10+interval=50', stream: true, messages: [] }) });
       const second = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST', body: '{"model":"[fake]m"}' });
@@ -198,10 +186,7 @@ describe('metrics and limits', () => {
       const { waitFor } = await import('./harness.mjs');
       await waitFor(async () => (await fetch(`${gw.baseURL}/v1/chat/completions`, {
         method: 'POST', body: '{"model":"[fake]m"}' })).status === 200, { timeoutMs: 3000, what: 'a free slot' });
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });
 
@@ -277,10 +262,8 @@ describe('overhead header', () => {
 
 describe('hostile peers', () => {
   it('drops a slow-loris client after the header timeout while others are served', async () => {
-    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
-    const fake = await fakeUp();
-    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`, ['--header-timeout', '1']);
-    try {
+    const { withAllInOne } = await import('./harness.mjs');
+    await withAllInOne(['--header-timeout', '1'], async ({ gw }) => {
       const port = Number(new URL(gw.baseURL).port);
       const started = Date.now();
       const closed = new Promise((resolve) => {
@@ -293,17 +276,12 @@ describe('hostile peers', () => {
       assert.equal(ok.status, 200);
       const ms = await closed;
       assert.ok(ms >= 900 && ms < 5000, `closed after ${ms} ms`);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 
   it('forwards a malformed SSE event byte for byte and finishes the stream', async () => {
-    const { startAllInOne: start, startFakeUpstream: fakeUp } = await import('./harness.mjs');
-    const fake = await fakeUp();
-    const gw = await start(`servers:\n  fake: {url: "${fake.url}"}\n`);
-    try {
+    const { withAllInOne } = await import('./harness.mjs');
+    await withAllInOne([], async ({ gw }) => {
       const res = await fetch(`${gw.baseURL}/v1/chat/completions`, { method: 'POST',
         body: JSON.stringify({ model: '[fake]m+chunks=6+malformed=1', stream: true, messages: [] }) });
       assert.equal(res.status, 200);
@@ -311,9 +289,6 @@ describe('hostile peers', () => {
       assert.match(text, /data: \{"broken": \n\n/);
       assert.match(text, /tok5 /);
       assert.match(text, /data: \[DONE\]\n\n$/);
-    } finally {
-      await gw.stop();
-      await fake.stop();
-    }
+    });
   });
 });

@@ -231,6 +231,20 @@ export function runAdmin(authPort, token, args) {
   });
 }
 
+// Runs `body({gw, fake})` against a fresh fake upstream and llmsrouter (all-in-one) with a
+// one-provider config ("fake"), and stops both whatever happens.
+export async function withAllInOne(args, body, env = {}) {
+  const fake = await startFakeUpstream();
+  let gw;
+  try {
+    gw = await startAllInOne(`servers:\n  fake: {url: "${fake.url}"}\n`, args, env);
+    return await body({ gw, fake });
+  } finally {
+    await gw?.stop();
+    await fake.stop();
+  }
+}
+
 export const deployments = [
   { name: 'all-in-one', start: startAllInOne },
   { name: 'split gateway + router', start: startSplit },
