@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(AuthAppOptions options)
   auto address = ParseRedisUrl(options.redis_url);
   if (!address.ok()) return address.status();
   std::unique_ptr<AuthApp> app(new AuthApp(std::move(options), *std::move(address)));
-  app->poller_ = std::thread([raw = app.get()] { raw->PollVersion(); });
+  app->poller_ = std::make_unique<PeriodicThread>(app->options_.version_poll, /*run_now=*/true,
+                                                  [raw = app.get()] { raw->PollVersion(); });
   auto& registry = MetricsRegistry::Global();
   Authenticator* auth = &app->authenticator_;
   registry.AddCallback("llmsrouter_auth_cache_hits_total", "Key checks answered from the cache.",
@@ -28,33 +29,16 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(AuthAppOptions options)
   return app;
 }
 
-AuthApp::~AuthApp() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
-}
-
 void AuthApp::PollVersion() {
-  bool was_down = false;
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    auto version = store_.Version();
-    if (version.ok()) {
-      authenticator_.ObserveVersion(*version);
-      if (was_down) Log(LogLevel::kInfo, "auth", "user store reachable again");
-      was_down = false;
-    } else if (!was_down) {
-      Log(LogLevel::kError, "auth", "user store unreachable; known keys keep working from cache",
-          {{"error", std::string(version.status().message())}});
-      was_down = true;
-    }
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.version_poll),
-                 [this] { return stopping_; });
+  auto version = store_.Version();
+  if (version.ok()) {
+    authenticator_.ObserveVersion(*version);
+    if (store_down_) Log(LogLevel::kInfo, "auth", "user store reachable again");
+    store_down_ = false;
+  } else if (!store_down_) {
+    Log(LogLevel::kError, "auth", "user store unreachable; known keys keep working from cache",
+        {{"error", std::string(version.status().message())}});
+    store_down_ = true;
   }
 }
 

@@ -3,14 +3,12 @@
 #ifndef LLMSROUTER_SERVICES_AUTH_AUTH_APP_H_
 #define LLMSROUTER_SERVICES_AUTH_AUTH_APP_H_
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/periodic_thread.h"
 #include "services/auth/auth_service.h"
 #include "services/auth/redis_user_store.h"
 
@@ -30,7 +28,6 @@ class AuthApp {
   // INVALID_ARGUMENT for a malformed REDIS_URL. Redis may be down: the app starts and
   // answers UNAVAILABLE until it is back.
   static absl::StatusOr<std::unique_ptr<AuthApp>> Create(AuthAppOptions options);
-  ~AuthApp();
 
   std::vector<grpc::Service*> services() { return {&auth_service_, &admin_service_}; }
   Authenticator& authenticator() { return authenticator_; }
@@ -45,10 +42,8 @@ class AuthApp {
   WorkerPool workers_;
   AuthService auth_service_;
   AdminService admin_service_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread poller_;
+  bool store_down_ = false;  // touched by the poller thread only
+  std::unique_ptr<PeriodicThread> poller_;
 };
 
 }  // namespace llmsrouter::auth

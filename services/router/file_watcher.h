@@ -2,13 +2,11 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_FILE_WATCHER_H_
 #define LLMSROUTER_SERVICES_ROUTER_FILE_WATCHER_H_
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/time/time.h"
+#include "common/periodic_thread.h"
 
 namespace llmsrouter::router {
 
@@ -16,19 +14,15 @@ class FileWatcher {
  public:
   // Polls `path` every `interval` on its own thread and calls `on_change` there.
   FileWatcher(std::string path, absl::Duration interval, std::function<void()> on_change);
-  ~FileWatcher();
 
  private:
   std::string Fingerprint() const;
-  void Loop();
+  void Check();
 
   std::string path_;
-  absl::Duration interval_;
   std::function<void()> on_change_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::string last_;       // touched by the poller thread only
+  PeriodicThread poller_;  // last: starts after the fields it reads
 };
 
 }  // namespace llmsrouter::router
