@@ -14,9 +14,19 @@ if [[ ! -f build-asan/CMakeCache.txt ]]; then
 fi
 cmake --build build-asan -j"$(nproc)"
 (cd tests/e2e && npm install --no-audit --no-fund --loglevel=error)
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+# Reports go to files, one per process, so a finding in a server that a test stops (or that dies
+# while nobody reads its stderr) is never lost; any report fails the run.
+logs=$PWD/build-asan/sanitizer-logs
+rm -rf "$logs" && mkdir -p "$logs"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:log_path=$logs/asan
 export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan
 export LLMSROUTER_E2E_SANITIZERS=1
-cd build-asan
-ctest --output-on-failure "$@"
+status=0
+(cd build-asan && ctest --output-on-failure "$@") || status=$?
+if compgen -G "$logs/*" >/dev/null; then
+  for f in "$logs"/*; do echo "=== sanitizer report $f"; cat "$f"; done
+  echo "sanitize: sanitizer reports found (above)"
+  exit 1
+fi
+exit "$status"

@@ -6,6 +6,7 @@
 #include "common/options.h"
 #include "common/process_setup.h"
 #include "common/signals.h"
+#include "services/allinone/local_router_client.h"
 #include "services/auth/auth_app.h"
 #include "services/gateway/gateway_flags.h"
 #include "services/router/router_app.h"
@@ -72,11 +73,14 @@ int main(int argc, char** argv) {
         {{"error", std::string(grpc_server.status().message())}});
     return 1;
   }
-  // The gateway reaches the router in-process: no socket, same semantics.
-  app_options->router_channel = grpc_server->server->InProcessChannel(grpc::ChannelArguments());
-  if (auth_app) app_options->auth_channel = app_options->router_channel;
-  (*router)->EnableTracing(app_options->router_channel, options->GetBool("trace-content"));
-  app_options->tracer_channel = app_options->router_channel;
+  // The gateway hands calls straight to the router's logic (no gRPC in between); auth and the
+  // tracer are reached over an in-process channel (no socket).
+  allinone::LocalRouterClient local_router((*router)->service());
+  app_options->router_client = &local_router;
+  auto in_process = grpc_server->server->InProcessChannel(grpc::ChannelArguments());
+  if (auth_app) app_options->auth_channel = in_process;
+  (*router)->EnableTracing(in_process, options->GetBool("trace-content"));
+  app_options->tracer_channel = in_process;
   auto gateway = gateway::GatewayApp::Start(*std::move(app_options));
   if (!gateway.ok()) {
     Log(LogLevel::kError, "llmsrouter", "cannot start",

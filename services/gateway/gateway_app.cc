@@ -13,7 +13,11 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
   if (options.gateway.bypass && !options.gateway.accounts) {
     return absl::InvalidArgumentError("ENABLE_BYPASS=true needs ENABLE_ACCOUNT_MANAGEMENT=true");
   }
-  app->router_ = std::make_unique<GrpcRouterClient>(std::move(options.router_channel));
+  RouterClient* router = options.router_client;
+  if (router == nullptr) {
+    app->grpc_router_ = std::make_unique<GrpcRouterClient>(std::move(options.router_channel));
+    router = app->grpc_router_.get();
+  }
   if (options.gateway.accounts) {
     app->auth_ =
         std::make_unique<GrpcAuthClient>(std::move(options.auth_channel), options.auth_cache_ttl);
@@ -22,8 +26,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
     app->traces_ = std::make_unique<GrpcTraceShipper>(std::move(options.tracer_channel),
                                                       GrpcTraceShipper::Options{});
   }
-  app->gateway_ = std::make_unique<Gateway>(app->router_.get(), app->auth_.get(), options.gateway,
-                                            app->traces_.get());
+  app->gateway_ =
+      std::make_unique<Gateway>(router, app->auth_.get(), options.gateway, app->traces_.get());
   int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   Gateway* gateway = app->gateway_.get();

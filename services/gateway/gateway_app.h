@@ -23,6 +23,9 @@ struct GatewayAppOptions {
   GatewayOptions gateway;
   absl::Duration drain_timeout = absl::Seconds(30);
   std::shared_ptr<grpc::Channel> router_channel;
+  // Used instead of router_channel when set (the all-in-one binary's in-process router).
+  // Not owned; must outlive the app.
+  RouterClient* router_client = nullptr;
   // Required when gateway.accounts is on.
   std::shared_ptr<grpc::Channel> auth_channel;
   absl::Duration auth_cache_ttl = absl::Milliseconds(500);
@@ -46,7 +49,7 @@ class GatewayApp {
 
  private:
   GatewayApp() = default;
-  std::unique_ptr<GrpcRouterClient> router_;
+  std::unique_ptr<GrpcRouterClient> grpc_router_;
   std::unique_ptr<GrpcAuthClient> auth_;
   std::unique_ptr<GrpcTraceShipper> traces_;
   std::unique_ptr<Gateway> gateway_;

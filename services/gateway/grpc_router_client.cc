@@ -54,9 +54,9 @@ GrpcRouterClient::GrpcRouterClient(std::shared_ptr<grpc::Channel> channel)
       stub_(router::v1::RouterService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
-RouterStream* GrpcRouterClient::StartCall(const CallRequest& request,
-                                          std::shared_ptr<CallObserver> observer) {
-  return new CallStreamReactor(stub_.get(), request, std::move(observer));
+void GrpcRouterClient::StartCall(const CallRequest& request,
+                                 std::shared_ptr<CallObserver> observer) {
+  new CallStreamReactor(stub_.get(), request, std::move(observer));
 }
 
 void GrpcRouterClient::ListModels(const router::v1::ListModelsRequest& request,

@@ -17,8 +17,8 @@ class GrpcRouterClient : public RouterClient {
  public:
   explicit GrpcRouterClient(std::shared_ptr<grpc::Channel> channel);
 
-  RouterStream* StartCall(const router::v1::CallRequest& request,
-                          std::shared_ptr<CallObserver> observer) override;
+  void StartCall(const router::v1::CallRequest& request,
+                 std::shared_ptr<CallObserver> observer) override;
   void ListModels(const router::v1::ListModelsRequest& request, ModelsCallback done) override;
   void CheckReady(std::function<void(bool)> done) override;
 

@@ -51,7 +51,7 @@ void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;
   router.StartCall(request, call);  // Attach() sets stream_ before any message arrives
-  call->session_->WatchForDisconnect([call] { call->stream_->Cancel(); });
+  call->session_->WatchForDisconnect([call] { call->CancelRouter(); });
 }
 
 void ProxyCall::OnMessage(router::v1::CallResponse message) {
@@ -81,12 +81,22 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
 }
 
 void ProxyCall::OnFinish(absl::Status status) {
+  {
+    absl::MutexLock lock(&stream_mu_);
+    stream_ = nullptr;
+  }
   net::post(session_->executor(), [self = shared_from_this(), status = std::move(status)] {
     self->HandleFinish(status);
   });
 }
 
+// Only while a message is outstanding, so the call cannot have finished.
 void ProxyCall::Next() { stream_->Next(); }
+
+void ProxyCall::CancelRouter() {
+  absl::MutexLock lock(&stream_mu_);
+  if (stream_ != nullptr) stream_->Cancel();
+}
 
 void ProxyCall::Handle(router::v1::CallResponse& message) {
   switch (message.kind_case()) {
@@ -102,7 +112,7 @@ void ProxyCall::Handle(router::v1::CallResponse& message) {
       if (streaming_) {
         current_ = std::move(*message.mutable_data());
         session_->SendChunk(current_, [self = shared_from_this()](bool ok) {
-          if (!ok) self->stream_->Cancel();
+          if (!ok) self->CancelRouter();
           self->Next();
         });
         return;
@@ -125,7 +135,7 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
   streaming_ = true;
   ActiveStreams().Add(1);
   session_->SendStreamHead(std::move(response), [self = shared_from_this()](bool ok) {
-    if (!ok) self->stream_->Cancel();
+    if (!ok) self->CancelRouter();
     self->Next();
   });
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/gateway/http_session.h"
 #include "services/gateway/router_client.h"
@@ -41,10 +42,16 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   void HandleFinish(const absl::Status& status);
   void BeginStream(const router::v1::ResponseHead& head);
   void Next();
+  // Cancels the router call unless it has already finished (the disconnect watch may fire
+  // on the session's thread while OnFinish runs on the router's).
+  void CancelRouter();
   void RecordMetrics(int status);
 
   std::shared_ptr<HttpSession> session_;
   std::string request_id_;
+  absl::Mutex stream_mu_;
+  // Cleared under stream_mu_ once the call finished; Next() reads it without the lock, which
+  // is safe because it runs only while a message is outstanding.
   RouterStream* stream_ = nullptr;
   router::v1::ResponseHead head_;
   bool have_head_ = false;

@@ -39,10 +39,11 @@ class RouterStream {
 class RouterClient {
  public:
   virtual ~RouterClient() = default;
-  // Starts a call; the first message arrives without calling Next(). The observer is kept
-  // alive until OnFinish returns.
-  virtual RouterStream* StartCall(const router::v1::CallRequest& request,
-                                  std::shared_ptr<CallObserver> observer) = 0;
+  // Starts a call; its control reaches the observer through Attach(), and the first message
+  // arrives without calling Next(). The observer is kept alive until OnFinish returns. The
+  // call may finish before this returns.
+  virtual void StartCall(const router::v1::CallRequest& request,
+                         std::shared_ptr<CallObserver> observer) = 0;
   using ModelsCallback = std::function<void(absl::StatusOr<router::v1::ListModelsResponse>)>;
   // Callback runs on a gRPC thread.
   virtual void ListModels(const router::v1::ListModelsRequest& request, ModelsCallback done) = 0;

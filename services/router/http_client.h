@@ -48,7 +48,8 @@ class HttpResponseHandler {
 class HttpTransfer {
  public:
   virtual ~HttpTransfer() = default;
-  // Aborts the transfer and closes its connection; OnComplete(CANCELLED) follows.
+  // Aborts the transfer and closes its connection; OnComplete(CANCELLED) follows on the
+  // client's thread, never from inside this call.
   virtual void Cancel() = 0;
   // Resumes delivery after OnData returned false.
   virtual void Resume() = 0;

@@ -27,7 +27,7 @@ class RouterApp {
   // Fails when the config file is missing or invalid (the message names the problem).
   static absl::StatusOr<std::unique_ptr<RouterApp>> Create(RouterAppOptions options);
 
-  grpc::Service* service() { return &service_; }
+  RouterService* service() { return &service_; }
   // Re-reads the config file; on error the old config stays and the error is returned.
   absl::Status Reload();
   // Re-reads the config and logs the outcome (SIGHUP and file changes).

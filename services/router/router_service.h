@@ -2,6 +2,9 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_
 #define LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_
 
+#include <functional>
+#include <vector>
+
 #include "llmsrouter/router/v1/router.grpc.pb.h"
 #include "services/router/model_catalog.h"
 #include "services/router/router_deps.h"
@@ -16,6 +19,12 @@ class RouterService final : public v1::RouterService::CallbackService {
     deps_.traces = traces;
     deps_.trace_content = content;
   }
+
+  // For callers in the same process (the all-in-one gateway): what a call needs, and the
+  // model list without gRPC. `done` may run on the HTTP client's thread.
+  const RouterDeps& deps() const { return deps_; }
+  void ListModels(const v1::ListModelsRequest& request,
+                  std::function<void(std::vector<v1::Model>)> done);
 
   grpc::ServerWriteReactor<v1::CallResponse>* Call(grpc::CallbackServerContext* context,
                                                    const v1::CallRequest* request) override;

@@ -34,7 +34,15 @@ export function startProcess(command, args, { env = {}, cwd, ready, timeoutMs = 
   const proc = spawn(command, args, { env: { ...process.env, ...env }, cwd,
                                       stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
+  let stopping = false;
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  // A process that dies on its own mid-test is the first thing to know about when a test
+  // fails, so its last output goes to the test log.
+  exited.then(({ code, signal }) => {
+    if (stopping) return;
+    console.error(`[harness] ${command} exited unexpectedly (${code ?? signal}); last output:\n` +
+                  output.slice(-40).join('\n'));
+  });
   const value = new Promise((resolveReady, rejectReady) => {
     const timer = setTimeout(() => rejectReady(new Error(
       `${command} did not become ready:\n${output.join('\n')}`)), timeoutMs);
@@ -51,6 +59,7 @@ export function startProcess(command, args, { env = {}, cwd, ready, timeoutMs = 
     });
   });
   const stop = async (signal = 'SIGTERM') => {
+    stopping = true;
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     return exited;
   };

@@ -28,8 +28,8 @@ class FakeRouterClient : public RouterClient {
   }
   bool ready = true;
 
-  RouterStream* StartCall(const router::v1::CallRequest& request,
-                          std::shared_ptr<CallObserver> observer) override {
+  void StartCall(const router::v1::CallRequest& request,
+                 std::shared_ptr<CallObserver> observer) override {
     Script script;
     {
       absl::MutexLock lock(&mu_);
@@ -39,7 +39,6 @@ class FakeRouterClient : public RouterClient {
     auto* stream = new Stream(std::move(script), observer);
     observer->Attach(stream);
     stream->Next();
-    return stream;
   }
   void ListModels(const router::v1::ListModelsRequest&, ModelsCallback done) override {
     router::v1::ListModelsResponse response;

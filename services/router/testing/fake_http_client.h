@@ -53,10 +53,10 @@ class FakeHttpClient : public HttpClient {
   class Transfer : public HttpTransfer {
    public:
     explicit Transfer(std::shared_ptr<Started> s) : s_(std::move(s)) {}
+    // Like the real client, the completion comes later (CancelPending() delivers it), never
+    // from inside Cancel(), where the caller may hold its own lock.
     void Cancel() override {
-      if (s_->done) return;
-      s_->cancelled = s_->done = true;
-      s_->handler->OnComplete(absl::CancelledError("cancelled"));
+      if (!s_->done) s_->cancelled = true;
     }
     void Resume() override { s_->resumed = true; }
 

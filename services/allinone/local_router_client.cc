@@ -1,0 +1,60 @@
+#include "services/allinone/local_router_client.h"
+
+#include <utility>
+#include <vector>
+
+#include "services/router/call_pipe.h"
+
+namespace llmsrouter::allinone {
+namespace {
+
+using router::v1::CallRequest;
+using router::v1::CallResponse;
+
+// One call: the router's pipe on one side, the gateway's observer on the other. Deletes
+// itself once the observer has been told the call finished.
+class LocalCall : public router::CallPipe<CallResponse>, public gateway::RouterStream {
+ public:
+  explicit LocalCall(std::shared_ptr<gateway::CallObserver> observer)
+      : observer_(std::move(observer)) {}
+
+  void Start(const router::RouterDeps& deps, const CallRequest& request) {
+    observer_->Attach(this);
+    StartUpstream(deps, request);
+  }
+
+  void Next() override { WriteDone(true); }
+  void Cancel() override { CancelByReader(); }
+
+ protected:
+  void Translate(CallResponse message, std::vector<CallResponse>* out) override {
+    out->push_back(std::move(message));
+  }
+  void WriteMessage(CallResponse* message) override { observer_->OnMessage(std::move(*message)); }
+  void CloseCall(const absl::Status& status) override {
+    observer_->OnFinish(status);
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<gateway::CallObserver> observer_;
+};
+
+}  // namespace
+
+void LocalRouterClient::StartCall(const CallRequest& request,
+                                  std::shared_ptr<gateway::CallObserver> observer) {
+  auto* call = new LocalCall(std::move(observer));
+  call->Start(service_->deps(), request);  // may finish (and delete the call) at once
+}
+
+void LocalRouterClient::ListModels(const router::v1::ListModelsRequest& request,
+                                   ModelsCallback done) {
+  service_->ListModels(request, [done = std::move(done)](std::vector<router::v1::Model> models) {
+    router::v1::ListModelsResponse response;
+    for (auto& model : models) *response.add_models() = std::move(model);
+    done(std::move(response));
+  });
+}
+
+}  // namespace llmsrouter::allinone

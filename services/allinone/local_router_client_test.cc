@@ -1,0 +1,154 @@
+#include "services/allinone/local_router_client.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/testing/fake_scheduler.h"
+#include "services/router/testing/fake_http_client.h"
+
+namespace llmsrouter::allinone {
+namespace {
+
+using router::v1::CallRequest;
+using router::v1::CallResponse;
+
+// Records what the gateway would see. With `auto_next` it asks for the next message from
+// inside OnMessage, as the gateway does for messages that write nothing to the socket.
+class Observer : public gateway::CallObserver {
+ public:
+  explicit Observer(bool auto_next) : auto_next_(auto_next) {}
+  void Attach(gateway::RouterStream* stream) override { stream_ = stream; }
+  void OnMessage(CallResponse message) override {
+    ASSERT_FALSE(status.has_value()) << "message after OnFinish";
+    ASSERT_FALSE(outstanding_) << "a message while the previous one was not taken";
+    messages.push_back(std::move(message));
+    outstanding_ = true;
+    if (auto_next_) Next();
+  }
+  void OnFinish(absl::Status s) override {
+    ASSERT_FALSE(status.has_value()) << "OnFinish twice";
+    status = std::move(s);
+  }
+  void Next() {
+    outstanding_ = false;
+    stream_->Next();
+  }
+  void Cancel() { stream_->Cancel(); }
+
+  std::vector<CallResponse> messages;
+  std::optional<absl::Status> status;
+
+ private:
+  bool auto_next_;
+  bool outstanding_ = false;
+  gateway::RouterStream* stream_ = nullptr;
+};
+
+class LocalRouterClientTest : public ::testing::Test {
+ protected:
+  LocalRouterClientTest() {
+    auto config = std::make_shared<router::RouterConfig>();
+    router::ProviderConfig p{.alias = "p", .url = "http://p"};
+    p.retry.max_retries = 1;
+    config->providers["p"] = p;
+    store_ = std::make_unique<router::ConfigStore>(config);
+    service_.emplace(router::RouterDeps{store_.get(), &http_, &SystemClock::Get(), &scheduler_,
+                                        &limiter_, [] { return 0.5; }});
+    client_.emplace(&*service_);
+  }
+
+  std::shared_ptr<Observer> Start(const std::string& body, bool auto_next) {
+    CallRequest request;
+    request.set_endpoint("chat/completions");
+    request.set_body(body);
+    auto observer = std::make_shared<Observer>(auto_next);
+    client_->StartCall(request, observer);
+    return observer;
+  }
+
+  router::FakeHttpClient http_;
+  FakeScheduler scheduler_;
+  router::ProviderLimiter limiter_;
+  std::unique_ptr<router::ConfigStore> store_;
+  std::optional<router::RouterService> service_;
+  std::optional<LocalRouterClient> client_;
+};
+
+TEST_F(LocalRouterClientTest, WholeAnswerArrivesInOrderWithoutRecursingOrDeadlocking) {
+  auto observer = Start(R"({"model":"[p]m","messages":[]})", /*auto_next=*/true);
+  ASSERT_EQ(http_.started.size(), 1u);
+  EXPECT_EQ(http_.started[0]->request.url, "http://p/chat/completions");
+  http_.Respond(0, 200, {{"content-type", "application/json"}},
+                R"({"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}})");
+  ASSERT_TRUE(observer->status.has_value());
+  EXPECT_TRUE(observer->status->ok()) << *observer->status;
+  ASSERT_GE(observer->messages.size(), 3u);
+  EXPECT_TRUE(observer->messages.front().has_head());
+  EXPECT_EQ(observer->messages.front().head().status(), 200);
+  EXPECT_TRUE(observer->messages.back().has_summary());
+  EXPECT_EQ(observer->messages.back().summary().usage().completion_tokens(), 4);
+}
+
+TEST_F(LocalRouterClientTest, OneMessageAtATimeAndBackpressureReachesTheUpstream) {
+  auto observer = Start(R"({"model":"[p]m","stream":true,"messages":[]})", /*auto_next=*/false);
+  auto& handler = *http_.started.at(0)->handler;
+  handler.OnHeaders(200, {{"content-type", "text/event-stream"}});
+  EXPECT_EQ(observer->messages.size(), 1u);  // the head, waiting for Next()
+  // The reader does not ask for more: the pipe fills up and refuses bytes (pausing curl).
+  bool refused = false;
+  std::string event = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
+  for (int i = 0; i < 1000 && !refused; ++i) refused = !handler.OnData(event);
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(observer->messages.size(), 1u);
+  // Reading on drains the queue and resumes the transfer.
+  while (!http_.started[0]->resumed) {
+    size_t before = observer->messages.size();
+    observer->Next();
+    ASSERT_EQ(observer->messages.size(), before + 1);
+  }
+  EXPECT_FALSE(observer->status.has_value());
+  observer->Cancel();
+  EXPECT_TRUE(http_.started[0]->cancelled);
+  http_.CancelPending();  // the HTTP client's completion of the aborted transfer
+  EXPECT_FALSE(observer->status.has_value());  // a message is still out with the reader
+  observer->Next();
+  ASSERT_TRUE(observer->status.has_value());
+  EXPECT_EQ(observer->status->code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(LocalRouterClientTest, UnresolvableModelFinishesAtOnceWithTheRoutersError) {
+  auto observer = Start(R"({"model":"[nope]m","messages":[]})", /*auto_next=*/true);
+  EXPECT_TRUE(http_.started.empty());
+  ASSERT_TRUE(observer->status.has_value());
+  EXPECT_FALSE(observer->status->ok());
+  EXPECT_NE(observer->status->message().find("nope"), std::string::npos) << *observer->status;
+  EXPECT_TRUE(observer->messages.empty());
+}
+
+TEST_F(LocalRouterClientTest, CancelWhileWaitingToRetryFinishesTheCall) {
+  auto observer = Start(R"({"model":"[p]m","messages":[]})", /*auto_next=*/true);
+  http_.Respond(0, 503, {}, "busy");
+  ASSERT_EQ(scheduler_.pending.size(), 1u);  // the retry's backoff
+  EXPECT_FALSE(observer->status.has_value());
+  observer->Cancel();  // completes the call on this thread, from inside the cancel
+  ASSERT_TRUE(observer->status.has_value());
+  EXPECT_EQ(observer->status->code(), absl::StatusCode::kCancelled);
+  scheduler_.RunAll();  // the backoff firing later starts nothing
+  EXPECT_EQ(http_.started.size(), 1u);
+}
+
+TEST_F(LocalRouterClientTest, ListsTheConfiguredModels) {
+  std::optional<absl::StatusOr<router::v1::ListModelsResponse>> got;
+  client_->ListModels({}, [&](auto response) { got = std::move(response); });
+  ASSERT_EQ(http_.started.size(), 1u);
+  http_.Respond(0, 200, {}, R"({"object":"list","data":[{"id":"m1","object":"model"}]})");
+  ASSERT_TRUE(got.has_value() && got->ok());
+  ASSERT_EQ((*got)->models_size(), 1);
+  EXPECT_EQ((*got)->models(0).id(), "[p]m1");
+}
+
+}  // namespace
+}  // namespace llmsrouter::allinone

@@ -1,0 +1,209 @@
+// The consumer side of one routed call, without any transport: resolves the request, runs it
+// upstream (retries, fallbacks), traces it, and hands the messages to a writer one at a time
+// with a bounded queue and backpressure to the upstream transfer. The gRPC service binds it to
+// a server stream (StreamingReactor); the all-in-one binary binds it straight to the gateway.
+#ifndef LLMSROUTER_SERVICES_ROUTER_CALL_PIPE_H_
+#define LLMSROUTER_SERVICES_ROUTER_CALL_PIPE_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "services/router/attempt_runner.h"
+#include "services/router/call_metrics.h"
+#include "services/router/call_trace.h"
+#include "services/router/http_client.h"
+#include "services/router/router_deps.h"
+#include "services/router/upstream_exchange.h"
+#include "services/router/upstream_request.h"
+
+namespace llmsrouter::router {
+
+// `Msg` is what the writer takes; subclasses translate each CallResponse into zero or more.
+// The writer gets one message at a time (WriteMessage) and reports with WriteDone; after the
+// last message CloseCall runs exactly once, and nothing is called after it.
+template <typename Msg>
+class CallPipe : public CallOutput {
+ public:
+  static constexpr size_t kHighWater = 64;
+  static constexpr size_t kLowWater = 16;
+
+  // Resolves the request and runs it upstream, or fails the call at once when it cannot be
+  // resolved.
+  void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    if (deps.traces != nullptr) {
+      trace_sink_ = deps.traces;
+      trace_.emplace(request, *deps.clock, deps.trace_content);
+    }
+    auto prepared = PrepareCall(deps.config->Get(), request);
+    if (!prepared.ok()) {
+      FailEarly(prepared.status());
+      return;
+    }
+    auto runner = std::make_shared<AttemptRunner>(deps, request, *std::move(prepared), this);
+    runner->Start();
+    SetTransfer(std::move(runner));
+  }
+
+  // Ends the call before any upstream was started.
+  void FailEarly(const absl::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      starting_ = false;
+    }
+    Complete(status);
+  }
+
+  bool HasRoom() override {
+    absl::MutexLock lock(&mu_);
+    if (queue_.size() < kHighWater) return true;
+    paused_ = true;
+    return false;
+  }
+
+  void Emit(v1::CallResponse message) override {
+    if (trace_) trace_->Observe(message);
+    if (message.has_head()) {
+      provider_ = message.head().provider();
+    } else if (message.has_summary()) {
+      RecordUpstreamMetrics(provider_, message.summary());
+    }
+    std::vector<Msg> out;
+    Translate(std::move(message), &out);
+    if (out.empty()) return;
+    {
+      absl::MutexLock lock(&mu_);
+      for (Msg& m : out) queue_.push_back(std::move(m));
+    }
+    Pump();
+  }
+
+  // Subclasses may replace the status (e.g. an upstream HTTP error for typed RPCs).
+  void Complete(absl::Status status) override {
+    if (trace_) {
+      trace_sink_->Record(trace_->Finish(status));
+      trace_.reset();
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      final_status_ = std::move(status);
+    }
+    Pump();
+  }
+
+ protected:
+  virtual void Translate(v1::CallResponse message, std::vector<Msg>* out) = 0;
+  // Hands one message to the writer, which answers with WriteDone (possibly before this
+  // returns, on this thread or another). The writer may move from `message`.
+  virtual void WriteMessage(Msg* message) = 0;
+  // The end of the call; `this` may be destroyed by it.
+  virtual void CloseCall(const absl::Status& status) = 0;
+
+  // The writer finished with the last message; `ok` false when its reader went away.
+  void WriteDone(bool ok) {
+    std::shared_ptr<HttpTransfer> resume;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (ok && paused_ && queue_.size() <= kLowWater && transfer_) {
+        paused_ = false;
+        resume = transfer_;
+      }
+    }
+    if (!ok) {
+      CancelByReader();  // the client went away: drop what is queued, stop the upstream
+    } else if (resume) {
+      resume->Resume();
+    }
+    Pump();
+  }
+
+  // The reader cancelled the call: the upstream transfer stops, CloseCall follows.
+  void CancelByReader() {
+    std::shared_ptr<HttpTransfer> transfer;
+    {
+      absl::MutexLock lock(&mu_);
+      queue_.clear();
+      if (cancelled_) return;
+      cancelled_ = true;
+      transfer = transfer_;
+    }
+    // Outside the lock: a transfer may complete the call (and so come back here) at once.
+    if (transfer) transfer->Cancel();
+  }
+
+ private:
+  // Called once the transfer exists, so that cancellation and resume can reach it. Until then
+  // the call is not closed even if the exchange already completed, because the starter still
+  // touches this object.
+  void SetTransfer(std::shared_ptr<HttpTransfer> transfer) {
+    bool cancel;
+    {
+      absl::MutexLock lock(&mu_);
+      transfer_ = transfer;
+      starting_ = false;
+      cancel = cancelled_;
+    }
+    if (cancel) transfer->Cancel();
+    Pump();
+  }
+
+  // Writes what is queued, one message at a time, or closes the call once everything was
+  // written. One thread pumps at a time; a Pump() that finds another one running leaves the
+  // work to it (so a writer answering WriteDone inside WriteMessage does not recurse). The
+  // writer is called outside the lock, and nothing is touched after CloseCall.
+  void Pump() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (pumping_) return;
+      pumping_ = true;
+    }
+    for (;;) {
+      std::optional<absl::Status> close;
+      {
+        absl::MutexLock lock(&mu_);
+        if (!writing_ && !closed_ && !queue_.empty() && !cancelled_) {
+          current_ = std::move(queue_.front());
+          queue_.pop_front();
+          writing_ = true;
+        } else if (!writing_ && !closed_ && final_status_ && !starting_) {
+          closed_ = true;
+          close = *final_status_;
+        } else {
+          pumping_ = false;
+          return;
+        }
+      }
+      if (close) {
+        CloseCall(*close);
+        return;
+      }
+      WriteMessage(&current_);
+    }
+  }
+
+  absl::Mutex mu_;
+  std::deque<Msg> queue_ ABSL_GUARDED_BY(mu_);
+  Msg current_;
+  bool pumping_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool starting_ ABSL_GUARDED_BY(mu_) = true;
+  std::optional<absl::Status> final_status_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
+  std::string provider_;  // set from the head, read at the summary (same thread)
+  // Touched only by the exchange's callbacks, which never overlap.
+  std::optional<CallTrace> trace_;
+  TraceSink* trace_sink_ = nullptr;
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_CALL_PIPE_H_
