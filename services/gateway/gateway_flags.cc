@@ -15,6 +15,9 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "Seconds an idle keep-alive connection stays open."},
       {"header-timeout", "LLMSROUTER_HEADER_TIMEOUT", "30",
        "Seconds a new connection has to send a complete request head (slow-loris guard)."},
+      {"write-timeout", "LLMSROUTER_WRITE_TIMEOUT", "120",
+       "Seconds a client may take to accept one write before it is dropped (a client that "
+       "stopped reading its stream)."},
       {"max-concurrent-calls", "LLMSROUTER_MAX_CONCURRENT_CALLS", "20000",
        "Calls (streams included) in flight beyond this get 503; 0 means no cap."},
       {"overhead-header", "LLMSROUTER_OVERHEAD_HEADER", "false",
@@ -63,6 +66,11 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
     return absl::InvalidArgumentError("--header-timeout must be a positive number");
   }
   out.limits.header_timeout = absl::Seconds(header_timeout);
+  int write_timeout = 120;
+  if (!ParseInt(options.Get("write-timeout"), &write_timeout) || write_timeout <= 0) {
+    return absl::InvalidArgumentError("--write-timeout must be a positive number");
+  }
+  out.limits.write_timeout = absl::Seconds(write_timeout);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include "common/log.h"
+#include "common/metrics.h"
 #include "common/strings.h"
 #include "services/gateway/responses.h"
 
@@ -12,8 +14,16 @@ std::chrono::milliseconds ToChrono(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
 }
 
-// A client that stops reading its stream for this long is dropped.
-constexpr auto kWriteTimeout = std::chrono::seconds(120);
+// A write that failed: the client is gone. When it timed out, the client stopped reading.
+void NoteWriteError(beast::error_code ec) {
+  if (ec != beast::error::timeout) return;
+  static Counter& timeouts = MetricsRegistry::Global().GetCounter(
+      "llmsrouter_http_write_timeouts_total",
+      "Connections dropped because the client stopped reading (--write-timeout).");
+  timeouts.Inc();
+  Log(LogLevel::kWarning, "gateway", "client stopped reading; connection dropped");
+}
+
 
 }  // namespace
 
@@ -89,13 +99,14 @@ void HttpSession::SendResponse(HttpResponse response) {
   response.keep_alive(keep_alive_);
   auto owned = std::make_shared<HttpResponse>(std::move(response));
   pending_ = owned;
-  stream_.expires_after(kWriteTimeout);
+  stream_.expires_after(ToChrono(limits_.write_timeout));
   http::async_write(stream_, *owned,
                     [self = shared_from_this(), keep = owned->keep_alive()](
                         beast::error_code ec, size_t) { self->AfterResponse(keep, ec); });
 }
 
 void HttpSession::AfterResponse(bool keep_alive, beast::error_code ec) {
+  NoteWriteError(ec);
   pending_.reset();
   SetBusy(false);
   if (ec || !keep_alive) {
@@ -111,11 +122,14 @@ void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done don
   auto owned = std::make_shared<http::response<http::empty_body>>(std::move(head));
   auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*owned);
   pending_ = owned;
-  stream_.expires_after(kWriteTimeout);
+  stream_.expires_after(ToChrono(limits_.write_timeout));
   http::async_write_header(stream_, *serializer,
                            [self = shared_from_this(), serializer, done = std::move(done)](
                                beast::error_code ec, size_t) {
-                             if (ec) self->client_gone_ = true;
+                             if (ec) {
+          NoteWriteError(ec);
+          self->client_gone_ = true;
+        }
                              done(!ec);
                            });
 }
@@ -125,11 +139,14 @@ void HttpSession::SendChunk(std::string_view data, Done done) {
     done(false);
     return;
   }
-  stream_.expires_after(kWriteTimeout);
+  stream_.expires_after(ToChrono(limits_.write_timeout));
   net::async_write(
       stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
       [self = shared_from_this(), done = std::move(done)](beast::error_code ec, size_t) {
-        if (ec) self->client_gone_ = true;
+        if (ec) {
+          NoteWriteError(ec);
+          self->client_gone_ = true;
+        }
         done(!ec);
       });
 }
@@ -145,7 +162,7 @@ void HttpSession::FinishStream(std::string tail, bool reuse) {
   auto finish = [self = shared_from_this(), reuse](beast::error_code ec, size_t) {
     self->AfterResponse(reuse && self->keep_alive_, ec);
   };
-  stream_.expires_after(kWriteTimeout);
+  stream_.expires_after(ToChrono(limits_.write_timeout));
   if (tail_.empty()) {
     net::async_write(stream_, http::make_chunk_last(), std::move(finish));
     return;

@@ -18,6 +18,9 @@ struct HttpLimits {
   uint32_t max_header_bytes = 16 << 10;
   absl::Duration keep_alive_timeout = absl::Seconds(75);
   absl::Duration header_timeout = absl::Seconds(30);
+  // A client that takes longer than this to accept one write (it stopped reading its
+  // stream) is dropped, and its upstream call cancelled.
+  absl::Duration write_timeout = absl::Seconds(120);
 };
 
 class HttpSession;

@@ -181,3 +181,65 @@ describe('without Langfuse', () => {
     }
   });
 });
+
+describe('tracer process down', () => {
+  it('keeps serving at full speed, holds the events, and delivers all of them once it is back', async () => {
+    const { binDir, freePort, startProcess, writeConfig } = await import('./harness.mjs');
+    const { join } = await import('node:path');
+    const [fake, lf] = await Promise.all([startFakeUpstream(), startFakeLangfuse()]);
+    const { dir, file } = writeConfig(`servers:\n  fake: {url: "${fake.url}"}\n`);
+    const [tracerPort, metricsPort] = [await freePort(), await freePort()];
+    const listening = (service) => (l) => {
+      try { const j = JSON.parse(l); return j.msg === 'listening' && j.service === service ? j : undefined; } catch { return undefined; }
+    };
+    const startTracer = () => startProcess(join(binDir, 'llmsrouter-tracer'),
+      ['--listen', `127.0.0.1:${tracerPort}`], { cwd: dir, env: lf.env, ready: listening('tracer') });
+    let tracer = startTracer();
+    await tracer.value;
+    const router = startProcess(join(binDir, 'llmsrouter-router'),
+      ['--config', file, '--listen', '127.0.0.1:0', '--tracer', `127.0.0.1:${tracerPort}`,
+       '--metrics-listen', `127.0.0.1:${metricsPort}`], { cwd: dir, ready: listening('router') });
+    const gateway = startProcess(join(binDir, 'llmsrouter-gateway'),
+      ['--listen', '127.0.0.1:0', '--router', `127.0.0.1:${(await router.value).port}`],
+      { cwd: dir, ready: listening('gateway') });
+    const baseURL = `http://127.0.0.1:${(await gateway.value).port}`;
+    const buffered = async () => Number(/^llmsrouter_trace_buffer_depth (\S+)/m.exec(
+      await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())[1]);
+    try {
+      const client = new OpenAI({ apiKey: 'x', baseURL: `${baseURL}/v1`, maxRetries: 0 });
+      const ids = [];
+      const call = async (id, stream) => {
+        ids.push(id);
+        const started = Date.now();
+        await callWithId(client, { model: '[fake]m', stream, messages: [{ role: 'user', content: 'hi' }] }, id);
+        return Date.now() - started;
+      };
+      await call('before-down', false);
+      await waitFor(() => spanFor(lf, 'before-down'), { what: 'the first span' });
+      await tracer.stop('SIGKILL');
+      // Calls keep flowing, none waits for the tracer; the router holds their events.
+      for (let i = 0; i < 20; i++) {
+        const ms = await call(`while-down-${i}`, i % 2 === 0);
+        assert.ok(ms < 1000, `call ${i} took ${ms} ms with the tracer down`);
+      }
+      await waitFor(async () => (await buffered()) === 20, { what: 'the router to hold 20 events' });
+      assert.equal((await gateway.proc.exitCode), null);
+      tracer = startTracer();  // same address: the router reconnects on its own
+      await tracer.value;
+      await waitFor(async () => {
+        const seen = new Set((await lf.spans()).map((s) => s.attributes['llmsrouter.request_id']));
+        return ids.every((id) => seen.has(id));
+      }, { timeoutMs: 20000, what: 'every held event to reach Langfuse' });
+      assert.equal(await buffered(), 0);
+      const spans = await lf.spans();
+      for (const id of ids) {
+        assert.equal(spans.filter((s) => s.attributes['llmsrouter.request_id'] === id).length, 1, id);
+      }
+    } finally {
+      await gateway.stop();
+      await router.stop();
+      await tracer.stop();
+      await Promise.all([fake.stop(), lf.stop()]);
+    }
+  });
+});

@@ -59,6 +59,9 @@ function directives(model) {
 
 const sleep = (ms) => new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
 const word = (i) => `tok${i} `;
+// Writes like a real server: when the peer stops reading, wait until it drains (or goes away).
+const send = (res, text) => (res.write(text) || res.destroyed ? Promise.resolve()
+  : new Promise((r) => { res.once('drain', r); res.once('close', r); }));
 
 function sendJson(res, status, obj, headers = {}) {
   const body = JSON.stringify(obj);
@@ -105,7 +108,7 @@ async function chat(req, res, body, d) {
     if (d.stall_after !== undefined && i === d.stall_after) return;
     if (d.malformed && i === Math.floor(d.chunks / 2)) res.write('data: {"broken": \n\n');
     if (d.reasoning) res.write(chunk({ reasoning_content: 'r' }));
-    res.write(chunk({ content: word(i) }));
+    await send(res, chunk({ content: word(i) }));
   }
   if (closed) return;
   res.write(chunk({}, 'stop'));
@@ -127,7 +130,8 @@ async function completions(req, res, body, d) {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   for (let i = 0; i < d.chunks; i++) {
     await sleep(d.interval);
-    res.write(`data: ${JSON.stringify({ id: 'cmpl-fake', object: 'text_completion', created,
+    if (res.destroyed) return;
+    await send(res, `data: ${JSON.stringify({ id: 'cmpl-fake', object: 'text_completion', created,
       model: d.base, choices: [{ index: 0, text: word(i), logprobs: null,
       finish_reason: i === d.chunks - 1 ? 'stop' : null }] })}\n\n`);
   }
