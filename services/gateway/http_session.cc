@@ -24,7 +24,6 @@ void NoteWriteError(beast::error_code ec) {
   Log(LogLevel::kWarning, "gateway", "client stopped reading; connection dropped");
 }
 
-
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits,
@@ -127,9 +126,9 @@ void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done don
                            [self = shared_from_this(), serializer, done = std::move(done)](
                                beast::error_code ec, size_t) {
                              if (ec) {
-          NoteWriteError(ec);
-          self->client_gone_ = true;
-        }
+                               NoteWriteError(ec);
+                               self->client_gone_ = true;
+                             }
                              done(!ec);
                            });
 }
