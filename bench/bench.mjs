@@ -3,7 +3,7 @@
 // against one fake upstream. Every figure is reported against the direct baseline measured
 // in the same run (these machines are shared and noisy): repeat R times, report the median
 // and the spread (min..max). Usage: node bench/bench.mjs [--quick] [--repeats N]
-//   [--streams 1000,5000] [--stream-seconds S]
+//   [--streams 1000,5000] [--stream-seconds S] [--baseline-bin OTHER_BUILD/bin]
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -23,6 +23,9 @@ const { values: args } = parseArgs({ options: {
   streams: { type: 'string', default: '1000' },
   'stream-seconds': { type: 'string', default: '10' },
   'only-blackhole': { type: 'boolean', default: false },
+  // Another build's bin/ directory: its all-in-one joins the run as "baseline build", so a
+  // change is measured before/after in the same run.
+  'baseline-bin': { type: 'string' },
 } });
 const quick = args.quick;
 const repeats = Number(args.repeats);
@@ -194,6 +197,21 @@ async function blackhole(c, langfuse, n) {
     `| ratio | ${ratio(healthy.p50, holed.p50).toFixed(2)}× | ${ratio(healthy.p99, holed.p99).toFixed(2)}× |\n`;
 }
 
+// Waits until the fake Langfuse has taken every trace the runs so far produced (its counters
+// stop moving for over a batch interval), so that one contender's export backlog does not
+// tax the next contender's figures on a 2-core machine.
+let settleWith = null;
+async function settle() {
+  if (!settleWith) return;
+  let last = '';
+  for (let i = 0; i < 60; i++) {
+    const now = JSON.stringify(await settleWith.stats());
+    if (now === last) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 1200));
+  }
+}
+
 // ---- main -------------------------------------------------------------------------------
 async function main() {
   const fake = await startFakeUpstream(['--record', '0']);
@@ -222,10 +240,17 @@ async function main() {
   ];
   allInOne.gatewayPids = [allInOne.proc.pid];
   contenders[2].gatewayPids = [allInOne.proc.pid];
+  let baseline = null;
+  if (args['baseline-bin']) {
+    baseline = await startAllInOne(config, [], env, { bin: args['baseline-bin'] });
+    contenders.splice(3, 0, { name: 'all-in-one, baseline build', url: `${baseline.baseURL}/v1/chat/completions`,
+      headers: auth, prefix: '[fake]', pids: [baseline.proc.pid], gatewayPids: [baseline.proc.pid] });
+  }
   for (const c of contenders) {
     c.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     c.idleRss = rssMb(c.pids);
   }
+  settleWith = langfuse;
   const results = { machine: { cpus: (await run('nproc')).stdout.trim() }, repeats, contenders: {} };
   if (args['only-blackhole']) {
     const c = contenders[2];
@@ -234,7 +259,7 @@ async function main() {
     const md = await blackhole(c, langfuse, quick ? 500 : 3000);
     console.log(md);
     writeFileSync(join(here, 'results', 'blackhole.md'), md);
-    await Promise.all([allInOne.stop(), split.stop()]);
+    await Promise.all([allInOne.stop(), split.stop(), baseline?.stop()]);
     nginx.stop();
     portkey.stop();
     await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
@@ -250,6 +275,7 @@ async function main() {
   const lat = Object.fromEntries(contenders.map((c) => [c.name, { p50: [], p99: [] }]));
   for (let r = 0; r < repeats; r++) {
     for (const c of contenders) {
+      await settle();
       const m = await sequential(c, n);
       lat[c.name].p50.push(m.p50);
       lat[c.name].p99.push(m.p99);
@@ -263,6 +289,7 @@ async function main() {
       const body = c.body;
       c.body = { ...body, model: `${c.prefix}gpt-fake+chunks=5+latency=20` };
       const cpu0 = cpuSeconds(c.pids);
+      await settle();
       const m = await hey(c, c.url, ['-z', quick ? '3s' : '10s', '-c', '256']);
       const cpu = cpuSeconds(c.pids) - cpu0;
       c.body = body;
@@ -277,6 +304,7 @@ async function main() {
   const streamsPerRepeat = quick ? 10 : 40;
   for (let r = 0; r < repeats; r++) {
     for (const c of contenders) {
+      await settle();
       const ttfts = [];
       const totals = [];
       for (let i = 0; i < streamsPerRepeat; i++) {
@@ -351,7 +379,7 @@ async function main() {
       `plot '${join(out, 'latency.dat')}' using 2:xtic(1) title 'p50', '' using 3 title 'p99'`]);
   } catch (e) { log('gnuplot failed', e.message); }
   console.log(md);
-  await Promise.all([allInOne.stop(), split.stop()]);
+  await Promise.all([allInOne.stop(), split.stop(), baseline?.stop()]);
   nginx.stop();
   portkey.stop();
   await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);

@@ -36,11 +36,14 @@ class CallPipe : public CallOutput {
   // Resolves the request and runs it upstream, or fails the call at once when it cannot be
   // resolved.
   void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    // Parsed once: the trace reads the body as the client sent it, then the upstream request
+    // takes it over for the rewrite.
+    JsonBody body = ParseBody(request.body());
     if (deps.traces != nullptr) {
       trace_sink_ = deps.traces;
-      trace_.emplace(request, *deps.clock, deps.trace_content);
+      trace_.emplace(request, body, *deps.clock, deps.trace_content);
     }
-    auto prepared = PrepareCall(deps.config->Get(), request);
+    auto prepared = PrepareCall(deps.config->Get(), request, std::move(body));
     if (!prepared.ok()) {
       FailEarly(prepared.status());
       return;

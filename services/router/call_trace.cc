@@ -8,7 +8,7 @@ namespace llmsrouter::router {
 namespace {
 
 // Body keys that are the input or routing, not model parameters.
-bool IsParameter(const std::string& key, const nlohmann::json& value) {
+bool IsParameter(const std::string& key, const nlohmann::ordered_json& value) {
   static const char* kNot[] = {"model",          "messages", "prompt",   "input", "stream",
                                "stream_options", "user",     "metadata", "tools", "functions"};
   for (const char* k : kNot) {
@@ -17,14 +17,20 @@ bool IsParameter(const std::string& key, const nlohmann::json& value) {
   return !value.is_object();
 }
 
-std::string StringAt(const nlohmann::json& j, const char* key) {
+template <typename Json>
+std::string StringAt(const Json& j, const char* key) {
   auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+  return it != j.end() && it->is_string() ? it->template get<std::string>() : "";
 }
 
 }  // namespace
 
 CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool content)
+    : CallTrace(request, nlohmann::ordered_json::parse(request.body(), nullptr, false), clock,
+                content) {}
+
+CallTrace::CallTrace(const v1::CallRequest& request, const nlohmann::ordered_json& body,
+                     const Clock& clock, bool content)
     : clock_(clock), content_(content) {
   event_.set_source("router");
   event_.set_request_id(request.request_id());
@@ -34,12 +40,11 @@ CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool co
   event_.set_session_id(request.session_id());
   for (const auto& tag : request.tags()) event_.add_tags(tag);
   event_.mutable_timings()->set_start_unix_us(absl::ToUnixMicros(clock.Now()));
-  auto body = nlohmann::json::parse(request.body(), nullptr, false);
   if (!body.is_object()) return;
   event_.set_requested_model(request.model_override().empty() ? StringAt(body, "model")
                                                               : request.model_override());
   event_.set_stream(JsonBool(body, "stream"));
-  nlohmann::json params = nlohmann::json::object();
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (IsParameter(it.key(), it.value())) params[it.key()] = it.value();
   }
@@ -59,16 +64,23 @@ CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool co
   }
   if (event_.user().empty()) event_.set_user(StringAt(body, "user"));
   if (!content_) return;
-  nlohmann::json input;
+  // Serialized straight from the parsed body (no copy of the prompt).
+  const nlohmann::ordered_json* input = nullptr;
   for (const char* key : {"messages", "prompt", "input"}) {
-    if (auto it = body.find(key); it != body.end()) input = *it;
-    if (!input.is_null()) break;
+    if (auto it = body.find(key); it != body.end() && !it->is_null()) {
+      input = &*it;
+      break;
+    }
   }
+  auto dump = [](const nlohmann::ordered_json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
   if (auto tools = body.find("tools"); tools != body.end()) {
-    input = {{"messages", input}, {"tools", *tools}};
+    event_.set_input_json(StrCat("{\"messages\":", input ? dump(*input) : std::string("null"),
+                                 ",\"tools\":", dump(*tools), "}"));
+  } else if (input != nullptr) {
+    event_.set_input_json(dump(*input));
   }
-  if (!input.is_null())
-    event_.set_input_json(input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void CallTrace::Observe(const v1::CallResponse& message) {

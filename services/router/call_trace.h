@@ -18,6 +18,10 @@ namespace llmsrouter::router {
 class CallTrace {
  public:
   // `content`: record input and output (off for privacy: usage and timing only).
+  // `body` is the request's body, parsed (see ParseBody); read before any rewrite.
+  CallTrace(const v1::CallRequest& request, const nlohmann::ordered_json& body, const Clock& clock,
+            bool content);
+  // The same, parsing the body itself.
   CallTrace(const v1::CallRequest& request, const Clock& clock, bool content);
 
   // Every message the call emits, in order. Not thread-safe (the reactor serializes).

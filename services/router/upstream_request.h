@@ -3,7 +3,11 @@
 #define LLMSROUTER_SERVICES_ROUTER_UPSTREAM_REQUEST_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "llmsrouter/router/v1/router.pb.h"
@@ -30,6 +34,20 @@ struct PreparedCall {
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
                                          const v1::CallRequest& request,
                                          const std::string* model_override = nullptr);
+
+// A request body parsed once per call and shared by the trace and the upstream request
+// (field order kept). Discarded (is_discarded()) when the body is not JSON.
+using JsonBody = nlohmann::ordered_json;
+JsonBody ParseBody(const std::string& body);
+// The same, with the body already parsed by ParseBody(request.body()); consumes `body`.
+absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
+                                         const v1::CallRequest& request, JsonBody body,
+                                         const std::string* model_override = nullptr);
+
+// The byte range [first, second) of the value of the top-level `key` in `json`, a JSON
+// object already known to be valid; nullopt when absent or when a key is escaped.
+std::optional<std::pair<size_t, size_t>> TopLevelValueRange(std::string_view json,
+                                                            std::string_view key);
 
 // "<base>/<endpoint>" with the base exactly as configured.
 std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoint);

@@ -108,3 +108,42 @@ TEST(PrepareCallTest, UnknownAliasIsNotFound) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+TEST(TopLevelValueRangeTest, FindsTheTopLevelValueOnly) {
+  std::string json = R"( { "a" : {"model":"inner"}, "model" :  "outer" , "b":[ "}" ] } )";
+  auto range = TopLevelValueRange(json, "model");
+  ASSERT_TRUE(range.has_value());
+  EXPECT_EQ(json.substr(range->first, range->second - range->first), R"("outer")");
+  EXPECT_FALSE(TopLevelValueRange(R"({"a":{"model":"x"}})", "model").has_value());
+  EXPECT_FALSE(TopLevelValueRange("[1]", "model").has_value());
+}
+
+TEST(TopLevelValueRangeTest, LastDuplicateWinsAndEscapedKeysAreRefused) {
+  std::string json = R"({"model":"a","model":"b\"c"})";
+  auto range = TopLevelValueRange(json, "model");
+  ASSERT_TRUE(range.has_value());
+  EXPECT_EQ(json.substr(range->first, range->second - range->first), R"("b\"c")");
+  EXPECT_FALSE(TopLevelValueRange(R"({"mod\u0065l":"x"})", "model").has_value());
+}
+
+TEST(PrepareCallTest, ForwardsTheClientsBytesExceptTheModel) {
+  // Whitespace, number spelling and unicode escapes survive: only the model's value changes.
+  std::string body =
+      "{ \"model\" : \"[ark]doubao\",\n \"temperature\": 1.0e0, \"s\": \"\\u00e9\" }";
+  auto call = PrepareCall(Config(), Call(body));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->http.body,
+            "{ \"model\" : \"doubao\",\n \"temperature\": 1.0e0, \"s\": \"\\u00e9\" }");
+}
+
+TEST(PrepareCallTest, EscapedKeysFallBackToReserializing) {
+  auto call = PrepareCall(Config(), Call(R"({"mod\u0065l":"[ark]doubao","x":1})"));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->http.body, R"({"model":"doubao","x":1})");
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

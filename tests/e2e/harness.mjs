@@ -152,9 +152,10 @@ export async function startRedis() {
 }
 
 // llmsrouter (all-in-one). Returns {baseURL, grpcPort, stop, output}.
-export async function startAllInOne(configYaml, extraArgs = [], env = {}) {
+// `bin` picks another build's binaries (the benchmarks compare a baseline build).
+export async function startAllInOne(configYaml, extraArgs = [], env = {}, { bin = binDir } = {}) {
   const { dir, file } = writeConfig(configYaml);
-  const p = startProcess(join(binDir, 'llmsrouter'),
+  const p = startProcess(join(bin, 'llmsrouter'),
     ['--config', file, '--listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0', ...extraArgs],
     { cwd: dir, env, ready: listeningPorts('llmsrouter') });
   const info = await p.value;
