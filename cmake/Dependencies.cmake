@@ -6,6 +6,8 @@ find_package(absl CONFIG REQUIRED)
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)        # SHA-256, CSPRNG for API keys
 find_package(nlohmann_json CONFIG REQUIRED)
+# simdjson (On-Demand) reads streamed chunks on the hot path without building a DOM.
+find_package(simdjson CONFIG REQUIRED)
 find_package(yaml-cpp CONFIG REQUIRED)
 find_package(Boost 1.74 REQUIRED)        # header-only: Asio and Beast
 find_package(PkgConfig REQUIRED)

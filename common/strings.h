@@ -5,6 +5,7 @@
 #define LLMSROUTER_COMMON_STRINGS_H_
 
 #include <charconv>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -44,8 +45,11 @@ void StrAppend(std::string* out, const Args&... args) {
 
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 
+// glibc's memmem: std::string_view::find calls memchr once per occurrence of the needle's
+// first character, which in JSON (a needle starting with '"') is nearly every token.
 inline bool Contains(std::string_view haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string_view::npos;
+  return needle.empty() ||
+         ::memmem(haystack.data(), haystack.size(), needle.data(), needle.size()) != nullptr;
 }
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 std::string Lower(std::string_view s);

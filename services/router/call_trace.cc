@@ -1,5 +1,7 @@
 #include "services/router/call_trace.h"
 
+#include <simdjson.h>
+
 #include "common/json_fields.h"
 #include "common/status_map.h"
 #include "common/strings.h"
@@ -117,8 +119,50 @@ void CallTrace::Observe(const v1::CallResponse& message) {
   }
 }
 
+// Streams are read chunk by chunk on the hot path, so the common chunk (text or reasoning
+// deltas) is read with simdjson On-Demand: no DOM, no allocation beyond the output text.
+// Chunks with tool calls, which need merging, take the DOM path below.
 void CallTrace::ObserveEvent(std::string_view data) {
   if (data.empty() || data == "[DONE]") return;
+  if (Contains(data, "\"tool_calls\"")) {
+    ObserveToolCallEvent(data);
+    return;
+  }
+  thread_local simdjson::ondemand::parser parser;
+  thread_local std::string padded;
+  padded.assign(data);
+  padded.resize(data.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded.data(), data.size(), padded.size()).get(doc)) return;
+  simdjson::ondemand::array choices;
+  if (doc["choices"].get_array().get(choices)) return;
+  for (auto element : choices) {
+    simdjson::ondemand::object choice;
+    if (element.get_object().get(choice)) return;
+    for (auto field : choice) {
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return;
+      std::string_view text;
+      if (key == "text") {
+        if (!field.value().get_string().get(text)) text_ += text;  // legacy completions
+        continue;
+      }
+      if (key != "delta") continue;
+      simdjson::ondemand::object delta;
+      if (field.value().get_object().get(delta)) return;
+      for (auto part : delta) {
+        if (part.unescaped_key().get(key)) return;
+        std::string* into = key == "content"             ? &text_
+                            : key == "reasoning_content" ? &reasoning_
+                                                         : nullptr;
+        if (into != nullptr && !part.value().get_string().get(text)) into->append(text);
+      }
+    }
+    return;  // the first choice only
+  }
+}
+
+void CallTrace::ObserveToolCallEvent(std::string_view data) {
   auto chunk = nlohmann::json::parse(data, nullptr, false);
   if (!chunk.is_object()) return;
   auto choices = chunk.find("choices");

@@ -31,6 +31,7 @@ class CallTrace {
 
  private:
   void ObserveEvent(std::string_view data);
+  void ObserveToolCallEvent(std::string_view data);
   void ObserveBody();
   nlohmann::json Output() const;
 

@@ -52,6 +52,40 @@ TEST(CallTraceTest, AssemblesStreamedTextReasoningAndToolCalls) {
   EXPECT_EQ(event.provider(), "p");
 }
 
+TEST(CallTraceTest, StreamedChunksAreReadExactlyWhateverTheirShape) {
+  v1::CallRequest request;
+  request.set_body(R"({"model":"[p]m","stream":true})");
+  FakeClock clock;
+  CallTrace trace(request, clock, true);
+  trace.Observe(Head(200));
+  trace.Observe(Data(
+      // escapes, a null content, a second choice (not the first: ignored), keys in any order
+      "data: {\"id\":\"x\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+      "\"content\":\"caf\\u00e9 \\\"q\\\"\\n\"}},{\"delta\":{\"content\":\"OTHER\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":null,\"reasoning_content\":\"r\"}}]}\n\n"
+      // malformed and non-object events contribute nothing and never throw
+      "data: {\"choices\":[{\"delta\":{\"content\":\n\n"
+      "data: [1,2]\n\n"
+      "data: {\"choices\":\"no\"}\n\n"
+      "data: {\"choices\":[{\"finish_reason\":\"stop\",\"delta\":{\"content\":\"!\"}}]}\n\n"));
+  auto output = nlohmann::json::parse(trace.Finish(absl::OkStatus()).output_json());
+  EXPECT_EQ(output["content"], "caf\u00e9 \"q\"\n!");
+  EXPECT_EQ(output["reasoning_content"], "r");
+}
+
+TEST(CallTraceTest, LegacyCompletionChunksAddTheirText) {
+  v1::CallRequest request;
+  request.set_endpoint("completions");
+  request.set_body(R"({"model":"[p]m","stream":true,"prompt":"p"})");
+  FakeClock clock;
+  CallTrace trace(request, clock, true);
+  trace.Observe(Head(200));
+  trace.Observe(Data(
+      "data: {\"choices\":[{\"text\":\"ab\"}]}\n\ndata: {\"choices\":[{\"text\":\"c\"}]}\n\n"));
+  auto output = nlohmann::json::parse(trace.Finish(absl::OkStatus()).output_json());
+  EXPECT_EQ(output["content"], "abc");
+}
+
 TEST(CallTraceTest, PrivacyModeKeepsNoContentAndErrorsAreRecorded) {
   v1::CallRequest request;
   request.set_body(R"({"model":"[p]m","messages":[{"role":"user","content":"secret"}]})");
