@@ -157,21 +157,31 @@ function manyStreams(c, n, seconds) {
   let completed = 0;
   let stalled = 0;
   let failed = 0;
+  let slowestFirst = 0;
+  // A stall is a gap of over a second between two chunks of a stream; the wait for the first
+  // chunk (all streams connect at once) is reported apart, as the slowest first chunk.
   const one = () => new Promise((resolve) => {
     const u = new URL(c.url);
-    let last = Date.now();
+    const started = Date.now();
+    let last = 0;
     let worst = 0;
     const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent,
       headers: { 'content-type': 'application/json', ...Object.fromEntries(c.headers.map((h) => h.split(': '))) } },
     (res) => {
-      res.on('data', () => { const now = Date.now(); worst = Math.max(worst, now - last); last = now; });
+      res.on('data', () => {
+        const now = Date.now();
+        if (last) worst = Math.max(worst, now - last);
+        else slowestFirst = Math.max(slowestFirst, now - started);
+        last = now;
+      });
       res.on('end', () => { if (res.statusCode !== 200) failed++; else if (worst > 1000) stalled++; else completed++; resolve(); });
       res.on('error', () => { failed++; resolve(); });
     });
     req.on('error', () => { failed++; resolve(); });
     req.end(JSON.stringify({ model, stream: true, messages: [] }));
   });
-  return { run: Promise.all(Array.from({ length: n }, one)).then(() => ({ completed, stalled, failed })), agent };
+  return { run: Promise.all(Array.from({ length: n }, one)).then(() => ({ completed, stalled, failed, slowestFirst })),
+           agent };
 }
 
 // Latency of one contender with Langfuse healthy, then black-holed (never answers), then
@@ -321,6 +331,7 @@ async function main() {
   const many = {};
   for (const count of args.streams.split(',').map(Number)) {
     for (const c of contenders.filter((x) => x.name.startsWith('llmsrouter'))) {
+      await settle();
       let peak = 0;
       const timer = setInterval(() => { peak = Math.max(peak, rssMb(c.gatewayPids)); }, 250);
       const m = manyStreams(c, count, Number(args['stream-seconds']));
@@ -364,8 +375,10 @@ async function main() {
       `${r.name === direct ? '—' : r.rss.toFixed(1)} | ${['direct', 'portkey', 'nginx'].includes(r.name) ? '—' : (portkeyP50 / Math.max(r.addedP50, 1)).toFixed(1) + '×'} |\n`;
   }
   md += `\n${await blackhole(contenders[2], langfuse, quick ? 300 : 2000)}`;
-  md += '\n| many streams | completed | stalled | failed | peak RSS gateway+router MB |\n|---|---|---|---|---|\n';
-  for (const [k, v] of Object.entries(many)) md += `| ${k} | ${v.completed} | ${v.stalled} | ${v.failed} | ${v.peakRssMb.toFixed(1)} |\n`;
+  md += '\n| many streams | completed | stalled | failed | slowest first chunk ms | peak RSS gateway+router MB |\n|---|---|---|---|---|---|\n';
+  for (const [k, v] of Object.entries(many)) {
+    md += `| ${k} | ${v.completed} | ${v.stalled} | ${v.failed} | ${v.slowestFirst} | ${v.peakRssMb.toFixed(1)} |\n`;
+  }
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'latest.md'), md);

@@ -5,12 +5,16 @@
 
 #include <atomic>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 
 namespace llmsrouter {
@@ -87,6 +91,52 @@ class MetricsRegistry {
 
 // {a="x",b="y"} with escaping; "" for no labels.
 std::string FormatLabels(const Labels& labels);
+
+// One metric family with fixed label names, for the per-request path: a series is found by
+// its label values through a per-thread cache, so after a thread's first use of a label
+// combination a lookup takes no lock and allocates nothing. Families must live as long as
+// the process (declare them static).
+template <typename Metric>
+class MetricFamily {
+ public:
+  MetricFamily(std::string name, std::string help, std::vector<std::string> label_names)
+      : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
+
+  // `values` in the order of the label names.
+  Metric& With(std::initializer_list<std::string_view> values) {
+    thread_local absl::flat_hash_map<std::string, Metric*> cache;
+    thread_local std::string key;
+    const MetricFamily* self = this;
+    key.assign(reinterpret_cast<const char*>(&self), sizeof(self));
+    for (std::string_view v : values) {
+      key.push_back('\xff');
+      key.append(v);
+    }
+    if (auto it = cache.find(key); it != cache.end()) return *it->second;
+    Labels labels;
+    size_t i = 0;
+    for (std::string_view v : values) labels.emplace_back(label_names_.at(i++), std::string(v));
+    Metric* metric = &Lookup(labels);
+    cache.emplace(key, metric);
+    return *metric;
+  }
+
+ private:
+  Metric& Lookup(const Labels& labels) {
+    auto& registry = MetricsRegistry::Global();
+    if constexpr (std::is_same_v<Metric, Counter>) {
+      return registry.GetCounter(name_, help_, labels);
+    } else if constexpr (std::is_same_v<Metric, Gauge>) {
+      return registry.GetGauge(name_, help_, labels);
+    } else {
+      return registry.GetHistogram(name_, help_, labels);
+    }
+  }
+
+  std::string name_;
+  std::string help_;
+  std::vector<std::string> label_names_;
+};
 
 }  // namespace llmsrouter
 

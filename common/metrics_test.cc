@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace llmsrouter {
 namespace {
 
@@ -32,6 +34,29 @@ TEST(MetricsTest, SameLabelsSameSeries) {
   registry.GetCounter("c_total", "C.", {{"a", "1"}}).Inc();
   registry.GetCounter("c_total", "C.", {{"a", "1"}}).Inc();
   EXPECT_EQ(registry.GetCounter("c_total", "C.", {{"a", "1"}}).value(), 2);
+}
+
+TEST(MetricFamilyTest, CachedLookupsReachTheRegistrysSeriesOnEveryThread) {
+  static auto& a = *new MetricFamily<Counter>("test_family_a_total", "A.", {"route", "status"});
+  static auto& b = *new MetricFamily<Counter>("test_family_b_total", "B.", {"route", "status"});
+  a.With({"chat", "200"}).Inc();
+  a.With({"chat", "200"}).Inc();
+  a.With({"chat", "500"}).Inc();
+  b.With({"chat", "200"}).Inc(5);  // same values, other family: another series
+  std::thread other([] { a.With({"chat", "200"}).Inc(); });
+  other.join();
+  auto& registry = MetricsRegistry::Global();
+  EXPECT_EQ(registry.GetCounter("test_family_a_total", "A.", {{"route", "chat"}, {"status", "200"}})
+                .value(),
+            3);
+  EXPECT_EQ(registry.GetCounter("test_family_a_total", "A.", {{"route", "chat"}, {"status", "500"}})
+                .value(),
+            1);
+  EXPECT_EQ(registry.GetCounter("test_family_b_total", "B.", {{"route", "chat"}, {"status", "200"}})
+                .value(),
+            5);
+  std::string text = registry.Exposition();
+  EXPECT_NE(text.find("test_family_a_total{route=\"chat\",status=\"200\"} 3\n"), std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "services/gateway/proxy_call.h"
 
+#include <charconv>
 #include <cstdio>
 
 #include "common/metrics.h"
@@ -23,23 +24,23 @@ ProxyCall::~ProxyCall() {
 }
 
 void ProxyCall::RecordMetrics(int status) {
-  auto& registry = MetricsRegistry::Global();
-  std::string provider = head_.provider().empty() ? "none" : head_.provider();
+  static auto& requests = *new MetricFamily<Counter>(
+      "llmsrouter_http_requests_total", "HTTP API requests by route, status, provider.",
+      {"route", "status", "provider"});
+  static auto& durations =
+      *new MetricFamily<Histogram>("llmsrouter_http_request_duration_seconds",
+                                   "Time from request to the end of the response.", {"route"});
+  static auto& overheads = *new MetricFamily<Histogram>(
+      "llmsrouter_gateway_overhead_seconds",
+      "What the gateway and router added: total time minus upstream time.", {"route"});
+  char status_text[16];
+  auto [end, ec] = std::to_chars(status_text, status_text + sizeof(status_text), status);
+  std::string_view provider = head_.provider().empty() ? "none" : head_.provider();
   double seconds = absl::ToDoubleSeconds(absl::Now() - started_);
-  registry
-      .GetCounter("llmsrouter_http_requests_total", "HTTP API requests by route, status, provider.",
-                  {{"route", route_}, {"status", std::to_string(status)}, {"provider", provider}})
-      .Inc();
-  registry
-      .GetHistogram("llmsrouter_http_request_duration_seconds",
-                    "Time from request to the end of the response.", {{"route", route_}})
-      .Observe(seconds);
+  requests.With({route_, std::string_view(status_text, end - status_text), provider}).Inc();
+  durations.With({route_}).Observe(seconds);
   if (upstream_us_ >= 0) {
-    registry
-        .GetHistogram("llmsrouter_gateway_overhead_seconds",
-                      "What the gateway and router added: total time minus upstream time.",
-                      {{"route", route_}})
-        .Observe(std::max(0.0, seconds - upstream_us_ / 1e6));
+    overheads.With({route_}).Observe(std::max(0.0, seconds - upstream_us_ / 1e6));
   }
 }
 
