@@ -35,7 +35,8 @@ void ProxyCall::RecordMetrics(int status) {
       "What the gateway and router added: total time minus upstream time.", {"route"});
   char status_text[16];
   auto [end, ec] = std::to_chars(status_text, status_text + sizeof(status_text), status);
-  std::string_view provider = head_.provider().empty() ? "none" : head_.provider();
+  std::string_view provider =
+      head_.provider().empty() ? std::string_view("none") : std::string_view(head_.provider());
   double seconds = absl::ToDoubleSeconds(absl::Now() - started_);
   requests.With({route_, std::string_view(status_text, end - status_text), provider}).Inc();
   durations.With({route_}).Observe(seconds);
