@@ -20,6 +20,7 @@ GrpcTraceShipper::~GrpcTraceShipper() {
 }
 
 void GrpcTraceShipper::Record(tracer::v1::TraceEvent event) {
+  bool full_batch;
   {
     std::lock_guard lock(mu_);
     if (queue_.size() >= options_.capacity) {
@@ -27,8 +28,11 @@ void GrpcTraceShipper::Record(tracer::v1::TraceEvent event) {
       dropped_.fetch_add(1);
     }
     queue_.push_back(std::move(event));
+    full_batch = queue_.size() >= options_.max_batch;
   }
-  cv_.notify_one();
+  // The sender wakes by itself after `linger`; waking it per event would cost a context
+  // switch on every call.
+  if (full_batch) cv_.notify_one();
 }
 
 size_t GrpcTraceShipper::queued() {

@@ -39,9 +39,11 @@ TraceBatcher::~TraceBatcher() { Shutdown(absl::Seconds(5)); }
 
 size_t TraceBatcher::Add(std::vector<v1::TraceEvent> events) {
   size_t accepted = 0;
+  bool wake;
   {
     std::lock_guard lock(mu_);
     auto now = Clock::now();
+    bool was_empty = queue_.empty();
     for (auto& event : events) {
       if (!options_.content) {
         event.clear_input_json();
@@ -58,8 +60,11 @@ size_t TraceBatcher::Add(std::vector<v1::TraceEvent> events) {
       queue_.push_back({std::move(event), bytes, now});
       ++accepted;
     }
+    // The exporter sleeps until the oldest event's deadline: it needs waking only when that
+    // deadline is new (the queue was empty) or a batch is ready now.
+    wake = was_empty || ReadyLocked(now);
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
   return accepted;
 }
 
