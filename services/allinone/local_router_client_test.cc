@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <deque>
+#include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/testing/fake_scheduler.h"
@@ -148,6 +152,73 @@ TEST_F(LocalRouterClientTest, ListsTheConfiguredModels) {
   ASSERT_TRUE(got.has_value() && got->ok());
   ASSERT_EQ((*got)->models_size(), 1);
   EXPECT_EQ((*got)->models(0).id(), "[p]m1");
+}
+
+// The reader takes each message on another thread (as the gateway does), racing the upstream
+// completing the call on this one. Run under ASan by the sanitizer gate: a call closed by
+// one thread while another still touches it shows up there as a use after free.
+TEST_F(LocalRouterClientTest, ReaderOnAnotherThreadRacingTheCompletionIsSafe) {
+  struct Worker {
+    absl::Mutex mu;
+    std::deque<std::function<void()>> work ABSL_GUARDED_BY(mu);
+    bool stop ABSL_GUARDED_BY(mu) = false;
+    void Post(std::function<void()> fn) {
+      absl::MutexLock lock(&mu);
+      work.push_back(std::move(fn));
+    }
+    void Run() {
+      for (;;) {
+        std::function<void()> fn;
+        {
+          absl::MutexLock lock(&mu);
+          mu.Await(absl::Condition(
+              +[](Worker* w) ABSL_NO_THREAD_SAFETY_ANALYSIS { return w->stop || !w->work.empty(); },
+              this));
+          if (work.empty()) return;
+          fn = std::move(work.front());
+          work.pop_front();
+        }
+        fn();
+      }
+    }
+  } worker;
+  class ThreadedObserver : public gateway::CallObserver {
+   public:
+    ThreadedObserver(Worker* worker, std::atomic<int>* finished)
+        : worker_(worker), finished_(finished) {}
+    void Attach(gateway::RouterStream* stream) override { stream_ = stream; }
+    void OnMessage(CallResponse) override {
+      worker_->Post([stream = stream_] { stream->Next(); });
+    }
+    void OnFinish(absl::Status) override { finished_->fetch_add(1); }
+
+   private:
+    Worker* worker_;
+    std::atomic<int>* finished_;
+    gateway::RouterStream* stream_ = nullptr;
+  };
+  std::thread reader([&] { worker.Run(); });
+  std::atomic<int> finished{0};
+  constexpr int kCalls = 300;
+  for (int i = 0; i < kCalls; ++i) {
+    CallRequest request;
+    request.set_endpoint("chat/completions");
+    request.set_body(R"({"model":"[p]m","stream":true,"messages":[]})");
+    client_->StartCall(request, std::make_shared<ThreadedObserver>(&worker, &finished));
+    auto& handler = *http_.started.back()->handler;
+    handler.OnHeaders(200, {{"content-type", "text/event-stream"}});
+    for (int c = 0; c < 3; ++c) handler.OnData("data: {\"choices\":[]}\n\n");
+    http_.started.back()->done = true;
+    handler.OnComplete(absl::OkStatus());
+  }
+  {
+    absl::MutexLock lock(&worker.mu);
+    worker.mu.Await(absl::Condition(
+        +[](std::atomic<int>* f) { return f->load() == kCalls; }, &finished));
+    worker.stop = true;
+  }
+  reader.join();
+  EXPECT_EQ(finished.load(), kCalls);
 }
 
 }  // namespace

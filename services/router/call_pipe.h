@@ -79,11 +79,13 @@ class CallPipe : public CallOutput {
     std::vector<Msg> out;
     Translate(std::move(message), &out);
     if (out.empty()) return;
+    bool pump;
     {
       absl::MutexLock lock(&mu_);
       for (Msg& m : out) queue_.push_back(std::move(m));
+      pump = TakePumpLocked();
     }
-    Pump();
+    if (pump) Pump();
   }
 
   // Subclasses may replace the status (e.g. an upstream HTTP error for typed RPCs).
@@ -92,11 +94,13 @@ class CallPipe : public CallOutput {
       trace_sink_->Record(trace_->Finish(status));
       trace_.reset();
     }
+    bool pump;
     {
       absl::MutexLock lock(&mu_);
       final_status_ = std::move(status);
+      pump = TakePumpLocked();
     }
-    Pump();
+    if (pump) Pump();
   }
 
  protected:
@@ -107,37 +111,38 @@ class CallPipe : public CallOutput {
   // The end of the call; `this` may be destroyed by it.
   virtual void CloseCall(const absl::Status& status) = 0;
 
-  // The writer finished with the last message; `ok` false when its reader went away.
+  // The writer finished with the last message; `ok` false when its reader went away (what is
+  // queued is dropped and the upstream stopped).
   void WriteDone(bool ok) {
     std::shared_ptr<HttpTransfer> resume;
+    std::shared_ptr<HttpTransfer> cancel;
+    bool pump;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
-      if (ok && paused_ && queue_.size() <= kLowWater && transfer_) {
+      if (!ok) {
+        cancel = CancelLocked();
+      } else if (paused_ && queue_.size() <= kLowWater && transfer_) {
         paused_ = false;
         resume = transfer_;
       }
+      pump = TakePumpLocked();
     }
-    if (!ok) {
-      CancelByReader();  // the client went away: drop what is queued, stop the upstream
-    } else if (resume) {
-      resume->Resume();
-    }
-    Pump();
+    CallTransfer(std::move(cancel), std::move(resume));
+    if (pump) Pump();  // only if claimed: otherwise `this` may be gone already
   }
 
   // The reader cancelled the call: the upstream transfer stops, CloseCall follows.
   void CancelByReader() {
-    std::shared_ptr<HttpTransfer> transfer;
+    std::shared_ptr<HttpTransfer> cancel;
+    bool pump;
     {
       absl::MutexLock lock(&mu_);
-      queue_.clear();
-      if (cancelled_) return;
-      cancelled_ = true;
-      transfer = transfer_;
+      cancel = CancelLocked();
+      pump = TakePumpLocked();
     }
-    // Outside the lock: a transfer may complete the call (and so come back here) at once.
-    if (transfer) transfer->Cancel();
+    CallTransfer(std::move(cancel), nullptr);
+    if (pump) Pump();
   }
 
  private:
@@ -145,27 +150,50 @@ class CallPipe : public CallOutput {
   // the call is not closed even if the exchange already completed, because the starter still
   // touches this object.
   void SetTransfer(std::shared_ptr<HttpTransfer> transfer) {
-    bool cancel;
+    std::shared_ptr<HttpTransfer> cancel;
+    bool pump;
     {
       absl::MutexLock lock(&mu_);
       transfer_ = transfer;
       starting_ = false;
-      cancel = cancelled_;
+      if (cancelled_) cancel = transfer;
+      pump = TakePumpLocked();
     }
-    if (cancel) transfer->Cancel();
-    Pump();
+    CallTransfer(std::move(cancel), nullptr);
+    if (pump) Pump();
   }
 
-  // Writes what is queued, one message at a time, or closes the call once everything was
-  // written. One thread pumps at a time; a Pump() that finds another one running leaves the
-  // work to it (so a writer answering WriteDone inside WriteMessage does not recurse). The
-  // writer is called outside the lock, and nothing is touched after CloseCall.
+  // Drops what is queued and returns the transfer to cancel (once).
+  std::shared_ptr<HttpTransfer> CancelLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    queue_.clear();
+    if (cancelled_) return nullptr;
+    cancelled_ = true;
+    return transfer_;
+  }
+
+  // Lifetime rule: only the pumping thread closes the call, and the call may be destroyed as
+  // soon as it is closed. So every entry point changes state and claims the pump in one
+  // critical section; one that finds another thread pumping leaves the work to it (that
+  // thread re-reads the state under the lock) and must not touch `this` afterwards.
+  bool TakePumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (pumping_) return false;
+    pumping_ = true;
+    return true;
+  }
+
+  // Outside the lock (a transfer may complete the call, and so come back here, at once), on
+  // copies that stay valid even if another thread closes the call meanwhile.
+  static void CallTransfer(std::shared_ptr<HttpTransfer> cancel,
+                           std::shared_ptr<HttpTransfer> resume) {
+    if (cancel) cancel->Cancel();
+    if (resume) resume->Resume();
+  }
+
+  // Run only by the thread that claimed the pump: writes what is queued, one message at a
+  // time, or closes the call once everything was written. The writer is called outside the
+  // lock (a writer answering WriteDone inside WriteMessage finds the pump taken and returns,
+  // so nothing recurses); nothing is touched after CloseCall.
   void Pump() {
-    {
-      absl::MutexLock lock(&mu_);
-      if (pumping_) return;
-      pumping_ = true;
-    }
     for (;;) {
       std::optional<absl::Status> close;
       {
