@@ -4,6 +4,7 @@
 // in the same run (these machines are shared and noisy): repeat R times, report the median
 // and the spread (min..max). Usage: node bench/bench.mjs [--quick] [--repeats N]
 //   [--streams 1000,5000] [--stream-seconds S] [--baseline-bin OTHER_BUILD/bin]
+//   [--only-blackhole] [--only-soak SECONDS]
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -23,6 +24,9 @@ const { values: args } = parseArgs({ options: {
   streams: { type: 'string', default: '1000' },
   'stream-seconds': { type: 'string', default: '10' },
   'only-blackhole': { type: 'boolean', default: false },
+  // Memory over a long run: S seconds of load on each llmsrouter deployment, resident memory
+  // sampled after each sixth (written to results/soak.md).
+  'only-soak': { type: 'string' },
   // Another build's bin/ directory: its all-in-one joins the run as "baseline build", so a
   // change is measured before/after in the same run.
   'baseline-bin': { type: 'string' },
@@ -222,6 +226,26 @@ async function settle() {
   }
 }
 
+// Resident memory of one deployment over a long run of mixed streamed and non-streamed calls
+// (64 connections each), sampled after each sixth of `seconds`: a leak shows as a climb after
+// the first slice (allocator pools and caches fill during the first).
+async function soak(c, seconds) {
+  const slice = Math.max(1, Math.round(seconds / 6));
+  const samples = [rssMb(c.gatewayPids)];
+  let requests = 0;
+  for (let i = 0; i < 6; i++) {
+    const plain = { ...c, body: { model: `${c.prefix}gpt-fake+chunks=5`, messages: [{ role: 'user', content: 'hi' }] } };
+    const streamed = { ...c, body: { ...plain.body, stream: true, model: `${c.prefix}gpt-fake+chunks=50` } };
+    const [a, b] = await Promise.all([hey(plain, c.url, ['-z', `${slice}s`, '-c', '48']),
+                                      hey(streamed, c.url, ['-z', `${slice}s`, '-c', '16'])]);
+    requests += a.ok + b.ok;
+    await settle();
+    samples.push(rssMb(c.gatewayPids));
+  }
+  return `| ${c.name} | ${requests} | ${samples.map((s) => s.toFixed(1)).join(' → ')} | ` +
+    `${(samples[6] - samples[1]).toFixed(1)} |\n`;
+}
+
 // ---- main -------------------------------------------------------------------------------
 async function main() {
   const fake = await startFakeUpstream(['--record', '0']);
@@ -262,6 +286,17 @@ async function main() {
   }
   settleWith = langfuse;
   const results = { machine: { cpus: (await run('nproc')).stdout.trim() }, repeats, contenders: {} };
+  if (args['only-soak']) {
+    let md = `| ${args['only-soak']} s soak | calls | RSS MB: idle → after each sixth | growth after the first sixth MB |\n|---|---|---|---|\n`;
+    for (const c of contenders.filter((x) => x.name.startsWith('llmsrouter'))) md += await soak(c, Number(args['only-soak']));
+    console.log(md);
+    writeFileSync(join(here, 'results', 'soak.md'), md);
+    await Promise.all([allInOne.stop(), split.stop(), baseline?.stop()]);
+    nginx.stop();
+    portkey.stop();
+    await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
+    return;
+  }
   if (args['only-blackhole']) {
     const c = contenders[2];
     c.body = { model: `${c.prefix}gpt-fake+chunks=5`, messages: [{ role: 'user', content: 'hi' }] };
