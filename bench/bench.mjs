@@ -284,6 +284,12 @@ async function main() {
     c.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     c.idleRss = rssMb(c.pids);
   }
+  const stopAll = async () => {
+    await Promise.all([allInOne.stop(), split.stop(), baseline?.stop()]);
+    nginx.stop();
+    portkey.stop();
+    await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
+  };
   settleWith = langfuse;
   const results = { machine: { cpus: (await run('nproc')).stdout.trim() }, repeats, contenders: {} };
   if (args['only-soak']) {
@@ -291,10 +297,7 @@ async function main() {
     for (const c of contenders.filter((x) => x.name.startsWith('llmsrouter'))) md += await soak(c, Number(args['only-soak']));
     console.log(md);
     writeFileSync(join(here, 'results', 'soak.md'), md);
-    await Promise.all([allInOne.stop(), split.stop(), baseline?.stop()]);
-    nginx.stop();
-    portkey.stop();
-    await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
+    await stopAll();
     return;
   }
   if (args['only-blackhole']) {
@@ -304,10 +307,7 @@ async function main() {
     const md = await blackhole(c, langfuse, quick ? 500 : 3000);
     console.log(md);
     writeFileSync(join(here, 'results', 'blackhole.md'), md);
-    await Promise.all([allInOne.stop(), split.stop(), baseline?.stop()]);
-    nginx.stop();
-    portkey.stop();
-    await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
+    await stopAll();
     return;
   }
   const n = quick ? 300 : 3000;
@@ -427,10 +427,7 @@ async function main() {
       `plot '${join(out, 'latency.dat')}' using 2:xtic(1) title 'p50', '' using 3 title 'p99'`]);
   } catch (e) { log('gnuplot failed', e.message); }
   console.log(md);
-  await Promise.all([allInOne.stop(), split.stop(), baseline?.stop()]);
-  nginx.stop();
-  portkey.stop();
-  await Promise.all([fake.stop(), langfuse.stop(), redis.stop()]);
+  await stopAll();
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

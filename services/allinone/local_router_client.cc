@@ -50,11 +50,7 @@ void LocalRouterClient::StartCall(const CallRequest& request,
 
 void LocalRouterClient::ListModels(const router::v1::ListModelsRequest& request,
                                    ModelsCallback done) {
-  service_->ListModels(request, [done = std::move(done)](std::vector<router::v1::Model> models) {
-    router::v1::ListModelsResponse response;
-    for (auto& model : models) *response.add_models() = std::move(model);
-    done(std::move(response));
-  });
+  service_->ListModels(request, std::move(done));  // in-process: never fails
 }
 
 }  // namespace llmsrouter::allinone

@@ -16,18 +16,23 @@ grpc::ServerWriteReactor<v1::ChatEvent>* RouterService::Chat(
 }
 
 void RouterService::ListModels(const v1::ListModelsRequest& request,
-                               std::function<void(std::vector<v1::Model>)> done) {
+                               std::function<void(v1::ListModelsResponse)> done) {
   std::optional<std::vector<std::string>> providers;
   if (request.restrict()) providers.emplace(request.providers().begin(), request.providers().end());
-  catalog_.List(deps_.config->Get(), providers, std::move(done));
+  catalog_.List(deps_.config->Get(), providers,
+                [done = std::move(done)](std::vector<v1::Model> models) {
+                  v1::ListModelsResponse response;
+                  for (auto& model : models) *response.add_models() = std::move(model);
+                  done(std::move(response));
+                });
 }
 
 grpc::ServerUnaryReactor* RouterService::ListModels(grpc::CallbackServerContext* context,
                                                     const v1::ListModelsRequest* request,
                                                     v1::ListModelsResponse* response) {
   auto* reactor = context->DefaultReactor();
-  ListModels(*request, [reactor, response](std::vector<v1::Model> models) {
-    for (auto& model : models) *response->add_models() = std::move(model);
+  ListModels(*request, [reactor, response](v1::ListModelsResponse models) {
+    *response = std::move(models);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

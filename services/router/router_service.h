@@ -24,7 +24,7 @@ class RouterService final : public v1::RouterService::CallbackService {
   // model list without gRPC. `done` may run on the HTTP client's thread.
   const RouterDeps& deps() const { return deps_; }
   void ListModels(const v1::ListModelsRequest& request,
-                  std::function<void(std::vector<v1::Model>)> done);
+                  std::function<void(v1::ListModelsResponse)> done);
 
   grpc::ServerWriteReactor<v1::CallResponse>* Call(grpc::CallbackServerContext* context,
                                                    const v1::CallRequest* request) override;

@@ -281,14 +281,10 @@ describe('hostile peers', () => {
   });
 
   it('drops a client that never reads its stream, cancels its upstream, keeps memory bounded', async () => {
-    const { withAllInOne, waitFor } = await import('./harness.mjs');
+    const { metricValue, withAllInOne, waitFor } = await import('./harness.mjs');
     await withAllInOne(['--write-timeout', '2'], async ({ gw, fake }) => {
       const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gw.proc.pid}/status`, 'utf8'))[1]) / 1024;
-      const metric = async (name) => {
-        const text = await (await fetch(`${gw.baseURL}/metrics`)).text();
-        const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
-        return line ? Number(line.split(' ').pop()) : 0;
-      };
+      const metric = (name) => metricValue(`${gw.baseURL}/metrics`, name);
       const before = rssMb();
       // ~40 MB of stream as fast as the upstream can write it, to a client that reads nothing.
       const body = JSON.stringify({ model: '[fake]m+chunks=200000', stream: true, messages: [] });

@@ -66,7 +66,7 @@ export function startProcess(command, args, { env = {}, cwd, ready, timeoutMs = 
   return { proc, value, output, exited, stop };
 }
 
-function listeningPorts(service) {
+export function listeningPorts(service) {
   return (line) => {
     try {
       const j = JSON.parse(line);
@@ -74,6 +74,14 @@ function listeningPorts(service) {
     } catch { /* not a log line */ }
     return undefined;
   };
+}
+
+// The value of the first series of metric `name` (with or without labels) in the Prometheus
+// text served at `metricsUrl`; 0 when it is absent.
+export async function metricValue(metricsUrl, name) {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : 0;
 }
 
 export async function startFakeUpstream(extraArgs = []) {

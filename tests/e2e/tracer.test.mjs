@@ -184,14 +184,12 @@ describe('without Langfuse', () => {
 
 describe('tracer process down', () => {
   it('keeps serving at full speed, holds the events, and delivers all of them once it is back', async () => {
-    const { binDir, freePort, startProcess, writeConfig } = await import('./harness.mjs');
+    const { binDir, freePort, listeningPorts: listening, metricValue, startProcess, writeConfig } =
+      await import('./harness.mjs');
     const { join } = await import('node:path');
     const [fake, lf] = await Promise.all([startFakeUpstream(), startFakeLangfuse()]);
     const { dir, file } = writeConfig(`servers:\n  fake: {url: "${fake.url}"}\n`);
     const [tracerPort, metricsPort] = [await freePort(), await freePort()];
-    const listening = (service) => (l) => {
-      try { const j = JSON.parse(l); return j.msg === 'listening' && j.service === service ? j : undefined; } catch { return undefined; }
-    };
     const startTracer = () => startProcess(join(binDir, 'llmsrouter-tracer'),
       ['--listen', `127.0.0.1:${tracerPort}`], { cwd: dir, env: lf.env, ready: listening('tracer') });
     let tracer = startTracer();
@@ -203,8 +201,7 @@ describe('tracer process down', () => {
       ['--listen', '127.0.0.1:0', '--router', `127.0.0.1:${(await router.value).port}`],
       { cwd: dir, ready: listening('gateway') });
     const baseURL = `http://127.0.0.1:${(await gateway.value).port}`;
-    const buffered = async () => Number(/^llmsrouter_trace_buffer_depth (\S+)/m.exec(
-      await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text())[1]);
+    const buffered = () => metricValue(`http://127.0.0.1:${metricsPort}/metrics`, 'llmsrouter_trace_buffer_depth');
     try {
       const client = new OpenAI({ apiKey: 'x', baseURL: `${baseURL}/v1`, maxRetries: 0 });
       const ids = [];
