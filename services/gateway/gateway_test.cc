@@ -186,6 +186,32 @@ TEST_F(GatewayTest, ClientGivingUpMidStreamWithTheFinishInsideCancel) {
   EXPECT_EQ(router_.cancelled_calls.load(), 1);
 }
 
+// A client that sends its whole body before reading (as undici does) must get the 413, not a
+// connection reset: the gateway answers, then reads and discards what is still coming.
+TEST_F(GatewayTest, TooLargeBodyGetsItsAnswerWhileTheClientIsStillSending) {
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+  const size_t size = 64u << 20;  // over the 32 MiB default limit
+  std::string head =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(size) + "\r\n\r\n";
+  net::write(socket, net::buffer(head));
+  std::string piece(1 << 20, 'x');
+  beast::error_code ec;
+  for (size_t sent = 0; sent < size && !ec; sent += piece.size()) {
+    net::write(socket, net::buffer(piece), ec);
+  }
+  EXPECT_FALSE(ec) << "the gateway reset the connection while the body was sent: " << ec.message();
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(socket, buffer, response, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_NE(response.body().find("request_too_large"), std::string::npos) << response.body();
+}
+
 TEST(QueryParamTest, DecodesValues) {
   EXPECT_EQ(QueryParam("a=1&proxy=open%2Dai&b", "proxy"), "open-ai");
   EXPECT_EQ(QueryParam("proxy=a+b", "proxy"), "a b");

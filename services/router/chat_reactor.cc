@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_limits.h"
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 #include "services/router/upstream_request.h"

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
-#include "common/json_limits.h"
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 

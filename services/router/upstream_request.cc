@@ -92,9 +92,7 @@ std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoin
   return StrCat(provider.url, "/", endpoint);
 }
 
-JsonBody ParseBody(const std::string& body) {
-  return ParseUntrustedJson<JsonBody>(body);
-}
+JsonBody ParseBody(const std::string& body) { return ParseUntrustedJson<JsonBody>(body); }
 
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
                                          const v1::CallRequest& request,
