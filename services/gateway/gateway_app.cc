@@ -31,11 +31,12 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
   int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   Gateway* gateway = app->gateway_.get();
-  auto server =
-      HttpServer::Start(options.listen, threads, options.limits,
-                        [gateway](std::shared_ptr<HttpSession> session, HttpRequest request) {
-                          gateway->Handle(std::move(session), std::move(request));
-                        });
+  RequestHandler handler = [gateway](std::shared_ptr<HttpSession> session, HttpRequest request) {
+    gateway->Handle(std::move(session), std::move(request));
+  };
+  auto server = options.loops != nullptr
+                    ? HttpServer::Start(options.listen, options.loops, options.limits, handler)
+                    : HttpServer::Start(options.listen, threads, options.limits, handler);
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
   app->drain_timeout_ = options.drain_timeout;

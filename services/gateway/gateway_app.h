@@ -19,6 +19,9 @@ namespace llmsrouter::gateway {
 struct GatewayAppOptions {
   std::string listen = "127.0.0.1:8000";
   int threads = 0;  // 0: one per core
+  // I/O threads shared with the in-process router (the all-in-one); not owned, must outlive
+  // the app. Null: the app runs `threads` loops of its own.
+  LoopPool* loops = nullptr;
   HttpLimits limits;
   GatewayOptions gateway;
   absl::Duration drain_timeout = absl::Seconds(30);
@@ -37,6 +40,7 @@ class GatewayApp {
  public:
   static absl::StatusOr<std::unique_ptr<GatewayApp>> Start(GatewayAppOptions options);
   int port() const { return server_->port(); }
+  LoopPool& loops() { return server_->loops(); }
   void Stop() { server_->Stop(); }
   // SIGTERM: readiness turns false, no new connections, requests in flight finish (up to
   // `deadline`); then Stop(). True when nothing was cut.

@@ -48,7 +48,7 @@ ChatReactor::ChatReactor(const RouterDeps& deps, const v1::ChatRequest& request)
   call.set_body(*std::move(body));
   call.set_proxy(request.proxy());
   call.set_request_id(request.request_id());
-  StartUpstream(deps, call);
+  StartUpstreamOnLoop(deps, std::move(call));
 }
 
 void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEvent>* out) {

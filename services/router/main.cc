@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   while (signals.Wait() == SIGHUP) (*app)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  (*app)->Shutdown();
   (*app)->FlushTraces(absl::Seconds(5));
   return 0;
 }

@@ -3,6 +3,7 @@
 #define LLMSROUTER_SERVICES_ROUTER_ROUTER_DEPS_H_
 
 #include <functional>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/scheduler.h"
@@ -11,7 +12,17 @@
 #include "services/router/http_client.h"
 #include "services/router/provider_limiter.h"
 
+namespace llmsrouter {
+class LoopPool;
+}  // namespace llmsrouter
+
 namespace llmsrouter::router {
+
+// The event loops calls run on, and the HTTP client of each (same index). Not owned.
+struct LoopDeps {
+  LoopPool* pool = nullptr;
+  std::vector<HttpClient*> http;
+};
 
 // Not owned; all must outlive the server.
 struct RouterDeps {
@@ -26,7 +37,14 @@ struct RouterDeps {
   TraceSink* traces = nullptr;
   // Record prompts and answers in traces (off: usage and timing only).
   bool trace_content = true;
+  // When set, each call runs on one loop of the pool: its transfer, backoffs and slot
+  // waits all happen on that loop's thread (see ForCurrentLoop).
+  const LoopDeps* loops = nullptr;
 };
+
+// `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the
+// loop itself as the scheduler. Unchanged when the thread is not one of `deps.loops`.
+RouterDeps ForCurrentLoop(const RouterDeps& deps);
 
 }  // namespace llmsrouter::router
 
