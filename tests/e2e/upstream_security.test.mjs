@@ -170,7 +170,7 @@ describe('SSE memory bomb', () => {
       let peak = before;
       const sampler = setInterval(() => { peak = Math.max(peak, rssBytes(pid)); }, 20);
       const started = Date.now();
-      const res = await post(gw, '/v1/chat/completions', chat('m+bomb=1024', { stream: true }));
+      const res = await post(gw, '/v1/chat/completions', chat('[fake]m+bomb=1024', { stream: true }));
       const text = await res.text();
       clearInterval(sampler);
       peak = Math.max(peak, rssBytes(pid));
