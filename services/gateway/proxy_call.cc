@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "absl/strings/cord.h"
+#include "common/log.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
 #include "services/gateway/responses.h"
@@ -144,6 +146,10 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
 }
 
 void ProxyCall::HandleFinish(const absl::Status& status) {
+  if (auto detail = status.GetPayload(kGrpcTransportDetail)) {
+    Log(LogLevel::kWarning, "gateway", "router call failed",
+        {{"request_id", request_id_}, {"error", std::string(*detail)}});
+  }
   if (streaming_) {
     ActiveStreams().Add(-1);
     RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));

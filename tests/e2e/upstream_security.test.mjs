@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { deployments, freePort, startAllInOne, startFakeUpstream } from './harness.mjs';
+import { deployments, freePort, startAllInOne, startFakeUpstream, startSplit, waitFor } from './harness.mjs';
 
 const chat = (model, extra = {}) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
@@ -157,6 +157,31 @@ describe('leaks', () => {
       });
     });
   }
+});
+
+describe('leaks: an unreachable router', () => {
+  it('the client gets a 503 without the router\'s address; the gateway log keeps it', async () => {
+    const fake = await startFakeUpstream();
+    let gw;
+    try {
+      gw = await startSplit(`servers:\n  fake: {url: "${fake.url}"}\n`);
+      const routerPort = String(gw.grpcPort);
+      gw.routerProc.kill('SIGKILL');
+      await new Promise((r) => gw.routerProc.once('exit', r));
+      for (const stream of [false, true]) {
+        const res = await post(gw, '/v1/chat/completions', chat('[fake]m', { stream }));
+        assert.equal(res.status, 503);
+        const text = await res.text();
+        assert.ok(!text.includes('127.0.0.1') && !text.includes(routerPort), text);
+        assertOpenAiError(JSON.parse(text));
+      }
+      await waitFor(() => gw.output.some((l) => l.includes('router call failed') && l.includes(routerPort)),
+                    { what: 'the log line with the detail' });
+    } finally {
+      await gw?.stop();
+      await fake.stop();
+    }
+  });
 });
 
 describe('SSE memory bomb', () => {
