@@ -184,6 +184,33 @@ describe('leaks: an unreachable router', () => {
   });
 });
 
+describe('leaks: JSON-line traces', () => {
+  it('keep prompts and answers out unless --trace-content true is set', async () => {
+    const fake = await startFakeUpstream();
+    try {
+      for (const [args, content] of [[[], false], [['--trace-content', 'true'], true]]) {
+        const gw = await startAllInOne(`servers:\n  fake: {url: "${fake.url}"}\n`, args);
+        try {
+          const id = `jsonl-content-${content}`;
+          const r = await fetch(`${gw.baseURL}/v1/chat/completions`, {
+            method: 'POST', headers: { 'x-request-id': id },
+            body: JSON.stringify({ model: '[fake]m', messages: [{ role: 'user', content: 'PROMPT-SECRET-42' }] }) });
+          assert.equal(r.status, 200);
+          const line = await waitFor(() => gw.output.find((l) => l.includes(`"request_id":"${id}"`)),
+                                     { timeoutMs: 5000, what: 'a JSON-line trace' });
+          assert.equal(line.includes('PROMPT-SECRET-42'), content, line);
+          assert.equal(line.includes('tok0'), content, line);
+          assert.ok(line.includes('"total_tokens"'), line);  // usage stays
+        } finally {
+          await gw.stop();
+        }
+      }
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
 describe('SSE memory bomb', () => {
   it('an endless event ends the call with an error; the router stays under cap + 32 MB', async () => {
     const fake = await startFakeUpstream(['--record', '0']);
@@ -210,6 +237,25 @@ describe('SSE memory bomb', () => {
       const stats = await fake.stats();
       assert.ok(stats.bomb_bytes_sent < 64 << 20, `fake sent ${stats.bomb_bytes_sent} bytes`);
       assert.equal(stats.streams_aborted, 1);
+    } finally {
+      await gw?.stop();
+      await fake.stop();
+    }
+  });
+
+  it('a body past limits.buffered_bytes ends the call with a 502 before any head', async () => {
+    const fake = await startFakeUpstream(['--record', '0']);
+    let gw;
+    try {
+      gw = await startAllInOne(`limits: {buffered_bytes: 1048576}\nservers:\n  fake: {url: "${fake.url}"}\n`);
+      const res = await post(gw, '/v1/chat/completions', chat('[fake]m+chunks=400000'));  // ~3 MB
+      assert.equal(res.status, 502);
+      const body = await res.json();
+      assertOpenAiError(body);
+      assert.equal(body.error.code, 'upstream_error');
+      assert.match(body.error.message, /limits\.buffered_bytes/);
+      // Small answers still pass: the budget was given back.
+      assert.equal((await post(gw, '/v1/chat/completions', chat('[fake]m'))).status, 200);
     } finally {
       await gw?.stop();
       await fake.stop();
