@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
   app_options->router_client = &local_router;
   auto in_process = grpc_server->server->InProcessChannel(grpc::ChannelArguments());
   if (auth_app) app_options->auth_channel = in_process;
-  (*router)->EnableTracing(in_process, options->GetBool("trace-content"));
+  // The router records content unless told "false"; the tracer drops it for JSON lines.
+  (*router)->EnableTracing(in_process, tracer::TraceContentWanted(*options, true));
   app_options->tracer_channel = in_process;
   auto gateway = gateway::GatewayApp::Start(*std::move(app_options));
   if (!gateway.ok()) {

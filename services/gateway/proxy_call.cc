@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "absl/strings/cord.h"
+#include "common/log.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
 #include "services/gateway/responses.h"
@@ -158,6 +160,7 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
   response.set(http::field::content_type,
                head.content_type().empty() ? "text/event-stream" : head.content_type());
   response.set(http::field::cache_control, "no-cache");
+  response.set("X-Content-Type-Options", "nosniff");
   response.set("X-Request-Id", request_id_);
   for (const auto& [name, value] : head.headers()) response.set(name, value);
   streaming_ = true;
@@ -184,6 +187,10 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
     finish_ = status;
     return;
   }
+  if (auto detail = status.GetPayload(kGrpcTransportDetail)) {
+    Log(LogLevel::kWarning, "gateway", "router call failed",
+        {{"request_id", request_id_}, {"error", std::string(*detail)}});
+  }
   if (streaming_) {
     ActiveStreams().Add(-1);
     RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));
@@ -207,6 +214,9 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
                                          : status);
   }
   response.set("X-Request-Id", request_id_);
+  // Whatever an upstream sends is never interpreted by a browser as anything but its declared
+  // type (an HTML page from a hostile upstream would otherwise run from the gateway's origin).
+  response.set("X-Content-Type-Options", "nosniff");
   if (overhead_header_ && upstream_us_ >= 0) {
     double ms =
         std::max(0.0, absl::ToDoubleMilliseconds(absl::Now() - started_) - upstream_us_ / 1e3);

@@ -98,10 +98,12 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       done_ = true;
     } else {
       ++attempts_;
-      auto exchange = std::make_unique<UpstreamExchange>(
-          *deps_.clock, this,
-          ExchangeInfo{call.target.provider->alias, call.target.upstream_model,
-                       request_.request_id(), call.stream, call.hide_usage_chunk});
+      ExchangeInfo info{call.target.provider->alias, call.target.upstream_model,
+                        request_.request_id(), call.stream, call.hide_usage_chunk};
+      info.max_event_bytes = call.target.config->limits.sse_event_bytes;
+      info.max_buffered_bytes = call.target.config->limits.buffered_bytes;
+      info.budget = deps_.budget;
+      auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, this, std::move(info));
       handler = exchange.get();
       exchanges_.push_back(std::move(exchange));
     }

@@ -50,7 +50,8 @@ class CallPipe : public CallOutput {
       trace_sink_ = deps.traces;
       trace_.emplace(request, body, *deps.clock, deps.trace_content);
     }
-    auto prepared = PrepareCall(deps.config->Get(), request, std::move(body));
+    auto prepared =
+        PrepareCall(deps.config->Get(), request, std::move(body), nullptr, deps.resolver);
     if (!prepared.ok()) {
       FailEarly(prepared.status());
       return;

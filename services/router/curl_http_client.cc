@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/cord.h"
 #include "common/strings.h"
 
 namespace llmsrouter::router {
@@ -13,6 +14,9 @@ struct CurlTransferState {
   uint64_t id = 0;
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
+  curl_slist* resolve_list = nullptr;
+  // Set when the handler asked to end the transfer from OnData.
+  absl::Status abort_status;
   HttpRequest request;
   HttpResponseHandler* handler = nullptr;
   HeaderList response_headers;
@@ -26,6 +30,7 @@ struct CurlTransferState {
   ~CurlTransferState() {
     if (easy != nullptr) curl_easy_cleanup(easy);
     if (header_list != nullptr) curl_slist_free_all(header_list);
+    if (resolve_list != nullptr) curl_slist_free_all(resolve_list);
   }
 
   void DeliverHeaders() {
@@ -74,26 +79,37 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   state->got_body = true;
   state->last_activity = std::chrono::steady_clock::now();
   if (!state->handler->OnData(std::string_view(data, size * count))) {
+    if (absl::Status abort = state->handler->AbortStatus(); !abort.ok()) {
+      state->abort_status = std::move(abort);
+      return 0;  // CURLE_WRITE_ERROR: curl closes the connection
+    }
     state->paused = true;
     return CURL_WRITEFUNC_PAUSE;
   }
   return size * count;
 }
 
+// The message is curl's fixed text for the code, which names no host or port (clients see
+// it); curl's detailed text, which does, travels as the kHttpErrorDetail payload for logs.
 absl::Status StatusFromCurl(CURLcode code, const char* detail) {
-  std::string message =
-      StrCat("upstream: ", (detail && *detail) ? detail : curl_easy_strerror(code));
+  std::string message = StrCat("upstream: ", curl_easy_strerror(code));
+  absl::Status status;
   switch (code) {
     case CURLE_OK:
       return absl::OkStatus();
     case CURLE_OPERATION_TIMEDOUT:
-      return absl::DeadlineExceededError(message);
+      status = absl::DeadlineExceededError(message);
+      break;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-      return absl::InvalidArgumentError(message);
+      status = absl::InvalidArgumentError(message);
+      break;
     default:
-      return absl::UnavailableError(message);
+      status = absl::UnavailableError(message);
+      break;
   }
+  if (detail != nullptr && *detail != '\0') status.SetPayload(kHttpErrorDetail, absl::Cord(detail));
+  return status;
 }
 
 void SetUpEasy(CurlTransferState* state) {
@@ -112,6 +128,14 @@ void SetUpEasy(CurlTransferState* state) {
   // No "Expect: 100-continue" round trip for large bodies.
   state->header_list = curl_slist_append(state->header_list, "Expect:");
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, state->header_list);
+  if (!req.resolve.empty()) {
+    state->resolve_list = curl_slist_append(nullptr, req.resolve.c_str());
+    curl_easy_setopt(easy, CURLOPT_RESOLVE, state->resolve_list);
+  }
+  // An upstream's redirect is answered to the client as it is, never followed (it could point
+  // anywhere), and nothing but HTTP(S) is spoken.
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -297,7 +321,9 @@ void CurlHttpClient::ReapCompleted() {
     uint64_t id = reinterpret_cast<uint64_t>(priv);
     auto it = active_.find(id);
     if (it == active_.end()) continue;
-    FinishTransfer(id, StatusFromCurl(msg->data.result, it->second->error));
+    absl::Status& abort = it->second->abort_status;
+    FinishTransfer(
+        id, abort.ok() ? StatusFromCurl(msg->data.result, it->second->error) : std::move(abort));
   }
 }
 

@@ -5,10 +5,12 @@
 #include <functional>
 #include <vector>
 
+#include "common/buffer_budget.h"
 #include "common/clock.h"
 #include "common/scheduler.h"
 #include "common/trace_sink.h"
 #include "services/router/config_store.h"
+#include "services/router/host_resolver.h"
 #include "services/router/http_client.h"
 #include "services/router/provider_limiter.h"
 
@@ -37,6 +39,10 @@ struct RouterDeps {
   TraceSink* traces = nullptr;
   // Record prompts and answers in traces (off: usage and timing only).
   bool trace_content = true;
+  // Looks up the DNS names of ad-hoc ?proxy= URLs.
+  HostResolver* resolver = &GetaddrinfoResolver::Get();
+  // What all calls together hold from upstreams (cap: config limits.buffered_bytes).
+  BufferBudget* budget = &BufferBudget::Global();
   // When set, each call runs on one loop of the pool: its transfer, backoffs and slot
   // waits all happen on that loop's thread (see ForCurrentLoop).
   const LoopDeps* loops = nullptr;

@@ -90,7 +90,8 @@ export async function startFakeUpstream(extraArgs = []) {
     ready: (line) => { try { return JSON.parse(line).listening; } catch { return undefined; } },
   });
   const port = await p.value;
-  const base = `http://127.0.0.1:${port}`;
+  const hostArg = extraArgs.indexOf('--host');
+  const base = `http://${hostArg >= 0 ? extraArgs[hostArg + 1] : '127.0.0.1'}:${port}`;
   const get = async (path) => (await fetch(base + path)).json();
   return {
     port, base, url: `${base}/v1`, stop: p.stop,
