@@ -61,9 +61,9 @@ std::vector<double> LatencyBuckets();
 //
 // Each family holds at most max_series_per_family() series: a label set beyond it is folded
 // into the family's one overflow series (every label value "overflow"), `*folded` is set to
-// true (it is left alone otherwise), and
-// llmsrouter_metrics_series_folded_total{family=...} counts the update. The cap is a last
-// line of defence; labels should come from closed sets (common/metric_labels.h).
+// true (it is left alone otherwise), and llmsrouter_metrics_series_folded_total{family=...}
+// counts the update. The cap is a last line of defence; labels should come from closed sets
+// (common/metric_labels.h). Series are only counted on creation: lookups stay as cheap.
 class MetricsRegistry {
  public:
   static constexpr size_t kDefaultMaxSeriesPerFamily = 1000;
