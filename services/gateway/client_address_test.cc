@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/fake_env.h"
+#include "services/gateway/gateway_flags.h"
+
 namespace llmsrouter::gateway {
 namespace {
 
@@ -100,6 +103,27 @@ TEST(ClientAddressTest, ReadsEveryOccurrenceOfTheHeader) {
   request.insert("X-Forwarded-For", "198.51.100.2, 10.0.0.7");
   EXPECT_EQ(ClientAddress(t, "10.0.0.2", request), "198.51.100.2");
   EXPECT_EQ(ClientAddress(t, "127.0.0.1", request), "127.0.0.1");
+}
+
+TEST(GatewayFlagsTest, TrustedProxiesAndMetricsListenFromFlagOrEnvironment) {
+  auto from_env = Options::Parse(GatewayFlagSpecs(), {},
+                                 FakeEnv({{"LLMSROUTER_TRUSTED_PROXIES", "10.0.0.0/8"},
+                                          {"LLMSROUTER_METRICS_LISTEN", "127.0.0.1:0"}}),
+                                 {});
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  auto options = GatewayOptionsFrom(*from_env);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->gateway.trusted_proxies.Contains(Ip("10.9.9.9")));
+  EXPECT_EQ(options->metrics_listen, "127.0.0.1:0");
+  auto bad =
+      Options::Parse(GatewayFlagSpecs(), {"--trusted-proxies", "10.0.0.0/99"}, FakeEnv({}), {});
+  ASSERT_TRUE(bad.ok());
+  auto refused = GatewayOptionsFrom(*bad);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(refused.status().message()).find("10.0.0.0/99"), std::string::npos);
+  auto none = Options::Parse(GatewayFlagSpecs(), {}, FakeEnv({}), {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(GatewayOptionsFrom(*none)->gateway.trusted_proxies.empty());
 }
 
 }  // namespace
