@@ -19,9 +19,12 @@ void ProviderLimiter::Release(const std::string& alias) {
   std::function<void()> next;
   {
     absl::MutexLock lock(&mu_);
-    Slot& slot = slots_[alias];
+    auto it = slots_.find(alias);
+    if (it == slots_.end()) return;  // unpaired; nothing to release
+    Slot& slot = it->second;
     if (slot.waiting.empty()) {
-      --slot.in_flight;
+      // An idle alias is forgotten: ad-hoc ?proxy= URLs would otherwise pile up for good.
+      if (--slot.in_flight <= 0) slots_.erase(it);
       return;
     }
     next = std::move(slot.waiting.front());
@@ -32,7 +35,13 @@ void ProviderLimiter::Release(const std::string& alias) {
 
 int ProviderLimiter::in_flight(const std::string& alias) {
   absl::MutexLock lock(&mu_);
-  return slots_[alias].in_flight;
+  auto it = slots_.find(alias);
+  return it == slots_.end() ? 0 : it->second.in_flight;
+}
+
+size_t ProviderLimiter::tracked() {
+  absl::MutexLock lock(&mu_);
+  return slots_.size();
 }
 
 }  // namespace llmsrouter::router

@@ -21,6 +21,8 @@ class ProviderLimiter {
   void Acquire(const std::string& alias, int cap, std::function<void()> start);
   void Release(const std::string& alias);
   int in_flight(const std::string& alias);
+  // Aliases with requests in flight or waiting (idle ones are not kept).
+  size_t tracked();
 
  private:
   struct Slot {
