@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "llmsrouter", "listening",
       {{"service", "llmsrouter"},
        {"port", std::to_string((*gateway)->port())},
+       {"metrics_port", std::to_string((*gateway)->metrics_port())},
        {"grpc_port", std::to_string(grpc_server->port)},
        {"traces", (*tracer_app)->destination()},
        {"providers", (*router)->config()->AliasList()}});

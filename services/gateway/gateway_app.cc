@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "services/gateway/metrics_server.h"
+
 namespace llmsrouter::gateway {
 
 absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions options) {
@@ -25,6 +27,12 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
   if (options.tracer_channel) {
     app->traces_ = std::make_unique<GrpcTraceShipper>(std::move(options.tracer_channel),
                                                       GrpcTraceShipper::Options{});
+  }
+  if (!options.metrics_listen.empty()) {
+    auto metrics = StartMetricsServer(options.metrics_listen);
+    if (!metrics.ok()) return metrics.status();
+    app->metrics_ = *std::move(metrics);
+    options.gateway.metrics_on_api_port = false;
   }
   app->gateway_ =
       std::make_unique<Gateway>(router, app->auth_.get(), options.gateway, app->traces_.get());

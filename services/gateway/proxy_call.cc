@@ -5,6 +5,7 @@
 
 #include "absl/strings/cord.h"
 #include "common/log.h"
+#include "common/metric_labels.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
 #include "services/gateway/responses.h"
@@ -37,8 +38,7 @@ void ProxyCall::RecordMetrics(int status) {
       "What the gateway and router added: total time minus upstream time.", {"route"});
   char status_text[16];
   auto [end, ec] = std::to_chars(status_text, status_text + sizeof(status_text), status);
-  std::string_view provider =
-      head_.provider().empty() ? std::string_view("none") : std::string_view(head_.provider());
+  std::string_view provider = ProviderLabel(head_.provider());
   double seconds = absl::ToDoubleSeconds(absl::Now() - started_);
   requests.With({route_, std::string_view(status_text, end - status_text), provider}).Inc();
   durations.With({route_}).Observe(seconds);
@@ -50,7 +50,7 @@ void ProxyCall::RecordMetrics(int status) {
 void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
                       const router::v1::CallRequest& request, std::string request_id,
                       std::shared_ptr<std::atomic<int>> active, bool overhead_header) {
-  std::string route = request.endpoint();
+  std::string route(RouteLabel(request.endpoint()));
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;

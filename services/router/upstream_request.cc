@@ -139,7 +139,10 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
     if (std::find(allowed.begin(), allowed.end(), call.target.provider->alias) == allowed.end()) {
       return WithOpenAiDetails(
           absl::PermissionDeniedError(
-              StrCat("you are not permitted to use provider '", call.target.provider->alias, "'")),
+              call.target.adhoc  // its "alias" is the URL, credentials and all
+                  ? std::string("you are not permitted to use a URL in ?proxy=")
+                  : StrCat("you are not permitted to use provider '", call.target.provider->alias,
+                           "'")),
           "model", "provider_not_permitted");
     }
   }
