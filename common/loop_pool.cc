@@ -24,7 +24,8 @@ Gauge& StalledLoops() {
 
 }  // namespace
 
-IoLoop::IoLoop(int index, std::string name) : index_(index), name_(std::move(name)) {}
+IoLoop::IoLoop(int index, std::string name, absl::Duration tick)
+    : index_(index), name_(std::move(name)), tick_(tick) {}
 
 IoLoop* IoLoop::Current() { return current_loop; }
 
@@ -46,7 +47,7 @@ absl::Duration IoLoop::SinceLastTick() const {
 
 void IoLoop::Tick() {
   last_tick_us_.store(absl::ToUnixMicros(absl::Now()), std::memory_order_relaxed);
-  heartbeat_.expires_after(absl::ToChronoMilliseconds(LoopPool::kTick));
+  heartbeat_.expires_after(absl::ToChronoMilliseconds(tick_));
   heartbeat_.async_wait([this](boost::system::error_code ec) {
     if (!ec) Tick();
   });
@@ -61,14 +62,17 @@ void IoLoop::Run() {
   current_loop = nullptr;
 }
 
-LoopPool::LoopPool(int threads, std::string name) {
+LoopPool::LoopPool(int threads, std::string name, absl::Duration stalled_after)
+    : stalled_after_(stalled_after) {
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
   for (int i = 0; i < threads; ++i) {
-    loops_.push_back(std::make_unique<IoLoop>(i, name + "-" + std::to_string(i)));
+    loops_.push_back(std::make_unique<IoLoop>(i, name + "-" + std::to_string(i),
+                                              std::min(kTick, stalled_after_ / 8)));
   }
   reported_.assign(loops_.size(), false);
   for (auto& loop : loops_) threads_.emplace_back([l = loop.get()] { l->Run(); });
-  watchdog_ = std::make_unique<PeriodicThread>(absl::Seconds(1), false, [this] { Watch(); });
+  watchdog_ = std::make_unique<PeriodicThread>(std::min(absl::Seconds(1), stalled_after_ / 2),
+                                               false, [this] { Watch(); });
 }
 
 LoopPool::~LoopPool() { Stop(); }
@@ -93,7 +97,7 @@ void LoopPool::RunOnEach(const std::function<void(IoLoop&)>& fn) {
 std::string LoopPool::Stalled() const {
   std::string names;
   for (const auto& loop : loops_) {
-    if (loop->SinceLastTick() < kStalledAfter) continue;
+    if (loop->SinceLastTick() < stalled_after_) continue;
     if (!names.empty()) names += ",";
     names += loop->name();
   }
@@ -104,7 +108,7 @@ void LoopPool::Watch() {
   int stalled = 0;
   for (size_t i = 0; i < loops_.size(); ++i) {
     absl::Duration since = loops_[i]->SinceLastTick();
-    bool now_stalled = since >= kStalledAfter;
+    bool now_stalled = since >= stalled_after_;
     stalled += now_stalled;
     if (now_stalled && !reported_[i]) {
       Log(LogLevel::kError, "loop", "event loop stalled: its thread has not come back",
@@ -116,6 +120,15 @@ void LoopPool::Watch() {
     reported_[i] = now_stalled;
   }
   StalledLoops().Set(stalled);
+  if ((stalled > 0) != any_reported_) {
+    any_reported_ = stalled > 0;
+    std::function<void(bool)> listener;
+    {
+      absl::MutexLock lock(&listener_mu_);
+      listener = listener_;
+    }
+    if (listener) listener(any_reported_);
+  }
 }
 
 void LoopPool::Stop() {

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/event_loop.h"
 #include "common/periodic_thread.h"
@@ -21,7 +22,7 @@ namespace llmsrouter {
 // One loop of the pool. Post/RunAfter are thread-safe.
 class IoLoop : public EventLoop {
  public:
-  IoLoop(int index, std::string name);
+  IoLoop(int index, std::string name, absl::Duration tick);
   void Post(std::function<void()> fn) override;
   void RunAfter(absl::Duration delay, std::function<void()> fn) override;
   bool InLoop() const override { return Current() == this; }
@@ -41,6 +42,7 @@ class IoLoop : public EventLoop {
 
   const int index_;
   const std::string name_;
+  const absl::Duration tick_;
   boost::asio::io_context context_{1};
   boost::asio::steady_timer heartbeat_{context_};
   std::atomic<int64_t> last_tick_us_{0};
@@ -53,7 +55,7 @@ class LoopPool {
   static constexpr absl::Duration kStalledAfter = absl::Seconds(2);
 
   // `threads` <= 0: one per core. Threads start at once; `name` prefixes their names.
-  LoopPool(int threads, std::string name);
+  LoopPool(int threads, std::string name, absl::Duration stalled_after = kStalledAfter);
   // Stop() if not done.
   ~LoopPool();
 
@@ -64,8 +66,14 @@ class LoopPool {
   // Runs `fn(loop)` on every loop's thread and waits until all have run (shutdown only;
   // never from a loop thread).
   void RunOnEach(const std::function<void(IoLoop&)>& fn);
-  // Names of loops that have not ticked for kStalledAfter ("" when none).
+  // Names of loops that have not ticked for `stalled_after` ("" when none).
   std::string Stalled() const;
+  // Called (on the watchdog thread) with true when a loop becomes stalled and false when all
+  // run again; e.g. to flip a gRPC health status. Set before the first stall can happen.
+  void SetStallListener(std::function<void(bool)> listener) {
+    absl::MutexLock lock(&listener_mu_);
+    listener_ = std::move(listener);
+  }
   // Stops every loop (work still queued is dropped) and joins the threads.
   void Stop();
 
@@ -76,6 +84,10 @@ class LoopPool {
   std::vector<std::thread> threads_;
   std::atomic<size_t> next_{0};
   std::vector<bool> reported_;  // watchdog thread only
+  bool any_reported_ = false;   // watchdog thread only
+  absl::Mutex listener_mu_;
+  std::function<void(bool)> listener_ ABSL_GUARDED_BY(listener_mu_);
+  absl::Duration stalled_after_;
   bool stopped_ = false;
   std::unique_ptr<PeriodicThread> watchdog_;
 };

@@ -99,8 +99,11 @@ void Gateway::PostReply(const ContextPtr& ctx, HttpResponse response) {
 void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) {
   std::string_view target(request.target().data(), request.target().size());
   std::string_view path = target.substr(0, target.find('?'));
-  if (path == "/healthz") {
-    session->SendResponse(JsonResponse(200, R"({"status":"ok"})"));
+  if (path == "/healthz") {  // liveness: a stuck I/O thread gets the process restarted
+    std::string stalled = loops_ != nullptr ? loops_->Stalled() : "";
+    session->SendResponse(stalled.empty() ? JsonResponse(200, R"({"status":"ok"})")
+                                          : ErrorResponse(absl::UnavailableError(
+                                                StrCat("event loop stalled: ", stalled))));
     return;
   }
   if (path == "/readyz") {
@@ -302,6 +305,11 @@ void Gateway::SetBypassChecked(ContextPtr ctx, std::string model) {
 void Gateway::HandleReady(std::shared_ptr<HttpSession> session) {
   if (draining_) {
     session->SendResponse(ErrorResponse(absl::UnavailableError("draining: shutting down")));
+    return;
+  }
+  if (std::string stalled = loops_ != nullptr ? loops_->Stalled() : ""; !stalled.empty()) {
+    session->SendResponse(
+        ErrorResponse(absl::UnavailableError(StrCat("event loop stalled: ", stalled))));
     return;
   }
   router_->CheckReady([session](bool ready) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "common/loop_pool.h"
 #include "common/trace_sink.h"
 #include "services/gateway/auth_client.h"
 #include "services/gateway/client_address.h"
@@ -41,6 +42,9 @@ class Gateway {
 
   // From now on /readyz answers 503 (load balancers stop sending new work).
   void StartDraining() { draining_ = true; }
+  // The I/O threads serving the gateway: /healthz and /readyz answer 503 while one of them
+  // is stalled. Before serving; not owned.
+  void SetLoops(LoopPool* loops) { loops_ = loops; }
 
   // The RequestHandler for HttpServer.
   void Handle(std::shared_ptr<HttpSession> session, HttpRequest request);
@@ -77,6 +81,7 @@ class Gateway {
   AuthClient* auth_;
   GatewayOptions options_;
   TraceSink* traces_;
+  LoopPool* loops_ = nullptr;
   std::atomic<bool> draining_{false};
   std::shared_ptr<std::atomic<int>> active_calls_ = std::make_shared<std::atomic<int>>(0);
 };

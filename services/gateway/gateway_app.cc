@@ -47,6 +47,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
                     : HttpServer::Start(options.listen, threads, options.limits, handler);
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
+  app->gateway_->SetLoops(&app->server_->loops());
   app->drain_timeout_ = options.drain_timeout;
   return app;
 }

@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
         {{"error", std::string(server.status().message())}});
     return 1;
   }
+  // A stuck I/O thread turns the gRPC health check (the liveness probe) NOT_SERVING.
+  grpc::HealthCheckServiceInterface* health = server->server->GetHealthCheckService();
+  (*app)->loops().SetStallListener([health](bool stalled) {
+    if (health != nullptr) health->SetServingStatus(!stalled);
+  });
   std::unique_ptr<gateway::HttpServer> metrics;
   if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "router", &metrics)) {
     return 1;

@@ -32,6 +32,7 @@ class RouterApp {
   static absl::StatusOr<std::unique_ptr<RouterApp>> Create(RouterAppOptions options);
 
   RouterService* service() { return &service_; }
+  LoopPool& loops() { return *pool_; }
   // Re-reads the config file; on error the old config stays and the error is returned.
   absl::Status Reload();
   // Re-reads the config and logs the outcome (SIGHUP and file changes).
