@@ -1,7 +1,9 @@
 // Starts the real LLMsRouter binaries and the fake upstream for end-to-end tests, and tears
 // them down even when a test fails. Every server binds port 0 and reports the port it got.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +84,147 @@ export async function metricValue(metricsUrl, name) {
   const text = await (await fetch(metricsUrl)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').pop()) : 0;
+}
+
+// The sum of every series of metric `name` whose labels contain all of `labels` (strings such
+// as 'route="chat/completions"').
+export async function metricSum(metricsUrl, name, labels = []) {
+  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
+  return text.split('\n')
+    .filter((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) &&
+                   labels.every((label) => l.includes(label)))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+// Resident memory of a process, in MB.
+export function rssMb(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
+
+// Sends SIGTERM to every process of a stack (`stack.parts`, in shutdown order) and waits for
+// each to exit, at most `timeoutMs` each. A process still running then is killed (SIGKILL), as
+// is every one after it, and the returned list names them with how long each was given;
+// processes that exited say how long they took. Never hangs, so it also serves as cleanup.
+export async function terminate(stack, timeoutMs) {
+  const report = [];
+  let failed = false;
+  for (const part of stack.parts) {
+    const started = Date.now();
+    let timer;
+    const outcome = failed ? 'skipped' : await Promise.race([
+      part.stop('SIGTERM').then(({ code, signal }) => ({ code, signal })),
+      new Promise((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout' || outcome === 'skipped') {
+      failed = true;
+      part.proc.kill('SIGKILL');
+      await part.exited;
+      report.push({ name: part.name, killed: true, ms: Date.now() - started });
+    } else {
+      report.push({ name: part.name, killed: false, ms: Date.now() - started, ...outcome });
+    }
+  }
+  return report;
+}
+
+// Asserts that SIGTERM ends every process of a stack within `timeoutMs` each, with exit code 0.
+export async function assertTerminates(stack, timeoutMs) {
+  const report = await terminate(stack, timeoutMs);
+  const bad = report.filter((r) => r.killed || r.code !== 0);
+  if (bad.length) {
+    throw new Error(`SIGTERM did not end every process within ${timeoutMs} ms with exit 0: ` +
+      JSON.stringify(report) + '\nlast output:\n' + stack.output.slice(-30).join('\n'));
+  }
+  return report;
+}
+
+// One POST over a connection of its own, from a client that may give up as `curl -m` does
+// (its socket destroyed): when `signal` aborts, after `giveUpAfterMs`, or once
+// `giveUpAfterEvents` SSE events have arrived. Resolves {status, body, gaveUp, ms}; rejects on
+// a transport error, or when the call has not ended after `timeoutMs`.
+export function clientCall(baseURL, body, { path = '/v1/chat/completions', signal, giveUpAfterMs,
+                                           giveUpAfterEvents, timeoutMs = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    const started = Date.now();
+    const req = http.request(baseURL + path, { method: 'POST', agent: false, headers: {
+      'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } });
+    let status = 0;
+    let text = '';
+    let ended = false;
+    const timers = [];
+    const end = (settle) => {
+      if (ended) return;
+      ended = true;
+      timers.forEach(clearTimeout);
+      signal?.removeEventListener('abort', giveUp);
+      settle();
+    };
+    function giveUp() {
+      req.destroy();
+      end(() => resolve({ status, body: text, gaveUp: true, ms: Date.now() - started }));
+    }
+    if (signal?.aborted) return giveUp();
+    signal?.addEventListener('abort', giveUp);
+    if (giveUpAfterMs !== undefined) timers.push(setTimeout(giveUp, giveUpAfterMs));
+    timers.push(setTimeout(() => {
+      req.destroy();
+      end(() => reject(new Error(`call still running after ${timeoutMs} ms: ${payload}`)));
+    }, timeoutMs));
+    req.on('response', (res) => {
+      status = res.statusCode;
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+        if (giveUpAfterEvents !== undefined && text.split('\n\n').length - 1 >= giveUpAfterEvents) giveUp();
+      });
+      res.on('end', () => end(() => resolve({ status, body: text, gaveUp: false, ms: Date.now() - started })));
+      res.on('error', (e) => end(() => reject(new Error(`${e.message} after ${text.length} bytes: ${payload}`))));
+    });
+    req.on('error', (e) => end(() => reject(new Error(`${e.message}: ${payload}`))));
+    req.end(payload);
+  });
+}
+
+// A clientCall that counts the calls it made (`count`), with default options.
+export function countingClient(baseURL, defaults = {}) {
+  const client = {
+    count: 0,
+    call: (body, options = {}) => {
+      client.count++;
+      return clientCall(baseURL, body, { ...defaults, ...options });
+    },
+  };
+  return client;
+}
+
+// A stack whose clients gave up on their calls is whole again: /healthz answers within 1 s, a
+// call to `normalModel` succeeds, a call to `cappedModel` (a provider with max_connections: 1)
+// succeeds within 1 s (its slot is free), the fake upstream saw every transfer end, every call
+// `client` made was finished and counted by the gateway, and no stream is left open. `slow`
+// stretches the deadlines (sanitizer builds).
+export async function assertStackWhole(stack, fake, client, { normalModel, cappedModel, slow = 1 }) {
+  const health = await fetch(`${stack.baseURL}/healthz`, { signal: AbortSignal.timeout(1000) })
+    .catch((e) => e);
+  assert.equal(health.status, 200, `/healthz must answer within 1 s (got ${health})`);
+  const normal = await client.call({ model: normalModel, messages: [] }, { timeoutMs: 5000 * slow });
+  assert.equal(normal.status, 200, normal.body);
+  const started = Date.now();
+  const slot = await client.call({ model: cappedModel, messages: [] }, { timeoutMs: 2000 * slow });
+  assert.equal(slot.status, 200, slot.body);
+  assert.ok(Date.now() - started < 1000 * slow, `the capped provider took ${Date.now() - started} ms`);
+  await waitFor(async () => (await fake.stats()).open_requests === 0,
+                { timeoutMs: 5000 * slow, what: 'the upstream to see every transfer end' });
+  const metrics = `${stack.baseURL}/metrics`;
+  let state;
+  await waitFor(async () => {
+    const counted = await metricSum(metrics, 'llmsrouter_http_requests_total', ['route="chat/completions"']);
+    const streams = await metricSum(metrics, 'llmsrouter_gateway_active_streams');
+    state = `${counted} of ${client.count} calls counted, ${streams} streams active`;
+    return counted === client.count && streams === 0;
+  }, { timeoutMs: 5000 * slow, what: 'every call to be finished' })
+    .catch((e) => { throw new Error(`${e.message}: ${state}`); });
 }
 
 export async function startFakeUpstream(extraArgs = []) {
@@ -170,7 +313,7 @@ export async function startAllInOne(configYaml, extraArgs = [], env = {}, { bin 
   return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
            authPort: Number(info.grpc_port),
            stop: p.stop, output: p.output, proc: p.proc, procs: { llmsrouter: p.proc }, exited: p.exited,
-           configFile: file };
+           parts: [{ name: 'llmsrouter', ...p }], configFile: file };
 }
 
 // Split deployment: llmsrouter-router + llmsrouter-gateway (+ llmsrouter-auth when accounts
@@ -226,6 +369,8 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
     procs: Object.fromEntries([['gateway', gateway.proc], ['router', router.proc],
                                ['auth', auth?.proc], ['tracer', tracer?.proc]].filter(([, p]) => p)),
     authPort: auth ? Number((await auth.value).port) : undefined,
+    parts: [['gateway', gateway], ['router', router], ['auth', auth], ['tracer', tracer]]
+      .filter(([, p]) => p).map(([name, p]) => ({ name, ...p })),
     // In shutdown order: the edge first, the tracer last so it can flush what it got.
     stop: async () => {
       await gateway.stop();
