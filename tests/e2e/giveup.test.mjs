@@ -1,0 +1,184 @@
+// Clients that give up (a socket closed, as `curl -m 1` or Ctrl-C does) at every phase of a
+// call, on both deployments, each phase on a fresh stack: (a) during a retry backoff, (b) while
+// queued for a provider slot (`max_connections`), (c) before the response head, (d) mid-stream,
+// (e) while a fallback is being tried. After each phase the stack must be whole: /healthz
+// answers within 1 s, a normal call succeeds, the provider slot is free, the upstream saw every
+// transfer end, every call was finished and counted, and SIGTERM ends every process in time.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  assertStackWhole, assertTerminates, countingClient, deployments, startFakeUpstream, terminate,
+  waitFor,
+} from './harness.mjs';
+
+const SLOW = process.env.LLMSROUTER_E2E_SANITIZERS ? 3 : 1;
+const DRAIN_S = 2;
+// SIGTERM must end each process within the drain timeout plus this much.
+const TERM_MS = (DRAIN_S + 2) * 1000 * SLOW;
+const CLIENTS = 4;
+
+const config = (fake) => `
+servers:
+  up: {url: "${fake.url}", retries: {max: 2, base_delay: 0.25, max_delay: 8}}
+  plain: {url: "${fake.url}", retries: {max: 0}}
+  capped: {url: "${fake.url}", max_connections: 1, retries: {max: 0}}
+  first: {url: "${fake.url}", retries: {max: 0}, fallbacks: ["[slow]rescue+latency=10000"]}
+  slow: {url: "${fake.url}", retries: {max: 0}}
+`;
+
+const range = (n) => Array.from({ length: n }, (_, i) => i);
+// The test's stimulus: a bounded, random moment before the clients give up.
+const randomMoment = (minMs, maxMs) =>
+  new Promise((r) => setTimeout(r, minMs + Math.random() * (maxMs - minMs)));
+
+// Chat requests the upstream received whose model starts with `prefix`.
+async function upstreamCalls(fake, prefix) {
+  return (await fake.requests()).filter((r) => r.path.endsWith('/chat/completions') &&
+                                               JSON.parse(r.body).model.startsWith(prefix));
+}
+
+async function allUpstreamCallsAre(fake, prefix, count, state) {
+  const calls = await upstreamCalls(fake, prefix);
+  return calls.length === count && calls.every((c) => c.state === state) ? calls : false;
+}
+
+// Fails as soon as `check` turns false before `untilMs` (epoch ms): the absence of an event
+// can only be seen over a bounded time.
+async function staysTrue(check, untilMs, what) {
+  while (Date.now() < untilMs) {
+    assert.ok(await check(), what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(await check(), what);
+}
+
+const phases = [
+  {
+    name: '(a) during a retry backoff (503 + Retry-After: 3)',
+    async giveUp(ctx) {
+      const ac = new AbortController();
+      const calls = range(CLIENTS).map(() => ctx.call(
+        { model: '[up]busy+status=503+retry_after=3', messages: [] }, { signal: ac.signal }));
+      // Each first attempt answered 503: every call now waits out its 3 s backoff.
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'busy', CLIENTS, 'finished'),
+                    { timeoutMs: 5000 * SLOW, what: 'the first attempts to be answered 503' });
+      ctx.backoffFrom = Date.now();
+      await randomMoment(100, 800);
+      ac.abort();
+      return Promise.all(calls);
+    },
+    async after(ctx) {
+      // A call given up during its backoff is never retried (the retry was due after 3 s).
+      await staysTrue(async () => (await upstreamCalls(ctx.fake, 'busy')).length === CLIENTS,
+                      ctx.backoffFrom + 3500, 'a call given up in its backoff was retried anyway');
+    },
+  },
+  {
+    name: '(b) while queued for a provider slot (max_connections: 1)',
+    async giveUp(ctx) {
+      const holderAc = new AbortController();
+      const ac = new AbortController();
+      const holder = ctx.call({ model: '[capped]hold+hang=1', messages: [] }, { signal: holderAc.signal });
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'hold', 1, 'open'),
+                    { timeoutMs: 5000 * SLOW, what: 'the slot holder to reach the upstream' });
+      const queued = range(CLIENTS).map((i) => ctx.call(
+        { model: `[capped]queued${i}`, messages: [], stream: i % 2 === 1 }, { signal: ac.signal }));
+      await randomMoment(300, 800);
+      assert.equal((await upstreamCalls(ctx.fake, 'queued')).length, 0,
+                   'calls beyond max_connections must wait for the slot');
+      ac.abort();
+      await randomMoment(50, 300);
+      holderAc.abort();
+      return Promise.all([holder, ...queued]);
+    },
+    async after(ctx) {
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'hold', 1, 'aborted'),
+                    { timeoutMs: 5000 * SLOW, what: 'the slot holder\'s transfer to be cancelled' });
+      // The slot went to the next live call, not to one whose client had left.
+      assert.equal((await upstreamCalls(ctx.fake, 'queued')).length, 0,
+                   'a call given up while queued reached the upstream');
+    },
+  },
+  {
+    name: '(c) before the response head (slow first byte)',
+    async giveUp(ctx) {
+      const ac = new AbortController();
+      const calls = range(CLIENTS).map((i) => ctx.call(
+        { model: `[slow]head${i}+latency=10000`, messages: [], stream: i % 2 === 1 },
+        { signal: ac.signal }));
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'head', CLIENTS, 'open'),
+                    { timeoutMs: 5000 * SLOW, what: 'every call to reach the upstream' });
+      await randomMoment(100, 600);
+      ac.abort();
+      return Promise.all(calls);
+    },
+    async after(ctx) {
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'head', CLIENTS, 'aborted'),
+                    { timeoutMs: 5000 * SLOW, what: 'the upstream transfers to be cancelled' });
+    },
+  },
+  {
+    name: '(d) mid-stream',
+    async giveUp(ctx) {
+      const outcomes = await Promise.all(range(CLIENTS).map((i) => ctx.call(
+        { model: `[plain]mid${i}+chunks=500+interval=20`, messages: [], stream: true },
+        { giveUpAfterEvents: 3 + i })));
+      for (const o of outcomes) {
+        assert.equal(o.status, 200);
+        assert.match(o.body, /tok1 /, 'the client gave up after some chunks');
+      }
+      return outcomes;
+    },
+    async after(ctx) {
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'mid', CLIENTS, 'aborted'),
+                    { timeoutMs: 5000 * SLOW, what: 'the upstream streams to be cancelled' });
+    },
+  },
+  {
+    name: '(e) while a fallback is being tried',
+    async giveUp(ctx) {
+      const ac = new AbortController();
+      const calls = range(CLIENTS).map((i) => ctx.call(
+        { model: `[first]fb${i}+status=503`, messages: [], stream: i % 2 === 1 },
+        { signal: ac.signal }));
+      // The first provider failed and the (slow) fallback has every call.
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'rescue', CLIENTS, 'open'),
+                    { timeoutMs: 5000 * SLOW, what: 'every call to reach its fallback' });
+      await randomMoment(100, 600);
+      ac.abort();
+      return Promise.all(calls);
+    },
+    async after(ctx) {
+      assert.ok(await allUpstreamCallsAre(ctx.fake, 'fb', CLIENTS, 'finished'));
+      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'rescue', CLIENTS, 'aborted'),
+                    { timeoutMs: 5000 * SLOW, what: 'the fallback transfers to be cancelled' });
+    },
+  },
+];
+
+async function runPhase(deployment, phase) {
+  const fake = await startFakeUpstream();
+  let stack;
+  try {
+    stack = await deployment.start(config(fake), ['--drain-timeout', String(DRAIN_S)]);
+    const client = countingClient(stack.baseURL, { timeoutMs: 15000 * SLOW });
+    const ctx = { stack, fake, call: client.call };
+    const outcomes = await phase.giveUp(ctx);
+    for (const o of outcomes) assert.ok(o.gaveUp, `a client got an answer before giving up: ${o.status} ${o.body}`);
+    await assertStackWhole(stack, fake, client,
+                           { normalModel: '[plain]after', cappedModel: '[capped]after', slow: SLOW });
+    await phase.after(ctx);
+    await assertTerminates(stack, TERM_MS);
+  } finally {
+    if (stack) await terminate(stack, 1000);
+    await fake.stop();
+  }
+}
+
+for (const deployment of deployments) {
+  describe(`clients giving up, ${deployment.name}`, () => {
+    for (const phase of phases) {
+      it(phase.name, { timeout: 40000 * SLOW }, () => runPhase(deployment, phase));
+    }
+  });
+}
