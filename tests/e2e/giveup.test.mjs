@@ -165,9 +165,16 @@ async function runPhase(deployment, phase) {
     const ctx = { stack, fake, call: client.call };
     const outcomes = await phase.giveUp(ctx);
     for (const o of outcomes) assert.ok(o.gaveUp, `a client got an answer before giving up: ${o.status} ${o.body}`);
-    await assertStackWhole(stack, fake, client,
-                           { normalModel: '[plain]after', cappedModel: '[capped]after', slow: SLOW });
-    await phase.after(ctx);
+    try {
+      await assertStackWhole(stack, fake, client,
+                             { normalModel: '[plain]after', cappedModel: '[capped]after', slow: SLOW });
+      await phase.after(ctx);
+    } catch (e) {
+      // Whether SIGTERM still ends a stack found broken is the next thing to know.
+      const report = await terminate(stack, TERM_MS);
+      throw new Error(`${e.message}\nSIGTERM afterwards (${TERM_MS} ms each): ${JSON.stringify(report)}`,
+                      { cause: e });
+    }
     await assertTerminates(stack, TERM_MS);
   } finally {
     if (stack) await terminate(stack, 1000);

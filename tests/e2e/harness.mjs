@@ -211,7 +211,8 @@ export async function assertStackWhole(stack, fake, client, { normalModel, cappe
   const normal = await client.call({ model: normalModel, messages: [] }, { timeoutMs: 5000 * slow });
   assert.equal(normal.status, 200, normal.body);
   const started = Date.now();
-  const slot = await client.call({ model: cappedModel, messages: [] }, { timeoutMs: 2000 * slow });
+  const slot = await client.call({ model: cappedModel, messages: [] }, { timeoutMs: 2000 * slow })
+    .catch((e) => assert.fail(`the provider slot is not free again: ${e.message}`));
   assert.equal(slot.status, 200, slot.body);
   assert.ok(Date.now() - started < 1000 * slow, `the capped provider took ${Date.now() - started} ms`);
   await waitFor(async () => (await fake.stats()).open_requests === 0,

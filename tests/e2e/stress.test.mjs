@@ -167,8 +167,7 @@ for (const deployment of deployments) {
         }
         await assertTerminates(stack, (DRAIN_S + 2) * 1000 * SLOW);
       } catch (e) {
-        e.message = `${e.message} [seed ${SEED}]`;
-        throw e;
+        throw new Error(`${e.message} [seed ${SEED}]`, { cause: e });
       } finally {
         if (stack) await terminate(stack, 1000);
         await fake.stop();
