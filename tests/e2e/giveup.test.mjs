@@ -52,25 +52,33 @@ async function staysTrue(check, untilMs, what) {
   assert.ok(await check(), what);
 }
 
+// Waits until the upstream has `count` calls whose model starts with `prefix`, all in `state`.
+const untilUpstream = (ctx, prefix, count, state, what) =>
+  waitFor(() => allUpstreamCallsAre(ctx.fake, prefix, count, state), { timeoutMs: 5000 * SLOW, what });
+
+// Starts CLIENTS calls (`body(i)`), waits until the upstream shows them as `until` says, then
+// has every client give up at a random moment. Resolves the clients' outcomes.
+async function giveUpOnce(ctx, body, until, [minMs, maxMs] = [100, 600]) {
+  const ac = new AbortController();
+  const calls = range(CLIENTS).map((i) => ctx.call(body(i), { signal: ac.signal }));
+  await untilUpstream(ctx, until.prefix, CLIENTS, until.state, until.what);
+  ctx.seenAt = Date.now();
+  await randomMoment(minMs, maxMs);
+  ac.abort();
+  return Promise.all(calls);
+}
+
 const phases = [
   {
     name: '(a) during a retry backoff (503 + Retry-After: 3)',
-    async giveUp(ctx) {
-      const ac = new AbortController();
-      const calls = range(CLIENTS).map(() => ctx.call(
-        { model: '[up]busy+status=503+retry_after=3', messages: [] }, { signal: ac.signal }));
-      // Each first attempt answered 503: every call now waits out its 3 s backoff.
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'busy', CLIENTS, 'finished'),
-                    { timeoutMs: 5000 * SLOW, what: 'the first attempts to be answered 503' });
-      ctx.backoffFrom = Date.now();
-      await randomMoment(100, 800);
-      ac.abort();
-      return Promise.all(calls);
-    },
+    // Once each first attempt is answered 503, every call waits out its 3 s backoff.
+    giveUp: (ctx) => giveUpOnce(ctx, () => ({ model: '[up]busy+status=503+retry_after=3', messages: [] }),
+                                { prefix: 'busy', state: 'finished', what: 'the first attempts to be answered 503' },
+                                [100, 800]),
     async after(ctx) {
       // A call given up during its backoff is never retried (the retry was due after 3 s).
       await staysTrue(async () => (await upstreamCalls(ctx.fake, 'busy')).length === CLIENTS,
-                      ctx.backoffFrom + 3500, 'a call given up in its backoff was retried anyway');
+                      ctx.seenAt + 3500, 'a call given up in its backoff was retried anyway');
     },
   },
   {
@@ -79,8 +87,7 @@ const phases = [
       const holderAc = new AbortController();
       const ac = new AbortController();
       const holder = ctx.call({ model: '[capped]hold+hang=1', messages: [] }, { signal: holderAc.signal });
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'hold', 1, 'open'),
-                    { timeoutMs: 5000 * SLOW, what: 'the slot holder to reach the upstream' });
+      await untilUpstream(ctx, 'hold', 1, 'open', 'the slot holder to reach the upstream');
       const queued = range(CLIENTS).map((i) => ctx.call(
         { model: `[capped]queued${i}`, messages: [], stream: i % 2 === 1 }, { signal: ac.signal }));
       await randomMoment(300, 800);
@@ -92,8 +99,7 @@ const phases = [
       return Promise.all([holder, ...queued]);
     },
     async after(ctx) {
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'hold', 1, 'aborted'),
-                    { timeoutMs: 5000 * SLOW, what: 'the slot holder\'s transfer to be cancelled' });
+      await untilUpstream(ctx, 'hold', 1, 'aborted', 'the slot holder\'s transfer to be cancelled');
       // The slot went to the next live call, not to one whose client had left.
       assert.equal((await upstreamCalls(ctx.fake, 'queued')).length, 0,
                    'a call given up while queued reached the upstream');
@@ -101,21 +107,10 @@ const phases = [
   },
   {
     name: '(c) before the response head (slow first byte)',
-    async giveUp(ctx) {
-      const ac = new AbortController();
-      const calls = range(CLIENTS).map((i) => ctx.call(
-        { model: `[slow]head${i}+latency=10000`, messages: [], stream: i % 2 === 1 },
-        { signal: ac.signal }));
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'head', CLIENTS, 'open'),
-                    { timeoutMs: 5000 * SLOW, what: 'every call to reach the upstream' });
-      await randomMoment(100, 600);
-      ac.abort();
-      return Promise.all(calls);
-    },
-    async after(ctx) {
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'head', CLIENTS, 'aborted'),
-                    { timeoutMs: 5000 * SLOW, what: 'the upstream transfers to be cancelled' });
-    },
+    giveUp: (ctx) => giveUpOnce(
+      ctx, (i) => ({ model: `[slow]head${i}+latency=10000`, messages: [], stream: i % 2 === 1 }),
+      { prefix: 'head', state: 'open', what: 'every call to reach the upstream' }),
+    after: (ctx) => untilUpstream(ctx, 'head', CLIENTS, 'aborted', 'the upstream transfers to be cancelled'),
   },
   {
     name: '(d) mid-stream',
@@ -129,29 +124,17 @@ const phases = [
       }
       return outcomes;
     },
-    async after(ctx) {
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'mid', CLIENTS, 'aborted'),
-                    { timeoutMs: 5000 * SLOW, what: 'the upstream streams to be cancelled' });
-    },
+    after: (ctx) => untilUpstream(ctx, 'mid', CLIENTS, 'aborted', 'the upstream streams to be cancelled'),
   },
   {
     name: '(e) while a fallback is being tried',
-    async giveUp(ctx) {
-      const ac = new AbortController();
-      const calls = range(CLIENTS).map((i) => ctx.call(
-        { model: `[first]fb${i}+status=503`, messages: [], stream: i % 2 === 1 },
-        { signal: ac.signal }));
-      // The first provider failed and the (slow) fallback has every call.
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'rescue', CLIENTS, 'open'),
-                    { timeoutMs: 5000 * SLOW, what: 'every call to reach its fallback' });
-      await randomMoment(100, 600);
-      ac.abort();
-      return Promise.all(calls);
-    },
+    // The first provider failed and the (slow) fallback has every call.
+    giveUp: (ctx) => giveUpOnce(
+      ctx, (i) => ({ model: `[first]fb${i}+status=503`, messages: [], stream: i % 2 === 1 }),
+      { prefix: 'rescue', state: 'open', what: 'every call to reach its fallback' }),
     async after(ctx) {
       assert.ok(await allUpstreamCallsAre(ctx.fake, 'fb', CLIENTS, 'finished'));
-      await waitFor(() => allUpstreamCallsAre(ctx.fake, 'rescue', CLIENTS, 'aborted'),
-                    { timeoutMs: 5000 * SLOW, what: 'the fallback transfers to be cancelled' });
+      await untilUpstream(ctx, 'rescue', CLIENTS, 'aborted', 'the fallback transfers to be cancelled');
     },
   },
 ];

@@ -109,6 +109,7 @@ async function load(baseURL, client, rng, seconds, tally) {
       const call = randomCall(rng, tally.calls++);
       const options = { signal: stop.signal };
       if (rng.next() < 1 / 3) {
+        tally.givingUp++;  // some of them get their answer before their moment comes
         if (call.stream && rng.next() < 0.5) options.giveUpAfterEvents = rng.int(1, 10);
         else options.giveUpAfterMs = rng.int(0, 1500);
       }
@@ -142,7 +143,7 @@ for (const deployment of deployments) {
       try {
         stack = await deployment.start(config(fake), ['--drain-timeout', String(DRAIN_S)]);
         const client = countingClient(stack.baseURL, { timeoutMs: 15000 * SLOW });
-        const tally = { calls: 0, answered: 0, gaveUp: 0, kinds: {} };
+        const tally = { calls: 0, answered: 0, givingUp: 0, gaveUp: 0, kinds: {} };
         const pids = stack.parts.map((p) => p.proc.pid);
         await load(stack.baseURL, client, rng, WARMUP_SECONDS, tally);
         const whole = { normalModel: '[plain]after', cappedModel: '[capped]after', slow: SLOW };
