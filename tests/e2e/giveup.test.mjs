@@ -72,7 +72,8 @@ const phases = [
   {
     name: '(a) during a retry backoff (503 + Retry-After: 3)',
     // Once each first attempt is answered 503, every call waits out its 3 s backoff.
-    giveUp: (ctx) => giveUpOnce(ctx, () => ({ model: '[up]busy+status=503+retry_after=3', messages: [] }),
+    giveUp: (ctx) => giveUpOnce(ctx, (i) => ({ model: '[up]busy+status=503+retry_after=3', messages: [],
+                                                stream: i % 2 === 1 }),
                                 { prefix: 'busy', state: 'finished', what: 'the first attempts to be answered 503' },
                                 [100, 800]),
     async after(ctx) {
