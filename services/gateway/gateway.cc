@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
+#include "common/json_limits.h"
 #include "common/metrics.h"
 #include "common/request_id.h"
 #include "common/status_map.h"
@@ -77,7 +78,7 @@ void Gateway::Refuse(const ContextPtr& ctx, const absl::Status& status) {
     event.set_status(HttpStatusFromStatus(status));
     event.set_error(std::string(status.message()));
     if (ctx->auth) event.set_user(ctx->auth->user);
-    auto body = nlohmann::json::parse(ctx->request.body(), nullptr, false);
+    auto body = ParseUntrustedJson(ctx->request.body());
     if (body.is_object() && body.contains("model") && body["model"].is_string()) {
       event.set_requested_model(body["model"].get<std::string>());
     }
@@ -169,6 +170,10 @@ void Gateway::Dispatch(ContextPtr ctx) {
 
 void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   // Validate here so that malformed JSON never costs a router round trip.
+  if (!JsonDepthWithin(ctx->request.body())) {
+    Refuse(ctx, NestingTooDeepError());
+    return;
+  }
   if (!nlohmann::json::accept(ctx->request.body())) {
     Refuse(ctx, absl::InvalidArgumentError(
                     "We could not parse the JSON body of your request. The body must be valid "
@@ -255,7 +260,7 @@ void Gateway::HandleBypass(ContextPtr ctx) {
     Reply(ctx, ErrorResponse(405, "use GET or POST on /api/user/bypass", "method_not_allowed"));
     return;
   }
-  auto body = nlohmann::json::parse(ctx->request.body(), nullptr, false);
+  auto body = ParseUntrustedJson(ctx->request.body());
   if (!body.is_object() || !body.contains("model") || !body["model"].is_string()) {
     Reply(ctx, ErrorResponse(WithOpenAiDetails(
                    absl::InvalidArgumentError(

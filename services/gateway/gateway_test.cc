@@ -54,6 +54,44 @@ class GatewayTest : public ::testing::Test {
     return response;
   }
 
+  // Sends a request and closes the connection without reading (a client giving up).
+  void SendAndGiveUp(std::string body) {
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+    http::request<http::string_body> request{http::verb::post, "/v1/chat/completions", 11};
+    request.set(http::field::host, "test");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    http::write(socket, request);
+    socket.close();
+  }
+
+  // Status of GET `target`, or 0 when no answer came within `timeout` (a stuck server).
+  int GetWithin(std::string target, std::chrono::milliseconds timeout) {
+    net::io_context io;
+    beast::tcp_stream stream(io);
+    http::request<http::string_body> request{http::verb::get, target, 11};
+    request.set(http::field::host, "test");
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    int status = 0;
+    stream.expires_after(timeout);
+    stream.async_connect(
+        {net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())},
+        [&](beast::error_code ec) {
+          if (ec) return;
+          http::async_write(stream, request, [&](beast::error_code ec, size_t) {
+            if (ec) return;
+            http::async_read(stream, buffer, response, [&](beast::error_code ec, size_t) {
+              if (!ec) status = response.result_int();
+            });
+          });
+        });
+    io.run();
+    return status;
+  }
+
   FakeRouterClient router_;
   Gateway gateway_{&router_};
   std::unique_ptr<HttpServer> server_;
@@ -120,6 +158,32 @@ TEST_F(GatewayTest, ReadinessFollowsTheRouter) {
   EXPECT_EQ(Send(http::verb::get, "/readyz").result_int(), 200);
   router_.ready = false;
   EXPECT_EQ(Send(http::verb::get, "/readyz").result_int(), 503);
+}
+
+// The all-in-one's hang: the router finishes a waiting call from inside Cancel(), on the I/O
+// thread that cancels it; the gateway must not hold a lock of its own there.
+TEST_F(GatewayTest, ClientsGivingUpWhileTheRouterWaitsLeaveTheServerResponsive) {
+  router_.finish_inside_cancel = true;
+  router_.SetScript({{}, absl::OkStatus(), /*hang=*/true});
+  constexpr int kClients = 4;
+  for (int i = 0; i < kClients; ++i) SendAndGiveUp(R"({"model":"[up]busy","messages":[]})");
+  for (int i = 0; i < 500 && router_.cancelled_calls.load() < kClients; ++i) {
+    EXPECT_EQ(GetWithin("/healthz", std::chrono::seconds(2)), 200);
+  }
+  EXPECT_EQ(router_.cancelled_calls.load(), kClients);
+  EXPECT_EQ(GetWithin("/healthz", std::chrono::seconds(2)), 200);
+}
+
+TEST_F(GatewayTest, ClientGivingUpMidStreamWithTheFinishInsideCancel) {
+  router_.finish_inside_cancel = true;
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("data: 1\n\n")},
+                     absl::OkStatus(),
+                     /*hang=*/true});
+  SendAndGiveUp(R"({"model":"m","stream":true})");
+  for (int i = 0; i < 500 && router_.cancelled_calls.load() < 1; ++i) {
+    EXPECT_EQ(GetWithin("/healthz", std::chrono::seconds(2)), 200);
+  }
+  EXPECT_EQ(router_.cancelled_calls.load(), 1);
 }
 
 TEST(QueryParamTest, DecodesValues) {

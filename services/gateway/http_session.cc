@@ -123,7 +123,7 @@ void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done don
   pending_ = owned;
   stream_.expires_after(ToChrono(limits_.write_timeout));
   http::async_write_header(stream_, *serializer,
-                           [self = shared_from_this(), serializer, done = std::move(done)](
+                           [self = shared_from_this(), owned, serializer, done = std::move(done)](
                                beast::error_code ec, size_t) {
                              if (ec) {
                                NoteWriteError(ec);

@@ -52,8 +52,26 @@ void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;
-  router.StartCall(request, call);  // Attach() sets stream_ before any message arrives
+  // Watch first: the call may be answered inside StartCall (a request that cannot be routed),
+  // and the watch must belong to this request. Its handler runs on this thread, so not
+  // before StartCall has attached the stream.
   call->session_->WatchForDisconnect([call] { call->CancelRouter(); });
+  router.StartCall(request, call);
+}
+
+void ProxyCall::Attach(std::shared_ptr<RouterStream> stream) {
+  absl::MutexLock lock(&stream_mu_);
+  stream_ = std::move(stream);
+}
+
+std::shared_ptr<RouterStream> ProxyCall::stream() {
+  absl::MutexLock lock(&stream_mu_);
+  return stream_;
+}
+
+bool ProxyCall::OnSessionThread() {
+  return session_->executor().target<net::io_context::executor_type>() != nullptr &&
+         session_->executor().target<net::io_context::executor_type>()->running_in_this_thread();
 }
 
 void ProxyCall::OnMessage(router::v1::CallResponse message) {
@@ -76,6 +94,10 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
     Next();
     return;
   }
+  if (OnSessionThread()) {  // the call runs on the session's thread: no hop
+    Handle(message);
+    return;
+  }
   net::post(session_->executor(),
             [self = shared_from_this(), message = std::move(message)]() mutable {
               self->Handle(message);
@@ -83,21 +105,26 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
 }
 
 void ProxyCall::OnFinish(absl::Status status) {
+  std::shared_ptr<RouterStream> finished;
   {
     absl::MutexLock lock(&stream_mu_);
-    stream_ = nullptr;
+    finished = std::move(stream_);
+  }
+  if (OnSessionThread()) {
+    HandleFinish(status);
+    return;
   }
   net::post(session_->executor(), [self = shared_from_this(), status = std::move(status)] {
     self->HandleFinish(status);
   });
 }
 
-// Only while a message is outstanding, so the call cannot have finished.
-void ProxyCall::Next() { stream_->Next(); }
+void ProxyCall::Next() {
+  if (auto s = stream()) s->Next();
+}
 
 void ProxyCall::CancelRouter() {
-  absl::MutexLock lock(&stream_mu_);
-  if (stream_ != nullptr) stream_->Cancel();
+  if (auto s = stream()) s->Cancel();
 }
 
 void ProxyCall::Handle(router::v1::CallResponse& message) {
@@ -113,10 +140,9 @@ void ProxyCall::Handle(router::v1::CallResponse& message) {
     case router::v1::CallResponse::kData:
       if (streaming_) {
         current_ = std::move(*message.mutable_data());
-        session_->SendChunk(current_, [self = shared_from_this()](bool ok) {
-          if (!ok) self->CancelRouter();
-          self->Next();
-        });
+        writing_ = true;
+        session_->SendChunk(current_,
+                            [self = shared_from_this()](bool ok) { self->AfterWrite(ok); });
         return;
       }
       body_.append(message.data());
@@ -136,13 +162,28 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
   for (const auto& [name, value] : head.headers()) response.set(name, value);
   streaming_ = true;
   ActiveStreams().Add(1);
-  session_->SendStreamHead(std::move(response), [self = shared_from_this()](bool ok) {
-    if (!ok) self->CancelRouter();
-    self->Next();
-  });
+  writing_ = true;
+  session_->SendStreamHead(std::move(response),
+                           [self = shared_from_this()](bool ok) { self->AfterWrite(ok); });
+}
+
+void ProxyCall::AfterWrite(bool ok) {
+  writing_ = false;
+  if (finish_) {  // the call ended while this write was out (a cancel finishes it at once)
+    absl::Status status = *std::move(finish_);
+    finish_.reset();
+    HandleFinish(status);
+    return;
+  }
+  if (!ok) CancelRouter();
+  Next();
 }
 
 void ProxyCall::HandleFinish(const absl::Status& status) {
+  if (writing_) {  // one write at a time: finish once the current one is done
+    finish_ = status;
+    return;
+  }
   if (streaming_) {
     ActiveStreams().Add(-1);
     RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));

@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/json_limits.h"
 #include "services/router/attempt_runner.h"
 #include "services/router/call_metrics.h"
 #include "services/router/call_trace.h"
@@ -36,6 +37,11 @@ class CallPipe : public CallOutput {
   // Resolves the request and runs it upstream, or fails the call at once when it cannot be
   // resolved.
   void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    // Direct gRPC clients do not pass the gateway's checks: refuse a hostile nesting here too.
+    if (!JsonDepthWithin(request.body())) {
+      FailEarly(NestingTooDeepError());
+      return;
+    }
     // Parsed once: the trace reads the body as the client sent it, then the upstream request
     // takes it over for the rewrite.
     JsonBody body = ParseBody(request.body());

@@ -48,8 +48,10 @@ class HttpResponseHandler {
 class HttpTransfer {
  public:
   virtual ~HttpTransfer() = default;
-  // Aborts the transfer and closes its connection; OnComplete(CANCELLED) follows on the
-  // client's thread, never from inside this call.
+  // Aborts the transfer and closes its connection; OnComplete(CANCELLED) follows — possibly
+  // from inside this call, on the calling thread, so the caller must not hold a lock that
+  // the handler takes. Safe from any thread, in any state, and from inside the handler's
+  // own callbacks.
   virtual void Cancel() = 0;
   // Resumes delivery after OnData returned false.
   virtual void Resume() = 0;

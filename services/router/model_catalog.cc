@@ -4,6 +4,7 @@
 #include <atomic>
 #include <nlohmann/json.hpp>
 
+#include "common/json_limits.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "services/router/upstream_request.h"
@@ -21,7 +22,7 @@ bool ModelFilterMatches(std::string_view filter, std::string_view id) {
 
 std::vector<std::pair<std::string, int64_t>> ParseModelIds(std::string_view body) {
   std::vector<std::pair<std::string, int64_t>> ids;
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = ParseUntrustedJson(body);
   const nlohmann::json* list = &doc;
   if (doc.is_object() && doc.contains("data")) list = &doc["data"];
   if (!list->is_array()) return ids;

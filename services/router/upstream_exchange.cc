@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
+#include "common/json_limits.h"
 #include "common/json_fields.h"
 #include "common/status_map.h"
 #include "common/strings.h"
@@ -102,7 +103,7 @@ void UpstreamExchange::InspectEvent(std::string_view data) {
   bool has_finish =
       Contains(data, "\"finish_reason\":\"") || Contains(data, "\"finish_reason\": \"");
   if (!has_usage && !has_finish) return;
-  auto doc = nlohmann::json::parse(data, nullptr, false);
+  auto doc = ParseUntrustedJson(data);
   if (!doc.is_object()) return;
   if (has_usage) {
     if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
@@ -137,7 +138,7 @@ bool UpstreamExchange::OnData(std::string_view bytes) {
 
 void UpstreamExchange::InspectBody() {
   if (summary_.upstream_status() < 200 || summary_.upstream_status() >= 300) return;
-  auto doc = nlohmann::json::parse(body_, nullptr, false);
+  auto doc = ParseUntrustedJson(body_);
   if (!doc.is_object()) return;
   if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
   ReadFinishReason(doc, &summary_);

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 
@@ -92,7 +93,7 @@ std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoin
 }
 
 JsonBody ParseBody(const std::string& body) {
-  return JsonBody::parse(body, nullptr, /*allow_exceptions=*/false);
+  return ParseUntrustedJson<JsonBody>(body);
 }
 
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
