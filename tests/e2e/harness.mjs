@@ -122,19 +122,24 @@ export async function terminate(stack, timeoutMs) {
       await part.exited;
       report.push({ name: part.name, killed: true, ms: Date.now() - started });
     } else {
-      report.push({ name: part.name, killed: false, ms: Date.now() - started, ...outcome });
+      // The gateway (or the all-in-one) says whether every request in flight had ended.
+      const drained = part.output.map((l) => { try { return JSON.parse(l); } catch { return undefined; } })
+        .find((j) => j?.msg === 'drained')?.clean;
+      report.push({ name: part.name, killed: false, ms: Date.now() - started, ...outcome,
+                    ...(drained === undefined ? {} : { drained }) });
     }
   }
   return report;
 }
 
-// Asserts that SIGTERM ends every process of a stack within `timeoutMs` each, with exit code 0.
+// Asserts that SIGTERM ends every process of a stack within `timeoutMs` each, with exit code 0,
+// and that the gateway had no request left in flight to drain (none stuck).
 export async function assertTerminates(stack, timeoutMs) {
   const report = await terminate(stack, timeoutMs);
-  const bad = report.filter((r) => r.killed || r.code !== 0);
+  const bad = report.filter((r) => r.killed || r.code !== 0 || r.drained === 'false');
   if (bad.length) {
-    throw new Error(`SIGTERM did not end every process within ${timeoutMs} ms with exit 0: ` +
-      JSON.stringify(report) + '\nlast output:\n' + stack.output.slice(-30).join('\n'));
+    throw new Error(`SIGTERM did not end every process within ${timeoutMs} ms with exit 0 and ` +
+      `nothing left to drain: ${JSON.stringify(report)}\nlast output:\n${stack.output.slice(-30).join('\n')}`);
   }
   return report;
 }
@@ -202,9 +207,11 @@ export function countingClient(baseURL, defaults = {}) {
 // A stack whose clients gave up on their calls is whole again: /healthz answers within 1 s, a
 // call to `normalModel` succeeds, a call to `cappedModel` (a provider with max_connections: 1)
 // succeeds within 1 s (its slot is free), the fake upstream saw every transfer end, every call
-// `client` made was finished and counted by the gateway, and no stream is left open. `slow`
-// stretches the deadlines (sanitizer builds).
-export async function assertStackWhole(stack, fake, client, { normalModel, cappedModel, slow = 1 }) {
+// `client` made was finished and counted by the gateway, no stream is left open and no call
+// waits for a provider slot. `uncountable` calls may never have reached the gateway (their
+// client gave up at once); `slow` stretches the deadlines (sanitizer builds).
+export async function assertStackWhole(stack, fake, client,
+                                       { normalModel, cappedModel, uncountable = 0, slow = 1 }) {
   const health = await fetch(`${stack.baseURL}/healthz`, { signal: AbortSignal.timeout(1000) })
     .catch((e) => e);
   assert.equal(health.status, 200, `/healthz must answer within 1 s (got ${health})`);
@@ -217,15 +224,20 @@ export async function assertStackWhole(stack, fake, client, { normalModel, cappe
   assert.ok(Date.now() - started < 1000 * slow, `the capped provider took ${Date.now() - started} ms`);
   await waitFor(async () => (await fake.stats()).open_requests === 0,
                 { timeoutMs: 5000 * slow, what: 'the upstream to see every transfer end' });
-  const metrics = `${stack.baseURL}/metrics`;
+  const sum = async (name, labels) => (await Promise.all(
+    stack.metricsURLs.map((url) => metricSum(url, name, labels)))).reduce((a, b) => a + b, 0);
   let state;
+  let counted;
   await waitFor(async () => {
-    const counted = await metricSum(metrics, 'llmsrouter_http_requests_total', ['route="chat/completions"']);
-    const streams = await metricSum(metrics, 'llmsrouter_gateway_active_streams');
-    state = `${counted} of ${client.count} calls counted, ${streams} streams active`;
-    return counted === client.count && streams === 0;
+    counted = await sum('llmsrouter_http_requests_total', ['route="chat/completions"']);
+    const streams = await sum('llmsrouter_gateway_active_streams');
+    const waiting = await sum('llmsrouter_provider_slot_waiting');
+    state = `${counted} of ${client.count} calls counted (${uncountable} may not have reached ` +
+            `the gateway), ${streams} streams active, ${waiting} calls waiting for a slot`;
+    return counted >= client.count - uncountable && streams === 0 && waiting === 0;
   }, { timeoutMs: 5000 * slow, what: 'every call to be finished' })
     .catch((e) => { throw new Error(`${e.message}: ${state}`); });
+  assert.ok(counted <= client.count, state);
 }
 
 export async function startFakeUpstream(extraArgs = []) {
@@ -314,7 +326,8 @@ export async function startAllInOne(configYaml, extraArgs = [], env = {}, { bin 
   return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
            authPort: Number(info.grpc_port),
            stop: p.stop, output: p.output, proc: p.proc, procs: { llmsrouter: p.proc }, exited: p.exited,
-           parts: [{ name: 'llmsrouter', ...p }], configFile: file };
+           parts: [{ name: 'llmsrouter', ...p }], configFile: file,
+           metricsURLs: [`http://127.0.0.1:${info.port}/metrics`] };
 }
 
 // Split deployment: llmsrouter-router + llmsrouter-gateway (+ llmsrouter-auth when accounts
@@ -339,7 +352,7 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
     extraGatewayArgs = [...extraGatewayArgs, '--auth', `127.0.0.1:${authInfo.port}`];
   }
   const router = startProcess(join(binDir, 'llmsrouter-router'),
-    ['--config', file, '--listen', '127.0.0.1:0', ...routerArgs],
+    ['--config', file, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...routerArgs],
     { cwd: dir, env, ready: listeningPorts('router') });
   let routerInfo;
   try {
@@ -361,8 +374,14 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
     await tracer?.stop();
     throw e;
   }
+  // Logged before "listening".
+  const routerMetricsPort = router.output
+    .map((l) => { try { return JSON.parse(l); } catch { return undefined; } })
+    .find((j) => j?.msg === 'metrics listening')?.metrics_port;
   return {
     baseURL: `http://127.0.0.1:${gatewayInfo.port}`, grpcPort: Number(routerInfo.port),
+    metricsURLs: [`http://127.0.0.1:${gatewayInfo.port}/metrics`,
+                  `http://127.0.0.1:${routerMetricsPort}/metrics`],
     get output() {
       return [...gateway.output, ...router.output, ...(auth?.output ?? []), ...(tracer?.output ?? [])];
     },
