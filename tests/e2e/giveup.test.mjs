@@ -7,8 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assertStackWhole, assertTerminates, countingClient, deployments, startFakeUpstream, terminate,
-  waitFor,
+  assertStackWhole, assertTerminates, clientCall, countingClient, deployments, startFakeUpstream,
+  terminate, waitFor,
 } from './harness.mjs';
 
 const SLOW = process.env.LLMSROUTER_E2E_SANITIZERS ? 3 : 1;
@@ -166,10 +166,43 @@ async function runPhase(deployment, phase) {
   }
 }
 
+// A call that outlives the drain timeout must not keep a process from ending, nor crash it.
+async function sigtermPastDrain(deployment) {
+  const fake = await startFakeUpstream();
+  let stack;
+  try {
+    stack = await deployment.start(config(fake), ['--drain-timeout', String(DRAIN_S)]);
+    const held = clientCall(stack.baseURL, { model: '[slow]held+hang=1', messages: [] },
+                            { timeoutMs: TERM_MS + 5000 }).catch((e) => e);
+    await waitFor(() => allUpstreamCallsAre(fake, 'held', 1, 'open'),
+                  { timeoutMs: 5000 * SLOW, what: 'the call to reach the upstream' });
+    const report = await terminate(stack, TERM_MS);
+    assert.ok(report.every((r) => !r.killed && r.code === 0),
+              `every process must exit 0 within ${TERM_MS} ms of SIGTERM: ${JSON.stringify(report)}` +
+              `\nlast output:\n${stack.output.slice(-10).join('\n')}`);
+    // The client is not left hanging: its connection ends with the process.
+    const outcome = await held;
+    assert.ok(outcome instanceof Error || outcome.status >= 500, `the held call got ${outcome.status}`);
+    await waitFor(async () => (await fake.stats()).open_requests === 0,
+                  { timeoutMs: 2000 * SLOW, what: 'the upstream to see the transfer end' });
+  } finally {
+    if (stack) await terminate(stack, 1000);
+    await fake.stop();
+  }
+}
+
 for (const deployment of deployments) {
   describe(`clients giving up, ${deployment.name}`, () => {
     for (const phase of phases) {
       it(phase.name, { timeout: 40000 * SLOW }, () => runPhase(deployment, phase));
     }
+    it('SIGTERM while a call outlives the drain timeout: exit 0 in time', {
+      timeout: 40000 * SLOW,
+      // Reported: once the drain gives up, the all-in-one's teardown ships the cancelled call's
+      // trace over the in-process channel of a gRPC server already shut down (SIGSEGV in
+      // TracerService::Stub::Record from ~GrpcTraceShipper). Remove this once fixed.
+      // Under the sanitizers the crash would also write a report that fails the whole run.
+      ...(deployment.name === 'all-in-one' ? { [SLOW > 1 ? 'skip' : 'todo']: 'the all-in-one ends with SIGSEGV' } : {}),
+    }, () => sigtermPastDrain(deployment));
   });
 }
