@@ -86,6 +86,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
   bool finish_cancelled = false;
   std::optional<std::string> release;
   UpstreamExchange* handler = nullptr;
+  int attempt = 0;
   {
     absl::MutexLock lock(&mu_);
     waiting_ = false;
@@ -97,7 +98,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       finish_cancelled = !done_;
       done_ = true;
     } else {
-      ++attempts_;
+      attempt = ++attempts_;
       auto exchange = std::make_unique<UpstreamExchange>(
           *deps_.clock, this,
           ExchangeInfo{call.target.provider->alias, call.target.upstream_model,
@@ -114,8 +115,12 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
   bool cancel_now = false;
   {
     absl::MutexLock lock(&mu_);
-    if (!done_) transfer_ = transfer;
-    cancel_now = cancelled_ && !done_;
+    // Only while this attempt is still the live one: the transfer may already have finished,
+    // or failed over to a backoff (waiting_) or a next attempt. Kept then, a cancel during
+    // that backoff would reach this dead transfer instead of completing the call.
+    bool live = !done_ && !waiting_ && attempts_ == attempt;
+    if (live) transfer_ = transfer;
+    cancel_now = cancelled_ && live;
   }
   if (cancel_now) transfer->Cancel();  // a Cancel() came while the transfer was starting
 }
