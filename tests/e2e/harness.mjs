@@ -147,7 +147,7 @@ export async function assertTerminates(stack, timeoutMs) {
 // One POST over a connection of its own, from a client that may give up as `curl -m` does
 // (its socket destroyed): when `signal` aborts, after `giveUpAfterMs`, or once
 // `giveUpAfterEvents` SSE events have arrived. Resolves {status, body, gaveUp, ms}; rejects on
-// a transport error, or when the call has not ended after `timeoutMs`.
+// a transport error, or when the call has not ended after `timeoutMs`. `port` is the client's.
 export function clientCall(baseURL, body, { path = '/v1/chat/completions', signal, giveUpAfterMs,
                                            giveUpAfterEvents, timeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -158,6 +158,8 @@ export function clientCall(baseURL, body, { path = '/v1/chat/completions', signa
     let status = 0;
     let text = '';
     let ended = false;
+    let port;  // the client's own port, to find its connection on the server's side
+    req.on('socket', (socket) => socket.on('connect', () => { port = socket.localPort; }));
     const timers = [];
     const end = (settle) => {
       if (ended) return;
@@ -168,7 +170,7 @@ export function clientCall(baseURL, body, { path = '/v1/chat/completions', signa
     };
     function giveUp() {
       req.destroy();
-      end(() => resolve({ status, body: text, gaveUp: true, ms: Date.now() - started }));
+      end(() => resolve({ status, body: text, gaveUp: true, ms: Date.now() - started, port }));
     }
     if (signal?.aborted) return giveUp();
     signal?.addEventListener('abort', giveUp);
@@ -184,7 +186,7 @@ export function clientCall(baseURL, body, { path = '/v1/chat/completions', signa
         text += d;
         if (giveUpAfterEvents !== undefined && text.split('\n\n').length - 1 >= giveUpAfterEvents) giveUp();
       });
-      res.on('end', () => end(() => resolve({ status, body: text, gaveUp: false, ms: Date.now() - started })));
+      res.on('end', () => end(() => resolve({ status, body: text, gaveUp: false, ms: Date.now() - started, port })));
       res.on('error', (e) => end(() => reject(new Error(`${e.message} after ${text.length} bytes: ${payload}`))));
     });
     req.on('error', (e) => end(() => reject(new Error(`${e.message}: ${payload}`))));
@@ -192,24 +194,40 @@ export function clientCall(baseURL, body, { path = '/v1/chat/completions', signa
   });
 }
 
-// A clientCall that counts the calls it made (`count`), with default options.
+// A clientCall that counts the calls it made (`count`), with default options, and remembers
+// each call by its client port (`byPort`: model, stream, when it gave up, the outcome).
 export function countingClient(baseURL, defaults = {}) {
   const client = {
     count: 0,
-    call: (body, options = {}) => {
+    byPort: new Map(),
+    call: async (body, options = {}) => {
       client.count++;
-      return clientCall(baseURL, body, { ...defaults, ...options });
+      const o = await clientCall(baseURL, body, { ...defaults, ...options });
+      client.byPort.set(o.port, { model: body.model, stream: body.stream ?? false,
+        giveUpAfterMs: options.giveUpAfterMs, giveUpAfterEvents: options.giveUpAfterEvents,
+        status: o.status, gaveUp: o.gaveUp, ms: o.ms });
+      return o;
     },
   };
   return client;
 }
 
+// Client ports of the connections that a server on `port` still holds although their client
+// closed them (CLOSE_WAIT in /proc/net/tcp): calls the server left behind.
+export function heldConnections(port) {
+  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 3 && parseInt(f[1].split(':')[1], 16) === port && f[3] === '08')
+    .map((f) => parseInt(f[2].split(':')[1], 16));
+}
+
 // A stack whose clients gave up on their calls is whole again: /healthz answers within 1 s, a
 // call to `normalModel` succeeds, a call to `cappedModel` (a provider with max_connections: 1)
-// succeeds within 1 s (its slot is free), the fake upstream saw every transfer end, every call
-// `client` made was finished and counted by the gateway, no stream is left open and no call
-// waits for a provider slot. `uncountable` calls may never have reached the gateway (their
-// client gave up at once); `slow` stretches the deadlines (sanitizer builds).
+// succeeds within 1 s (its slot is free), the fake upstream saw every transfer end, the gateway
+// holds no connection its client closed, every call `client` made was finished and counted by
+// the gateway, no stream is left open and no call waits for a provider slot. `uncountable`
+// calls may never have reached the gateway (their client gave up at once); `slow` stretches the
+// deadlines (sanitizer builds).
 export async function assertStackWhole(stack, fake, client,
                                        { normalModel, cappedModel, uncountable = 0, slow = 1 }) {
   const health = await fetch(`${stack.baseURL}/healthz`, { signal: AbortSignal.timeout(1000) })
@@ -224,6 +242,13 @@ export async function assertStackWhole(stack, fake, client,
   assert.ok(Date.now() - started < 1000 * slow, `the capped provider took ${Date.now() - started} ms`);
   await waitFor(async () => (await fake.stats()).open_requests === 0,
                 { timeoutMs: 5000 * slow, what: 'the upstream to see every transfer end' });
+  const gatewayPort = Number(new URL(stack.baseURL).port);
+  await waitFor(() => heldConnections(gatewayPort).length === 0,
+                { timeoutMs: 3000 * slow, what: 'the gateway to close the connections of clients that left' })
+    .catch((e) => {
+      const held = heldConnections(gatewayPort).map((p) => ({ port: p, ...client.byPort.get(p) }));
+      throw new Error(`${e.message}: calls left behind: ${JSON.stringify(held)}`);
+    });
   const sum = async (name, labels) => (await Promise.all(
     stack.metricsURLs.map((url) => metricSum(url, name, labels)))).reduce((a, b) => a + b, 0);
   let state;

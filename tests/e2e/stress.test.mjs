@@ -149,10 +149,10 @@ for (const deployment of deployments) {
       const rng = generator(SEED);
       const fake = await startFakeUpstream(['--record', '0']);
       let stack;
+      const tally = { calls: 0, answered: 0, givingUp: 0, gaveUp: 0, beforeHead: 0, kinds: {} };
       try {
         stack = await deployment.start(config(fake), ['--drain-timeout', String(DRAIN_S)]);
         const client = countingClient(stack.baseURL, { timeoutMs: 15000 * SLOW });
-        const tally = { calls: 0, answered: 0, givingUp: 0, gaveUp: 0, beforeHead: 0, kinds: {} };
         const pids = stack.parts.map((p) => p.proc.pid);
         await load(stack.baseURL, client, rng, WARMUP_SECONDS, tally);
         const whole = { normalModel: '[plain]after', cappedModel: '[capped]after', slow: SLOW };
