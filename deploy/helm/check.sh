@@ -22,11 +22,35 @@ PY
 fi
 "$helm" version --short
 status=0
+# Security properties the golden files must keep (so that an --update cannot drop them
+# unnoticed): Redis requires a password and admits only the auth service; the gateway's
+# Service does not expose the metrics port.
+check_render() {
+  local name=$1 rendered=$2
+  fail() { echo "helm: the $name render $1" >&2; status=1; }
+  local gateway_service
+  gateway_service=$(printf '%s\n' "$rendered" | awk 'BEGIN { RS = "\n---\n" }
+    /\nkind: Service\n/ && /\n  name: demo-llmsrouter-gateway\n/')
+  [[ -n $gateway_service ]] || fail "has no gateway Service"
+  grep -q 'name: metrics' <<<"$gateway_service" && fail "exposes the metrics port in the gateway's Service"
+  grep -q 'LLMSROUTER_METRICS_LISTEN' <<<"$rendered" || fail "has no metrics port"
+  if grep -q 'kind: StatefulSet' <<<"$rendered"; then
+    grep -q 'redis-password: "<generated>"' <<<"$rendered" || fail "has no generated Redis password"
+    grep -q 'name: demo-llmsrouter-redis$' <<<"$rendered" || fail "has no Redis NetworkPolicy"
+    grep -q 'value: redis://:$(REDIS_PASSWORD)@demo-llmsrouter-redis:6379/0$' <<<"$rendered" ||
+      fail "gives the auth service no Redis password"
+  fi
+  return 0
+}
 for name in default production; do
   values=()
   [[ $name == production ]] && values=(-f "$chart/ci/production-values.yaml")
   "$helm" lint "$chart" "${values[@]}" --strict >/dev/null
-  rendered=$("$helm" template demo "$chart" --namespace llm "${values[@]}")
+  # The bundled Redis's password is generated at render time (`lookup` keeps it on a live
+  # cluster): the golden files hold a placeholder.
+  rendered=$("$helm" template demo "$chart" --namespace llm "${values[@]}" |
+    sed -E 's/^(  redis-password: )"[A-Za-z0-9+\/=]+"$/\1"<generated>"/')
+  check_render "$name" "$rendered"
   golden=golden/$name.yaml
   if [[ ${1:-} == --update ]]; then
     mkdir -p golden && printf '%s\n' "$rendered" > "$golden"

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_limits.h"
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/strings.h"
 
 namespace llmsrouter::admin {

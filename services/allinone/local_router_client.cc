@@ -50,7 +50,8 @@ class LocalCall : public router::CallPipe<CallResponse>,
 void LocalRouterClient::StartCall(const CallRequest& request,
                                   std::shared_ptr<gateway::CallObserver> observer) {
   auto call = std::make_shared<LocalCall>(std::move(observer));
-  call->Start(service_->deps(), request);  // may finish at once
+  // On the gateway's I/O thread: the call runs on this thread's loop to the end.
+  call->Start(router::ForCurrentLoop(service_->deps()), request);  // may finish at once
 }
 
 void LocalRouterClient::ListModels(const router::v1::ListModelsRequest& request,

@@ -65,8 +65,8 @@ class LocalRouterClientTest : public ::testing::Test {
     router::ProviderConfig p{.alias = "p", .url = "http://p"};
     p.retry.max_retries = 1;
     config->providers["p"] = p;
-    config->providers["q"] = router::ProviderConfig{.alias = "q", .url = "http://q",
-                                                    .max_connections = 1};
+    config->providers["q"] =
+        router::ProviderConfig{.alias = "q", .url = "http://q", .max_connections = 1};
     store_ = std::make_unique<router::ConfigStore>(config);
     service_.emplace(router::RouterDeps{store_.get(), &http_, &SystemClock::Get(), &scheduler_,
                                         &limiter_, [] { return 0.5; }});
@@ -166,7 +166,7 @@ TEST_F(LocalRouterClientTest, CancelWhileQueuedForAProviderSlotLeavesTheQueue) {
   EXPECT_EQ(limiter_.waiting("q"), 0);
   http_.Respond(0, 200, {}, R"({"choices":[]})");
   ASSERT_TRUE(holder->status.has_value());
-  EXPECT_EQ(http_.started.size(), 1u);  // the abandoned call never started
+  EXPECT_EQ(http_.started.size(), 1u);    // the abandoned call never started
   EXPECT_EQ(limiter_.in_flight("q"), 0);  // no slot leaked
   auto next = Start(R"({"model":"[q]m","messages":[]})", /*auto_next=*/true);
   EXPECT_EQ(http_.started.size(), 2u);  // the slot is free for the next call

@@ -107,7 +107,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     HandleReady(std::move(session));
     return;
   }
-  if (path == "/metrics") {
+  if (path == "/metrics" && options_.metrics_on_api_port) {
     session->SendResponse(MetricsResponse());
     return;
   }
@@ -124,7 +124,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     return;
   }
   std::string key = BearerToken(Header(ctx->request, "Authorization"));
-  auth_->Authenticate(key, ctx->session->remote_address(),
+  auth_->Authenticate(key, ClientAddressOf(*ctx->session, ctx->request),
                       [this, ctx](absl::StatusOr<AuthInfo> info) {
                         net::post(ctx->session->executor(), [this, ctx, info = std::move(info)] {
                           if (!info.ok()) {

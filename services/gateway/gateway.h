@@ -9,6 +9,7 @@
 
 #include "common/trace_sink.h"
 #include "services/gateway/auth_client.h"
+#include "services/gateway/client_address.h"
 #include "services/gateway/http_session.h"
 #include "services/gateway/router_client.h"
 
@@ -23,6 +24,10 @@ struct GatewayOptions {
   int max_concurrent_calls = 20000;
   // Add X-LLMSRouter-Overhead-Ms to non-streamed answers.
   bool overhead_header = false;
+  // Serve GET /metrics on the API port (off when metrics have a port of their own).
+  bool metrics_on_api_port = true;
+  // Peers whose X-Forwarded-For / Forwarded name the client (for the failed-auth limiter).
+  TrustedProxies trusted_proxies;
 };
 
 class Gateway {
@@ -63,6 +68,10 @@ class Gateway {
   // Posts Reply onto the session's executor (for callbacks on other threads).
   void PostReply(const ContextPtr& ctx, HttpResponse response);
   router::v1::ListModelsRequest ModelsRequestFor(const Context& ctx) const;
+  // The client's address for the failed-auth limiter (the peer, or per --trusted-proxies).
+  std::string ClientAddressOf(const HttpSession& session, const HttpRequest& request) const {
+    return ClientAddress(options_.trusted_proxies, session.remote_address(), request);
+  }
 
   RouterClient* router_;
   AuthClient* auth_;

@@ -3,6 +3,9 @@
 #include <charconv>
 #include <cstdio>
 
+#include "absl/strings/cord.h"
+#include "common/log.h"
+#include "common/metric_labels.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
 #include "services/gateway/responses.h"
@@ -35,8 +38,7 @@ void ProxyCall::RecordMetrics(int status) {
       "What the gateway and router added: total time minus upstream time.", {"route"});
   char status_text[16];
   auto [end, ec] = std::to_chars(status_text, status_text + sizeof(status_text), status);
-  std::string_view provider =
-      head_.provider().empty() ? std::string_view("none") : std::string_view(head_.provider());
+  std::string_view provider = ProviderLabel(head_.provider());
   double seconds = absl::ToDoubleSeconds(absl::Now() - started_);
   requests.With({route_, std::string_view(status_text, end - status_text), provider}).Inc();
   durations.With({route_}).Observe(seconds);
@@ -48,7 +50,7 @@ void ProxyCall::RecordMetrics(int status) {
 void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
                       const router::v1::CallRequest& request, std::string request_id,
                       std::shared_ptr<std::atomic<int>> active, bool overhead_header) {
-  std::string route = request.endpoint();
+  std::string route(RouteLabel(request.endpoint()));
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;
@@ -158,6 +160,7 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
   response.set(http::field::content_type,
                head.content_type().empty() ? "text/event-stream" : head.content_type());
   response.set(http::field::cache_control, "no-cache");
+  response.set("X-Content-Type-Options", "nosniff");
   response.set("X-Request-Id", request_id_);
   for (const auto& [name, value] : head.headers()) response.set(name, value);
   streaming_ = true;
@@ -184,6 +187,10 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
     finish_ = status;
     return;
   }
+  if (auto detail = status.GetPayload(kGrpcTransportDetail)) {
+    Log(LogLevel::kWarning, "gateway", "router call failed",
+        {{"request_id", request_id_}, {"error", std::string(*detail)}});
+  }
   if (streaming_) {
     ActiveStreams().Add(-1);
     RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));
@@ -207,6 +214,9 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
                                          : status);
   }
   response.set("X-Request-Id", request_id_);
+  // Whatever an upstream sends is never interpreted by a browser as anything but its declared
+  // type (an HTML page from a hostile upstream would otherwise run from the gateway's origin).
+  response.set("X-Content-Type-Options", "nosniff");
   if (overhead_header_ && upstream_us_ >= 0) {
     double ms =
         std::max(0.0, absl::ToDoubleMilliseconds(absl::Now() - started_) - upstream_us_ / 1e3);

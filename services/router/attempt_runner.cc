@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/log.h"
+#include "common/metric_labels.h"
 #include "common/strings.h"
 
 namespace llmsrouter::router {
@@ -19,6 +20,12 @@ bool Retryable(const absl::Status& transport, int http_status) {
 bool WorthAFallback(const absl::Status& transport, int http_status) {
   return Retryable(transport, http_status) || http_status == 401 || http_status == 403 ||
          http_status == 404;
+}
+
+// How a call's provider is named in metrics, traces, logs and the response head: its alias,
+// or "adhoc" for a ?proxy= URL (which may carry credentials and is unbounded).
+std::string ProviderName(const Target& target) {
+  return target.adhoc ? std::string(kAdhocProvider) : target.provider->alias;
 }
 
 }  // namespace
@@ -99,10 +106,12 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       done_ = true;
     } else {
       attempt = ++attempts_;
-      auto exchange = std::make_unique<UpstreamExchange>(
-          *deps_.clock, this,
-          ExchangeInfo{call.target.provider->alias, call.target.upstream_model,
-                       request_.request_id(), call.stream, call.hide_usage_chunk});
+      ExchangeInfo info{ProviderName(call.target), call.target.upstream_model,
+                        request_.request_id(), call.stream, call.hide_usage_chunk};
+      info.max_event_bytes = call.target.config->limits.sse_event_bytes;
+      info.max_buffered_bytes = call.target.config->limits.buffered_bytes;
+      info.budget = deps_.budget;
+      auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, this, std::move(info));
       handler = exchange.get();
       exchanges_.push_back(std::move(exchange));
     }
@@ -215,9 +224,9 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
     if (!next) return false;
     Log(LogLevel::kWarning, "router", retry ? "retrying upstream call" : "trying fallback",
         {{"request_id", request_.request_id()},
-         {"provider", provider.alias},
+         {"provider", ProviderName(current_.target)},
          {"failure", failure},
-         {"next", StrCat(next->target.provider->alias, "/", next->target.upstream_model)},
+         {"next", StrCat(ProviderName(next->target), "/", next->target.upstream_model)},
          {"delay_ms", std::to_string(absl::ToInt64Milliseconds(delay))}});
     release = TakeSlotLocked();
     transfer_.reset();
@@ -247,7 +256,7 @@ std::optional<PreparedCall> AttemptRunner::NextFallback() {
 
 std::string AttemptRunner::provider() const {
   absl::MutexLock lock(&mu_);
-  return current_.target.provider->alias;
+  return ProviderName(current_.target);
 }
 
 }  // namespace llmsrouter::router

@@ -13,7 +13,7 @@ namespace llmsrouter::router {
 class CallReactor : public StreamingReactor<v1::CallResponse> {
  public:
   CallReactor(const RouterDeps& deps, const v1::CallRequest& request) {
-    StartUpstream(deps, request);
+    StartUpstreamOnLoop(deps, request);
   }
 
  protected:

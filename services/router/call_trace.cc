@@ -2,8 +2,8 @@
 
 #include <simdjson.h>
 
-#include "common/json_limits.h"
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 

@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/json_limits.h"
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 #include "services/router/upstream_request.h"
@@ -48,7 +48,7 @@ ChatReactor::ChatReactor(const RouterDeps& deps, const v1::ChatRequest& request)
   call.set_body(*std::move(body));
   call.set_proxy(request.proxy());
   call.set_request_id(request.request_id());
-  StartUpstream(deps, call);
+  StartUpstreamOnLoop(deps, std::move(call));
 }
 
 void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEvent>* out) {

@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
        {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
         "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9091); empty: off."},
        {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."},
-       {"trace-content", "LLMSROUTER_TRACE_CONTENT", "true",
-        "false: keep prompts and answers out of traces."}},
+       {"trace-content", "LLMSROUTER_TRACE_CONTENT", "auto",
+        "false: keep prompts and answers out of traces (auto/true: send them to the tracer, "
+        "which keeps them out of JSON-line traces unless its own flag is true)."}},
       argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-router: " << options.status().message() << "\n";
@@ -45,8 +46,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!options->Get("tracer").empty()) {
+    std::string content = options->Get("trace-content");
     (*app)->EnableTracing(MakeServiceChannel(options->Get("tracer")),
-                          options->GetBool("trace-content"));
+                          content == "auto" || options->GetBool("trace-content"));
   } else {
     Log(LogLevel::kInfo, "router",
         "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
   while (signals.Wait() == SIGHUP) (*app)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");
   server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  (*app)->Shutdown();
   (*app)->FlushTraces(absl::Seconds(5));
   return 0;
 }

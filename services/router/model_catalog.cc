@@ -4,6 +4,7 @@
 #include <atomic>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/cord.h"
 #include "common/json_limits.h"
 #include "common/log.h"
 #include "common/strings.h"
@@ -62,7 +63,8 @@ class ModelCatalog::Fetch : public HttpResponseHandler {
     if (!ok) {
       Log(LogLevel::kWarning, "router", "model list refresh failed; serving the last good list",
           {{"provider", alias_},
-           {"error", status.ok() ? StrCat("HTTP ", status_) : std::string(status.message())}});
+           {"error", status.ok() ? StrCat("HTTP ", status_) : std::string(status.message())},
+           {"detail", std::string(status.GetPayload(kHttpErrorDetail).value_or(absl::Cord()))}});
     }
     catalog_->FetchDone(alias_, source_, ok, std::move(ids), ttl_, retry_);
     delete this;

@@ -36,9 +36,12 @@ void ProviderLimiter::Release(const std::string& alias) {
   std::function<void()> next;
   {
     absl::MutexLock lock(&mu_);
-    Slot& slot = slots_[alias];
+    auto it = slots_.find(alias);
+    if (it == slots_.end()) return;  // unpaired; nothing to release
+    Slot& slot = it->second;
     if (slot.waiting.empty()) {
-      --slot.in_flight;
+      // An idle alias is forgotten: ad-hoc ?proxy= URLs would otherwise pile up for good.
+      if (--slot.in_flight <= 0) slots_.erase(it);
       return;
     }
     next = std::move(slot.waiting.front().start);
@@ -51,7 +54,9 @@ void ProviderLimiter::Release(const std::string& alias) {
 bool ProviderLimiter::Abandon(const std::string& alias, Ticket ticket) {
   if (ticket == 0) return false;
   absl::MutexLock lock(&mu_);
-  auto& waiting = slots_[alias].waiting;
+  auto slot = slots_.find(alias);
+  if (slot == slots_.end()) return false;
+  auto& waiting = slot->second.waiting;
   auto it = std::find_if(waiting.begin(), waiting.end(),
                          [ticket](const Waiter& w) { return w.ticket == ticket; });
   if (it == waiting.end()) return false;
@@ -62,12 +67,19 @@ bool ProviderLimiter::Abandon(const std::string& alias, Ticket ticket) {
 
 int ProviderLimiter::in_flight(const std::string& alias) {
   absl::MutexLock lock(&mu_);
-  return slots_[alias].in_flight;
+  auto it = slots_.find(alias);
+  return it == slots_.end() ? 0 : it->second.in_flight;
 }
 
 int ProviderLimiter::waiting(const std::string& alias) {
   absl::MutexLock lock(&mu_);
-  return static_cast<int>(slots_[alias].waiting.size());
+  auto it = slots_.find(alias);
+  return it == slots_.end() ? 0 : static_cast<int>(it->second.waiting.size());
+}
+
+size_t ProviderLimiter::tracked() {
+  absl::MutexLock lock(&mu_);
+  return slots_.size();
 }
 
 }  // namespace llmsrouter::router

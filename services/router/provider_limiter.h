@@ -32,6 +32,8 @@ class ProviderLimiter {
   bool Abandon(const std::string& alias, Ticket ticket);
   int in_flight(const std::string& alias);
   int waiting(const std::string& alias);
+  // Aliases with requests in flight or waiting (idle ones are not kept).
+  size_t tracked();
 
  private:
   struct Waiter {

@@ -20,6 +20,10 @@ struct RouterAppOptions {
   EnvLookup env;
   // How often the config file is checked for changes (zero: only SIGHUP reloads).
   absl::Duration watch_interval = absl::Seconds(1);
+  // Event loops to run calls on, shared with the gateway in the all-in-one (not owned; must
+  // outlive the app). Null: the router runs `threads` loops of its own (0: one per core).
+  LoopPool* loops = nullptr;
+  int threads = 0;
 };
 
 class RouterApp {
@@ -35,6 +39,10 @@ class RouterApp {
   std::shared_ptr<const RouterConfig> config() const { return store_.Get(); }
   // Sends a trace event per call to the tracer behind `channel`. Call before serving.
   void EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content);
+  // Ends the transfers still running (their calls finish CANCELLED), on their loops; then
+  // stops the router's own loops. Call after the servers stopped taking calls.
+  void Shutdown();
+  ~RouterApp();
   // Ships the trace events still queued (on shutdown); false if the deadline passed.
   bool FlushTraces(absl::Duration deadline) { return !shipper_ || shipper_->Flush(deadline); }
 
@@ -46,10 +54,14 @@ class RouterApp {
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
   std::unique_ptr<GrpcTraceShipper> shipper_;
+  std::unique_ptr<LoopPool> owned_loops_;
+  LoopPool* pool_;
+  // One HTTP client per loop (index = loop index), then the service. The clients go first at
+  // destruction (after Shutdown completed their transfers, whose handlers live in calls).
+  LoopDeps loops_;
   RouterService service_;
-  // Declared after the service so that it is destroyed first: its shutdown completes every
-  // transfer, and their handlers (exchanges, model fetches) live in the service.
-  CurlHttpClient http_;
+  std::vector<std::unique_ptr<CurlHttpClient>> http_;
+  bool shut_down_ = false;
   std::unique_ptr<FileWatcher> watcher_;
 };
 

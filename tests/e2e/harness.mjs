@@ -271,7 +271,8 @@ export async function startFakeUpstream(extraArgs = []) {
     ready: (line) => { try { return JSON.parse(line).listening; } catch { return undefined; } },
   });
   const port = await p.value;
-  const base = `http://127.0.0.1:${port}`;
+  const hostArg = extraArgs.indexOf('--host');
+  const base = `http://${hostArg >= 0 ? extraArgs[hostArg + 1] : '127.0.0.1'}:${port}`;
   const get = async (path) => (await fetch(base + path)).json();
   return {
     port, base, url: `${base}/v1`, stop: p.stop,
@@ -321,20 +322,23 @@ export function freePort() {
 }
 
 // A real redis-server on a free loopback port, persisting to a temporary directory (so a
-// restart keeps the data). Returns {url, port, stop, restart}.
-export async function startRedis() {
+// restart keeps the data); with `password`, it requires it (requirepass) and `url` carries it.
+// Returns {url, port, stop, restart}.
+export async function startRedis({ password } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'llmsrouter-redis-'));
   const port = await freePort();
   const launch = async () => {
     const p = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1',
-      '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'],
+      '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no',
+      ...(password ? ['--requirepass', password] : [])],
     { ready: (line) => (/Ready to accept connections/.test(line) ? true : undefined) });
     await p.value;
     return p;
   };
   let proc = await launch();
   return {
-    port, url: `redis://127.0.0.1:${port}/0`,
+    port,
+    url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}/0`,
     stop: () => proc.stop(),
     restart: async () => { proc = await launch(); },
   };
