@@ -221,18 +221,22 @@ export function heldConnections(port) {
     .map((f) => parseInt(f[2].split(':')[1], 16));
 }
 
-// A stack whose clients gave up on their calls is whole again: /healthz answers within 1 s, a
-// call to `normalModel` succeeds, a call to `cappedModel` (a provider with max_connections: 1)
-// succeeds within 1 s (its slot is free), the fake upstream saw every transfer end, the gateway
-// holds no connection its client closed, every call `client` made was finished and counted by
-// the gateway, no stream is left open and no call waits for a provider slot. `uncountable`
-// calls may never have reached the gateway (their client gave up at once); `slow` stretches the
-// deadlines (sanitizer builds).
+// A stack whose clients gave up on their calls is whole again: /healthz answers within 1 s,
+// /readyz answers 200 (no event loop stalled, the router reachable), a call to `normalModel`
+// succeeds, a call to `cappedModel` (a provider with max_connections: 1) succeeds within 1 s
+// (its slot is free), the fake upstream saw every transfer end, the gateway holds no connection
+// its client closed, every call `client` made was finished and counted by the gateway, no
+// stream is left open, no call waits for a provider slot and no event loop is reported
+// stalled. `uncountable` calls may never have reached the gateway (their client gave up at
+// once); `slow` stretches the deadlines (sanitizer builds).
 export async function assertStackWhole(stack, fake, client,
                                        { normalModel, cappedModel, uncountable = 0, slow = 1 }) {
   const health = await fetch(`${stack.baseURL}/healthz`, { signal: AbortSignal.timeout(1000) })
     .catch((e) => e);
   assert.equal(health.status, 200, `/healthz must answer within 1 s (got ${health})`);
+  const ready = await fetch(`${stack.baseURL}/readyz`, { signal: AbortSignal.timeout(2000 * slow) })
+    .catch((e) => e);
+  assert.equal(ready.status, 200, `/readyz must answer 200 (got ${ready.status ?? ready})`);
   const normal = await client.call({ model: normalModel, messages: [] }, { timeoutMs: 5000 * slow });
   assert.equal(normal.status, 200, normal.body);
   const started = Date.now();
@@ -257,9 +261,11 @@ export async function assertStackWhole(stack, fake, client,
     counted = await sum('llmsrouter_http_requests_total', ['route="chat/completions"']);
     const streams = await sum('llmsrouter_gateway_active_streams');
     const waiting = await sum('llmsrouter_provider_slot_waiting');
+    const stalled = await sum('llmsrouter_event_loops_stalled');
     state = `${counted} of ${client.count} calls counted (${uncountable} may not have reached ` +
-            `the gateway), ${streams} streams active, ${waiting} calls waiting for a slot`;
-    return counted >= client.count - uncountable && streams === 0 && waiting === 0;
+            `the gateway), ${streams} streams active, ${waiting} calls waiting for a slot, ` +
+            `${stalled} event loops stalled`;
+    return counted >= client.count - uncountable && streams === 0 && waiting === 0 && stalled === 0;
   }, { timeoutMs: 5000 * slow, what: 'every call to be finished' })
     .catch((e) => { throw new Error(`${e.message}: ${state}`); });
   assert.ok(counted <= client.count, state);
