@@ -1,9 +1,11 @@
 // Clients that give up (a socket closed, as `curl -m 1` or Ctrl-C does) at every phase of a
-// call, on both deployments, each phase on a fresh stack: (a) during a retry backoff, (b) while
-// queued for a provider slot (`max_connections`), (c) before the response head, (d) mid-stream,
-// (e) while a fallback is being tried. After each phase the stack must be whole: /healthz
-// answers within 1 s, a normal call succeeds, the provider slot is free, the upstream saw every
-// transfer end, every call was finished and counted, and SIGTERM ends every process in time.
+// call, on both deployments, each phase on a fresh stack: (a) during a retry backoff, and (a+)
+// hundreds of times over under load, (b) while queued for a provider slot (`max_connections`),
+// (c) before the response head, (d) mid-stream, (e) while a fallback is being tried. After each
+// phase the stack must be whole (harness assertStackWhole: /healthz within 1 s, a normal call,
+// the slot free, every upstream transfer ended, no connection or call left behind) and SIGTERM
+// must end every process in time with nothing left to drain. Last, SIGTERM while a call
+// outlives the drain timeout.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -201,8 +203,7 @@ async function sigtermPastDrain(deployment) {
     stack = await deployment.start(config(fake), ['--drain-timeout', String(DRAIN_S)]);
     const held = clientCall(stack.baseURL, { model: '[slow]held+hang=1', messages: [] },
                             { timeoutMs: TERM_MS + 5000 }).catch((e) => e);
-    await waitFor(() => allUpstreamCallsAre(fake, 'held', 1, 'open'),
-                  { timeoutMs: 5000 * SLOW, what: 'the call to reach the upstream' });
+    await untilUpstream({ fake }, 'held', 1, 'open', 'the call to reach the upstream');
     const report = await terminate(stack, TERM_MS);
     assert.ok(report.every((r) => !r.killed && r.code === 0),
               `every process must exit 0 within ${TERM_MS} ms of SIGTERM: ${JSON.stringify(report)}` +
