@@ -107,7 +107,7 @@ const phases = [
     uncountable: (outcomes) => outcomes.length,
     async after(ctx) {
       const models = (await upstreamCalls(ctx.fake, 'many')).map((c) => JSON.parse(c.body).model);
-      assert.ok(models.length > 100, `only ${models.length} calls reached the upstream`);
+      assert.ok(models.length > 50, `only ${models.length} calls reached the upstream`);
       assert.equal(new Set(models).size, models.length, 'a call given up in its backoff was retried anyway');
     },
   },
