@@ -93,6 +93,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
   bool finish_cancelled = false;
   std::optional<std::string> release;
   UpstreamExchange* handler = nullptr;
+  int attempt = 0;
   {
     absl::MutexLock lock(&mu_);
     waiting_ = false;
@@ -104,7 +105,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       finish_cancelled = !done_;
       done_ = true;
     } else {
-      ++attempts_;
+      attempt = ++attempts_;
       ExchangeInfo info{ProviderName(call.target), call.target.upstream_model,
                         request_.request_id(), call.stream, call.hide_usage_chunk};
       info.max_event_bytes = call.target.config->limits.sse_event_bytes;
@@ -123,8 +124,12 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
   bool cancel_now = false;
   {
     absl::MutexLock lock(&mu_);
-    if (!done_) transfer_ = transfer;
-    cancel_now = cancelled_ && !done_;
+    // Only while this attempt is still the live one: the transfer may already have finished,
+    // or failed over to a backoff (waiting_) or a next attempt. Kept then, a cancel during
+    // that backoff would reach this dead transfer instead of completing the call.
+    bool live = !done_ && !waiting_ && attempts_ == attempt;
+    if (live) transfer_ = transfer;
+    cancel_now = cancelled_ && live;
   }
   if (cancel_now) transfer->Cancel();  // a Cancel() came while the transfer was starting
 }

@@ -145,6 +145,20 @@ TEST_F(AttemptRunnerTest, CancelDuringBackoffCompletesAtOnce) {
   EXPECT_EQ(http_.started.size(), 1u);  // no new attempt after the cancel
 }
 
+// The first attempt fails (and its backoff begins) before the transfer is even handed back
+// to the runner: a cancel during that backoff must still complete the call.
+TEST_F(AttemptRunnerTest, CancelDuringABackoffThatBeganInsideStartCompletesAtOnce) {
+  http_.fail_inside_start = absl::UnavailableError("refused");
+  Sink sink;
+  auto runner = Run(R"({"model":"[a]m"})", &sink);
+  EXPECT_FALSE(sink.status.has_value());  // waiting out the backoff
+  runner->Cancel();
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_EQ(sink.status->code(), absl::StatusCode::kCancelled);
+  scheduler_.RunAll();
+  EXPECT_EQ(http_.started.size(), 1u);
+}
+
 TEST_F(AttemptRunnerTest, ProviderCapQueuesCallsUntilASlotFrees) {
   Sink first_sink, second_sink;
   auto first = Run(R"({"model":"[b]m"})", &first_sink);

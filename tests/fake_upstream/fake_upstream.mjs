@@ -23,8 +23,11 @@
 //   org=1          send the operator-identifying openai-organization / openai-project headers
 //   redirect=PORT  answer 302 with Location: http://127.0.0.1:PORT/v1/chat/completions
 // Introspection (not part of any provider API):
-//   GET  /_fake/requests   every request received: method, path, headers, raw body
-//   GET  /_fake/stats      connections opened/closed, streams completed/aborted
+//   GET  /_fake/requests   every request received: method, path, headers, raw body, and
+//                          state: "open" (being answered), "finished" (the whole response
+//                          was handed to the socket) or "aborted" (the peer closed first)
+//   GET  /_fake/stats      connections opened/closed, streams completed/aborted (any response
+//                          the peer closed before its end), open_requests (in progress now)
 //   POST /_fake/reset      forget requests and stats
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -49,7 +52,7 @@ const flakyCounts = new Map();
 let stats = newStats();
 function newStats() {
   return { connections_opened: 0, connections_closed: 0, streams_completed: 0,
-           streams_aborted: 0, requests: 0 };
+           streams_aborted: 0, requests: 0, open_requests: 0 };
 }
 
 function directives(model) {
@@ -174,10 +177,20 @@ async function handle(req, res, raw) {
   const path = req.url.split('?')[0];
   if (path === '/_fake/requests') return sendJson(res, 200, requests);
   if (path === '/_fake/stats') return sendJson(res, 200, stats);
-  if (path === '/_fake/reset') { requests = []; stats = newStats(); return sendJson(res, 200, {}); }
-  if (recordRequests) {
-    requests.push({ method: req.method, path: req.url, headers: req.headers, body: raw });
+  if (path === '/_fake/reset') {
+    // Requests still being answered stay counted until they end.
+    requests = [];
+    stats = { ...newStats(), open_requests: stats.open_requests };
+    return sendJson(res, 200, {});
   }
+  // Whether the transfer ran to its end or the peer (the router) gave it up.
+  const entry = { method: req.method, path: req.url, headers: req.headers, body: raw, state: 'open' };
+  if (recordRequests) requests.push(entry);
+  stats.open_requests++;
+  res.on('close', () => {
+    stats.open_requests--;
+    entry.state = res.writableFinished ? 'finished' : 'aborted';
+  });
   if (req.method === 'GET' && path.endsWith('/models')) {
     return sendJson(res, 200, { object: 'list', data: ['gpt-fake', 'gpt-fake-mini', 'embed-fake'].map(
       (id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })) });
