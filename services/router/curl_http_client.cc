@@ -221,7 +221,7 @@ std::unique_ptr<HttpTransfer> CurlHttpClient::Start(HttpRequest request,
 
 void CurlHttpClient::Add(std::unique_ptr<CurlTransferState> state) {
   if (shut_down_) {
-    state->handler->OnComplete(absl::CancelledError("HTTP client shutting down"));
+    state->handler->OnComplete(absl::UnavailableError("LLMsRouter is shutting down"));
     return;
   }
   SetUpEasy(state.get());
@@ -361,7 +361,7 @@ void CurlHttpClient::ExpireStalled() {
 void CurlHttpClient::Shutdown() {
   shut_down_ = true;
   while (!active_.empty()) {
-    FinishTransfer(active_.begin()->first, absl::CancelledError("HTTP client shutting down"));
+    FinishTransfer(active_.begin()->first, absl::UnavailableError("LLMsRouter is shutting down"));
   }
   timer_.cancel();
   expiry_.cancel();

@@ -38,8 +38,8 @@ class CurlHttpClient : public HttpClient {
   // so OnComplete never runs inside Cancel().
   std::unique_ptr<HttpTransfer> Start(HttpRequest request, HttpResponseHandler* handler) override;
 
-  // On the loop's thread: ends every transfer (handlers get OnComplete(CANCELLED)) and
-  // refuses new ones.
+  // On the loop's thread: ends every transfer (handlers get OnComplete(UNAVAILABLE): the
+  // client of a call cut by the shutdown gets a 503, not a "cancelled") and refuses new ones.
   void Shutdown();
   // Transfers in progress (loop thread only).
   size_t active() const { return active_.size(); }
