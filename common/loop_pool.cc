@@ -4,7 +4,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <latch>
+#include <chrono>
 
 #include "absl/time/clock.h"
 #include "common/log.h"
@@ -39,14 +39,21 @@ void IoLoop::RunAfter(absl::Duration delay, std::function<void()> fn) {
   });
 }
 
+// Steady clock: a wall-clock step (NTP) must not make every loop look stalled.
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 absl::Duration IoLoop::SinceLastTick() const {
   int64_t last = last_tick_us_.load(std::memory_order_relaxed);
   if (last == 0) return absl::ZeroDuration();
-  return absl::Now() - absl::FromUnixMicros(last);
+  return absl::Microseconds(SteadyMicros() - last);
 }
 
 void IoLoop::Tick() {
-  last_tick_us_.store(absl::ToUnixMicros(absl::Now()), std::memory_order_relaxed);
+  last_tick_us_.store(SteadyMicros(), std::memory_order_relaxed);
   heartbeat_.expires_after(absl::ToChronoMilliseconds(tick_));
   heartbeat_.async_wait([this](boost::system::error_code ec) {
     if (!ec) Tick();
@@ -79,19 +86,36 @@ LoopPool::~LoopPool() { Stop(); }
 
 IoLoop& LoopPool::Next() { return *loops_[next_.fetch_add(1) % loops_.size()]; }
 
-void LoopPool::RunOnEach(const std::function<void(IoLoop&)>& fn) {
+bool LoopPool::RunOnEach(const std::function<void(IoLoop&)>& fn, absl::Duration deadline) {
   if (stopped_) {  // no loop runs any more: nothing can race with `fn`
     for (auto& loop : loops_) fn(*loop);
-    return;
+    return true;
   }
-  std::latch done(static_cast<std::ptrdiff_t>(loops_.size()));
+  // Shared with the posted tasks: a stuck loop may run its task after this returned.
+  struct Pending {
+    absl::Mutex mu;
+    size_t left ABSL_GUARDED_BY(mu);
+    std::function<void(IoLoop&)> fn;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->fn = fn;
+  {
+    absl::MutexLock lock(&pending->mu);
+    pending->left = loops_.size();
+  }
   for (auto& loop : loops_) {
-    loop->Post([&fn, &done, l = loop.get()] {
-      fn(*l);
-      done.count_down();
+    loop->Post([pending, l = loop.get()] {
+      pending->fn(*l);
+      absl::MutexLock lock(&pending->mu);
+      --pending->left;
     });
   }
-  done.wait();
+  absl::MutexLock lock(&pending->mu);
+  auto done = [](Pending* p) ABSL_NO_THREAD_SAFETY_ANALYSIS { return p->left == 0; };
+  if (pending->mu.AwaitWithTimeout(absl::Condition(+done, pending.get()), deadline)) return true;
+  Log(LogLevel::kError, "loop", "event loops did not run the shutdown work in time",
+      {{"stalled", Stalled()}});
+  return false;
 }
 
 std::string LoopPool::Stalled() const {

@@ -63,9 +63,11 @@ class LoopPool {
   IoLoop& loop(int i) { return *loops_[i]; }
   // Round-robin, for spreading new connections or calls.
   IoLoop& Next();
-  // Runs `fn(loop)` on every loop's thread and waits until all have run (shutdown only;
-  // never from a loop thread).
-  void RunOnEach(const std::function<void(IoLoop&)>& fn);
+  // Runs `fn(loop)` on every loop's thread and waits until all have run, at most `deadline`
+  // (shutdown only; never from a loop thread). False when a loop did not get to it in time
+  // (a stuck loop: logged); its task may still run later.
+  bool RunOnEach(const std::function<void(IoLoop&)>& fn,
+                 absl::Duration deadline = absl::Seconds(5));
   // Names of loops that have not ticked for `stalled_after` ("" when none).
   std::string Stalled() const;
   // Called (on the watchdog thread) with true when a loop becomes stalled and false when all

@@ -58,10 +58,11 @@ TEST(LoopPoolTest, RunOnEachRunsOnEveryLoopAndAfterStopOnTheCaller) {
 }
 
 TEST(LoopPoolTest, AStuckLoopIsReportedAndRecovers) {
-  LoopPool pool(2, "t", absl::Milliseconds(200));
+  // Declared before the pool: the watchdog thread may call the listener until the pool goes.
   std::atomic<int> stalls{0}, recoveries{0};
-  pool.SetStallListener([&](bool stalled) { (stalled ? stalls : recoveries)++; });
   std::latch release(1);
+  LoopPool pool(2, "t", absl::Milliseconds(200));
+  pool.SetStallListener([&](bool stalled) { (stalled ? stalls : recoveries)++; });
   pool.loop(1).Post([&] { release.wait(); });  // a blocking bug on loop 1
   ASSERT_TRUE(WaitUntil([&] { return pool.Stalled() == "t-1"; }));
   ASSERT_TRUE(WaitUntil([&] { return stalls.load() == 1; }));

@@ -1,7 +1,5 @@
 #include "services/gateway/http_server.h"
 
-#include <future>
-
 #include "absl/time/clock.h"
 #include "common/strings.h"
 
@@ -77,14 +75,14 @@ void HttpServer::CloseAcceptor() {
     acceptor_->close(ignored);
     return;
   }
-  std::promise<void> closed;
-  net::post(loop.context(), [this, &closed] {
-    beast::error_code ignored;
-    acceptor_->close(ignored);
-    closed.set_value();
-  });
-  if (closed.get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
-    beast::error_code ignored;  // the loop is stuck: close from here rather than hang
+  if (!loops_->RunOnEach(
+          [this](IoLoop& l) {
+            if (l.index() != 0) return;
+            beast::error_code ignored;
+            acceptor_->close(ignored);
+          },
+          absl::Seconds(5))) {
+    beast::error_code ignored;  // loop 0 is stuck: close from here rather than hang
     acceptor_->close(ignored);
   }
 }

@@ -12,6 +12,7 @@ namespace {
 
 bool Retryable(const absl::Status& transport, int http_status) {
   if (http_status != 0) return http_status == 429 || http_status >= 500;
+  if (transport.GetPayload(kNoRetry).has_value()) return false;
   return transport.code() == absl::StatusCode::kUnavailable ||
          transport.code() == absl::StatusCode::kDeadlineExceeded;
 }
@@ -188,6 +189,7 @@ void AttemptRunner::Emit(v1::CallResponse message) {
 }
 
 void AttemptRunner::Complete(absl::Status status) {
+  std::shared_ptr<AttemptRunner> self = shared_from_this();  // as in TakeOverFailure
   std::optional<std::string> release;
   bool already_done;
   {
@@ -203,6 +205,9 @@ void AttemptRunner::Complete(absl::Status status) {
 
 bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_status,
                                     absl::Duration retry_after) {
+  // A cancel on another thread may complete the call (and free the runner) as soon as the
+  // lock is released below; this runner still has work to do after that.
+  std::shared_ptr<AttemptRunner> self = shared_from_this();
   std::optional<PreparedCall> next;
   absl::Duration delay;
   std::optional<std::string> release;

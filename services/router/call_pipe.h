@@ -38,6 +38,15 @@ class CallPipe : public CallOutput {
   // Resolves the request and runs it upstream, or fails the call at once when it cannot be
   // resolved.
   void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    bool cancelled;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled = cancelled_;
+    }
+    if (cancelled) {  // the reader left before the call reached its loop: nothing upstream
+      FailEarly(absl::CancelledError("call cancelled"));
+      return;
+    }
     // Direct gRPC clients do not pass the gateway's checks: refuse a hostile nesting here too.
     if (!JsonDepthWithin(request.body())) {
       FailEarly(NestingTooDeepError());

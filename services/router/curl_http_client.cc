@@ -1,7 +1,5 @@
 #include "services/router/curl_http_client.h"
 
-#include <unistd.h>
-
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
 #include <string>
@@ -28,7 +26,11 @@ struct CurlTransferState {
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point last_activity;
   char error[CURL_ERROR_SIZE] = {0};
+  std::shared_ptr<std::atomic<bool>> cancelled;
 
+  CurlTransferState() = default;
+  CurlTransferState(const CurlTransferState&) = delete;
+  CurlTransferState& operator=(const CurlTransferState&) = delete;
   ~CurlTransferState() {
     if (easy != nullptr) curl_easy_cleanup(easy);
     if (header_list != nullptr) curl_slist_free_all(header_list);
@@ -47,9 +49,7 @@ struct CurlTransferState {
 // One socket curl asked us to watch. Kept alive by the waits in flight, so that a wait
 // completing after curl dropped the socket finds `fd` = -1 instead of freed memory.
 struct CurlSocket {
-  CurlSocket(boost::asio::io_context& context, curl_socket_t fd) : fd(fd), descriptor(context) {
-    descriptor.assign(fd);
-  }
+  CurlSocket(boost::asio::io_context& context, curl_socket_t fd) : fd(fd), descriptor(context) {}
   curl_socket_t fd;
   boost::asio::posix::stream_descriptor descriptor;
   int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
@@ -114,7 +114,7 @@ absl::Status StatusFromCurl(CURLcode code, const char* detail) {
   return status;
 }
 
-void SetUpEasy(CurlTransferState* state, curl_closesocket_callback close_socket, void* close_data) {
+void SetUpEasy(CurlTransferState* state) {
   CURL* easy = curl_easy_init();
   state->easy = easy;
   const HttpRequest& req = state->request;
@@ -151,8 +151,6 @@ void SetUpEasy(CurlTransferState* state, curl_closesocket_callback close_socket,
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, state);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, state->error);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, reinterpret_cast<void*>(state->id));
-  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
-  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, close_data);
   state->started = state->last_activity = std::chrono::steady_clock::now();
 }
 
@@ -168,9 +166,13 @@ void OnLoop(IoLoop* loop, std::weak_ptr<CurlHttpClient*> client,
 
 class CurlTransfer : public HttpTransfer {
  public:
-  CurlTransfer(IoLoop* loop, std::weak_ptr<CurlHttpClient*> client, uint64_t id)
-      : loop_(loop), client_(std::move(client)), id_(id) {}
+  CurlTransfer(IoLoop* loop, std::weak_ptr<CurlHttpClient*> client, uint64_t id,
+               std::shared_ptr<std::atomic<bool>> cancelled)
+      : loop_(loop), client_(std::move(client)), id_(id), cancelled_(std::move(cancelled)) {}
+  // The flag covers a cancel posted from another thread that overtakes the loop's own post
+  // of the start (posts from inside a handler wait in the loop thread's private queue).
   void Cancel() override {
+    cancelled_->store(true);
     OnLoop(loop_, client_, [id = id_](CurlHttpClient* c) { c->Cancel(id); });
   }
   void Resume() override {
@@ -181,6 +183,7 @@ class CurlTransfer : public HttpTransfer {
   IoLoop* loop_;
   std::weak_ptr<CurlHttpClient*> client_;
   uint64_t id_;
+  std::shared_ptr<std::atomic<bool>> cancelled_;
 };
 
 CurlHttpClient::CurlHttpClient(IoLoop& loop, Options options)
@@ -216,19 +219,25 @@ std::unique_ptr<HttpTransfer> CurlHttpClient::Start(HttpRequest request,
   state->request = std::move(request);
   state->handler = handler;
   uint64_t id = state->id;
-  OnLoop(&loop_, self_,
-         [state = std::shared_ptr<CurlTransferState>(std::move(state))](CurlHttpClient* c) mutable {
-           c->Add(std::make_unique<CurlTransferState>(std::move(*state)));
-         });
-  return std::make_unique<CurlTransfer>(&loop_, self_, id);
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  state->cancelled = cancelled;
+  // The state itself is handed over (a CurlTransferState is never copied: the body may be
+  // large).
+  auto holder = std::make_shared<std::unique_ptr<CurlTransferState>>(std::move(state));
+  OnLoop(&loop_, self_, [holder](CurlHttpClient* c) { c->Add(std::move(*holder)); });
+  return std::make_unique<CurlTransfer>(&loop_, self_, id, std::move(cancelled));
 }
 
 void CurlHttpClient::Add(std::unique_ptr<CurlTransferState> state) {
   if (shut_down_) {
-    state->handler->OnComplete(absl::UnavailableError("LLMsRouter is shutting down"));
+    state->handler->OnComplete(ShuttingDownError());
     return;
   }
-  SetUpEasy(state.get(), &CurlHttpClient::OnCloseSocket, this);
+  if (state->cancelled->load()) {  // cancelled before it could start
+    state->handler->OnComplete(absl::CancelledError("upstream transfer cancelled"));
+    return;
+  }
+  SetUpEasy(state.get());
   CURL* easy = state->easy;
   active_.emplace(state->id, std::move(state));
   curl_multi_add_handle(multi_, easy);  // asks for a timer: the transfer starts from there
@@ -254,33 +263,28 @@ int CurlHttpClient::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* s
   auto* client = static_cast<CurlHttpClient*>(self);
   auto it = client->sockets_.find(fd);
   if (what == CURL_POLL_REMOVE) {
-    // Curl stops watching (an idle kept-alive connection): the socket stays registered with
-    // the loop until curl closes it (OnCloseSocket), so reusing the connection for the next
-    // call costs no epoll registration.
-    if (it != client->sockets_.end()) it->second->wanted = 0;
+    // Dropped at once: curl may close the socket right after (some sockets, such as the
+    // threaded resolver's, without any close callback), and the fd number can come back
+    // for another socket at any time.
+    if (it != client->sockets_.end()) {
+      it->second->fd = -1;
+      boost::system::error_code ignored;
+      it->second->descriptor.cancel(ignored);
+      it->second->descriptor.release();  // curl owns (and closes) its sockets
+      client->sockets_.erase(it);
+    }
     return 0;
   }
   if (it == client->sockets_.end()) {
-    it = client->sockets_.emplace(fd, std::make_shared<CurlSocket>(client->loop_.context(), fd))
-             .first;
+    auto socket = std::make_shared<CurlSocket>(client->loop_.context(), fd);
+    boost::system::error_code ec;
+    socket->descriptor.assign(fd, ec);  // never throw through curl's C frames
+    if (ec) return -1;
+    it = client->sockets_.emplace(fd, std::move(socket)).first;
   }
   it->second->wanted = what;
   client->Watch(it->second);
   return 0;
-}
-
-int CurlHttpClient::OnCloseSocket(void* self, curl_socket_t fd) {
-  auto* client = static_cast<CurlHttpClient*>(self);
-  if (auto it = client->sockets_.find(fd); it != client->sockets_.end()) {
-    it->second->fd = -1;
-    {
-      boost::system::error_code ignored;
-      it->second->descriptor.cancel(ignored);
-    }
-    it->second->descriptor.release();  // closed below, by us, as curl asked
-    client->sockets_.erase(it);
-  }
-  return ::close(fd);
 }
 
 void CurlHttpClient::Watch(const std::shared_ptr<CurlSocket>& socket) {
@@ -386,8 +390,8 @@ void CurlHttpClient::ScheduleExpiry() {
   expiry_armed_ = true;
   expiry_.expires_after(std::chrono::milliseconds(100));
   expiry_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // cancelled: the client may be going away
     expiry_armed_ = false;
-    if (ec) return;
     ExpireStalled();
     ScheduleExpiry();
   });
@@ -415,11 +419,12 @@ void CurlHttpClient::ExpireStalled() {
 void CurlHttpClient::Shutdown() {
   shut_down_ = true;
   while (!active_.empty()) {
-    FinishTransfer(active_.begin()->first, absl::UnavailableError("LLMsRouter is shutting down"));
+    FinishTransfer(active_.begin()->first, ShuttingDownError());
   }
   deadline_.reset();
   timer_.cancel();
   expiry_.cancel();
+  expiry_armed_ = false;
 }
 
 }  // namespace llmsrouter::router

@@ -50,7 +50,6 @@ class CurlHttpClient : public HttpClient {
   friend class CurlTransfer;
   static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket);
   static int OnTimer(CURLM* multi, long timeout_ms, void* self);
-  static int OnCloseSocket(void* self, curl_socket_t fd);
   void ArmTimer(std::chrono::steady_clock::time_point at);
   // Curl's timeout is due (or was moved later: then the timer is re-armed).
   void OnDeadline();

@@ -108,13 +108,20 @@ class CurlHttpClientTest : public ::testing::Test {
     request.body = "{}";
     return request;
   }
+  // Handlers outlive the loop (destroyed after the destructor stopped it): the loop may still
+  // be inside a handler's last callback when the test thread wakes up.
+  Recorder& NewRecorder(bool refuse_first) {
+    recorders_.push_back(std::make_unique<Recorder>(&pool_.loop(0), refuse_first));
+    return *recorders_.back();
+  }
+  std::vector<std::unique_ptr<Recorder>> recorders_;
   LoopPool pool_{1, "curl-test"};
   CurlHttpClient client_{pool_.loop(0)};
 };
 
 TEST_F(CurlHttpClientTest, WholeAnswerOnTheLoop) {
   LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-  Recorder recorder(&pool_.loop(0), false);
+  Recorder& recorder = NewRecorder(false);
   auto transfer = client_.Start(Request(server.url()), &recorder);
   EXPECT_TRUE(recorder.Wait().ok());
   EXPECT_EQ(recorder.status_, 200);
@@ -123,7 +130,7 @@ TEST_F(CurlHttpClientTest, WholeAnswerOnTheLoop) {
 
 TEST_F(CurlHttpClientTest, PausedBytesArriveAfterResume) {
   LoopbackServer server("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-  Recorder recorder(&pool_.loop(0), /*refuse_first=*/true);
+  Recorder& recorder = NewRecorder(/*refuse_first=*/true);
   auto transfer = client_.Start(Request(server.url()), &recorder);
   recorder.refused_.get_future().get();
   transfer->Resume();  // from another thread: posted to the loop
@@ -133,7 +140,7 @@ TEST_F(CurlHttpClientTest, PausedBytesArriveAfterResume) {
 
 TEST_F(CurlHttpClientTest, CancelEndsATransferThatNeverAnswersWithoutCompletingInside) {
   LoopbackServer server("");
-  Recorder recorder(&pool_.loop(0), false);
+  Recorder& recorder = NewRecorder(false);
   auto transfer = client_.Start(Request(server.url()), &recorder);
   recorder.in_cancel_ = true;
   transfer->Cancel();
@@ -144,7 +151,7 @@ TEST_F(CurlHttpClientTest, CancelEndsATransferThatNeverAnswersWithoutCompletingI
 
 TEST_F(CurlHttpClientTest, FirstByteTimeoutExpires) {
   LoopbackServer server("");
-  Recorder recorder(&pool_.loop(0), false);
+  Recorder& recorder = NewRecorder(false);
   HttpRequest request = Request(server.url());
   request.first_byte_timeout = absl::Milliseconds(150);
   auto transfer = client_.Start(std::move(request), &recorder);
@@ -158,7 +165,7 @@ TEST_F(CurlHttpClientTest, ConnectionRefusedIsUnavailable) {
     LoopbackServer closed("x");
     url = closed.url();
   }
-  Recorder recorder(&pool_.loop(0), false);
+  Recorder& recorder = NewRecorder(false);
   auto transfer = client_.Start(Request(url), &recorder);
   EXPECT_EQ(recorder.Wait().code(), absl::StatusCode::kUnavailable);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/time/time.h"
 
 namespace llmsrouter::router {
@@ -18,6 +19,15 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // Payload of a transport error Status with the client library's detailed text (which may
 // name internal hosts and ports): for logs only, never for clients.
 inline constexpr char kHttpErrorDetail[] = "llmsrouter/http-error-detail";
+// Status payload: a failure no retry or fallback can cure (the process is shutting down).
+inline constexpr char kNoRetry[] = "llmsrouter/no-retry";
+
+// UNAVAILABLE for transfers cut by a shutdown: the client gets a 503, never a retry.
+inline absl::Status ShuttingDownError() {
+  absl::Status status = absl::UnavailableError("LLMsRouter is shutting down");
+  status.SetPayload(kNoRetry, absl::Cord("1"));
+  return status;
+}
 
 struct HttpRequest {
   std::string method = "POST";

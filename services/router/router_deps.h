@@ -43,8 +43,9 @@ struct RouterDeps {
   HostResolver* resolver = &GetaddrinfoResolver::Get();
   // What all calls together hold from upstreams (cap: config limits.buffered_bytes).
   BufferBudget* budget = &BufferBudget::Global();
-  // When set, each call runs on one loop of the pool: its transfer, backoffs and slot
-  // waits all happen on that loop's thread (see ForCurrentLoop).
+  // When set, each call runs on one loop of the pool: its transfer and backoffs happen on
+  // that loop's thread (see ForCurrentLoop). A provider slot freed on another loop starts
+  // the waiting call on the releasing thread; its transfer is then posted to its own loop.
   const LoopDeps* loops = nullptr;
 };
 

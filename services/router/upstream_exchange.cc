@@ -191,7 +191,7 @@ absl::Status UpstreamExchange::ForClient(absl::Status status) const {
 void UpstreamExchange::WrapNonJsonError(int http_status) {
   const std::string& type = head_.content_type();
   if (Contains(Lower(type), "json")) return;
-  auto doc = nlohmann::json::parse(body_, nullptr, false);
+  auto doc = ParseUntrustedJson(body_);
   if (doc.is_object()) return;  // JSON without the header: kept as sent
   std::string quote = body_.substr(0, kQuotedErrorBytes);
   if (body_.size() > kQuotedErrorBytes) quote += "...";
