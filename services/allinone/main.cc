@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common/grpc_server.h"
+#include "common/grpc_tls.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   specs.push_back({"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
                    "Redis for users and keys (only with ENABLE_ACCOUNT_MANAGEMENT=true)."});
   specs.push_back({"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API."});
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter: " << options.status().message() << "\n";
@@ -67,7 +69,10 @@ int main(int argc, char** argv) {
     auth_app = *std::move(created);
     for (grpc::Service* s : auth_app->services()) services.push_back(s);
   }
-  auto grpc_server = StartGrpcServer(options->Get("grpc-listen"), services);
+  auto credentials = ServerCredentialsFrom(*options);
+  auto grpc_server = credentials.ok()
+                         ? StartGrpcServer(options->Get("grpc-listen"), services, *credentials)
+                         : absl::StatusOr<GrpcServer>(credentials.status());
   if (!grpc_server.ok()) {
     Log(LogLevel::kError, "llmsrouter", "cannot start",
         {{"error", std::string(grpc_server.status().message())}});
@@ -79,6 +84,16 @@ int main(int argc, char** argv) {
   app_options->router_client = &local_router;
   auto in_process = grpc_server->server->InProcessChannel(grpc::ChannelArguments());
   if (auth_app) app_options->auth_channel = in_process;
+  // The in-process gateway is trusted by construction; callers of --grpc-listen are direct
+  // clients and need a key when accounts are on.
+  if (auto s =
+          (*router)->EnableCallerAuth({{app_options->gateway.accounts, app_options->gateway.bypass},
+                                       {},
+                                       auth_app ? in_process : nullptr});
+      !s.ok()) {
+    Log(LogLevel::kError, "llmsrouter", "cannot start", {{"error", std::string(s.message())}});
+    return 1;
+  }
   (*router)->EnableTracing(in_process, options->GetBool("trace-content"));
   app_options->tracer_channel = in_process;
   auto gateway = gateway::GatewayApp::Start(*std::move(app_options));

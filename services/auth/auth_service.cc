@@ -72,7 +72,10 @@ grpc::ServerUnaryReactor* AuthService::SetBypass(grpc::CallbackServerContext* co
   auto* reactor = context->DefaultReactor();
   deps_.workers->Post([this, reactor, request, response] {
     absl::Status status = deps_.store->SetBypass(request->user(), request->model());
-    if (status.ok()) response->set_model(request->model());
+    if (status.ok()) {
+      deps_.authenticator->DropCached();
+      response->set_model(request->model());
+    }
     reactor->Finish(ToGrpcStatus(status));
   });
   return reactor;

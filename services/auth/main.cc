@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common/grpc_server.h"
+#include "common/grpc_tls.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
@@ -14,15 +15,16 @@ using namespace llmsrouter;
 int main(int argc, char** argv) {
   SetUpProcess();
   SignalWaiter signals;
-  auto options = Options::FromProcess(
-      {{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",
-        "gRPC address (use 0.0.0.0:50052 in containers)."},
-       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
-        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9092); empty: off."},
-       {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
-        "Redis holding users and keys: redis://[:password@]host:port[/db]."},
-       {"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API; empty turns it off."}},
-      argc, argv);
+  std::vector<FlagSpec> specs = {
+      {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",
+       "gRPC address (use 0.0.0.0:50052 in containers)."},
+      {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
+       "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9092); empty: off."},
+      {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
+       "Redis holding users and keys: redis://[:password@]host:port[/db]."},
+      {"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API; empty turns it off."}};
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
+  auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-auth: " << options.status().message() << "\n";
     return 2;
@@ -39,7 +41,13 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(app.status().message())}});
     return 1;
   }
-  auto server = StartGrpcServer(options->Get("listen"), (*app)->services());
+  auto credentials = ServerCredentialsFrom(*options);
+  if (!credentials.ok()) {
+    Log(LogLevel::kError, "auth", "cannot start",
+        {{"error", std::string(credentials.status().message())}});
+    return 1;
+  }
+  auto server = StartGrpcServer(options->Get("listen"), (*app)->services(), *credentials);
   if (!server.ok()) {
     Log(LogLevel::kError, "auth", "cannot start",
         {{"error", std::string(server.status().message())}});

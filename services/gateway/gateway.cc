@@ -56,12 +56,6 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   return "";
 }
 
-std::string BearerToken(std::string_view authorization) {
-  authorization = Trim(authorization);
-  if (authorization.size() < 7 || Lower(authorization.substr(0, 7)) != "bearer ") return "";
-  return std::string(Trim(authorization.substr(7)));
-}
-
 void Gateway::Reply(const ContextPtr& ctx, HttpResponse response) {
   response.set("X-Request-Id", ctx->request_id);
   ctx->session->SendResponse(std::move(response));

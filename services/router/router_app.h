@@ -7,7 +7,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/auth_client.h"
 #include "common/options.h"
+#include "common/service_identity.h"
+#include "services/router/call_auth.h"
 #include "services/router/config_store.h"
 #include "services/router/curl_http_client.h"
 #include "services/router/file_watcher.h"
@@ -20,6 +23,16 @@ struct RouterAppOptions {
   EnvLookup env;
   // How often the config file is checked for changes (zero: only SIGHUP reloads).
   absl::Duration watch_interval = absl::Seconds(1);
+};
+
+// Who may call the router's gRPC port with which fields (services/router/call_auth.h).
+struct CallerAuthConfig {
+  CallAuthOptions options;
+  // How the gateway proves itself (empty in the all-in-one, whose gateway is in-process).
+  TrustPolicy trust;
+  // The auth service; required when options.accounts is on.
+  std::shared_ptr<grpc::Channel> auth_channel;
+  absl::Duration auth_cache_ttl = absl::Milliseconds(500);
 };
 
 class RouterApp {
@@ -35,6 +48,9 @@ class RouterApp {
   std::shared_ptr<const RouterConfig> config() const { return store_.Get(); }
   // Sends a trace event per call to the tracer behind `channel`. Call before serving.
   void EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content);
+  // Who may call the gRPC service; until this ran, gRPC calls are refused (UNAVAILABLE). Once.
+  // INVALID_ARGUMENT when accounts are on without an auth channel.
+  absl::Status EnableCallerAuth(CallerAuthConfig config);
   // Ships the trace events still queued (on shutdown); false if the deadline passed.
   bool FlushTraces(absl::Duration deadline) { return !shipper_ || shipper_->Flush(deadline); }
 
@@ -46,6 +62,9 @@ class RouterApp {
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
   std::unique_ptr<GrpcTraceShipper> shipper_;
+  std::unique_ptr<CallerTrust> trust_;
+  std::unique_ptr<GrpcAuthClient> auth_client_;
+  std::unique_ptr<CallAuthorizer> authorizer_;
   RouterService service_;
   // Declared after the service so that it is destroyed first: its shutdown completes every
   // transfer, and their handlers (exchanges, model fetches) live in the service.

@@ -1,10 +1,11 @@
-#include "services/gateway/auth_client.h"
+#include "common/auth_client.h"
 
 #include <optional>
 
 #include "common/status_map.h"
+#include "common/strings.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter {
 namespace {
 
 constexpr size_t kMaxCached = 10000;
@@ -18,6 +19,12 @@ struct Call {
 };
 
 }  // namespace
+
+std::string BearerToken(std::string_view authorization) {
+  authorization = Trim(authorization);
+  if (authorization.size() < 7 || Lower(authorization.substr(0, 7)) != "bearer ") return "";
+  return std::string(Trim(authorization.substr(7)));
+}
 
 GrpcAuthClient::GrpcAuthClient(std::shared_ptr<grpc::Channel> channel, absl::Duration ttl,
                                const Clock* clock)
@@ -75,14 +82,23 @@ void GrpcAuthClient::SetBypass(const std::string& user, const std::string& model
   call->request.set_user(user);
   call->request.set_model(model);
   stub_->async()->SetBypass(&call->context, &call->request, &call->response,
-                            [this, call, done = std::move(done)](grpc::Status status) {
+                            [this, call, user, done = std::move(done)](grpc::Status status) {
                               if (!status.ok()) return done(FromGrpcStatus(status));
-                              {
-                                absl::MutexLock lock(&mu_);
-                                cache_.clear();  // this user's decisions carry the old bypass
-                              }
+                              RememberBypass(user, call->response.model());
                               done(call->response.model());
                             });
+}
+
+// The auth service may still answer from a decision it cached before the change (until its
+// version poll), so the cached decisions of this user take the new model and a fresh lifetime
+// instead of being dropped: this replica's next call obeys the change at once.
+void GrpcAuthClient::RememberBypass(const std::string& user, const std::string& model) {
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, cached] : cache_) {
+    if (cached.info.user != user) continue;
+    cached.info.bypass_model = model;
+    cached.expires = clock_->Now() + ttl_;
+  }
 }
 
 void GrpcAuthClient::GetBypass(const std::string& user, BypassCallback done) {
@@ -97,4 +113,4 @@ void GrpcAuthClient::GetBypass(const std::string& user, BypassCallback done) {
                             });
 }
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter
