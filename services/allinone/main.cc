@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
                    "gRPC address serving the router, auth and tracer services."});
   specs.push_back({"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
                    "Redis for users and keys (only with ENABLE_ACCOUNT_MANAGEMENT=true)."});
-  specs.push_back({"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API."});
+  for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
@@ -59,8 +59,10 @@ int main(int argc, char** argv) {
   std::vector<grpc::Service*> services = {(*router)->service(), (*tracer_app)->service()};
   std::unique_ptr<auth::AuthApp> auth_app;
   if (app_options->gateway.accounts) {
-    auto created =
-        auth::AuthApp::Create({options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
+    auto admin = auth::AdminOptionsFrom(*options, options->Get("grpc-listen"),
+                                        !options->Get("tls-cert").empty());
+    auto created = admin.ok() ? auth::AuthApp::Create({options->Get("redis-url"), *admin})
+                              : absl::StatusOr<std::unique_ptr<auth::AuthApp>>(admin.status());
     if (!created.ok()) {
       Log(LogLevel::kError, "llmsrouter", "cannot start",
           {{"error", std::string(created.status().message())}});

@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9092); empty: off."},
       {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
-       "Redis holding users and keys: redis://[:password@]host:port[/db]."},
-      {"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API; empty turns it off."}};
+       "Redis holding users and keys: redis://[:password@]host:port[/db]."}};
+  for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
@@ -35,8 +35,16 @@ int main(int argc, char** argv) {
         "Usage: llmsrouter-auth [--listen HOST:PORT] [--redis-url URL]");
     return 0;
   }
-  auto app =
-      auth::AuthApp::Create({options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
+  auto tls = TlsFilesFrom(*options);
+  auto admin = tls.ok()
+                   ? auth::AdminOptionsFrom(*options, options->Get("listen"), tls->server_enabled())
+                   : absl::StatusOr<auth::AdminOptions>(tls.status());
+  if (!admin.ok()) {
+    Log(LogLevel::kError, "auth", "cannot start",
+        {{"error", std::string(admin.status().message())}});
+    return 1;
+  }
+  auto app = auth::AuthApp::Create({options->Get("redis-url"), *admin});
   if (!app.ok()) {
     Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(app.status().message())}});
     return 1;
@@ -53,8 +61,11 @@ int main(int argc, char** argv) {
         {{"error", std::string(server.status().message())}});
     return 1;
   }
-  if (options->Get("LLMSROUTER_ADMIN_TOKEN").empty()) {
+  if (admin->tokens.empty()) {
     Log(LogLevel::kWarning, "auth", "LLMSROUTER_ADMIN_TOKEN is not set: the admin API is off");
+  } else if (!admin->transport_ok) {
+    Log(LogLevel::kWarning, "auth",
+        "the admin API is refused: TLS is off and --listen is not a loopback address");
   }
   std::unique_ptr<gateway::HttpServer> metrics;
   if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "auth", &metrics)) {

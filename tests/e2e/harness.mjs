@@ -301,7 +301,9 @@ export async function withAllInOne(args, body, env = {}) {
   }
 }
 
+// LLMSROUTER_E2E_DEPLOYMENTS=split (or all-in-one) runs the deployment tests against one only.
 export const deployments = [
-  { name: 'all-in-one', start: startAllInOne },
-  { name: 'split gateway + router', start: startSplit },
-];
+  { name: 'all-in-one', key: 'all-in-one', start: startAllInOne },
+  { name: 'split gateway + router', key: 'split', start: startSplit },
+].filter((d) => !process.env.LLMSROUTER_E2E_DEPLOYMENTS ||
+                process.env.LLMSROUTER_E2E_DEPLOYMENTS === d.key);
