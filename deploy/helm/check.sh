@@ -22,11 +22,16 @@ PY
 fi
 "$helm" version --short
 status=0
+# The default render is that of a cluster with cert-manager (TLS between the services from its
+# Certificates); `helm lint` cannot be told about CRDs, so it lints with existing Secrets.
+lint_tls=(--set tls.existingSecrets.gateway=s --set tls.existingSecrets.router=s
+          --set tls.existingSecrets.auth=s --set tls.existingSecrets.tracer=s)
 for name in default production; do
   values=()
   [[ $name == production ]] && values=(-f "$chart/ci/production-values.yaml")
-  "$helm" lint "$chart" "${values[@]}" --strict >/dev/null
-  rendered=$("$helm" template demo "$chart" --namespace llm "${values[@]}")
+  "$helm" lint "$chart" "${values[@]}" "${lint_tls[@]}" --strict >/dev/null
+  rendered=$("$helm" template demo "$chart" --namespace llm --api-versions cert-manager.io/v1 \
+             "${values[@]}")
   golden=golden/$name.yaml
   if [[ ${1:-} == --update ]]; then
     mkdir -p golden && printf '%s\n' "$rendered" > "$golden"
@@ -41,4 +46,19 @@ if out=$("$helm" template demo "$chart" -f "$chart/ci/bad-values.yaml" 2>&1); th
 else
   echo "bad values rejected as expected:"; echo "$out" | head -8
 fi
+# TLS is on by default: without certificates (no Secrets, no cert-manager) the chart says so.
+if out=$("$helm" template demo "$chart" 2>&1); then
+  echo "helm: the default values rendered without certificates for TLS" >&2
+  status=1
+elif ! grep -q "tls.enabled needs certificates" <<<"$out"; then
+  echo "helm: unexpected error without certificates: $out" >&2
+  status=1
+fi
+# Without TLS the gateway needs a service token to prove itself to the router.
+if "$helm" template demo "$chart" --set tls.enabled=false >/dev/null 2>&1; then
+  echo "helm: tls.enabled=false rendered without LLMSROUTER_SERVICE_TOKEN" >&2
+  status=1
+fi
+"$helm" template demo "$chart" --set tls.enabled=false \
+  --set secrets.values.LLMSROUTER_SERVICE_TOKEN=0123456789abcdef >/dev/null
 exit $status
