@@ -74,11 +74,12 @@ void GrpcAuthClient::Authenticate(const std::string& api_key, const std::string&
       });
 }
 
-void GrpcAuthClient::SetBypass(const std::string& user, const std::string& model,
-                               BypassCallback done) {
+void GrpcAuthClient::SetBypass(const std::string& api_key, const std::string& user,
+                               const std::string& model, BypassCallback done) {
   using C = Call<auth::v1::SetBypassRequest, auth::v1::BypassResponse>;
   auto call = std::make_shared<C>();
   call->context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+  call->request.set_api_key(api_key);
   call->request.set_user(user);
   call->request.set_model(model);
   stub_->async()->SetBypass(&call->context, &call->request, &call->response,
@@ -101,10 +102,12 @@ void GrpcAuthClient::RememberBypass(const std::string& user, const std::string& 
   }
 }
 
-void GrpcAuthClient::GetBypass(const std::string& user, BypassCallback done) {
+void GrpcAuthClient::GetBypass(const std::string& api_key, const std::string& user,
+                               BypassCallback done) {
   using C = Call<auth::v1::GetBypassRequest, auth::v1::BypassResponse>;
   auto call = std::make_shared<C>();
   call->context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+  call->request.set_api_key(api_key);
   call->request.set_user(user);
   stub_->async()->GetBypass(&call->context, &call->request, &call->response,
                             [call, done = std::move(done)](grpc::Status status) {

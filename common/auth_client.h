@@ -40,9 +40,11 @@ class AuthClient {
                             AuthCallback done) = 0;
   // On success the caller's own cached decisions for `user` carry the new model at once (read
   // your own writes); other replicas see it within their cache ttl.
-  virtual void SetBypass(const std::string& user, const std::string& model,
+  // `api_key` proves `user` to the auth service.
+  virtual void SetBypass(const std::string& api_key, const std::string& user,
+                         const std::string& model, BypassCallback done) = 0;
+  virtual void GetBypass(const std::string& api_key, const std::string& user,
                          BypassCallback done) = 0;
-  virtual void GetBypass(const std::string& user, BypassCallback done) = 0;
 };
 
 // AuthClient over gRPC. Successful decisions are cached for `ttl` (bounded by the auth
@@ -53,8 +55,9 @@ class GrpcAuthClient : public AuthClient {
                  const Clock* clock = &SystemClock::Get());
   void Authenticate(const std::string& api_key, const std::string& client,
                     AuthCallback done) override;
-  void SetBypass(const std::string& user, const std::string& model, BypassCallback done) override;
-  void GetBypass(const std::string& user, BypassCallback done) override;
+  void SetBypass(const std::string& api_key, const std::string& user, const std::string& model,
+                 BypassCallback done) override;
+  void GetBypass(const std::string& api_key, const std::string& user, BypassCallback done) override;
 
  private:
   void RememberBypass(const std::string& user, const std::string& model);

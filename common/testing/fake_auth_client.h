@@ -22,10 +22,13 @@ class FakeAuthClient : public AuthClient {
     if (it == keys.end()) return done(absl::UnauthenticatedError("invalid API key"));
     done(it->second);
   }
-  void SetBypass(const std::string&, const std::string& model, BypassCallback done) override {
+  void SetBypass(const std::string&, const std::string&, const std::string& model,
+                 BypassCallback done) override {
     done(model);
   }
-  void GetBypass(const std::string&, BypassCallback done) override { done(std::string()); }
+  void GetBypass(const std::string&, const std::string&, BypassCallback done) override {
+    done(std::string());
+  }
 };
 
 }  // namespace llmsrouter

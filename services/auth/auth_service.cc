@@ -32,12 +32,27 @@ grpc::ServerUnaryReactor* AuthService::Authenticate(grpc::CallbackServerContext*
   return reactor;
 }
 
+// Blocking (worker thread): the user that `api_key` belongs to, which must be `claimed` when
+// that is given.
+absl::StatusOr<std::string> AuthService::KeyOwner(const std::string& api_key,
+                                                  const std::string& claimed,
+                                                  const std::string& client) {
+  auto result = deps_.authenticator->Lookup(api_key, client);
+  if (!result.ok()) return result.status();
+  if (!claimed.empty() && claimed != result->user) {
+    return absl::PermissionDeniedError("the API key does not belong to that user");
+  }
+  return result->user;
+}
+
 grpc::ServerUnaryReactor* AuthService::SetBypass(grpc::CallbackServerContext* context,
                                                  const v1::SetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response] {
-    absl::Status status = deps_.store->SetBypass(request->user(), request->model());
+  deps_.workers->Post([this, reactor, request, response, client = context->peer()] {
+    auto user = KeyOwner(request->api_key(), request->user(), client);
+    absl::Status status =
+        user.ok() ? deps_.store->SetBypass(*user, request->model()) : user.status();
     if (status.ok()) {
       deps_.authenticator->DropCached();
       response->set_model(request->model());
@@ -51,8 +66,9 @@ grpc::ServerUnaryReactor* AuthService::GetBypass(grpc::CallbackServerContext* co
                                                  const v1::GetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response] {
-    auto user = deps_.store->GetUser(request->user());
+  deps_.workers->Post([this, reactor, request, response, client = context->peer()] {
+    auto name = KeyOwner(request->api_key(), request->user(), client);
+    auto user = name.ok() ? deps_.store->GetUser(*name) : absl::StatusOr<User>(name.status());
     if (user.ok()) response->set_model(user->bypass_model);
     reactor->Finish(ToGrpcStatus(user.status()));
   });

@@ -35,6 +35,9 @@ class AuthService final : public v1::AuthService::CallbackService {
                                       v1::BypassResponse* response) override;
 
  private:
+  absl::StatusOr<std::string> KeyOwner(const std::string& api_key, const std::string& claimed,
+                                       const std::string& client);
+
   AuthDeps deps_;
 };
 

@@ -132,6 +132,19 @@ for (const deployment of deployments) {
         method: 'POST', headers: { authorization: `Bearer ${alice}` }, body: JSON.stringify({ model: 'auto' }) });
     });
 
+    it('lets no one change another user\'s User-Bypass through the auth port', async () => {
+      const eve = await addUser('eve', 'fake');
+      const authGw = { ...gw, grpcPort: gw.authPort };
+      const set = (key) => grpcClient(authGw, 'set-bypass',
+        { key, model: '[fake]gpt-fake-mini', extra: ['--user', 'alice'] });
+      assert.equal((await set(undefined)).code, 'UNAUTHENTICATED');
+      assert.equal((await set(eve)).code, 'PERMISSION_DENIED');
+      const own = await set(alice);
+      assert.equal(own.ok, true, JSON.stringify(own));
+      await fetch(`${gw.baseURL}/api/user/bypass`, {
+        method: 'POST', headers: { authorization: `Bearer ${alice}` }, body: JSON.stringify({ model: 'auto' }) });
+    });
+
     it('refuses a revoked key within a second', async () => {
       const bob = await addUser('bob', '*');
       const args = [script, '--router', `127.0.0.1:${gw.grpcPort}`, ...gw.grpcClientArgs,

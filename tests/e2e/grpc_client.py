@@ -5,7 +5,8 @@
                    OP [--model M] [--spoof]
 
 OP: list (ListModels), chat (typed Chat), call (raw Call), wait-refused (ListModels every
-20 ms until refused; prints {"ready": true} once a first call succeeded, then the refusal time).
+20 ms until refused; prints {"ready": true} once a first call succeeded, then the refusal time),
+set-bypass (AuthService.SetBypass of --user to --model; --router is then the auth address).
 Prints one JSON line: {"ok": ..., "code": "UNAUTHENTICATED", "details": ..., ...}.
 """
 import argparse
@@ -15,8 +16,23 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples", "python"))
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
 import grpc  # noqa: E402
-from router_client import load_stubs, open_channel  # noqa: E402
+from router_client import REPO, load_stubs, open_channel  # noqa: E402
+
+
+def auth_stubs():
+    out = tempfile.mkdtemp(prefix="llmsrouter-auth-stubs-")
+    subprocess.run(["protoc", f"-I{os.path.join(REPO, 'proto')}", f"--python_out={out}",
+                    f"--grpc_out={out}",
+                    "--plugin=protoc-gen-grpc=" + shutil.which("grpc_python_plugin"),
+                    "llmsrouter/auth/v1/auth.proto"], check=True)
+    sys.path.insert(0, out)
+    from llmsrouter.auth.v1 import auth_pb2, auth_pb2_grpc
+    return auth_pb2, auth_pb2_grpc
 
 
 def run(op, args, pb, stub, metadata):
@@ -60,8 +76,19 @@ def main():
     parser.add_argument("--key")
     parser.add_argument("--model", default="[fake]gpt-fake")
     parser.add_argument("--spoof", action="store_true")
-    parser.add_argument("op", choices=["list", "chat", "call", "wait-refused"])
+    parser.add_argument("--user", default="")
+    parser.add_argument("op", choices=["list", "chat", "call", "wait-refused", "set-bypass"])
     args = parser.parse_args()
+    if args.op == "set-bypass":
+        apb, apb_grpc = auth_stubs()
+        stub = apb_grpc.AuthServiceStub(open_channel(args))
+        try:
+            r = stub.SetBypass(apb.SetBypassRequest(user=args.user, model=args.model,
+                                                    api_key=args.api_key), timeout=30)
+            print(json.dumps({"ok": True, "model": r.model}))
+        except grpc.RpcError as e:
+            print(json.dumps({"ok": False, "code": e.code().name, "details": e.details()}))
+        return
     pb, pb_grpc = load_stubs()
     stub = pb_grpc.RouterServiceStub(open_channel(args))
     metadata = []
