@@ -32,6 +32,13 @@ absl::Status CheckFiles(const TlsFiles& files) {
   return CheckReadable(files.ca, "--tls-ca");
 }
 
+// The files, re-read every refresh_seconds (gRPC keeps the last good pair when a read fails).
+absl::StatusOr<std::shared_ptr<FileWatcherCertificateProvider>> WatchFiles(const TlsFiles& files) {
+  if (auto s = CheckFiles(files); !s.ok()) return s;
+  return std::make_shared<FileWatcherCertificateProvider>(
+      files.key, files.cert, files.ca, static_cast<unsigned>(files.refresh_seconds));
+}
+
 }  // namespace
 
 std::vector<FlagSpec> TlsFlagSpecs() {
@@ -80,10 +87,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     }
     return grpc::InsecureServerCredentials();
   }
-  if (auto s = CheckFiles(files); !s.ok()) return s;
-  auto provider = std::make_shared<FileWatcherCertificateProvider>(
-      files.key, files.cert, files.ca, static_cast<unsigned>(files.refresh_seconds));
-  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  auto provider = WatchFiles(files);
+  if (!provider.ok()) return provider.status();
+  grpc::experimental::TlsServerCredentialsOptions options(*provider);
   options.watch_identity_key_cert_pairs();
   if (files.mutual()) {
     options.watch_root_certs();
@@ -103,11 +109,10 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
     }
     return grpc::InsecureChannelCredentials();
   }
-  if (auto s = CheckFiles(files); !s.ok()) return s;
-  auto provider = std::make_shared<FileWatcherCertificateProvider>(
-      files.key, files.cert, files.ca, static_cast<unsigned>(files.refresh_seconds));
+  auto provider = WatchFiles(files);
+  if (!provider.ok()) return provider.status();
   grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(provider);
+  options.set_certificate_provider(*provider);
   options.watch_root_certs();
   if (!files.cert.empty()) options.watch_identity_key_cert_pairs();
   options.set_verify_server_certs(true);

@@ -26,28 +26,30 @@ class AdminServiceTest : public ::testing::Test {
     if (server_) server_->Shutdown(std::chrono::system_clock::now());
   }
 
-  grpc::Status Add(const std::string& token, const std::string& name) {
+  // One admin call with `token`.
+  template <typename Request, typename Response, typename Method>
+  grpc::Status Call(Method method, const std::string& token, const Request& request,
+                    Response* response) {
     grpc::ClientContext context;
     context.AddMetadata("authorization", "Bearer " + token);
+    return (stub_.get()->*method)(&context, request, response);
+  }
+  grpc::Status Add(const std::string& token, const std::string& name) {
     v1::AddUserRequest request;
     request.set_name(name);
     v1::UserWithKey response;
-    return stub_->AddUser(&context, request, &response);
+    return Call(&v1::AdminService::Stub::AddUser, token, request, &response);
   }
   grpc::Status Delete(const std::string& token, const std::string& name) {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + token);
     v1::DeleteUserRequest request;
     request.set_name(name);
     v1::DeleteUserResponse response;
-    return stub_->DeleteUser(&context, request, &response);
+    return Call(&v1::AdminService::Stub::DeleteUser, token, request, &response);
   }
   std::vector<v1::AuditEntry> Audit(const std::string& token) {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + token);
     v1::ListAuditRequest request;
     v1::ListAuditResponse response;
-    grpc::Status status = stub_->ListAudit(&context, request, &response);
+    grpc::Status status = Call(&v1::AdminService::Stub::ListAudit, token, request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return {response.entries().begin(), response.entries().end()};
   }
