@@ -55,7 +55,7 @@ void GrpcAuthClient::Authenticate(const std::string& api_key, const std::string&
           if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
               status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
             s = absl::UnavailableError(std::string("authentication is unavailable: ") +
-                                       status.error_message());
+                                       std::string(s.message()));
           }
           done(s);
           return;

@@ -93,28 +93,69 @@ MetricsRegistry::Family& MetricsRegistry::FamilyFor(const std::string& name,
   return family;
 }
 
-Counter& MetricsRegistry::GetCounter(const std::string& name, const std::string& help,
-                                     const Labels& labels) {
-  absl::MutexLock lock(&mu_);
-  auto& slot = FamilyFor(name, help, "counter").counters[FormatLabels(labels)];
-  if (!slot) slot = std::make_unique<Counter>();
+template <typename T, typename Make>
+T& MetricsRegistry::Series(const std::string& name, Family& family,
+                           std::map<std::string, std::unique_ptr<T>>& slots, const Labels& labels,
+                           bool* folded, Make make) {
+  std::string key = FormatLabels(labels);
+  if (auto it = slots.find(key); it != slots.end()) return *it->second;
+  if (family.series >= max_series_ && !labels.empty()) {
+    if (folded != nullptr) *folded = true;
+    Labels overflow = labels;
+    for (auto& [label, value] : overflow) value = std::string(kOverflowValue);
+    key = FormatLabels(overflow);
+    std::string folded_name(kFoldedMetric);
+    Family& counts = FamilyFor(folded_name,
+                               "Metric updates folded into a family's overflow series because "
+                               "the family reached its series cap.",
+                               "counter");
+    auto& count = counts.counters[FormatLabels({{"family", name}})];
+    if (!count) {
+      count = std::make_unique<Counter>();
+      ++counts.series;
+    }
+    count->Inc();
+    if (auto it = slots.find(key); it != slots.end()) return *it->second;
+  }
+  ++family.series;
+  auto& slot = slots[key];
+  slot = make();
   return *slot;
+}
+
+Counter& MetricsRegistry::GetCounter(const std::string& name, const std::string& help,
+                                     const Labels& labels, bool* folded) {
+  absl::MutexLock lock(&mu_);
+  Family& family = FamilyFor(name, help, "counter");
+  return Series(name, family, family.counters, labels, folded,
+                [] { return std::make_unique<Counter>(); });
 }
 
 Gauge& MetricsRegistry::GetGauge(const std::string& name, const std::string& help,
-                                 const Labels& labels) {
+                                 const Labels& labels, bool* folded) {
   absl::MutexLock lock(&mu_);
-  auto& slot = FamilyFor(name, help, "gauge").gauges[FormatLabels(labels)];
-  if (!slot) slot = std::make_unique<Gauge>();
-  return *slot;
+  Family& family = FamilyFor(name, help, "gauge");
+  return Series(name, family, family.gauges, labels, folded,
+                [] { return std::make_unique<Gauge>(); });
 }
 
 Histogram& MetricsRegistry::GetHistogram(const std::string& name, const std::string& help,
-                                         const Labels& labels, std::vector<double> bounds) {
+                                         const Labels& labels, std::vector<double> bounds,
+                                         bool* folded) {
   absl::MutexLock lock(&mu_);
-  auto& slot = FamilyFor(name, help, "histogram").histograms[FormatLabels(labels)];
-  if (!slot) slot = std::make_unique<Histogram>(std::move(bounds));
-  return *slot;
+  Family& family = FamilyFor(name, help, "histogram");
+  return Series(name, family, family.histograms, labels, folded,
+                [&] { return std::make_unique<Histogram>(std::move(bounds)); });
+}
+
+void MetricsRegistry::SetMaxSeriesPerFamily(size_t max) {
+  absl::MutexLock lock(&mu_);
+  max_series_ = max;
+}
+
+size_t MetricsRegistry::max_series_per_family() const {
+  absl::MutexLock lock(&mu_);
+  return max_series_;
 }
 
 void MetricsRegistry::AddCallback(const std::string& name, const std::string& help,

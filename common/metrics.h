@@ -58,14 +58,27 @@ class Histogram {
 std::vector<double> LatencyBuckets();
 
 // Thread-safe. Metric objects live as long as the registry; callers may keep the references.
+//
+// Each family holds at most max_series_per_family() series: a label set beyond it is folded
+// into the family's one overflow series (every label value "overflow"), `*folded` is set to
+// true (it is left alone otherwise), and llmsrouter_metrics_series_folded_total{family=...}
+// counts the update. The cap is a last line of defence; labels should come from closed sets
+// (common/metric_labels.h). Series are only counted on creation: lookups stay as cheap.
 class MetricsRegistry {
  public:
+  static constexpr size_t kDefaultMaxSeriesPerFamily = 1000;
+  static constexpr std::string_view kOverflowValue = "overflow";
+  static constexpr std::string_view kFoldedMetric = "llmsrouter_metrics_series_folded_total";
+
   static MetricsRegistry& Global();
 
-  Counter& GetCounter(const std::string& name, const std::string& help, const Labels& labels = {});
-  Gauge& GetGauge(const std::string& name, const std::string& help, const Labels& labels = {});
+  Counter& GetCounter(const std::string& name, const std::string& help, const Labels& labels = {},
+                      bool* folded = nullptr);
+  Gauge& GetGauge(const std::string& name, const std::string& help, const Labels& labels = {},
+                  bool* folded = nullptr);
   Histogram& GetHistogram(const std::string& name, const std::string& help,
-                          const Labels& labels = {}, std::vector<double> bounds = LatencyBuckets());
+                          const Labels& labels = {}, std::vector<double> bounds = LatencyBuckets(),
+                          bool* folded = nullptr);
   // A value read at exposition time (queue depths, cache hits kept elsewhere).
   void AddCallback(const std::string& name, const std::string& help, const std::string& type,
                    std::function<double()> read, const Labels& labels = {});
@@ -73,10 +86,15 @@ class MetricsRegistry {
   // The Prometheus text format (version 0.0.4).
   std::string Exposition() const;
 
+  // Applies to series created from now on (existing ones stay).
+  void SetMaxSeriesPerFamily(size_t max);
+  size_t max_series_per_family() const;
+
  private:
   struct Family {
     std::string help;
     std::string type;
+    size_t series = 0;
     std::map<std::string, std::unique_ptr<Counter>> counters;
     std::map<std::string, std::unique_ptr<Gauge>> gauges;
     std::map<std::string, std::unique_ptr<Histogram>> histograms;
@@ -84,9 +102,15 @@ class MetricsRegistry {
   };
   Family& FamilyFor(const std::string& name, const std::string& help, const std::string& type)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The series of `labels` in `slots`, created with `make` if new (or the overflow series).
+  template <typename T, typename Make>
+  T& Series(const std::string& name, Family& family,
+            std::map<std::string, std::unique_ptr<T>>& slots, const Labels& labels, bool* folded,
+            Make make) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   std::map<std::string, Family> families_ ABSL_GUARDED_BY(mu_);
+  size_t max_series_ ABSL_GUARDED_BY(mu_) = kDefaultMaxSeriesPerFamily;
 };
 
 // {a="x",b="y"} with escaping; "" for no labels.
@@ -95,7 +119,8 @@ std::string FormatLabels(const Labels& labels);
 // One metric family with fixed label names, for the per-request path: a series is found by
 // its label values through a per-thread cache, so after a thread's first use of a label
 // combination a lookup takes no lock and allocates nothing. Families must live as long as
-// the process (declare them static).
+// the process (declare them static). Label sets folded by the registry's series cap are not
+// cached (the cache stays as bounded as the registry): each such update takes the lock.
 template <typename Metric>
 class MetricFamily {
  public:
@@ -116,20 +141,21 @@ class MetricFamily {
     Labels labels;
     size_t i = 0;
     for (std::string_view v : values) labels.emplace_back(label_names_.at(i++), std::string(v));
-    Metric* metric = &Lookup(labels);
-    cache.emplace(key, metric);
+    bool folded = false;
+    Metric* metric = &Lookup(labels, &folded);
+    if (!folded) cache.emplace(key, metric);
     return *metric;
   }
 
  private:
-  Metric& Lookup(const Labels& labels) {
+  Metric& Lookup(const Labels& labels, bool* folded) {
     auto& registry = MetricsRegistry::Global();
     if constexpr (std::is_same_v<Metric, Counter>) {
-      return registry.GetCounter(name_, help_, labels);
+      return registry.GetCounter(name_, help_, labels, folded);
     } else if constexpr (std::is_same_v<Metric, Gauge>) {
-      return registry.GetGauge(name_, help_, labels);
+      return registry.GetGauge(name_, help_, labels, folded);
     } else {
-      return registry.GetHistogram(name_, help_, labels);
+      return registry.GetHistogram(name_, help_, labels, LatencyBuckets(), folded);
     }
   }
 

@@ -48,7 +48,7 @@ void SseParser::ParseData(std::string_view event) {
   }
 }
 
-void SseParser::Feed(std::string_view bytes, EventFn on_event) {
+bool SseParser::Feed(std::string_view bytes, EventFn on_event) {
   buffer_.append(bytes);
   size_t start = 0;
   while (true) {
@@ -65,8 +65,14 @@ void SseParser::Feed(std::string_view bytes, EventFn on_event) {
     buffer_.erase(0, start);
     scan_from_ = 0;
   }
+  if (buffer_.size() > max_pending_) {
+    std::string().swap(buffer_);
+    scan_from_ = 0;
+    return false;
+  }
   // Resume scanning near the tail next time (a terminator may straddle two feeds).
   scan_from_ = buffer_.size() >= 3 ? buffer_.size() - 3 : 0;
+  return true;
 }
 
 }  // namespace llmsrouter

@@ -64,5 +64,28 @@ TEST(SseParserTest, ByteAtATimeCrLf) {
   EXPECT_EQ(got.raw[0], "data: a\r\n\r\n");
 }
 
+TEST(SseParserTest, RefusesAnUnterminatedEventPastItsCap) {
+  SseParser parser(/*max_pending=*/64);
+  std::vector<std::string> events;
+  auto collect = [&](std::string_view raw, std::string_view) { events.emplace_back(raw); };
+  // Complete events of any size pass; only what is still pending counts.
+  EXPECT_TRUE(parser.Feed("data: " + std::string(100, 'a') + "\n\n", collect));
+  EXPECT_EQ(events.size(), 1u);
+  EXPECT_TRUE(parser.Feed("data: " + std::string(50, 'b'), collect));
+  EXPECT_EQ(parser.pending().size(), 56u);
+  EXPECT_FALSE(parser.Feed(std::string(20, 'b'), collect));  // 76 > 64, no blank line
+  EXPECT_TRUE(parser.pending().empty());                     // dropped, memory freed
+  EXPECT_EQ(events.size(), 1u);
+}
+
+TEST(SseParserTest, NewlinesWithoutABlankLineStillCount) {
+  SseParser parser(/*max_pending=*/64);
+  bool ok = true;
+  for (int i = 0; i < 10 && ok; ++i) {
+    ok = parser.Feed("data: 0123456789\n", [](std::string_view, std::string_view) {});
+  }
+  EXPECT_FALSE(ok);
+}
+
 }  // namespace
 }  // namespace llmsrouter

@@ -146,13 +146,22 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (auto p = ErrorParam(status); !p.empty()) details["param"] = p;
   if (auto c = PayloadOrEmpty(status, kCodeUrl); !c.empty()) details["code"] = c;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
-                      details.empty() ? std::string() : details.dump());
+                      details.dump());
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
   absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-  if (status.error_details().empty()) return result;
+  if (status.error_details().empty()) {
+    if (result.code() != absl::StatusCode::kUnavailable &&
+        result.code() != absl::StatusCode::kUnknown &&
+        result.code() != absl::StatusCode::kInternal) {
+      return result;
+    }
+    absl::Status transport(result.code(), "an internal LLMsRouter service is unreachable");
+    transport.SetPayload(kGrpcTransportDetail, absl::Cord(status.error_message()));
+    return transport;
+  }
   auto details = nlohmann::json::parse(status.error_details(), nullptr, false);
   if (!details.is_object()) return result;
   return WithOpenAiDetails(std::move(result), JsonString(details, "param"),

@@ -32,8 +32,14 @@ std::string OpenAiErrorBody(const absl::Status& status);
 // Upstream HTTP status -> canonical code (429 RESOURCE_EXHAUSTED, 5xx UNAVAILABLE, ...).
 absl::StatusCode CodeFromHttpStatus(int http_status);
 
+// Every error our servers send carries error details (at least "{}"), so that a status
+// without them is known to come from the gRPC library itself (a connection failure).
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// A library-made UNAVAILABLE, UNKNOWN or INTERNAL status (its text names internal addresses,
+// e.g. "ipv4:10.0.0.5:50051: Failed to connect") gets a fixed message for clients; the
+// original text is kept as the kGrpcTransportDetail payload, for logs.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+inline constexpr char kGrpcTransportDetail[] = "llmsrouter/grpc-transport-detail";
 
 }  // namespace llmsrouter
 

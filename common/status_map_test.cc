@@ -39,5 +39,25 @@ TEST(StatusMapTest, DetailsSurviveGrpcRoundTrip) {
   EXPECT_EQ(body["error"]["param"], "model");
 }
 
+TEST(StatusMapTest, LibraryMadeGrpcErrorsDoNotLeakAddresses) {
+  grpc::Status library(grpc::StatusCode::UNAVAILABLE,
+                       "failed to connect to all addresses; last error: UNKNOWN: "
+                       "ipv4:127.0.0.1:44601: Failed to connect to remote host");
+  absl::Status status = FromGrpcStatus(library);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(status.message().find("127.0.0.1"), absl::string_view::npos);
+  EXPECT_EQ(OpenAiErrorBody(status).find("127.0.0.1"), std::string::npos);
+  EXPECT_NE(std::string(*status.GetPayload(kGrpcTransportDetail)).find("127.0.0.1"),
+            std::string::npos);
+  // Our servers' own errors keep their text, even without param or code.
+  absl::Status ours = FromGrpcStatus(ToGrpcStatus(absl::UnavailableError("provider 'x': cut")));
+  EXPECT_EQ(ours.message(), "provider 'x': cut");
+  EXPECT_FALSE(ours.GetPayload(kGrpcTransportDetail).has_value());
+  // A cancelled or timed-out call keeps its (address-free) text.
+  EXPECT_EQ(FromGrpcStatus(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"))
+                .message(),
+            "Deadline Exceeded");
+}
+
 }  // namespace
 }  // namespace llmsrouter

@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto c = std::make_shared<llmsrouter::router::RouterConfig>();
     c->providers["openai"] =
         llmsrouter::router::ProviderConfig{.alias = "openai", .url = "http://o"};
-    c->proxy_allow_urls = {"http://10.*"};
+    c->proxy_allow_urls = {"http://10.*.*.*:*/v1", "https://*.example/*"};
     return std::shared_ptr<const llmsrouter::router::RouterConfig>(c);
   }();
   std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -26,12 +26,46 @@ status=0
 # Certificates); `helm lint` cannot be told about CRDs, so it lints with existing Secrets.
 lint_tls=(--set tls.existingSecrets.gateway=s --set tls.existingSecrets.router=s
           --set tls.existingSecrets.auth=s --set tls.existingSecrets.tracer=s)
+# Security properties the golden files must keep (so that an --update cannot drop them
+# unnoticed): Redis requires a password and admits only the auth service; the gateway's
+# Service does not expose the metrics port; each service has its own NetworkPolicy and no
+# policy admits every pod of the release (which would re-open Redis, router and auth to all).
+check_render() {
+  local name=$1 rendered=$2
+  fail() { echo "helm: the $name render $1" >&2; status=1; }
+  local gateway_service
+  gateway_service=$(printf '%s\n' "$rendered" | awk 'BEGIN { RS = "\n---\n" }
+    /\nkind: Service\n/ && /\n  name: demo-llmsrouter-gateway\n/')
+  [[ -n $gateway_service ]] || fail "has no gateway Service"
+  grep -q 'name: metrics' <<<"$gateway_service" && fail "exposes the metrics port in the gateway's Service"
+  grep -q 'LLMSROUTER_METRICS_LISTEN' <<<"$rendered" || fail "has no metrics port"
+  if grep -q 'kind: StatefulSet' <<<"$rendered"; then
+    grep -q 'redis-password: "<generated>"' <<<"$rendered" || fail "has no generated Redis password"
+    grep -q 'name: demo-llmsrouter-redis$' <<<"$rendered" || fail "has no Redis NetworkPolicy"
+    grep -q 'value: redis://:$(REDIS_PASSWORD)@demo-llmsrouter-redis:6379/0$' <<<"$rendered" ||
+      fail "gives the auth service no Redis password"
+  fi
+  local policies
+  policies=$(printf '%s\n' "$rendered" | awk 'BEGIN { RS = "\n---\n" } /\nkind: NetworkPolicy\n/')
+  for component in gateway router auth tracer; do
+    grep -q "name: demo-llmsrouter-$component\$" <<<"$policies" ||
+      fail "has no NetworkPolicy for the $component"
+  done
+  # A peer selected by the release label alone: every pod of the release.
+  grep -A2 -- '- podSelector:' <<<"$policies" | grep -A1 'matchLabels:' |
+    grep -q '^ *app.kubernetes.io/instance: demo$' && fail "has a NetworkPolicy admitting every pod of the release"
+  return 0
+}
 for name in default production; do
   values=()
   [[ $name == production ]] && values=(-f "$chart/ci/production-values.yaml")
   "$helm" lint "$chart" "${values[@]}" "${lint_tls[@]}" --strict >/dev/null
+  # The bundled Redis's password is generated at render time (`lookup` keeps it on a live
+  # cluster): the golden files hold a placeholder.
   rendered=$("$helm" template demo "$chart" --namespace llm --api-versions cert-manager.io/v1 \
-             "${values[@]}")
+               "${values[@]}" |
+    sed -E 's/^(  redis-password: )"[A-Za-z0-9+\/=]+"$/\1"<generated>"/')
+  check_render "$name" "$rendered"
   golden=golden/$name.yaml
   if [[ ${1:-} == --update ]]; then
     mkdir -p golden && printf '%s\n' "$rendered" > "$golden"

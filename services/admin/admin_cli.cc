@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "common/strings.h"
+#include "services/admin/csv_cell.h"
 #include "services/admin/import_file.h"
 
 namespace llmsrouter::admin {
@@ -81,16 +82,6 @@ void PrintNewKey(const auth::v1::UserWithKey& r, std::string_view verb, std::ost
   out << verb << " user " << r.user().name() << " (permissions: " << Permissions(r.user())
       << ")\nAPI key (shown once — store it now):\n"
       << r.api_key() << "\n";
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q.push_back('"');
-    q.push_back(c);
-  }
-  return q + "\"";
 }
 
 int Add(AdminService::StubInterface& stub, const std::string& token, const Parsed& p,
@@ -239,7 +230,7 @@ int Import(AdminService::StubInterface& stub, const std::string& token, const Pa
       ++failed;
       continue;
     }
-    out << CsvField(row.username) << "," << response.api_key() << "\n";
+    out << CsvCell(row.username) << "," << response.api_key() << "\n";
   }
   err << "imported " << (file.rows.size() + file.problems.size() - failed) << " user(s), " << failed
       << " failed\n";
@@ -254,8 +245,8 @@ int Export(AdminService::StubInterface& stub, const std::string& token, std::ost
   out << "username,email,permissions,enabled\n";
   for (const auto& u : response.users()) {
     std::vector<std::string> perms(u.permissions().begin(), u.permissions().end());
-    out << CsvField(u.name()) << "," << CsvField(u.email()) << "," << CsvField(Join(perms, ","))
-        << "," << (u.enabled() ? "true" : "false") << "\n";
+    out << CsvCell(u.name()) << "," << CsvCell(u.email()) << "," << CsvCell(Join(perms, ",")) << ","
+        << (u.enabled() ? "true" : "false") << "\n";
   }
   return kOk;
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/strings.h"
 
 namespace llmsrouter::admin {
@@ -103,7 +104,7 @@ ImportFile ParseCsv(std::string_view text) {
 
 ImportFile ParseJson(std::string_view text) {
   ImportFile file;
-  auto doc = nlohmann::json::parse(text, nullptr, false);
+  auto doc = ParseUntrustedJson(text);
   if (!doc.is_array()) {
     file.problems.push_back({0, "the file must hold a JSON array of users"});
     return file;

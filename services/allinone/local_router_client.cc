@@ -11,15 +11,19 @@ namespace {
 using router::v1::CallRequest;
 using router::v1::CallResponse;
 
-// One call: the router's pipe on one side, the gateway's observer on the other. Deletes
-// itself once the observer has been told the call finished.
-class LocalCall : public router::CallPipe<CallResponse>, public gateway::RouterStream {
+// One call: the router's pipe on one side, the gateway's observer on the other. Owned by
+// itself until the observer has been told the call finished, and by the observer as long as
+// it keeps the stream, so that Cancel() and Next() stay safe after the end.
+class LocalCall : public router::CallPipe<CallResponse>,
+                  public gateway::RouterStream,
+                  public std::enable_shared_from_this<LocalCall> {
  public:
   explicit LocalCall(std::shared_ptr<gateway::CallObserver> observer)
       : observer_(std::move(observer)) {}
 
   void Start(const router::RouterDeps& deps, const CallRequest& request) {
-    observer_->Attach(this);
+    self_ = shared_from_this();
+    observer_->Attach(self_);
     StartUpstream(deps, request);
   }
 
@@ -32,20 +36,22 @@ class LocalCall : public router::CallPipe<CallResponse>, public gateway::RouterS
   }
   void WriteMessage(CallResponse* message) override { observer_->OnMessage(std::move(*message)); }
   void CloseCall(const absl::Status& status) override {
+    std::shared_ptr<LocalCall> keep = std::move(self_);  // may be the last reference
     observer_->OnFinish(status);
-    delete this;
   }
 
  private:
   std::shared_ptr<gateway::CallObserver> observer_;
+  std::shared_ptr<LocalCall> self_;
 };
 
 }  // namespace
 
 void LocalRouterClient::StartCall(const CallRequest& request,
                                   std::shared_ptr<gateway::CallObserver> observer) {
-  auto* call = new LocalCall(std::move(observer));
-  call->Start(service_->deps(), request);  // may finish (and delete the call) at once
+  auto call = std::make_shared<LocalCall>(std::move(observer));
+  // On the gateway's I/O thread: the call runs on this thread's loop to the end.
+  call->Start(router::ForCurrentLoop(service_->deps()), request);  // may finish at once
 }
 
 void LocalRouterClient::ListModels(const router::v1::ListModelsRequest& request,

@@ -24,9 +24,15 @@ using router::v1::CallResponse;
 class Observer : public gateway::CallObserver {
  public:
   explicit Observer(bool auto_next) : auto_next_(auto_next) {}
-  void Attach(gateway::RouterStream* stream) override { stream_ = stream; }
+  void Attach(std::shared_ptr<gateway::RouterStream> stream) override {
+    stream_ = std::move(stream);
+  }
   void OnMessage(CallResponse message) override {
     ASSERT_FALSE(status.has_value()) << "message after OnFinish";
+    if (cancel_on_message) {
+      Cancel();  // from inside the call's own callback
+      return;
+    }
     ASSERT_FALSE(outstanding_) << "a message while the previous one was not taken";
     messages.push_back(std::move(message));
     outstanding_ = true;
@@ -44,11 +50,12 @@ class Observer : public gateway::CallObserver {
 
   std::vector<CallResponse> messages;
   std::optional<absl::Status> status;
+  bool cancel_on_message = false;
 
  private:
   bool auto_next_;
   bool outstanding_ = false;
-  gateway::RouterStream* stream_ = nullptr;
+  std::shared_ptr<gateway::RouterStream> stream_;  // kept after the end, as ProxyCall may
 };
 
 class LocalRouterClientTest : public ::testing::Test {
@@ -58,6 +65,8 @@ class LocalRouterClientTest : public ::testing::Test {
     router::ProviderConfig p{.alias = "p", .url = "http://p"};
     p.retry.max_retries = 1;
     config->providers["p"] = p;
+    config->providers["q"] =
+        router::ProviderConfig{.alias = "q", .url = "http://q", .max_connections = 1};
     store_ = std::make_unique<router::ConfigStore>(config);
     service_.emplace(router::RouterDeps{store_.get(), &http_, &SystemClock::Get(), &scheduler_,
                                         &limiter_, [] { return 0.5; }});
@@ -144,11 +153,64 @@ TEST_F(LocalRouterClientTest, CancelWhileWaitingToRetryFinishesTheCall) {
   EXPECT_EQ(http_.started.size(), 1u);
 }
 
+TEST_F(LocalRouterClientTest, CancelWhileQueuedForAProviderSlotLeavesTheQueue) {
+  // One call holds the only slot of "q"; the next waits in the queue and gives up there.
+  auto holder = Start(R"({"model":"[q]m","messages":[]})", /*auto_next=*/true);
+  ASSERT_EQ(http_.started.size(), 1u);
+  auto queued = Start(R"({"model":"[q]m","messages":[]})", /*auto_next=*/true);
+  EXPECT_EQ(http_.started.size(), 1u);
+  EXPECT_EQ(limiter_.waiting("q"), 1);
+  queued->Cancel();  // completes from inside the cancel, on this thread
+  ASSERT_TRUE(queued->status.has_value());
+  EXPECT_EQ(queued->status->code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(limiter_.waiting("q"), 0);
+  http_.Respond(0, 200, {}, R"({"choices":[]})");
+  ASSERT_TRUE(holder->status.has_value());
+  EXPECT_EQ(http_.started.size(), 1u);    // the abandoned call never started
+  EXPECT_EQ(limiter_.in_flight("q"), 0);  // no slot leaked
+  auto next = Start(R"({"model":"[q]m","messages":[]})", /*auto_next=*/true);
+  EXPECT_EQ(http_.started.size(), 2u);  // the slot is free for the next call
+  http_.Respond(1, 200, {}, R"({"choices":[]})");
+  EXPECT_TRUE(next->status.has_value());
+}
+
+TEST_F(LocalRouterClientTest, TransferCompletingInsideCancelMidStreamFinishesOnce) {
+  http_.complete_inside_cancel = true;
+  auto observer = Start(R"({"model":"[p]m","stream":true,"messages":[]})", /*auto_next=*/false);
+  auto& handler = *http_.started.at(0)->handler;
+  handler.OnHeaders(200, {{"content-type", "text/event-stream"}});
+  handler.OnData("data: {\"choices\":[]}\n\n");
+  observer->Next();
+  observer->Cancel();  // the transfer completes inside; a message may still be out
+  EXPECT_TRUE(http_.started[0]->cancelled);
+  if (!observer->status.has_value()) observer->Next();
+  ASSERT_TRUE(observer->status.has_value());
+  EXPECT_EQ(observer->status->code(), absl::StatusCode::kCancelled);
+  observer->Cancel();  // after the end: nothing happens
+  EXPECT_EQ(observer->status->code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(LocalRouterClientTest, CancelFromInsideTheObserversOwnCallback) {
+  http_.complete_inside_cancel = true;
+  auto observer = Start(R"({"model":"[p]m","stream":true,"messages":[]})", /*auto_next=*/false);
+  observer->cancel_on_message = true;
+  http_.started.at(0)->handler->OnHeaders(200, {{"content-type", "text/event-stream"}});
+  EXPECT_TRUE(http_.started[0]->cancelled);
+  observer->Next();  // the head was handed over before the cancel: take it
+  ASSERT_TRUE(observer->status.has_value());
+  EXPECT_EQ(observer->status->code(), absl::StatusCode::kCancelled);
+}
+
 TEST_F(LocalRouterClientTest, ListsTheConfiguredModels) {
   std::optional<absl::StatusOr<router::v1::ListModelsResponse>> got;
   client_->ListModels({}, [&](auto response) { got = std::move(response); });
-  ASSERT_EQ(http_.started.size(), 1u);
-  http_.Respond(0, 200, {}, R"({"object":"list","data":[{"id":"m1","object":"model"}]})");
+  ASSERT_EQ(http_.started.size(), 2u);  // providers p and q
+  for (size_t i = 0; i < 2; ++i) {
+    bool p = http_.started[i]->request.url.starts_with("http://p/");
+    http_.Respond(i, 200, {},
+                  p ? R"({"object":"list","data":[{"id":"m1","object":"model"}]})"
+                    : R"({"object":"list","data":[]})");
+  }
   ASSERT_TRUE(got.has_value() && got->ok());
   ASSERT_EQ((*got)->models_size(), 1);
   EXPECT_EQ((*got)->models(0).id(), "[p]m1");
@@ -186,7 +248,9 @@ TEST_F(LocalRouterClientTest, ReaderOnAnotherThreadRacingTheCompletionIsSafe) {
    public:
     ThreadedObserver(Worker* worker, std::atomic<int>* finished)
         : worker_(worker), finished_(finished) {}
-    void Attach(gateway::RouterStream* stream) override { stream_ = stream; }
+    void Attach(std::shared_ptr<gateway::RouterStream> stream) override {
+      stream_ = std::move(stream);
+    }
     void OnMessage(CallResponse) override {
       worker_->Post([stream = stream_] { stream->Next(); });
     }
@@ -195,7 +259,7 @@ TEST_F(LocalRouterClientTest, ReaderOnAnotherThreadRacingTheCompletionIsSafe) {
    private:
     Worker* worker_;
     std::atomic<int>* finished_;
-    gateway::RouterStream* stream_ = nullptr;
+    std::shared_ptr<gateway::RouterStream> stream_;
   };
   std::thread reader([&] { worker.Run(); });
   std::atomic<int> finished{0};

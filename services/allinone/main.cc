@@ -4,6 +4,7 @@
 #include "common/grpc_server.h"
 #include "common/grpc_tls.h"
 #include "common/log.h"
+#include "common/loop_pool.h"
 #include "common/options.h"
 #include "common/process_setup.h"
 #include "common/signals.h"
@@ -44,7 +45,13 @@ int main(int argc, char** argv) {
     std::cerr << "llmsrouter: " << app_options.status().message() << "\n";
     return 2;
   }
-  auto router = router::RouterApp::Create({options->Get("config"), ProcessEnv()});
+  // One pool of I/O threads for everything a call does: the client connection, the upstream
+  // transfer, backoffs and slot waits of a call all run on the loop that accepted it.
+  LoopPool loops(app_options->threads, "io");
+  app_options->loops = &loops;
+  router::RouterAppOptions router_options{options->Get("config"), ProcessEnv()};
+  router_options.loops = &loops;
+  auto router = router::RouterApp::Create(std::move(router_options));
   if (!router.ok()) {
     Log(LogLevel::kError, "llmsrouter", "cannot start",
         {{"error", std::string(router.status().message())}});
@@ -96,7 +103,8 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "llmsrouter", "cannot start", {{"error", std::string(s.message())}});
     return 1;
   }
-  (*router)->EnableTracing(in_process, options->GetBool("trace-content"));
+  // The router records content unless told "false"; the tracer drops it for JSON lines.
+  (*router)->EnableTracing(in_process, tracer::TraceContentWanted(*options, true));
   app_options->tracer_channel = in_process;
   auto gateway = gateway::GatewayApp::Start(*std::move(app_options));
   if (!gateway.ok()) {
@@ -111,6 +119,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "llmsrouter", "listening",
       {{"service", "llmsrouter"},
        {"port", std::to_string((*gateway)->port())},
+       {"metrics_port", std::to_string((*gateway)->metrics_port())},
        {"grpc_port", std::to_string(grpc_server->port)},
        {"traces", (*tracer_app)->destination()},
        {"providers", (*router)->config()->AliasList()}});
@@ -118,6 +127,8 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "llmsrouter", "shutting down");
   bool clean = (*gateway)->Drain();
   Log(LogLevel::kInfo, "llmsrouter", "drained", {{"clean", clean ? "true" : "false"}});
+  (*router)->Shutdown();  // what was cut by the drain deadline finishes, on its loop
+  loops.Stop();
   (*router)->FlushTraces(absl::Seconds(3));
   (*tracer_app)->batcher().Shutdown(absl::Seconds(5));
   grpc_server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));

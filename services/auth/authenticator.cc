@@ -1,9 +1,20 @@
 #include "services/auth/authenticator.h"
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "services/auth/api_key.h"
 
 namespace llmsrouter::auth {
+
+namespace {
+
+absl::Status TooManyFailures() {
+  return absl::ResourceExhaustedError(
+      "Too many failed authentication attempts from this client; try again later.");
+}
+
+}  // namespace
 
 bool User::AllProviders() const {
   for (const auto& p : permissions) {
@@ -25,6 +36,20 @@ bool Authenticator::Blocked(const std::string& client) {
   return it->second.count >= options_.max_failures;
 }
 
+bool Authenticator::LookupAllowed(const std::string& client, bool take) {
+  auto it = failures_.find(client);
+  if (it == failures_.end()) return true;
+  Failures& f = it->second;
+  absl::Time now = clock_->Now();
+  f.tokens =
+      std::min(options_.blocked_lookup_burst, f.tokens + absl::ToDoubleSeconds(now - f.refilled) *
+                                                             options_.blocked_lookups_per_second);
+  f.refilled = now;
+  if (f.tokens < 1) return false;
+  if (take) f.tokens -= 1;
+  return true;
+}
+
 void Authenticator::RecordFailure(const std::string& client) {
   absl::Time now = clock_->Now();
   if (failures_.size() >= options_.max_tracked_clients && !failures_.count(client)) {
@@ -37,20 +62,27 @@ void Authenticator::RecordFailure(const std::string& client) {
   }
   Failures& f = failures_[client];
   if (f.count == 0 || now - f.window_start > options_.failure_window) f = {0, now};
-  ++f.count;
+  if (++f.count == options_.max_failures) {
+    f.tokens = options_.blocked_lookup_burst;
+    f.refilled = now;
+  }
+}
+
+absl::Status Authenticator::Failure(const std::string& client, bool blocked, absl::Status why) {
+  RecordFailure(client);
+  return blocked ? TooManyFailures() : why;
 }
 
 absl::StatusOr<AuthResult> Authenticator::Decide(const std::optional<User>& user,
                                                  const std::string& api_key,
-                                                 const std::string& client) {
+                                                 const std::string& client, bool blocked) {
   if (!user) {
-    RecordFailure(client);
-    return absl::UnauthenticatedError(
-        StrCat("Incorrect API key provided: ", KeyHint(api_key), "."));
+    return Failure(
+        client, blocked,
+        absl::UnauthenticatedError(StrCat("Incorrect API key provided: ", KeyHint(api_key), ".")));
   }
   if (!ConstantTimeEquals(user->key_hash, HashApiKey(api_key))) {
-    RecordFailure(client);
-    return absl::UnauthenticatedError("Incorrect API key provided.");
+    return Failure(client, blocked, absl::UnauthenticatedError("Incorrect API key provided."));
   }
   if (!user->enabled) {
     return absl::UnauthenticatedError(
@@ -62,30 +94,31 @@ absl::StatusOr<AuthResult> Authenticator::Decide(const std::optional<User>& user
 std::optional<absl::StatusOr<AuthResult>> Authenticator::TryCached(const std::string& api_key,
                                                                    const std::string& client) {
   absl::MutexLock lock(&mu_);
-  if (Blocked(client)) {
-    return absl::ResourceExhaustedError(
-        "Too many failed authentication attempts from this client; try again later.");
-  }
   if (api_key.empty()) {
     return absl::UnauthenticatedError(
         "You didn't provide an API key. Provide it as 'Authorization: Bearer <key>'.");
   }
+  bool blocked = Blocked(client);
   if (!api_key.starts_with(kKeyPrefix)) {
-    RecordFailure(client);
-    return absl::UnauthenticatedError("Incorrect API key provided.");
+    return Failure(client, blocked, absl::UnauthenticatedError("Incorrect API key provided."));
   }
   auto it = cache_.find(HashApiKey(api_key));
   if (it == cache_.end() || clock_->Now() >= it->second.expires) {
     ++misses_;
+    if (blocked && !LookupAllowed(client, /*take=*/false)) return TooManyFailures();
     return std::nullopt;
   }
   ++hits_;
-  return Decide(it->second.user, api_key, client);
+  return Decide(it->second.user, api_key, client, blocked);
 }
 
 absl::StatusOr<AuthResult> Authenticator::Lookup(const std::string& api_key,
                                                  const std::string& client) {
   if (auto cached = TryCached(api_key, client)) return *std::move(cached);
+  {
+    absl::MutexLock lock(&mu_);
+    if (Blocked(client) && !LookupAllowed(client, /*take=*/true)) return TooManyFailures();
+  }
   std::string hash = HashApiKey(api_key);
   auto user = store_->FindByKeyHash(hash);
   if (!user.ok()) return user.status();
@@ -106,7 +139,7 @@ absl::StatusOr<AuthResult> Authenticator::Lookup(const std::string& api_key,
       }
     }
   }
-  return Decide(*user, api_key, client);
+  return Decide(*user, api_key, client, Blocked(client));
 }
 
 void Authenticator::ObserveVersion(int64_t version) {

@@ -69,16 +69,102 @@ TEST_F(AuthenticatorTest, NegativeCacheIsBounded) {
   EXPECT_TRUE(auth_.TryCached(keys[4], "z").has_value());
 }
 
-TEST_F(AuthenticatorTest, TooManyFailuresFromOneClientAreCutOffWithoutTheStore) {
-  for (int i = 0; i < 5; ++i) (void)auth_.Lookup(*GenerateApiKey(), "attacker");
+TEST_F(AuthenticatorTest, TooManyFailuresFromOneClientAreCutOffAfterABoundedNumberOfLookups) {
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(auth_.Lookup(*GenerateApiKey(), "attacker").status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
   int lookups = store_.lookups;
-  auto blocked = auth_.Lookup(*GenerateApiKey(), "attacker");
-  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(store_.lookups, lookups);
-  EXPECT_EQ(auth_.Lookup(key_, "attacker").status().code(), absl::StatusCode::kResourceExhausted);
+  // Blocked: the burst of lookups (2) still reaches the store, and fails with 429; then none.
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(auth_.Lookup(*GenerateApiKey(), "attacker").status().code(),
+              absl::StatusCode::kResourceExhausted);
+  }
+  EXPECT_EQ(store_.lookups, lookups + 2);
+  EXPECT_EQ(auth_.TryCached("sk-malformed", "attacker")->status().code(),
+            absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(auth_.Lookup(key_, "someone-else").ok());
   clock_.now += absl::Minutes(2);
-  EXPECT_TRUE(auth_.Lookup(key_, "attacker").ok());
+  EXPECT_EQ(auth_.Lookup(*GenerateApiKey(), "attacker").status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+// The lock-out of issue 18: behind an ingress every client shares one address.
+class SharedAddressTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (std::string* key : {&alice_, &bob_}) {
+      *key = *GenerateApiKey();
+      User user{.name = key == &alice_ ? "alice" : "bob", .key_hash = HashApiKey(*key)};
+      ASSERT_TRUE(store_.AddUser(user).ok());
+    }
+    auth_.ObserveVersion(*store_.Version());
+  }
+  // `n` fresh bad keys from the shared address; returns how many got 429.
+  int BadKeys(int n) {
+    int refused = 0;
+    for (int i = 0; i < n; ++i) {
+      auto code = auth_.Lookup(*GenerateApiKey(), kIngress).status().code();
+      EXPECT_TRUE(code == absl::StatusCode::kUnauthenticated ||
+                  code == absl::StatusCode::kResourceExhausted);
+      refused += code == absl::StatusCode::kResourceExhausted;
+    }
+    return refused;
+  }
+
+  static constexpr char kIngress[] = "10.0.0.1";
+  FakeUserStore store_;
+  FakeClock clock_;
+  Authenticator auth_{&store_, &clock_};  // default limits: 20 failures a minute
+  std::string alice_;
+  std::string bob_;
+};
+
+TEST_F(SharedAddressTest, AFreshValidKeyWorksAfter25BadKeys) {
+  EXPECT_EQ(BadKeys(25), 5);              // the 21st to the 25th
+  clock_.now += absl::Milliseconds(500);  // one lookup token
+  auto result = auth_.Lookup(alice_, kIngress);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->user, "alice");
+}
+
+TEST_F(SharedAddressTest, ACachedValidKeyAlwaysWorks) {
+  ASSERT_TRUE(auth_.Lookup(alice_, kIngress).ok());
+  EXPECT_EQ(BadKeys(100), 80);
+  int lookups = store_.lookups;
+  for (int i = 0; i < 50; ++i) {
+    auto cached = auth_.TryCached(alice_, kIngress);
+    ASSERT_TRUE(cached.has_value());
+    ASSERT_TRUE(cached->ok()) << cached->status();
+    ASSERT_TRUE(auth_.Lookup(alice_, kIngress).ok());
+  }
+  EXPECT_EQ(store_.lookups, lookups);
+}
+
+TEST_F(SharedAddressTest, ABlockedAddressKeepsGetting429ForInvalidKeys) {
+  std::string known_bad = *GenerateApiKey();
+  EXPECT_EQ(auth_.Lookup(known_bad, kIngress).status().code(), absl::StatusCode::kUnauthenticated);
+  BadKeys(30);
+  int lookups = store_.lookups;
+  // Over 10 s, 100 fresh bad keys reach the store at most at the refill rate (2/s).
+  for (int i = 0; i < 100; ++i) {
+    clock_.now += absl::Milliseconds(100);
+    EXPECT_EQ(auth_.Lookup(*GenerateApiKey(), kIngress).status().code(),
+              absl::StatusCode::kResourceExhausted);
+  }
+  EXPECT_LE(store_.lookups - lookups, 2 + 20);
+  EXPECT_GE(store_.lookups - lookups, 15);
+  // A known-bad key from the negative cache, a malformed key, a wrong key: all 429.
+  EXPECT_EQ(auth_.Lookup(known_bad, kIngress).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(auth_.Lookup("sk-nope", kIngress).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  // Valid keys, fresh or cached, still work, and other addresses are not affected.
+  clock_.now += absl::Seconds(1);
+  EXPECT_TRUE(auth_.Lookup(bob_, kIngress).ok());
+  EXPECT_TRUE(auth_.Lookup(bob_, kIngress).ok());
+  EXPECT_EQ(auth_.Lookup(*GenerateApiKey(), "10.0.0.2").status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(AuthenticatorTest, StoreDownFailsFreshLookupsButNotCachedOnes) {

@@ -17,8 +17,12 @@ struct RedisAddress {
   int db = 0;
 };
 
-// INVALID_ARGUMENT naming the problem for anything else than the form above.
+// INVALID_ARGUMENT naming the problem for anything else than the form above (the message
+// never holds the password). User name and password may be %-escaped.
 absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url);
+
+// `url` with its credentials replaced by "***", for logs and errors.
+std::string RedactRedisUrl(std::string_view url);
 
 }  // namespace llmsrouter::auth
 

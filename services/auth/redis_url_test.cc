@@ -28,5 +28,32 @@ TEST(RedisUrlTest, RejectsOtherForms) {
   EXPECT_FALSE(ParseRedisUrl("redis://h:70000").ok());
 }
 
+TEST(RedisUrlTest, PasswordOnlyAndEscapedCredentials) {
+  auto a = ParseRedisUrl("redis://:Zx9%40a%3Ab%2F@127.0.0.1:6390/0");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->username, "");
+  EXPECT_EQ(a->password, "Zx9@a:b/");
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 6390);
+  auto b = ParseRedisUrl("redis://default:p@ss@h:1");  // the last '@' ends the credentials
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->username, "default");
+  EXPECT_EQ(b->password, "p@ss");
+  EXPECT_EQ(b->host, "h");
+  EXPECT_FALSE(ParseRedisUrl("redis://:bad%zz@h:1").ok());
+  EXPECT_FALSE(ParseRedisUrl("redis://:bad%4@h:1").ok());
+}
+
+TEST(RedisUrlTest, ErrorsNeverQuoteThePassword) {
+  for (std::string_view url : {"redis://:hunter2@h:port", "rediss://:hunter2@h:1"}) {
+    auto parsed = ParseRedisUrl(url);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(std::string(parsed.status().message()).find("hunter2"), std::string::npos)
+        << parsed.status();
+  }
+  EXPECT_EQ(RedactRedisUrl("redis://:hunter2@h:1/0"), "redis://***@h:1/0");
+  EXPECT_EQ(RedactRedisUrl("redis://h:1/0"), "redis://h:1/0");
+}
+
 }  // namespace
 }  // namespace llmsrouter::auth

@@ -152,6 +152,12 @@ absl::StatusOr<redisContext*> RedisUserStore::Acquire() {
     if (!simple(auth)) return fail("authentication failed");
   }
   if (a.db != 0 && !simple({"SELECT", std::to_string(a.db)})) return fail("SELECT failed");
+  // A Redis with requirepass answers NOAUTH to everything: say so once, at connect time.
+  if (a.password.empty() && !simple({"PING"})) {
+    return fail(
+        "it refused PING; if it requires a password, put it in REDIS_URL "
+        "(redis://:password@host:port/db)");
+  }
   return context;
 }
 

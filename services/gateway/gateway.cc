@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
+#include "common/json_limits.h"
 #include "common/metrics.h"
 #include "common/request_id.h"
 #include "common/status_map.h"
@@ -71,7 +72,7 @@ void Gateway::Refuse(const ContextPtr& ctx, const absl::Status& status) {
     event.set_status(HttpStatusFromStatus(status));
     event.set_error(std::string(status.message()));
     if (ctx->auth) event.set_user(ctx->auth->user);
-    auto body = nlohmann::json::parse(ctx->request.body(), nullptr, false);
+    auto body = ParseUntrustedJson(ctx->request.body());
     if (body.is_object() && body.contains("model") && body["model"].is_string()) {
       event.set_requested_model(body["model"].get<std::string>());
     }
@@ -92,15 +93,18 @@ void Gateway::PostReply(const ContextPtr& ctx, HttpResponse response) {
 void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) {
   std::string_view target(request.target().data(), request.target().size());
   std::string_view path = target.substr(0, target.find('?'));
-  if (path == "/healthz") {
-    session->SendResponse(JsonResponse(200, R"({"status":"ok"})"));
+  if (path == "/healthz") {  // liveness: a stuck I/O thread gets the process restarted
+    std::string stalled = loops_ != nullptr ? loops_->Stalled() : "";
+    session->SendResponse(stalled.empty() ? JsonResponse(200, R"({"status":"ok"})")
+                                          : ErrorResponse(absl::UnavailableError(
+                                                StrCat("event loop stalled: ", stalled))));
     return;
   }
   if (path == "/readyz") {
     HandleReady(std::move(session));
     return;
   }
-  if (path == "/metrics") {
+  if (path == "/metrics" && options_.metrics_on_api_port) {
     session->SendResponse(MetricsResponse());
     return;
   }
@@ -117,7 +121,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     return;
   }
   std::string key = BearerToken(Header(ctx->request, "Authorization"));
-  auth_->Authenticate(key, ctx->session->remote_address(),
+  auth_->Authenticate(key, ClientAddressOf(*ctx->session, ctx->request),
                       [this, ctx](absl::StatusOr<AuthInfo> info) {
                         net::post(ctx->session->executor(), [this, ctx, info = std::move(info)] {
                           if (!info.ok()) {
@@ -163,6 +167,10 @@ void Gateway::Dispatch(ContextPtr ctx) {
 
 void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   // Validate here so that malformed JSON never costs a router round trip.
+  if (!JsonDepthWithin(ctx->request.body())) {
+    Refuse(ctx, NestingTooDeepError());
+    return;
+  }
   if (!nlohmann::json::accept(ctx->request.body())) {
     Refuse(ctx, absl::InvalidArgumentError(
                     "We could not parse the JSON body of your request. The body must be valid "
@@ -249,7 +257,7 @@ void Gateway::HandleBypass(ContextPtr ctx) {
     Reply(ctx, ErrorResponse(405, "use GET or POST on /api/user/bypass", "method_not_allowed"));
     return;
   }
-  auto body = nlohmann::json::parse(ctx->request.body(), nullptr, false);
+  auto body = ParseUntrustedJson(ctx->request.body());
   if (!body.is_object() || !body.contains("model") || !body["model"].is_string()) {
     Reply(ctx, ErrorResponse(WithOpenAiDetails(
                    absl::InvalidArgumentError(
@@ -292,6 +300,11 @@ void Gateway::SetBypassChecked(ContextPtr ctx, std::string model) {
 void Gateway::HandleReady(std::shared_ptr<HttpSession> session) {
   if (draining_) {
     session->SendResponse(ErrorResponse(absl::UnavailableError("draining: shutting down")));
+    return;
+  }
+  if (std::string stalled = loops_ != nullptr ? loops_->Stalled() : ""; !stalled.empty()) {
+    session->SendResponse(
+        ErrorResponse(absl::UnavailableError(StrCat("event loop stalled: ", stalled))));
     return;
   }
   router_->CheckReady([session](bool ready) {

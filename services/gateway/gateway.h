@@ -8,7 +8,9 @@
 #include <string>
 
 #include "common/auth_client.h"
+#include "common/loop_pool.h"
 #include "common/trace_sink.h"
+#include "services/gateway/client_address.h"
 #include "services/gateway/http_session.h"
 #include "services/gateway/router_client.h"
 
@@ -23,6 +25,10 @@ struct GatewayOptions {
   int max_concurrent_calls = 20000;
   // Add X-LLMSRouter-Overhead-Ms to non-streamed answers.
   bool overhead_header = false;
+  // Serve GET /metrics on the API port (off when metrics have a port of their own).
+  bool metrics_on_api_port = true;
+  // Peers whose X-Forwarded-For / Forwarded name the client (for the failed-auth limiter).
+  TrustedProxies trusted_proxies;
 };
 
 class Gateway {
@@ -36,6 +42,9 @@ class Gateway {
 
   // From now on /readyz answers 503 (load balancers stop sending new work).
   void StartDraining() { draining_ = true; }
+  // The I/O threads serving the gateway: /healthz and /readyz answer 503 while one of them
+  // is stalled. Before serving; not owned.
+  void SetLoops(LoopPool* loops) { loops_ = loops; }
 
   // The RequestHandler for HttpServer.
   void Handle(std::shared_ptr<HttpSession> session, HttpRequest request);
@@ -63,11 +72,16 @@ class Gateway {
   // Posts Reply onto the session's executor (for callbacks on other threads).
   void PostReply(const ContextPtr& ctx, HttpResponse response);
   router::v1::ListModelsRequest ModelsRequestFor(const Context& ctx) const;
+  // The client's address for the failed-auth limiter (the peer, or per --trusted-proxies).
+  std::string ClientAddressOf(const HttpSession& session, const HttpRequest& request) const {
+    return ClientAddress(options_.trusted_proxies, session.remote_address(), request);
+  }
 
   RouterClient* router_;
   AuthClient* auth_;
   GatewayOptions options_;
   TraceSink* traces_;
+  LoopPool* loops_ = nullptr;
   std::atomic<bool> draining_{false};
   std::shared_ptr<std::atomic<int>> active_calls_ = std::make_shared<std::atomic<int>>(0);
 };

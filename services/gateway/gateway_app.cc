@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "services/gateway/metrics_server.h"
+
 namespace llmsrouter::gateway {
 
 absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions options) {
@@ -26,18 +28,26 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
     app->traces_ = std::make_unique<GrpcTraceShipper>(std::move(options.tracer_channel),
                                                       GrpcTraceShipper::Options{});
   }
+  if (!options.metrics_listen.empty()) {
+    auto metrics = StartMetricsServer(options.metrics_listen);
+    if (!metrics.ok()) return metrics.status();
+    app->metrics_ = *std::move(metrics);
+    options.gateway.metrics_on_api_port = false;
+  }
   app->gateway_ =
       std::make_unique<Gateway>(router, app->auth_.get(), options.gateway, app->traces_.get());
   int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   Gateway* gateway = app->gateway_.get();
-  auto server =
-      HttpServer::Start(options.listen, threads, options.limits,
-                        [gateway](std::shared_ptr<HttpSession> session, HttpRequest request) {
-                          gateway->Handle(std::move(session), std::move(request));
-                        });
+  RequestHandler handler = [gateway](std::shared_ptr<HttpSession> session, HttpRequest request) {
+    gateway->Handle(std::move(session), std::move(request));
+  };
+  auto server = options.loops != nullptr
+                    ? HttpServer::Start(options.listen, options.loops, options.limits, handler)
+                    : HttpServer::Start(options.listen, threads, options.limits, handler);
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
+  app->gateway_->SetLoops(&app->server_->loops());
   app->drain_timeout_ = options.drain_timeout;
   return app;
 }

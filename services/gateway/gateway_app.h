@@ -18,7 +18,12 @@ namespace llmsrouter::gateway {
 
 struct GatewayAppOptions {
   std::string listen = "127.0.0.1:8000";
+  // Serves /metrics here when set (and no longer on `listen`).
+  std::string metrics_listen;
   int threads = 0;  // 0: one per core
+  // I/O threads shared with the in-process router (the all-in-one); not owned, must outlive
+  // the app. Null: the app runs `threads` loops of its own.
+  LoopPool* loops = nullptr;
   HttpLimits limits;
   GatewayOptions gateway;
   absl::Duration drain_timeout = absl::Seconds(30);
@@ -37,13 +42,19 @@ class GatewayApp {
  public:
   static absl::StatusOr<std::unique_ptr<GatewayApp>> Start(GatewayAppOptions options);
   int port() const { return server_->port(); }
-  void Stop() { server_->Stop(); }
+  LoopPool& loops() { return server_->loops(); }
+  // The metrics port (0 when /metrics is served on the API port).
+  int metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+  void Stop() {
+    server_->Stop();
+    if (metrics_) metrics_->Stop();
+  }
   // SIGTERM: readiness turns false, no new connections, requests in flight finish (up to
   // `deadline`); then Stop(). True when nothing was cut.
   bool Drain() {
     gateway_->StartDraining();
     bool clean = server_->Drain(drain_timeout_);
-    server_->Stop();
+    Stop();
     return clean;
   }
 
@@ -54,6 +65,7 @@ class GatewayApp {
   std::unique_ptr<GrpcTraceShipper> traces_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<HttpServer> metrics_;
   absl::Duration drain_timeout_;
 };
 

@@ -23,6 +23,12 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
       {"overhead-header", "LLMSROUTER_OVERHEAD_HEADER", "false",
        "Add X-LLMSRouter-Overhead-Ms (time added over the provider's) to non-streamed answers.",
        true},
+      {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
+       "HTTP address serving Prometheus /metrics on its own port (e.g. 0.0.0.0:9090); the API "
+       "port then answers 404 for /metrics. Empty: /metrics on the API port."},
+      {"trusted-proxies", "LLMSROUTER_TRUSTED_PROXIES", "",
+       "Comma-separated CIDR blocks of reverse proxies whose X-Forwarded-For / Forwarded "
+       "header names the client (for the failed-auth limiter); empty: the TCP peer."},
       {"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "30",
        "Seconds in-flight requests and streams may take to finish on SIGTERM."},
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
@@ -71,6 +77,10 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
     return absl::InvalidArgumentError("--write-timeout must be a positive number");
   }
   out.limits.write_timeout = absl::Seconds(write_timeout);
+  auto trusted = TrustedProxies::Parse(options.Get("trusted-proxies"));
+  if (!trusted.ok()) return trusted.status();
+  out.gateway.trusted_proxies = *std::move(trusted);
+  out.metrics_listen = options.Get("metrics-listen");
   return out;
 }
 

@@ -10,7 +10,8 @@
 
 namespace llmsrouter::gateway {
 
-// --listen, --threads, --max-body-bytes, --keep-alive-timeout.
+// --listen, --threads, --max-body-bytes, --keep-alive-timeout, --metrics-listen,
+// --trusted-proxies, ...
 std::vector<FlagSpec> GatewayFlagSpecs();
 // Fills listen/threads/limits from parsed options; INVALID_ARGUMENT for a bad number.
 absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options);

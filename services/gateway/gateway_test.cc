@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/metrics.h"
 #include "common/status_map.h"
 #include "services/gateway/http_server.h"
 #include "services/gateway/testing/fake_router_client.h"
@@ -52,6 +53,44 @@ class GatewayTest : public ::testing::Test {
     http::response<http::string_body> response;
     http::read(socket, buffer, response);
     return response;
+  }
+
+  // Sends a request and closes the connection without reading (a client giving up).
+  void SendAndGiveUp(std::string body) {
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+    http::request<http::string_body> request{http::verb::post, "/v1/chat/completions", 11};
+    request.set(http::field::host, "test");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    http::write(socket, request);
+    socket.close();
+  }
+
+  // Status of GET `target`, or 0 when no answer came within `timeout` (a stuck server).
+  int GetWithin(std::string target, std::chrono::milliseconds timeout) {
+    net::io_context io;
+    beast::tcp_stream stream(io);
+    http::request<http::string_body> request{http::verb::get, target, 11};
+    request.set(http::field::host, "test");
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    int status = 0;
+    stream.expires_after(timeout);
+    stream.async_connect(
+        {net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())},
+        [&](beast::error_code ec) {
+          if (ec) return;
+          http::async_write(stream, request, [&](beast::error_code ec, size_t) {
+            if (ec) return;
+            http::async_read(stream, buffer, response, [&](beast::error_code ec, size_t) {
+              if (!ec) status = response.result_int();
+            });
+          });
+        });
+    io.run();
+    return status;
   }
 
   FakeRouterClient router_;
@@ -120,6 +159,98 @@ TEST_F(GatewayTest, ReadinessFollowsTheRouter) {
   EXPECT_EQ(Send(http::verb::get, "/readyz").result_int(), 200);
   router_.ready = false;
   EXPECT_EQ(Send(http::verb::get, "/readyz").result_int(), 503);
+}
+
+// The all-in-one's hang: the router finishes a waiting call from inside Cancel(), on the I/O
+// thread that cancels it; the gateway must not hold a lock of its own there.
+TEST_F(GatewayTest, ClientsGivingUpWhileTheRouterWaitsLeaveTheServerResponsive) {
+  router_.finish_inside_cancel = true;
+  router_.SetScript({{}, absl::OkStatus(), /*hang=*/true});
+  constexpr int kClients = 4;
+  for (int i = 0; i < kClients; ++i) SendAndGiveUp(R"({"model":"[up]busy","messages":[]})");
+  for (int i = 0; i < 500 && router_.cancelled_calls.load() < kClients; ++i) {
+    EXPECT_EQ(GetWithin("/healthz", std::chrono::seconds(2)), 200);
+  }
+  EXPECT_EQ(router_.cancelled_calls.load(), kClients);
+  EXPECT_EQ(GetWithin("/healthz", std::chrono::seconds(2)), 200);
+}
+
+TEST_F(GatewayTest, ClientGivingUpMidStreamWithTheFinishInsideCancel) {
+  router_.finish_inside_cancel = true;
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("data: 1\n\n")},
+                     absl::OkStatus(),
+                     /*hang=*/true});
+  SendAndGiveUp(R"({"model":"m","stream":true})");
+  for (int i = 0; i < 500 && router_.cancelled_calls.load() < 1; ++i) {
+    EXPECT_EQ(GetWithin("/healthz", std::chrono::seconds(2)), 200);
+  }
+  EXPECT_EQ(router_.cancelled_calls.load(), 1);
+}
+
+// A client that sends its whole body before reading (as undici does) must get the 413, not a
+// connection reset: the gateway answers, then reads and discards what is still coming.
+TEST_F(GatewayTest, TooLargeBodyGetsItsAnswerWhileTheClientIsStillSending) {
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+  const size_t size = 64u << 20;  // over the 32 MiB default limit
+  std::string head =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(size) + "\r\n\r\n";
+  net::write(socket, net::buffer(head));
+  std::string piece(1 << 20, 'x');
+  beast::error_code ec;
+  for (size_t sent = 0; sent < size && !ec; sent += piece.size()) {
+    net::write(socket, net::buffer(piece), ec);
+  }
+  EXPECT_FALSE(ec) << "the gateway reset the connection while the body was sent: " << ec.message();
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(socket, buffer, response, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_NE(response.body().find("request_too_large"), std::string::npos) << response.body();
+}
+
+TEST_F(GatewayTest, UnknownEndpointsShareTheRouteLabelOther) {
+  router_.SetScript({{Head(400, false, "application/json"), Data("{}")}, absl::OkStatus()});
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(Send(http::verb::post, "/v1/junk-route-" + std::to_string(i), "{}").result_int(),
+              400);
+  }
+  ASSERT_EQ(Send(http::verb::post, "/v1/files/file-abc/content", "{}").result_int(), 400);
+  std::string text = MetricsRegistry::Global().Exposition();
+  EXPECT_EQ(text.find("junk-route"), std::string::npos);
+  EXPECT_EQ(text.find("file-abc"), std::string::npos);
+  EXPECT_NE(
+      text.find(R"(llmsrouter_http_requests_total{route="other",status="400",provider="none"})"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(route="files/*")"), std::string::npos);
+}
+
+TEST(GatewayMetricsPortTest, ApiPortAnswers404ForMetricsWhenTheyHaveTheirOwnPort) {
+  FakeRouterClient router;
+  for (bool on_api_port : {true, false}) {
+    Gateway gateway(&router, nullptr, GatewayOptions{.metrics_on_api_port = on_api_port});
+    auto server = HttpServer::Start("127.0.0.1:0", 1, HttpLimits{},
+                                    [&](std::shared_ptr<HttpSession> s, HttpRequest r) {
+                                      gateway.Handle(std::move(s), std::move(r));
+                                    });
+    ASSERT_TRUE(server.ok()) << server.status();
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>((*server)->port())});
+    http::request<http::string_body> request{http::verb::get, "/metrics", 11};
+    request.set(http::field::host, "test");
+    http::write(socket, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(socket, buffer, response);
+    EXPECT_EQ(response.result_int(), on_api_port ? 200 : 404);
+    (*server)->Stop();
+  }
 }
 
 TEST(QueryParamTest, DecodesValues) {

@@ -1,5 +1,7 @@
 #include "services/gateway/grpc_router_client.h"
 
+#include <atomic>
+
 #include "common/status_map.h"
 
 namespace llmsrouter::gateway {
@@ -9,20 +11,28 @@ using router::v1::CallRequest;
 using router::v1::CallResponse;
 
 // One streamed call. A hold keeps OnDone from running between messages, so Next() is
-// always safe until the stream has ended; deletes itself in OnDone.
-class CallStreamReactor : public grpc::ClientReadReactor<CallResponse>, public RouterStream {
+// always safe until the stream has ended. Owned by itself until OnDone and by the observer
+// as long as it keeps the stream, so that Cancel() stays safe after the end.
+class CallStreamReactor : public grpc::ClientReadReactor<CallResponse>,
+                          public RouterStream,
+                          public std::enable_shared_from_this<CallStreamReactor> {
  public:
-  CallStreamReactor(router::v1::RouterService::Stub* stub, const CallRequest& request,
-                    std::shared_ptr<CallObserver> observer)
-      : observer_(std::move(observer)) {
-    observer_->Attach(this);
+  explicit CallStreamReactor(std::shared_ptr<CallObserver> observer)
+      : observer_(std::move(observer)) {}
+
+  void Start(router::v1::RouterService::Stub* stub, const CallRequest& request) {
+    self_ = shared_from_this();
+    observer_->Attach(self_);
     stub->async()->Call(&context_, &request, this);
     AddHold();
     StartRead(&message_);
     StartCall();
   }
 
-  void Next() override { StartRead(&message_); }
+  void Next() override {
+    if (!done_.load()) StartRead(&message_);
+  }
+  // The context lives as long as this object, and cancelling a finished call does nothing.
   void Cancel() override { context_.TryCancel(); }
 
   void OnReadDone(bool ok) override {
@@ -37,14 +47,17 @@ class CallStreamReactor : public grpc::ClientReadReactor<CallResponse>, public R
   }
 
   void OnDone(const grpc::Status& status) override {
+    done_ = true;
+    std::shared_ptr<CallStreamReactor> keep = std::move(self_);  // may be the last reference
     observer_->OnFinish(FromGrpcStatus(status));
-    delete this;
   }
 
  private:
   grpc::ClientContext context_;
   CallResponse message_;
   std::shared_ptr<CallObserver> observer_;
+  std::shared_ptr<CallStreamReactor> self_;
+  std::atomic<bool> done_{false};
 };
 
 }  // namespace
@@ -56,7 +69,7 @@ GrpcRouterClient::GrpcRouterClient(std::shared_ptr<grpc::Channel> channel)
 
 void GrpcRouterClient::StartCall(const CallRequest& request,
                                  std::shared_ptr<CallObserver> observer) {
-  new CallStreamReactor(stub_.get(), request, std::move(observer));
+  std::make_shared<CallStreamReactor>(std::move(observer))->Start(stub_.get(), request);
 }
 
 void GrpcRouterClient::ListModels(const router::v1::ListModelsRequest& request,

@@ -1,5 +1,7 @@
 #include "services/gateway/http_server.h"
 
+#include <future>
+
 #include "absl/time/clock.h"
 #include "common/strings.h"
 
@@ -20,26 +22,29 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& add
   return std::make_pair(host, port);
 }
 
-HttpServer::HttpServer(int threads, HttpLimits limits, RequestHandler handler)
-    : limits_(limits), handler_(std::move(handler)) {
-  for (int i = 0; i < threads; ++i) {
-    contexts_.push_back(std::make_unique<net::io_context>(1));
-    guards_.push_back(net::make_work_guard(*contexts_.back()));
-  }
-}
+HttpServer::HttpServer(LoopPool* loops, HttpLimits limits, RequestHandler handler)
+    : loops_(loops), limits_(limits), handler_(std::move(handler)) {}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
                                                               int threads, HttpLimits limits,
                                                               RequestHandler handler) {
+  auto loops = std::make_unique<LoopPool>(std::max(1, threads), "http");
+  auto server = Start(listen, loops.get(), limits, std::move(handler));
+  if (server.ok()) (*server)->owned_loops_ = std::move(loops);
+  return server;
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
+                                                              LoopPool* loops, HttpLimits limits,
+                                                              RequestHandler handler) {
   auto host_port = SplitHostPort(listen);
   if (!host_port.ok()) return host_port.status();
-  std::unique_ptr<HttpServer> server(
-      new HttpServer(std::max(1, threads), limits, std::move(handler)));
+  std::unique_ptr<HttpServer> server(new HttpServer(loops, limits, std::move(handler)));
   beast::error_code ec;
   auto address = net::ip::make_address(host_port->first, ec);
   if (ec) return absl::InvalidArgumentError(StrCat("bad listen host: ", listen));
   net::ip::tcp::endpoint endpoint(address, static_cast<uint16_t>(host_port->second));
-  auto acceptor = std::make_unique<net::ip::tcp::acceptor>(*server->contexts_[0]);
+  auto acceptor = std::make_unique<net::ip::tcp::acceptor>(loops->loop(0).context());
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
@@ -49,15 +54,12 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   }
   server->port_ = acceptor->local_endpoint().port();
   server->acceptor_ = std::move(acceptor);
-  server->Accept();
-  for (auto& context : server->contexts_) {
-    server->threads_.emplace_back([ctx = context.get()] { ctx->run(); });
-  }
+  net::post(loops->loop(0).context(), [s = server.get()] { s->Accept(); });
   return server;
 }
 
 void HttpServer::Accept() {
-  net::io_context& target = *contexts_[next_context_++ % contexts_.size()];
+  net::io_context& target = loops_->Next().context();
   acceptor_->async_accept(target, [this](beast::error_code ec, net::ip::tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
     if (!ec) std::make_shared<HttpSession>(std::move(socket), limits_, handler_, in_flight_)->Run();
@@ -65,23 +67,37 @@ void HttpServer::Accept() {
   });
 }
 
+// On the acceptor's loop, and waited for: after this returns no connection is accepted.
+void HttpServer::CloseAcceptor() {
+  if (!acceptor_ || acceptor_closed_) return;
+  acceptor_closed_ = true;
+  IoLoop& loop = loops_->loop(0);
+  if (loop.InLoop()) {
+    beast::error_code ignored;
+    acceptor_->close(ignored);
+    return;
+  }
+  std::promise<void> closed;
+  net::post(loop.context(), [this, &closed] {
+    beast::error_code ignored;
+    acceptor_->close(ignored);
+    closed.set_value();
+  });
+  if (closed.get_future().wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    beast::error_code ignored;  // the loop is stuck: close from here rather than hang
+    acceptor_->close(ignored);
+  }
+}
+
 void HttpServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  net::post(*contexts_[0], [this] {
-    beast::error_code ignored;
-    acceptor_->close(ignored);
-  });
-  guards_.clear();
-  for (auto& context : contexts_) context->stop();
-  for (auto& thread : threads_) thread.join();
+  CloseAcceptor();
+  if (owned_loops_) owned_loops_->Stop();
 }
 
 bool HttpServer::Drain(absl::Duration deadline) {
-  net::post(*contexts_[0], [this] {
-    beast::error_code ignored;
-    acceptor_->close(ignored);
-  });
+  CloseAcceptor();
   absl::Time until = absl::Now() + deadline;
   while (in_flight_->load() > 0 && absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(20));  // a shutdown-only poll of an atomic counter
@@ -89,6 +105,10 @@ bool HttpServer::Drain(absl::Duration deadline) {
   return in_flight_->load() == 0;
 }
 
-HttpServer::~HttpServer() { Stop(); }
+HttpServer::~HttpServer() {
+  Stop();
+  // The acceptor belongs to loop 0's context: destroyed before a pool of our own goes.
+  acceptor_.reset();
+}
 
 }  // namespace llmsrouter::gateway

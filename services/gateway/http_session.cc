@@ -14,6 +14,11 @@ std::chrono::milliseconds ToChrono(absl::Duration d) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
 }
 
+// Lingering close: how long, how long without a byte, and how much to discard at most.
+constexpr absl::Duration kLingerTime = absl::Seconds(10);
+constexpr absl::Duration kLingerIdle = absl::Seconds(2);
+constexpr uint64_t kLingerMaxBytes = 256ull << 20;
+
 // A write that failed: the client is gone. When it timed out, the client stopped reading.
 void NoteWriteError(beast::error_code ec) {
   if (ec != beast::error::timeout) return;
@@ -63,6 +68,10 @@ void HttpSession::DoRead() {
 }
 
 void HttpSession::OnRead(beast::error_code ec) {
+  if (ec && ec != http::error::end_of_stream && ec != beast::error::timeout &&
+      ec != net::error::connection_reset && ec != net::error::eof) {
+    request_unread_ = true;  // the rest of the request may still be on its way
+  }
   if (ec == http::error::body_limit) {
     keep_alive_ = false;
     SendResponse(ErrorResponse(
@@ -108,11 +117,42 @@ void HttpSession::AfterResponse(bool keep_alive, beast::error_code ec) {
   NoteWriteError(ec);
   pending_.reset();
   SetBusy(false);
+  if (!ec && request_unread_) {
+    LingerThenClose();
+    return;
+  }
   if (ec || !keep_alive) {
     Close();
     return;
   }
   DoRead();
+}
+
+void HttpSession::LingerThenClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  linger_until_ = std::chrono::steady_clock::now() + ToChrono(kLingerTime);
+  DiscardInput();
+}
+
+void HttpSession::DiscardInput() {
+  auto now = std::chrono::steady_clock::now();
+  if (discarded_ >= kLingerMaxBytes || now >= linger_until_) {
+    Close();
+    return;
+  }
+  stream_.expires_after(
+      std::min<std::chrono::steady_clock::duration>(ToChrono(kLingerIdle), linger_until_ - now));
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(64 << 10),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->discarded_ += n;
+                            if (ec) {
+                              self->Close();
+                              return;
+                            }
+                            self->DiscardInput();
+                          });
 }
 
 void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done done) {
@@ -123,7 +163,7 @@ void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done don
   pending_ = owned;
   stream_.expires_after(ToChrono(limits_.write_timeout));
   http::async_write_header(stream_, *serializer,
-                           [self = shared_from_this(), serializer, done = std::move(done)](
+                           [self = shared_from_this(), owned, serializer, done = std::move(done)](
                                beast::error_code ec, size_t) {
                              if (ec) {
                                NoteWriteError(ec);

@@ -3,6 +3,7 @@
 #define LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,6 +62,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoRead();
   void OnRead(beast::error_code ec);
   void AfterResponse(bool keep_alive, beast::error_code ec);
+  // Closes after an answer given while the client may still be sending (413, 431, a
+  // malformed request): shuts down the write side, then reads and discards for a bounded
+  // time and size before closing, as nginx's lingering close does — closing at once would
+  // reset the connection and many clients would lose the answer.
+  void LingerThenClose();
+  void DiscardInput();
   void Close();
 
   beast::tcp_stream stream_;
@@ -70,6 +77,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<void> pending_;  // keeps the response being written alive
   bool keep_alive_ = true;
+  bool request_unread_ = false;  // answered before the whole request was read
+  uint64_t discarded_ = 0;
+  std::chrono::steady_clock::time_point linger_until_;
   bool client_gone_ = false;
   uint64_t stream_generation_ = 0;
   std::string tail_;

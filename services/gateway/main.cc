@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "gateway", "listening",
       {{"service", "gateway"},
        {"port", std::to_string((*app)->port())},
+       {"metrics_port", std::to_string((*app)->metrics_port())},
        {"router", options->Get("router")}});
   while (signals.Wait() == SIGHUP) {
   }

@@ -3,6 +3,9 @@
 #include <charconv>
 #include <cstdio>
 
+#include "absl/strings/cord.h"
+#include "common/log.h"
+#include "common/metric_labels.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
 #include "services/gateway/responses.h"
@@ -35,8 +38,7 @@ void ProxyCall::RecordMetrics(int status) {
       "What the gateway and router added: total time minus upstream time.", {"route"});
   char status_text[16];
   auto [end, ec] = std::to_chars(status_text, status_text + sizeof(status_text), status);
-  std::string_view provider =
-      head_.provider().empty() ? std::string_view("none") : std::string_view(head_.provider());
+  std::string_view provider = ProviderLabel(head_.provider());
   double seconds = absl::ToDoubleSeconds(absl::Now() - started_);
   requests.With({route_, std::string_view(status_text, end - status_text), provider}).Inc();
   durations.With({route_}).Observe(seconds);
@@ -48,12 +50,30 @@ void ProxyCall::RecordMetrics(int status) {
 void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
                       const router::v1::CallRequest& request, std::string request_id,
                       std::shared_ptr<std::atomic<int>> active, bool overhead_header) {
-  std::string route = request.endpoint();
+  std::string route(RouteLabel(request.endpoint()));
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;
-  router.StartCall(request, call);  // Attach() sets stream_ before any message arrives
+  // Watch first: the call may be answered inside StartCall (a request that cannot be routed),
+  // and the watch must belong to this request. Its handler runs on this thread, so not
+  // before StartCall has attached the stream.
   call->session_->WatchForDisconnect([call] { call->CancelRouter(); });
+  router.StartCall(request, call);
+}
+
+void ProxyCall::Attach(std::shared_ptr<RouterStream> stream) {
+  absl::MutexLock lock(&stream_mu_);
+  stream_ = std::move(stream);
+}
+
+std::shared_ptr<RouterStream> ProxyCall::stream() {
+  absl::MutexLock lock(&stream_mu_);
+  return stream_;
+}
+
+bool ProxyCall::OnSessionThread() {
+  return session_->executor().target<net::io_context::executor_type>() != nullptr &&
+         session_->executor().target<net::io_context::executor_type>()->running_in_this_thread();
 }
 
 void ProxyCall::OnMessage(router::v1::CallResponse message) {
@@ -76,6 +96,10 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
     Next();
     return;
   }
+  if (OnSessionThread()) {  // the call runs on the session's thread: no hop
+    Handle(message);
+    return;
+  }
   net::post(session_->executor(),
             [self = shared_from_this(), message = std::move(message)]() mutable {
               self->Handle(message);
@@ -83,21 +107,26 @@ void ProxyCall::OnMessage(router::v1::CallResponse message) {
 }
 
 void ProxyCall::OnFinish(absl::Status status) {
+  std::shared_ptr<RouterStream> finished;
   {
     absl::MutexLock lock(&stream_mu_);
-    stream_ = nullptr;
+    finished = std::move(stream_);
+  }
+  if (OnSessionThread()) {
+    HandleFinish(status);
+    return;
   }
   net::post(session_->executor(), [self = shared_from_this(), status = std::move(status)] {
     self->HandleFinish(status);
   });
 }
 
-// Only while a message is outstanding, so the call cannot have finished.
-void ProxyCall::Next() { stream_->Next(); }
+void ProxyCall::Next() {
+  if (auto s = stream()) s->Next();
+}
 
 void ProxyCall::CancelRouter() {
-  absl::MutexLock lock(&stream_mu_);
-  if (stream_ != nullptr) stream_->Cancel();
+  if (auto s = stream()) s->Cancel();
 }
 
 void ProxyCall::Handle(router::v1::CallResponse& message) {
@@ -113,10 +142,9 @@ void ProxyCall::Handle(router::v1::CallResponse& message) {
     case router::v1::CallResponse::kData:
       if (streaming_) {
         current_ = std::move(*message.mutable_data());
-        session_->SendChunk(current_, [self = shared_from_this()](bool ok) {
-          if (!ok) self->CancelRouter();
-          self->Next();
-        });
+        writing_ = true;
+        session_->SendChunk(current_,
+                            [self = shared_from_this()](bool ok) { self->AfterWrite(ok); });
         return;
       }
       body_.append(message.data());
@@ -132,17 +160,37 @@ void ProxyCall::BeginStream(const router::v1::ResponseHead& head) {
   response.set(http::field::content_type,
                head.content_type().empty() ? "text/event-stream" : head.content_type());
   response.set(http::field::cache_control, "no-cache");
+  response.set("X-Content-Type-Options", "nosniff");
   response.set("X-Request-Id", request_id_);
   for (const auto& [name, value] : head.headers()) response.set(name, value);
   streaming_ = true;
   ActiveStreams().Add(1);
-  session_->SendStreamHead(std::move(response), [self = shared_from_this()](bool ok) {
-    if (!ok) self->CancelRouter();
-    self->Next();
-  });
+  writing_ = true;
+  session_->SendStreamHead(std::move(response),
+                           [self = shared_from_this()](bool ok) { self->AfterWrite(ok); });
+}
+
+void ProxyCall::AfterWrite(bool ok) {
+  writing_ = false;
+  if (finish_) {  // the call ended while this write was out (a cancel finishes it at once)
+    absl::Status status = *std::move(finish_);
+    finish_.reset();
+    HandleFinish(status);
+    return;
+  }
+  if (!ok) CancelRouter();
+  Next();
 }
 
 void ProxyCall::HandleFinish(const absl::Status& status) {
+  if (writing_) {  // one write at a time: finish once the current one is done
+    finish_ = status;
+    return;
+  }
+  if (auto detail = status.GetPayload(kGrpcTransportDetail)) {
+    Log(LogLevel::kWarning, "gateway", "router call failed",
+        {{"request_id", request_id_}, {"error", std::string(*detail)}});
+  }
   if (streaming_) {
     ActiveStreams().Add(-1);
     RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));
@@ -166,6 +214,9 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
                                          : status);
   }
   response.set("X-Request-Id", request_id_);
+  // Whatever an upstream sends is never interpreted by a browser as anything but its declared
+  // type (an HTML page from a hostile upstream would otherwise run from the gateway's origin).
+  response.set("X-Content-Type-Options", "nosniff");
   if (overhead_header_ && upstream_us_ >= 0) {
     double ms =
         std::max(0.0, absl::ToDoubleMilliseconds(absl::Now() - started_) - upstream_us_ / 1e3);

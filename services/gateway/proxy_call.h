@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -33,7 +34,7 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
         started_(absl::Now()) {}
   ~ProxyCall() override;
 
-  void Attach(RouterStream* stream) override { stream_ = stream; }
+  void Attach(std::shared_ptr<RouterStream> stream) override;
   void OnMessage(router::v1::CallResponse message) override;
   void OnFinish(absl::Status status) override;
 
@@ -42,20 +43,28 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   void HandleFinish(const absl::Status& status);
   void BeginStream(const router::v1::ResponseHead& head);
   void Next();
-  // Cancels the router call unless it has already finished (the disconnect watch may fire
-  // on the session's thread while OnFinish runs on the router's).
+  // A write to the client completed (on the session's thread).
+  void AfterWrite(bool ok);
+  // Cancels the router call unless it has already finished. Never under stream_mu_: the
+  // router may finish the call (OnFinish) from inside Cancel(), on this thread.
   void CancelRouter();
+  // The stream, or null once the call finished.
+  std::shared_ptr<RouterStream> stream();
+  // True on the session's I/O thread (the all-in-one runs the whole call there).
+  bool OnSessionThread();
   void RecordMetrics(int status);
 
   std::shared_ptr<HttpSession> session_;
   std::string request_id_;
   absl::Mutex stream_mu_;
-  // Cleared under stream_mu_ once the call finished; Next() reads it without the lock, which
-  // is safe because it runs only while a message is outstanding.
-  RouterStream* stream_ = nullptr;
+  // Cleared once the call finished. Copied out under the lock and used outside it.
+  std::shared_ptr<RouterStream> stream_ ABSL_GUARDED_BY(stream_mu_);
   router::v1::ResponseHead head_;
   bool have_head_ = false;
   bool streaming_ = false;
+  // Session-thread state: a write to the client is out; the finish waiting for it.
+  bool writing_ = false;
+  std::optional<absl::Status> finish_;
   std::string body_;     // non-streamed answer, assembled
   std::string current_;  // chunk being written
   std::string route_;

@@ -14,25 +14,31 @@ namespace llmsrouter::gateway {
 
 class RouterStream;
 
-// Receives one streamed call. Calls come from a gRPC thread, never concurrently.
+// Receives one streamed call. Calls never overlap, and never come while the caller holds a
+// lock of its own: they may come from the thread that started the call (the all-in-one's I/O
+// thread owns the call), from a gRPC thread, or from inside RouterStream::Cancel().
 class CallObserver {
  public:
   virtual ~CallObserver() = default;
-  // Called once, before any other call, with the stream's control.
-  virtual void Attach(RouterStream* stream) = 0;
+  // Called once, before any other call, with the stream's control. The observer may keep it
+  // as long as it likes; the stream stays valid while anyone holds it.
+  virtual void Attach(std::shared_ptr<RouterStream> stream) = 0;
   // After each message the observer must call RouterStream::Next() (also after Cancel()).
   virtual void OnMessage(router::v1::CallResponse message) = 0;
-  // The last call: OK after a complete stream, else the router's error or CANCELLED.
+  // The last call: OK after a complete stream, else the router's error or CANCELLED. May run
+  // inside StartCall() or inside Cancel(), on the calling thread.
   virtual void OnFinish(absl::Status status) = 0;
 };
 
-// Control of one streamed call; valid until OnFinish has been called. Thread-safe.
+// Control of one streamed call. Thread-safe; both methods are no-ops once the call finished.
 class RouterStream {
  public:
   virtual ~RouterStream() = default;
   // Asks for the next message (flow control: one message at a time).
   virtual void Next() = 0;
-  // Cancels the call; the router stops the upstream transfer. OnFinish(CANCELLED) follows.
+  // Cancels the call; the router stops the upstream transfer and OnFinish(CANCELLED) follows,
+  // possibly before Cancel() returns. Safe from any thread, in any state, and from inside the
+  // observer's own callbacks; the caller must not hold a lock that OnFinish takes.
   virtual void Cancel() = 0;
 };
 

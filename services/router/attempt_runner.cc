@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/log.h"
+#include "common/metric_labels.h"
 #include "common/strings.h"
 
 namespace llmsrouter::router {
@@ -19,6 +20,12 @@ bool Retryable(const absl::Status& transport, int http_status) {
 bool WorthAFallback(const absl::Status& transport, int http_status) {
   return Retryable(transport, http_status) || http_status == 401 || http_status == 403 ||
          http_status == 404;
+}
+
+// How a call's provider is named in metrics, traces, logs and the response head: its alias,
+// or "adhoc" for a ?proxy= URL (which may carry credentials and is unbounded).
+std::string ProviderName(const Target& target) {
+  return target.adhoc ? std::string(kAdhocProvider) : target.provider->alias;
 }
 
 }  // namespace
@@ -53,72 +60,123 @@ void AttemptRunner::Launch(PreparedCall call) {
   int cap = call.target.provider->max_connections;
   {
     absl::MutexLock lock(&mu_);
+    if (cancelled_ || done_) return;  // cancelled during the backoff: already completed
     waiting_ = true;
   }
   std::weak_ptr<AttemptRunner> weak = weak_from_this();
-  deps_.limiter->Acquire(alias, cap,
-                         [weak, alias, call = std::move(call), limiter = deps_.limiter] {
-                           auto self = weak.lock();
-                           if (!self) {
-                             limiter->Release(alias);
-                             return;
-                           }
-                           self->StartTransfer(call);
-                         });
+  ProviderLimiter::Ticket ticket = deps_.limiter->Acquire(
+      alias, cap, [weak, alias, call = std::move(call), limiter = deps_.limiter] {
+        auto self = weak.lock();
+        if (!self) {
+          limiter->Release(alias);
+          return;
+        }
+        self->StartTransfer(call);
+      });
+  if (ticket == 0) return;  // started already (or finished)
+  bool abandon = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (done_) {
+      abandon = true;  // cancelled between Acquire and here
+    } else if (waiting_) {
+      queued_alias_ = alias;
+      queued_ticket_ = ticket;
+    }
+  }
+  if (abandon && !deps_.limiter->Abandon(alias, ticket)) {
+    // Granted meanwhile: StartTransfer sees the cancel and gives the slot back.
+  }
 }
 
 void AttemptRunner::StartTransfer(PreparedCall call) {
   bool finish_cancelled = false;
+  std::optional<std::string> release;
+  UpstreamExchange* handler = nullptr;
+  int attempt = 0;
   {
     absl::MutexLock lock(&mu_);
     waiting_ = false;
+    queued_ticket_ = 0;
     holding_slot_ = true;
+    current_ = call;
     if (cancelled_ || done_) {
-      ReleaseSlot();
+      release = TakeSlotLocked();
       finish_cancelled = !done_;
       done_ = true;
     } else {
-      ++attempts_;
-      current_ = call;
-      auto exchange = std::make_unique<UpstreamExchange>(
-          *deps_.clock, this,
-          ExchangeInfo{call.target.provider->alias, call.target.upstream_model,
-                       request_.request_id(), call.stream, call.hide_usage_chunk});
-      UpstreamExchange* handler = exchange.get();
+      attempt = ++attempts_;
+      ExchangeInfo info{ProviderName(call.target), call.target.upstream_model,
+                        request_.request_id(), call.stream, call.hide_usage_chunk};
+      info.max_event_bytes = call.target.config->limits.sse_event_bytes;
+      info.max_buffered_bytes = call.target.config->limits.buffered_bytes;
+      info.budget = deps_.budget;
+      auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, this, std::move(info));
+      handler = exchange.get();
       exchanges_.push_back(std::move(exchange));
-      transfer_ = deps_.http->Start(std::move(call.http), handler);
-      return;
     }
   }
+  ReleaseSlot(std::move(release));
   if (finish_cancelled) sink_->Complete(absl::CancelledError("call cancelled"));
+  if (handler == nullptr) return;
+  // Started outside the lock: the transfer may complete (and come back here) at once.
+  std::shared_ptr<HttpTransfer> transfer = deps_.http->Start(std::move(call.http), handler);
+  bool cancel_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    // Only while this attempt is still the live one: the transfer may already have finished,
+    // or failed over to a backoff (waiting_) or a next attempt. Kept then, a cancel during
+    // that backoff would reach this dead transfer instead of completing the call.
+    bool live = !done_ && !waiting_ && attempts_ == attempt;
+    if (live) transfer_ = transfer;
+    cancel_now = cancelled_ && live;
+  }
+  if (cancel_now) transfer->Cancel();  // a Cancel() came while the transfer was starting
 }
 
-void AttemptRunner::ReleaseSlot() {
-  if (!holding_slot_) return;
+std::optional<std::string> AttemptRunner::TakeSlotLocked() {
+  if (!holding_slot_) return std::nullopt;
   holding_slot_ = false;
-  deps_.limiter->Release(current_.target.provider->alias);
+  return current_.target.provider->alias;
+}
+
+void AttemptRunner::ReleaseSlot(std::optional<std::string> alias) {
+  if (alias) deps_.limiter->Release(*alias);  // may start a queued call on this thread
 }
 
 void AttemptRunner::Cancel() {
   bool finish_now = false;
+  std::shared_ptr<HttpTransfer> transfer;
+  std::string queued_alias;
+  ProviderLimiter::Ticket ticket = 0;
   {
     absl::MutexLock lock(&mu_);
     if (cancelled_ || done_) return;
     cancelled_ = true;
     if (transfer_) {
-      transfer_->Cancel();  // the exchange completes with CANCELLED
+      transfer = transfer_;  // the exchange completes with CANCELLED
     } else if (waiting_) {
       // Waiting for a backoff or a slot: nobody else will complete the call.
       done_ = true;
       finish_now = true;
+      ticket = queued_ticket_;
+      queued_alias_.swap(queued_alias);
+      queued_ticket_ = 0;
     }
   }
+  if (transfer) transfer->Cancel();
+  // Leave the slot queue; if the slot was granted meanwhile, StartTransfer gives it back.
+  if (ticket != 0) deps_.limiter->Abandon(queued_alias, ticket);
   if (finish_now) sink_->Complete(absl::CancelledError("call cancelled"));
 }
 
 void AttemptRunner::Resume() {
-  absl::MutexLock lock(&mu_);
-  if (transfer_) transfer_->Resume();
+  std::shared_ptr<HttpTransfer> transfer;
+  {
+    absl::MutexLock lock(&mu_);
+    transfer = transfer_;
+  }
+  if (transfer) transfer->Resume();
 }
 
 void AttemptRunner::Emit(v1::CallResponse message) {
@@ -130,44 +188,51 @@ void AttemptRunner::Emit(v1::CallResponse message) {
 }
 
 void AttemptRunner::Complete(absl::Status status) {
+  std::optional<std::string> release;
+  bool already_done;
   {
     absl::MutexLock lock(&mu_);
-    ReleaseSlot();
+    release = TakeSlotLocked();
     transfer_.reset();
-    if (done_) return;
+    already_done = done_;
     done_ = true;
   }
-  sink_->Complete(std::move(status));
+  ReleaseSlot(std::move(release));
+  if (!already_done) sink_->Complete(std::move(status));
 }
 
 bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_status,
                                     absl::Duration retry_after) {
-  absl::MutexLock lock(&mu_);
-  if (cancelled_ || done_) return false;
-  const ProviderConfig& provider = *current_.target.provider;
-  std::string failure =
-      http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
-  bool retry = Retryable(transport, http_status) &&
-               retries_in_target_ < provider.retry.max_retries && retry_after <= kMaxRetryAfter;
   std::optional<PreparedCall> next;
   absl::Duration delay;
-  if (retry) {
-    delay = RetryDelay(provider.retry, retries_in_target_, deps_.random(), retry_after);
-    ++retries_in_target_;
-    next = current_;
-  } else if (WorthAFallback(transport, http_status)) {
-    next = NextFallback();
+  std::optional<std::string> release;
+  {
+    absl::MutexLock lock(&mu_);
+    if (cancelled_ || done_) return false;
+    const ProviderConfig& provider = *current_.target.provider;
+    std::string failure =
+        http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
+    bool retry = Retryable(transport, http_status) &&
+                 retries_in_target_ < provider.retry.max_retries && retry_after <= kMaxRetryAfter;
+    if (retry) {
+      delay = RetryDelay(provider.retry, retries_in_target_, deps_.random(), retry_after);
+      ++retries_in_target_;
+      next = current_;
+    } else if (WorthAFallback(transport, http_status)) {
+      next = NextFallback();
+    }
+    if (!next) return false;
+    Log(LogLevel::kWarning, "router", retry ? "retrying upstream call" : "trying fallback",
+        {{"request_id", request_.request_id()},
+         {"provider", ProviderName(current_.target)},
+         {"failure", failure},
+         {"next", StrCat(ProviderName(next->target), "/", next->target.upstream_model)},
+         {"delay_ms", std::to_string(absl::ToInt64Milliseconds(delay))}});
+    release = TakeSlotLocked();
+    transfer_.reset();
+    waiting_ = true;
   }
-  if (!next) return false;
-  Log(LogLevel::kWarning, "router", retry ? "retrying upstream call" : "trying fallback",
-      {{"request_id", request_.request_id()},
-       {"provider", provider.alias},
-       {"failure", failure},
-       {"next", StrCat(next->target.provider->alias, "/", next->target.upstream_model)},
-       {"delay_ms", std::to_string(absl::ToInt64Milliseconds(delay))}});
-  ReleaseSlot();
-  transfer_.reset();
-  waiting_ = true;
+  ReleaseSlot(std::move(release));
   std::weak_ptr<AttemptRunner> weak = weak_from_this();
   deps_.scheduler->RunAfter(delay, [weak, call = *std::move(next)]() mutable {
     if (auto self = weak.lock()) self->Launch(std::move(call));
@@ -191,7 +256,7 @@ std::optional<PreparedCall> AttemptRunner::NextFallback() {
 
 std::string AttemptRunner::provider() const {
   absl::MutexLock lock(&mu_);
-  return current_.target.provider->alias;
+  return ProviderName(current_.target);
 }
 
 }  // namespace llmsrouter::router

@@ -4,6 +4,7 @@
 #define LLMSROUTER_SERVICES_ROUTER_ATTEMPT_RUNNER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,10 @@ namespace llmsrouter::router {
 absl::Duration RetryDelay(const RetryPolicy& policy, int retry, double unit_random,
                           absl::Duration retry_after);
 
-// Owned by the reactor (as its HttpTransfer). Thread-safe. `sink` must outlive it; the runner
-// calls sink->Complete exactly once, as its last action.
+// Owned by the reactor (as its HttpTransfer). Thread-safe, and never calls out (the sink, the
+// HTTP transfer, the limiter, the scheduler) while holding its lock. `sink` must outlive it;
+// the runner calls sink->Complete exactly once, as its last action — possibly from inside
+// Cancel(), on the cancelling thread, when the call was waiting (backoff or provider slot).
 class AttemptRunner : public HttpTransfer,
                       public CallOutput,
                       public std::enable_shared_from_this<AttemptRunner> {
@@ -55,7 +58,9 @@ class AttemptRunner : public HttpTransfer,
   void StartTransfer(PreparedCall call);
   // The next fallback that resolves, or nullopt.
   std::optional<PreparedCall> NextFallback() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ReleaseSlot() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gives up the provider slot, if held: returns the alias to Release() once unlocked.
+  std::optional<std::string> TakeSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReleaseSlot(std::optional<std::string> alias);
 
   RouterDeps deps_;
   v1::CallRequest request_;
@@ -71,7 +76,11 @@ class AttemptRunner : public HttpTransfer,
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   bool holding_slot_ ABSL_GUARDED_BY(mu_) = false;
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;  // for a backoff timer or a provider slot
-  std::unique_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
+  // While queued for a provider slot: where, so that a cancel can leave the queue.
+  std::string queued_alias_ ABSL_GUARDED_BY(mu_);
+  ProviderLimiter::Ticket queued_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  // Shared so that Cancel() can call it outside the lock while a completion resets it.
+  std::shared_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<UpstreamExchange>> exchanges_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -31,15 +31,18 @@ class AttemptRunnerTest : public ::testing::Test {
     a.fallbacks = {"[missing]x", "[b]backup"};
     config->providers["a"] = a;
     config->providers["b"] = ProviderConfig{.alias = "b", .url = "http://b", .max_connections = 1};
+    config->proxy_allow_urls = {"http://127.0.0.2:9/v1"};
     store_ = std::make_unique<ConfigStore>(config);
     deps_ = RouterDeps{store_.get(), &http_,    &SystemClock::Get(),
                        &scheduler_,  &limiter_, [] { return 0.5; }};
   }
 
-  std::shared_ptr<AttemptRunner> Run(const std::string& body, Sink* sink) {
+  std::shared_ptr<AttemptRunner> Run(const std::string& body, Sink* sink,
+                                     const std::string& proxy = "") {
     v1::CallRequest request;
     request.set_endpoint("chat/completions");
     request.set_body(body);
+    request.set_proxy(proxy);
     auto prepared = PrepareCall(store_->Get(), request);
     EXPECT_TRUE(prepared.ok()) << prepared.status();
     auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), sink);
@@ -142,6 +145,20 @@ TEST_F(AttemptRunnerTest, CancelDuringBackoffCompletesAtOnce) {
   EXPECT_EQ(http_.started.size(), 1u);  // no new attempt after the cancel
 }
 
+// The first attempt fails (and its backoff begins) before the transfer is even handed back
+// to the runner: a cancel during that backoff must still complete the call.
+TEST_F(AttemptRunnerTest, CancelDuringABackoffThatBeganInsideStartCompletesAtOnce) {
+  http_.fail_inside_start = absl::UnavailableError("refused");
+  Sink sink;
+  auto runner = Run(R"({"model":"[a]m"})", &sink);
+  EXPECT_FALSE(sink.status.has_value());  // waiting out the backoff
+  runner->Cancel();
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_EQ(sink.status->code(), absl::StatusCode::kCancelled);
+  scheduler_.RunAll();
+  EXPECT_EQ(http_.started.size(), 1u);
+}
+
 TEST_F(AttemptRunnerTest, ProviderCapQueuesCallsUntilASlotFrees) {
   Sink first_sink, second_sink;
   auto first = Run(R"({"model":"[b]m"})", &first_sink);
@@ -164,6 +181,18 @@ TEST_F(AttemptRunnerTest, CancelWhileQueuedForASlotFreesNothingTwice) {
   http_.Respond(0, 200, {{"content-type", "application/json"}}, "{}");
   EXPECT_EQ(http_.started.size(), 1u);
   EXPECT_EQ(limiter_.in_flight("b"), 0);
+}
+
+TEST_F(AttemptRunnerTest, AnAdhocUrlIsNamedAdhocNotByItsUrl) {
+  Sink sink;
+  auto runner = Run(R"({"model":"m"})", &sink, "http://127.0.0.2:9/v1");
+  ASSERT_EQ(http_.started.size(), 1u);
+  EXPECT_EQ(http_.started[0]->request.url, "http://127.0.0.2:9/v1/chat/completions");
+  EXPECT_EQ(runner->provider(), "adhoc");
+  http_.Respond(0, 200, {{"content-type", "application/json"}}, "{}");
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_TRUE(sink.status->ok());
+  EXPECT_EQ(sink.messages[0].head().provider(), "adhoc");
 }
 
 }  // namespace

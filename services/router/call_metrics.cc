@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/metric_labels.h"
 #include "common/metrics.h"
 
 namespace llmsrouter::router {
@@ -21,8 +22,7 @@ void RecordUpstreamMetrics(const std::string& provider, const v1::CallSummary& s
                                    "From the upstream request to its first token.", {"provider"});
   static auto& durations = *new MetricFamily<Histogram>("llmsrouter_upstream_duration_seconds",
                                                         "Whole upstream calls.", {"provider"});
-  // (Both arms string_view: a std::string arm would make a temporary and leave `p` dangling.)
-  std::string_view p = provider.empty() ? std::string_view("none") : std::string_view(provider);
+  std::string_view p = ProviderLabel(provider);
   char status[16];
   auto [end, ec] = std::to_chars(status, status + sizeof(status), summary.upstream_status());
   requests.With({p, std::string_view(status, end - status)}).Inc();

@@ -14,6 +14,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "common/json_limits.h"
+#include "common/loop_pool.h"
 #include "services/router/attempt_runner.h"
 #include "services/router/call_metrics.h"
 #include "services/router/call_trace.h"
@@ -36,6 +38,11 @@ class CallPipe : public CallOutput {
   // Resolves the request and runs it upstream, or fails the call at once when it cannot be
   // resolved.
   void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    // Direct gRPC clients do not pass the gateway's checks: refuse a hostile nesting here too.
+    if (!JsonDepthWithin(request.body())) {
+      FailEarly(NestingTooDeepError());
+      return;
+    }
     // Parsed once: the trace reads the body as the client sent it, then the upstream request
     // takes it over for the rewrite.
     JsonBody body = ParseBody(request.body());
@@ -43,7 +50,8 @@ class CallPipe : public CallOutput {
       trace_sink_ = deps.traces;
       trace_.emplace(request, body, *deps.clock, deps.trace_content);
     }
-    auto prepared = PrepareCall(deps.config->Get(), request, std::move(body));
+    auto prepared =
+        PrepareCall(deps.config->Get(), request, std::move(body), nullptr, deps.resolver);
     if (!prepared.ok()) {
       FailEarly(prepared.status());
       return;
@@ -51,6 +59,19 @@ class CallPipe : public CallOutput {
     auto runner = std::make_shared<AttemptRunner>(deps, request, *std::move(prepared), this);
     runner->Start();
     SetTransfer(std::move(runner));
+  }
+
+  // StartUpstream on the calling thread's loop; from a thread outside the loops (a gRPC
+  // thread of the split router) the call is handed to a loop once, and runs there.
+  void StartUpstreamOnLoop(const RouterDeps& deps, v1::CallRequest request) {
+    if (deps.loops == nullptr || IoLoop::Current() != nullptr) {
+      StartUpstream(ForCurrentLoop(deps), request);
+      return;
+    }
+    // `this` stays valid: the call is not closed before StartUpstream has run.
+    deps.loops->pool->Next().Post([this, deps, request = std::move(request)] {
+      StartUpstream(ForCurrentLoop(deps), request);
+    });
   }
 
   // Ends the call before any upstream was started.

@@ -12,7 +12,8 @@ namespace llmsrouter::router {
 
 class CallReactor : public StreamingReactor<v1::CallResponse> {
  public:
-  // Not started yet: StartUpstream or FailEarly follows (once the caller was authenticated).
+  // Not started yet: StartUpstreamOnLoop or FailEarly follows (once the caller was
+  // authenticated).
   CallReactor() = default;
 
  protected:

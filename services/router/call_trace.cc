@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 
@@ -28,7 +29,7 @@ std::string StringAt(const Json& j, const char* key) {
 }  // namespace
 
 CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool content)
-    : CallTrace(request, nlohmann::ordered_json::parse(request.body(), nullptr, false), clock,
+    : CallTrace(request, ParseUntrustedJson<nlohmann::ordered_json>(request.body()), clock,
                 content) {}
 
 CallTrace::CallTrace(const v1::CallRequest& request, const nlohmann::ordered_json& body,
@@ -163,7 +164,7 @@ void CallTrace::ObserveEvent(std::string_view data) {
 }
 
 void CallTrace::ObserveToolCallEvent(std::string_view data) {
-  auto chunk = nlohmann::json::parse(data, nullptr, false);
+  auto chunk = ParseUntrustedJson(data);
   if (!chunk.is_object()) return;
   auto choices = chunk.find("choices");
   if (choices == chunk.end() || !choices->is_array() || choices->empty()) return;
@@ -194,7 +195,7 @@ void CallTrace::ObserveToolCallEvent(std::string_view data) {
 }
 
 void CallTrace::ObserveBody() {
-  auto doc = nlohmann::json::parse(body_, nullptr, false);
+  auto doc = ParseUntrustedJson(body_);
   if (!doc.is_object()) {
     if (!body_.empty()) message_ = body_.substr(0, 64 << 10);
     return;

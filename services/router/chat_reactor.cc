@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_fields.h"
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 #include "services/router/upstream_request.h"
@@ -12,7 +13,7 @@ namespace llmsrouter::router {
 absl::StatusOr<std::string> ChatRequestToJson(const v1::ChatRequest& request) {
   nlohmann::ordered_json body = nlohmann::ordered_json::object();
   if (!request.extra_json().empty()) {
-    body = nlohmann::ordered_json::parse(request.extra_json(), nullptr, false);
+    body = ParseUntrustedJson<nlohmann::ordered_json>(request.extra_json());
     if (!body.is_object()) return absl::InvalidArgumentError("extra_json must be a JSON object");
   }
   body["model"] = request.model();
@@ -49,7 +50,7 @@ absl::StatusOr<v1::CallRequest> ChatCallRequest(const v1::ChatRequest& request) 
 
 void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEvent>* out) {
   if (data.empty() || data == "[DONE]") return;
-  auto doc = nlohmann::json::parse(data, nullptr, false);
+  auto doc = ParseUntrustedJson(data);
   if (!doc.is_object()) return;
   v1::ChatEvent event;
   event.set_raw_json(std::string(data));
@@ -99,7 +100,7 @@ void ChatReactor::Translate(v1::CallResponse message, std::vector<v1::ChatEvent>
 
 void ChatReactor::Complete(absl::Status status) {
   if (status.ok() && (upstream_status_ < 200 || upstream_status_ >= 300)) {
-    auto doc = nlohmann::json::parse(error_body_, nullptr, false);
+    auto doc = ParseUntrustedJson(error_body_);
     std::string message = error_body_;
     if (doc.is_object() && doc.contains("error") && doc["error"].is_object()) {
       message = JsonString(doc["error"], "message", error_body_);

@@ -21,8 +21,8 @@ absl::StatusOr<v1::CallRequest> ChatCallRequest(const v1::ChatRequest& request);
 
 class ChatReactor : public StreamingReactor<v1::ChatEvent> {
  public:
-  // Not started yet: StartUpstream(ChatCallRequest(...)) or FailEarly follows (once the caller
-  // was authenticated).
+  // Not started yet: StartUpstreamOnLoop(ChatCallRequest(...)) or FailEarly follows (once the
+  // caller was authenticated).
   ChatReactor() = default;
 
   void Complete(absl::Status status) override;

@@ -1,9 +1,11 @@
 #include "services/router/curl_http_client.h"
 
-#include <algorithm>
-#include <cctype>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
 #include <string>
+#include <vector>
 
+#include "absl/strings/cord.h"
 #include "common/strings.h"
 
 namespace llmsrouter::router {
@@ -12,6 +14,9 @@ struct CurlTransferState {
   uint64_t id = 0;
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
+  curl_slist* resolve_list = nullptr;
+  // Set when the handler asked to end the transfer from OnData.
+  absl::Status abort_status;
   HttpRequest request;
   HttpResponseHandler* handler = nullptr;
   HeaderList response_headers;
@@ -25,6 +30,7 @@ struct CurlTransferState {
   ~CurlTransferState() {
     if (easy != nullptr) curl_easy_cleanup(easy);
     if (header_list != nullptr) curl_slist_free_all(header_list);
+    if (resolve_list != nullptr) curl_slist_free_all(resolve_list);
   }
 
   void DeliverHeaders() {
@@ -34,6 +40,19 @@ struct CurlTransferState {
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     handler->OnHeaders(static_cast<int>(status), std::move(response_headers));
   }
+};
+
+// One socket curl asked us to watch. Kept alive by the waits in flight, so that a wait
+// completing after curl dropped the socket finds `fd` = -1 instead of freed memory.
+struct CurlSocket {
+  CurlSocket(boost::asio::io_context& context, curl_socket_t fd) : fd(fd), descriptor(context) {
+    descriptor.assign(fd);
+  }
+  curl_socket_t fd;
+  boost::asio::posix::stream_descriptor descriptor;
+  int wanted = 0;  // CURL_POLL_IN / OUT / INOUT
+  bool reading = false;
+  bool writing = false;
 };
 
 namespace {
@@ -60,80 +79,40 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   state->got_body = true;
   state->last_activity = std::chrono::steady_clock::now();
   if (!state->handler->OnData(std::string_view(data, size * count))) {
+    if (absl::Status abort = state->handler->AbortStatus(); !abort.ok()) {
+      state->abort_status = std::move(abort);
+      return 0;  // CURLE_WRITE_ERROR: curl closes the connection
+    }
     state->paused = true;
     return CURL_WRITEFUNC_PAUSE;
   }
   return size * count;
 }
 
+// The message is curl's fixed text for the code, which names no host or port (clients see
+// it); curl's detailed text, which does, travels as the kHttpErrorDetail payload for logs.
 absl::Status StatusFromCurl(CURLcode code, const char* detail) {
-  std::string message =
-      StrCat("upstream: ", (detail && *detail) ? detail : curl_easy_strerror(code));
+  std::string message = StrCat("upstream: ", curl_easy_strerror(code));
+  absl::Status status;
   switch (code) {
     case CURLE_OK:
       return absl::OkStatus();
     case CURLE_OPERATION_TIMEDOUT:
-      return absl::DeadlineExceededError(message);
+      status = absl::DeadlineExceededError(message);
+      break;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
-      return absl::InvalidArgumentError(message);
+      status = absl::InvalidArgumentError(message);
+      break;
     default:
-      return absl::UnavailableError(message);
+      status = absl::UnavailableError(message);
+      break;
   }
+  if (detail != nullptr && *detail != '\0') status.SetPayload(kHttpErrorDetail, absl::Cord(detail));
+  return status;
 }
 
-}  // namespace
-
-class CurlTransfer : public HttpTransfer {
- public:
-  CurlTransfer(CurlHttpClient* client, uint64_t id) : client_(client), id_(id) {}
-  void Cancel() override { client_->Post({CurlHttpClient::CommandKind::kCancel, id_, nullptr}); }
-  void Resume() override { client_->Post({CurlHttpClient::CommandKind::kResume, id_, nullptr}); }
-
- private:
-  CurlHttpClient* client_;
-  uint64_t id_;
-};
-
-CurlHttpClient::CurlHttpClient(Options options) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  multi_ = curl_multi_init();
-  if (options.max_host_connections > 0) {
-    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options.max_host_connections);
-  }
-  thread_ = std::thread([this] { Loop(); });
-}
-
-CurlHttpClient::~CurlHttpClient() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  curl_multi_wakeup(multi_);
-  thread_.join();
-  curl_multi_cleanup(multi_);
-}
-
-std::unique_ptr<HttpTransfer> CurlHttpClient::Start(HttpRequest request,
-                                                    HttpResponseHandler* handler) {
-  auto state = std::make_unique<CurlTransferState>();
-  state->id = next_id_.fetch_add(1);
-  state->request = std::move(request);
-  state->handler = handler;
-  uint64_t id = state->id;
-  Post({CommandKind::kStart, id, std::move(state)});
-  return std::make_unique<CurlTransfer>(this, id);
-}
-
-void CurlHttpClient::Post(Command command) {
-  {
-    absl::MutexLock lock(&mu_);
-    commands_.push_back(std::move(command));
-  }
-  curl_multi_wakeup(multi_);
-}
-
-void CurlHttpClient::AddTransfer(std::unique_ptr<CurlTransferState> state) {
+void SetUpEasy(CurlTransferState* state) {
   CURL* easy = curl_easy_init();
   state->easy = easy;
   const HttpRequest& req = state->request;
@@ -149,6 +128,14 @@ void CurlHttpClient::AddTransfer(std::unique_ptr<CurlTransferState> state) {
   // No "Expect: 100-continue" round trip for large bodies.
   state->header_list = curl_slist_append(state->header_list, "Expect:");
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, state->header_list);
+  if (!req.resolve.empty()) {
+    state->resolve_list = curl_slist_append(nullptr, req.resolve.c_str());
+    curl_easy_setopt(easy, CURLOPT_RESOLVE, state->resolve_list);
+  }
+  // An upstream's redirect is answered to the client as it is, never followed (it could point
+  // anywhere), and nothing but HTTP(S) is spoken.
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -157,14 +144,162 @@ void CurlHttpClient::AddTransfer(std::unique_ptr<CurlTransferState> state) {
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(req.total_timeout)));
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, OnHeaderLine);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, state.get());
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, state);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, state.get());
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, state);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, state->error);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, reinterpret_cast<void*>(state->id));
   state->started = state->last_activity = std::chrono::steady_clock::now();
-  curl_multi_add_handle(multi_, easy);
+}
+
+// Runs `fn(client)` on the client's loop, unless the client is gone by then.
+void OnLoop(IoLoop* loop, std::weak_ptr<CurlHttpClient*> client,
+            std::function<void(CurlHttpClient*)> fn) {
+  loop->Post([client = std::move(client), fn = std::move(fn)] {
+    if (auto c = client.lock(); c && *c) fn(*c);
+  });
+}
+
+}  // namespace
+
+class CurlTransfer : public HttpTransfer {
+ public:
+  CurlTransfer(IoLoop* loop, std::weak_ptr<CurlHttpClient*> client, uint64_t id)
+      : loop_(loop), client_(std::move(client)), id_(id) {}
+  void Cancel() override {
+    OnLoop(loop_, client_, [id = id_](CurlHttpClient* c) { c->Cancel(id); });
+  }
+  void Resume() override {
+    OnLoop(loop_, client_, [id = id_](CurlHttpClient* c) { c->Resume(id); });
+  }
+
+ private:
+  IoLoop* loop_;
+  std::weak_ptr<CurlHttpClient*> client_;
+  uint64_t id_;
+};
+
+CurlHttpClient::CurlHttpClient(IoLoop& loop, Options options)
+    : loop_(loop),
+      multi_(curl_multi_init()),
+      timer_(loop.context()),
+      expiry_(loop.context()),
+      self_(std::make_shared<CurlHttpClient*>(this)) {
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlHttpClient::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  if (options.max_host_connections > 0) {
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options.max_host_connections);
+  }
+}
+
+CurlHttpClient::~CurlHttpClient() {
+  *self_ = nullptr;
+  for (auto& [fd, socket] : sockets_) {
+    socket->descriptor.release();  // curl owns (and closes) its sockets
+    socket->fd = -1;
+  }
+  for (auto& [id, state] : active_) curl_multi_remove_handle(multi_, state->easy);
+  active_.clear();
+  curl_multi_cleanup(multi_);
+}
+
+std::unique_ptr<HttpTransfer> CurlHttpClient::Start(HttpRequest request,
+                                                    HttpResponseHandler* handler) {
+  auto state = std::make_unique<CurlTransferState>();
+  state->id = next_id_.fetch_add(1);
+  state->request = std::move(request);
+  state->handler = handler;
+  uint64_t id = state->id;
+  OnLoop(&loop_, self_,
+         [state = std::shared_ptr<CurlTransferState>(std::move(state))](CurlHttpClient* c) mutable {
+           c->Add(std::make_unique<CurlTransferState>(std::move(*state)));
+         });
+  return std::make_unique<CurlTransfer>(&loop_, self_, id);
+}
+
+void CurlHttpClient::Add(std::unique_ptr<CurlTransferState> state) {
+  if (shut_down_) {
+    state->handler->OnComplete(absl::CancelledError("HTTP client shutting down"));
+    return;
+  }
+  SetUpEasy(state.get());
+  CURL* easy = state->easy;
   active_.emplace(state->id, std::move(state));
+  curl_multi_add_handle(multi_, easy);  // asks for a timer: the transfer starts from there
+  ScheduleExpiry();
+}
+
+void CurlHttpClient::Cancel(uint64_t id) {
+  FinishTransfer(id, absl::CancelledError("upstream transfer cancelled"));
+}
+
+void CurlHttpClient::Resume(uint64_t id) {
+  auto it = active_.find(id);
+  if (it == active_.end() || !it->second->paused) return;
+  it->second->paused = false;
+  it->second->last_activity = std::chrono::steady_clock::now();
+  // May deliver the held bytes at once (handler callbacks run inside).
+  curl_easy_pause(it->second->easy, CURLPAUSE_CONT);
+  ReapCompleted();
+}
+
+int CurlHttpClient::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what, void* self,
+                             void* /*socket*/) {
+  auto* client = static_cast<CurlHttpClient*>(self);
+  auto it = client->sockets_.find(fd);
+  if (what == CURL_POLL_REMOVE) {
+    if (it != client->sockets_.end()) {
+      it->second->fd = -1;
+      it->second->descriptor.cancel();
+      it->second->descriptor.release();  // curl closes the socket itself
+      client->sockets_.erase(it);
+    }
+    return 0;
+  }
+  if (it == client->sockets_.end()) {
+    it = client->sockets_.emplace(fd, std::make_shared<CurlSocket>(client->loop_.context(), fd))
+             .first;
+  }
+  it->second->wanted = what;
+  client->Watch(it->second);
+  return 0;
+}
+
+void CurlHttpClient::Watch(const std::shared_ptr<CurlSocket>& socket) {
+  using Wait = boost::asio::posix::stream_descriptor::wait_type;
+  auto arm = [this, &socket](bool want, bool& pending, Wait wait, int event) {
+    if (!want || pending) return;
+    pending = true;
+    socket->descriptor.async_wait(wait, [this, socket, event](boost::system::error_code ec) {
+      (event == CURL_CSELECT_IN ? socket->reading : socket->writing) = false;
+      if (ec || socket->fd < 0) return;
+      Act(socket->fd, event);
+      // Still wanted (and not dropped meanwhile): wait again.
+      if (socket->fd >= 0) Watch(socket);
+    });
+  };
+  arm(socket->wanted & CURL_POLL_IN, socket->reading, Wait::wait_read, CURL_CSELECT_IN);
+  arm(socket->wanted & CURL_POLL_OUT, socket->writing, Wait::wait_write, CURL_CSELECT_OUT);
+}
+
+int CurlHttpClient::OnTimer(CURLM* /*multi*/, long timeout_ms, void* self) {
+  auto* client = static_cast<CurlHttpClient*>(self);
+  client->timer_.cancel();
+  if (timeout_ms < 0) return 0;
+  // Even a zero timeout waits for the loop: curl forbids acting from inside this callback.
+  client->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+  client->timer_.async_wait([client](boost::system::error_code ec) {
+    if (!ec) client->Act(CURL_SOCKET_TIMEOUT, 0);
+  });
+  return 0;
+}
+
+void CurlHttpClient::Act(curl_socket_t fd, int events) {
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, events, &running);
+  ReapCompleted();
 }
 
 void CurlHttpClient::FinishTransfer(uint64_t id, absl::Status status) {
@@ -177,31 +312,6 @@ void CurlHttpClient::FinishTransfer(uint64_t id, absl::Status status) {
   state->handler->OnComplete(std::move(status));
 }
 
-void CurlHttpClient::RunCommands() {
-  std::deque<Command> commands;
-  {
-    absl::MutexLock lock(&mu_);
-    commands.swap(commands_);
-  }
-  for (Command& command : commands) {
-    switch (command.kind) {
-      case CommandKind::kStart:
-        AddTransfer(std::move(command.state));
-        break;
-      case CommandKind::kCancel:
-        FinishTransfer(command.id, absl::CancelledError("upstream transfer cancelled"));
-        break;
-      case CommandKind::kResume:
-        if (auto it = active_.find(command.id); it != active_.end()) {
-          it->second->paused = false;
-          it->second->last_activity = std::chrono::steady_clock::now();
-          curl_easy_pause(it->second->easy, CURLPAUSE_CONT);
-        }
-        break;
-    }
-  }
-}
-
 void CurlHttpClient::ReapCompleted() {
   int queued = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
@@ -211,14 +321,26 @@ void CurlHttpClient::ReapCompleted() {
     uint64_t id = reinterpret_cast<uint64_t>(priv);
     auto it = active_.find(id);
     if (it == active_.end()) continue;
-    FinishTransfer(id, StatusFromCurl(msg->data.result, it->second->error));
+    absl::Status& abort = it->second->abort_status;
+    FinishTransfer(
+        id, abort.ok() ? StatusFromCurl(msg->data.result, it->second->error) : std::move(abort));
   }
+}
+
+void CurlHttpClient::ScheduleExpiry() {
+  if (expiry_armed_ || active_.empty()) return;
+  expiry_armed_ = true;
+  expiry_.expires_after(std::chrono::milliseconds(100));
+  expiry_.async_wait([this](boost::system::error_code ec) {
+    expiry_armed_ = false;
+    if (ec) return;
+    ExpireStalled();
+    ScheduleExpiry();
+  });
 }
 
 void CurlHttpClient::ExpireStalled() {
   auto now = std::chrono::steady_clock::now();
-  if (now - last_expiry_check_ < std::chrono::milliseconds(50)) return;
-  last_expiry_check_ = now;
   std::vector<std::pair<uint64_t, std::string>> expired;
   for (const auto& [id, state] : active_) {
     if (state->paused) continue;
@@ -236,23 +358,13 @@ void CurlHttpClient::ExpireStalled() {
   for (auto& [id, message] : expired) FinishTransfer(id, absl::DeadlineExceededError(message));
 }
 
-void CurlHttpClient::Loop() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) break;
-    }
-    RunCommands();
-    int running = 0;
-    curl_multi_perform(multi_, &running);
-    ReapCompleted();
-    ExpireStalled();
-    curl_multi_poll(multi_, nullptr, 0, active_.empty() ? 1000 : 100, nullptr);
-  }
-  RunCommands();
+void CurlHttpClient::Shutdown() {
+  shut_down_ = true;
   while (!active_.empty()) {
     FinishTransfer(active_.begin()->first, absl::CancelledError("HTTP client shutting down"));
   }
+  timer_.cancel();
+  expiry_.cancel();
 }
 
 }  // namespace llmsrouter::router

@@ -15,6 +15,10 @@ namespace llmsrouter::router {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Payload of a transport error Status with the client library's detailed text (which may
+// name internal hosts and ports): for logs only, never for clients.
+inline constexpr char kHttpErrorDetail[] = "llmsrouter/http-error-detail";
+
 struct HttpRequest {
   std::string method = "POST";
   std::string url;
@@ -26,6 +30,9 @@ struct HttpRequest {
   // Longest gap between body bytes; time spent paused by the consumer does not count.
   absl::Duration idle_timeout = absl::Seconds(120);
   absl::Duration total_timeout = absl::Minutes(10);
+  // "host:port:addr[,addr]": connect only to these addresses for that host (the ones an
+  // address check approved); empty: the system resolver decides.
+  std::string resolve;
 };
 
 // Receives one response. All calls come from the client's I/O thread, in order:
@@ -39,6 +46,9 @@ class HttpResponseHandler {
   // Returns false to refuse the bytes for now: the transfer pauses and the same bytes are
   // delivered again after HttpTransfer::Resume(). Must not block.
   virtual bool OnData(std::string_view bytes) = 0;
+  // Asked right after OnData returned false: a non-OK status ends the transfer instead of
+  // pausing it (its connection is closed, and OnComplete gets this status).
+  virtual absl::Status AbortStatus() { return absl::OkStatus(); }
   // OK when the whole response arrived; CANCELLED after Cancel(); UNAVAILABLE (connect
   // failure, connection cut), DEADLINE_EXCEEDED (timeout) otherwise.
   virtual void OnComplete(absl::Status status) = 0;
@@ -48,8 +58,10 @@ class HttpResponseHandler {
 class HttpTransfer {
  public:
   virtual ~HttpTransfer() = default;
-  // Aborts the transfer and closes its connection; OnComplete(CANCELLED) follows on the
-  // client's thread, never from inside this call.
+  // Aborts the transfer and closes its connection; OnComplete(CANCELLED) follows — possibly
+  // from inside this call, on the calling thread, so the caller must not hold a lock that
+  // the handler takes. Safe from any thread, in any state, and from inside the handler's
+  // own callbacks.
   virtual void Cancel() = 0;
   // Resumes delivery after OnData returned false.
   virtual void Resume() = 0;

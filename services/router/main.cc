@@ -24,8 +24,9 @@ std::vector<FlagSpec> RouterFlagSpecs() {
       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9091); empty: off."},
       {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."},
-      {"trace-content", "LLMSROUTER_TRACE_CONTENT", "true",
-       "false: keep prompts and answers out of traces."},
+      {"trace-content", "LLMSROUTER_TRACE_CONTENT", "auto",
+       "false: keep prompts and answers out of traces (auto/true: send them to the tracer, "
+       "which keeps them out of JSON-line traces unless its own flag is true)."},
       {"auth", "AUTH_ADDR", "", "Auth gRPC address (needed with ENABLE_ACCOUNT_MANAGEMENT=true)."},
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
        "true: direct gRPC clients need 'authorization: Bearer <key>' metadata."},
@@ -82,7 +83,8 @@ absl::Status Start(const Options& options, const TlsFiles& tls,
   if (!options.Get("tracer").empty()) {
     auto channel = MakeServiceChannel(options.Get("tracer"), {tls, ""});
     if (!channel.ok()) return channel.status();
-    (*app)->EnableTracing(*channel, options.GetBool("trace-content"));
+    std::string content = options.Get("trace-content");
+    (*app)->EnableTracing(*channel, content == "auto" || options.GetBool("trace-content"));
   } else {
     Log(LogLevel::kInfo, "router",
         "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
@@ -120,6 +122,11 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(status.message())}});
     return 1;
   }
+  // A stuck I/O thread turns the gRPC health check (the liveness probe) NOT_SERVING.
+  grpc::HealthCheckServiceInterface* health = server.server->GetHealthCheckService();
+  app->loops().SetStallListener([health](bool stalled) {
+    if (health != nullptr) health->SetServingStatus(!stalled);
+  });
   std::unique_ptr<gateway::HttpServer> metrics;
   if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "router", &metrics)) {
     return 1;
@@ -132,6 +139,7 @@ int main(int argc, char** argv) {
   while (signals.Wait() == SIGHUP) app->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");
   server.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  app->Shutdown();
   app->FlushTraces(absl::Seconds(5));
   return 0;
 }

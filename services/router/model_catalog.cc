@@ -4,6 +4,8 @@
 #include <atomic>
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/cord.h"
+#include "common/json_limits.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "services/router/upstream_request.h"
@@ -21,7 +23,7 @@ bool ModelFilterMatches(std::string_view filter, std::string_view id) {
 
 std::vector<std::pair<std::string, int64_t>> ParseModelIds(std::string_view body) {
   std::vector<std::pair<std::string, int64_t>> ids;
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = ParseUntrustedJson(body);
   const nlohmann::json* list = &doc;
   if (doc.is_object() && doc.contains("data")) list = &doc["data"];
   if (!list->is_array()) return ids;
@@ -61,7 +63,8 @@ class ModelCatalog::Fetch : public HttpResponseHandler {
     if (!ok) {
       Log(LogLevel::kWarning, "router", "model list refresh failed; serving the last good list",
           {{"provider", alias_},
-           {"error", status.ok() ? StrCat("HTTP ", status_) : std::string(status.message())}});
+           {"error", status.ok() ? StrCat("HTTP ", status_) : std::string(status.message())},
+           {"detail", std::string(status.GetPayload(kHttpErrorDetail).value_or(absl::Cord()))}});
     }
     catalog_->FetchDone(alias_, source_, ok, std::move(ids), ttl_, retry_);
     delete this;

@@ -33,6 +33,8 @@ class ModelCatalog {
 
   // Not owned; must outlive the catalog and every pending List.
   ModelCatalog(HttpClient* http, const Clock* clock) : http_(http), clock_(clock) {}
+  // Before the first List().
+  void SetHttpClient(HttpClient* http) { http_ = http; }
 
   // Lists the models of `providers` (every provider when nullopt), in config order. `done`
   // runs once, on this thread when everything is cached, else on the HTTP client's thread.

@@ -7,13 +7,31 @@
 
 namespace llmsrouter::router {
 
+namespace {
+
+LoopPool* PoolFor(const RouterAppOptions& options, std::unique_ptr<LoopPool>* owned) {
+  if (options.loops != nullptr) return options.loops;
+  *owned = std::make_unique<LoopPool>(options.threads, "router");
+  return owned->get();
+}
+
+}  // namespace
+
 RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config)
     : options_(std::move(options)),
       store_(std::move(config)),
-      service_(RouterDeps{&store_, &http_, &SystemClock::Get(), &scheduler_, &limiter_, [] {
+      pool_(PoolFor(options_, &owned_loops_)),
+      service_(RouterDeps{&store_, nullptr, &SystemClock::Get(), &scheduler_, &limiter_, [] {
                             thread_local std::mt19937_64 engine{std::random_device{}()};
                             return std::uniform_real_distribution<double>(0, 1)(engine);
                           }}) {
+  loops_.pool = pool_;
+  for (int i = 0; i < pool_->size(); ++i) {
+    http_.push_back(std::make_unique<CurlHttpClient>(pool_->loop(i)));
+    loops_.http.push_back(http_.back().get());
+  }
+  // Calls outside the loops (model list fetches) use the first loop's client.
+  service_.SetLoops(&loops_, http_.front().get());
   service_.RequireCallerAuth();
 }
 
@@ -35,6 +53,15 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
   service_.SetCallerAuth(authorizer_.get());
   return absl::OkStatus();
 }
+
+void RouterApp::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  pool_->RunOnEach([this](IoLoop& loop) { http_[loop.index()]->Shutdown(); });
+  if (owned_loops_) owned_loops_->Stop();
+}
+
+RouterApp::~RouterApp() { Shutdown(); }
 
 void RouterApp::EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content) {
   shipper_ = std::make_unique<GrpcTraceShipper>(std::move(channel), GrpcTraceShipper::Options{});

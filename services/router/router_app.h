@@ -23,6 +23,10 @@ struct RouterAppOptions {
   EnvLookup env;
   // How often the config file is checked for changes (zero: only SIGHUP reloads).
   absl::Duration watch_interval = absl::Seconds(1);
+  // Event loops to run calls on, shared with the gateway in the all-in-one (not owned; must
+  // outlive the app). Null: the router runs `threads` loops of its own (0: one per core).
+  LoopPool* loops = nullptr;
+  int threads = 0;
 };
 
 // Who may call the router's gRPC port with which fields (services/router/call_auth.h).
@@ -41,6 +45,7 @@ class RouterApp {
   static absl::StatusOr<std::unique_ptr<RouterApp>> Create(RouterAppOptions options);
 
   RouterService* service() { return &service_; }
+  LoopPool& loops() { return *pool_; }
   // Re-reads the config file; on error the old config stays and the error is returned.
   absl::Status Reload();
   // Re-reads the config and logs the outcome (SIGHUP and file changes).
@@ -51,6 +56,10 @@ class RouterApp {
   // Who may call the gRPC service; until this ran, gRPC calls are refused (UNAVAILABLE). Once.
   // INVALID_ARGUMENT when accounts are on without an auth channel.
   absl::Status EnableCallerAuth(CallerAuthConfig config);
+  // Ends the transfers still running (their calls finish CANCELLED), on their loops; then
+  // stops the router's own loops. Call after the servers stopped taking calls.
+  void Shutdown();
+  ~RouterApp();
   // Ships the trace events still queued (on shutdown); false if the deadline passed.
   bool FlushTraces(absl::Duration deadline) { return !shipper_ || shipper_->Flush(deadline); }
 
@@ -65,10 +74,14 @@ class RouterApp {
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
   std::unique_ptr<CallAuthorizer> authorizer_;
+  std::unique_ptr<LoopPool> owned_loops_;
+  LoopPool* pool_;
+  // One HTTP client per loop (index = loop index), then the service. The clients go first at
+  // destruction (after Shutdown completed their transfers, whose handlers live in calls).
+  LoopDeps loops_;
   RouterService service_;
-  // Declared after the service so that it is destroyed first: its shutdown completes every
-  // transfer, and their handlers (exchanges, model fetches) live in the service.
-  CurlHttpClient http_;
+  std::vector<std::unique_ptr<CurlHttpClient>> http_;
+  bool shut_down_ = false;
   std::unique_ptr<FileWatcher> watcher_;
 };
 

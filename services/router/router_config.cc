@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "services/router/proxy_url.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -135,6 +136,23 @@ absl::StatusOr<ProviderConfig> ParseProvider(const std::string& alias, const YAM
   return p;
 }
 
+absl::Status ParseLimits(const YAML::Node& node, LimitsConfig* limits) {
+  if (!node || node.IsNull()) return absl::OkStatus();
+  if (!node.IsMap()) return absl::InvalidArgumentError("limits must be a mapping");
+  for (auto [key, field] : {std::pair{"sse_event_bytes", &limits->sse_event_bytes},
+                            std::pair{"buffered_bytes", &limits->buffered_bytes}}) {
+    const YAML::Node value = node[key];
+    if (!value || value.IsNull()) continue;
+    uint64_t bytes = 0;
+    if (!value.IsScalar() || !YAML::convert<uint64_t>::decode(value, bytes) || bytes < 1024) {
+      return absl::InvalidArgumentError(
+          StrCat("limits.", key, " must be a number of bytes >= 1024"));
+    }
+    *field = static_cast<size_t>(bytes);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseTopLevel(const YAML::Node& root, RouterConfig* config) {
   if (const auto& models = root["models"]; models && !models.IsNull()) {
     if (!models.IsMap()) return absl::InvalidArgumentError("models must be a mapping");
@@ -149,9 +167,15 @@ absl::Status ParseTopLevel(const YAML::Node& root, RouterConfig* config) {
     if (!proxy.IsMap()) return absl::InvalidArgumentError("proxy must be a mapping");
     auto urls = StringList(proxy["allow_urls"], "proxy.allow_urls");
     if (!urls.ok()) return urls.status();
+    for (size_t i = 0; i < urls->size(); ++i) {
+      if (auto pattern = UrlPattern::Parse((*urls)[i]); !pattern.ok()) {
+        return absl::InvalidArgumentError(
+            StrCat("proxy.allow_urls[", i, "]: ", pattern.status().message()));
+      }
+    }
     config->proxy_allow_urls = *std::move(urls);
   }
-  return absl::OkStatus();
+  return ParseLimits(root["limits"], &config->limits);
 }
 
 }  // namespace

@@ -60,10 +60,21 @@ struct ModelsConfig {
   absl::Duration retry_after_failure = absl::Seconds(10);
 };
 
+// What one hostile upstream may make the router hold.
+struct LimitsConfig {
+  // Largest SSE event still waiting for its terminating blank line.
+  size_t sse_event_bytes = size_t{4} << 20;
+  // Bytes all calls together may hold from upstreams (pending SSE events and non-streamed
+  // bodies, each body also capped at 64 MiB).
+  size_t buffered_bytes = size_t{512} << 20;
+};
+
 struct RouterConfig {
   std::map<std::string, ProviderConfig, std::less<>> providers;
   ModelsConfig models;
-  // Glob patterns of URLs allowed in ?proxy= (empty: URLs are refused).
+  LimitsConfig limits;
+  // URL patterns allowed in ?proxy= (empty: URLs are refused); each one parses as a
+  // UrlPattern (services/router/proxy_url.h), checked when the config is loaded.
   std::vector<std::string> proxy_allow_urls;
 
   const ProviderConfig* Find(std::string_view alias) const;

@@ -87,6 +87,29 @@ TEST(RouterConfigTest, RejectsMalformedConfigs) {
   }
 }
 
+TEST(RouterConfigTest, AllowUrlsAndLimits) {
+  auto config = ParseRouterConfig(R"(
+proxy: {allow_urls: ["http://127.0.0.2:*/v1", "https://*.gpu.example/v1"]}
+limits: {sse_event_bytes: 65536, buffered_bytes: 1048576}
+)",
+                                  FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ((*config)->proxy_allow_urls.size(), 2u);
+  EXPECT_EQ((*config)->limits.sse_event_bytes, 65536u);
+  EXPECT_EQ((*config)->limits.buffered_bytes, 1048576u);
+  auto defaults = ParseRouterConfig("servers: {}\n", FakeEnv({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ((*defaults)->limits.sse_event_bytes, size_t{4} << 20);
+  EXPECT_EQ((*defaults)->limits.buffered_bytes, size_t{512} << 20);
+  // The old glob form matched across '@', '/' and '#'; it is refused now, naming the entry.
+  auto old = ParseRouterConfig(R"(proxy: {allow_urls: ["http://ok/v1", "http://10.0.*/v1"]})",
+                               FakeEnv({}));
+  ASSERT_FALSE(old.ok());
+  EXPECT_NE(old.status().message().find("proxy.allow_urls[1]"), absl::string_view::npos);
+  EXPECT_FALSE(ParseRouterConfig("limits: {sse_event_bytes: 12}\n", FakeEnv({})).ok());
+  EXPECT_FALSE(ParseRouterConfig("limits: {buffered_bytes: lots}\n", FakeEnv({})).ok());
+}
+
 TEST(RouterConfigTest, EmptyConfigHasNoProviders) {
   auto config = ParseRouterConfig("", FakeEnv({}));
   ASSERT_TRUE(config.ok());

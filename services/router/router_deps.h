@@ -3,15 +3,28 @@
 #define LLMSROUTER_SERVICES_ROUTER_ROUTER_DEPS_H_
 
 #include <functional>
+#include <vector>
 
+#include "common/buffer_budget.h"
 #include "common/clock.h"
 #include "common/scheduler.h"
 #include "common/trace_sink.h"
 #include "services/router/config_store.h"
+#include "services/router/host_resolver.h"
 #include "services/router/http_client.h"
 #include "services/router/provider_limiter.h"
 
+namespace llmsrouter {
+class LoopPool;
+}  // namespace llmsrouter
+
 namespace llmsrouter::router {
+
+// The event loops calls run on, and the HTTP client of each (same index). Not owned.
+struct LoopDeps {
+  LoopPool* pool = nullptr;
+  std::vector<HttpClient*> http;
+};
 
 // Not owned; all must outlive the server.
 struct RouterDeps {
@@ -26,7 +39,18 @@ struct RouterDeps {
   TraceSink* traces = nullptr;
   // Record prompts and answers in traces (off: usage and timing only).
   bool trace_content = true;
+  // Looks up the DNS names of ad-hoc ?proxy= URLs.
+  HostResolver* resolver = &GetaddrinfoResolver::Get();
+  // What all calls together hold from upstreams (cap: config limits.buffered_bytes).
+  BufferBudget* budget = &BufferBudget::Global();
+  // When set, each call runs on one loop of the pool: its transfer, backoffs and slot
+  // waits all happen on that loop's thread (see ForCurrentLoop).
+  const LoopDeps* loops = nullptr;
 };
+
+// `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the
+// loop itself as the scheduler. Unchanged when the thread is not one of `deps.loops`.
+RouterDeps ForCurrentLoop(const RouterDeps& deps);
 
 }  // namespace llmsrouter::router
 

@@ -1,5 +1,7 @@
 #include "services/router/router_service.h"
 
+#include <utility>
+
 #include "common/status_map.h"
 #include "services/router/call_reactor.h"
 #include "services/router/chat_reactor.h"
@@ -18,14 +20,16 @@ void RouterService::Authorize(grpc::CallbackServerContext* context, CallAuthoriz
 }
 
 // The reactor is returned before the caller is authenticated; the pipe keeps it open (and a
-// cancellation pending) until StartUpstream or FailEarly runs.
+// cancellation pending) until the upstream starts or FailEarly runs. The auth answer comes on
+// a gRPC thread (the auth client's, or this one from the cache), never on an I/O loop: the call
+// is handed to a loop once, and runs there (StartUpstreamOnLoop).
 grpc::ServerWriteReactor<v1::CallResponse>* RouterService::Call(
     grpc::CallbackServerContext* context, const v1::CallRequest* request) {
   auto* reactor = new CallReactor();
   Authorize(context, [this, reactor, call = *request](absl::StatusOr<CallerGrant> grant) mutable {
     if (!grant.ok()) return reactor->FailEarly(grant.status());
     ApplyGrant(*grant, &call);
-    reactor->StartUpstream(deps_, call);
+    reactor->StartUpstreamOnLoop(deps_, std::move(call));
   });
   return reactor;
 }
@@ -39,7 +43,7 @@ grpc::ServerWriteReactor<v1::ChatEvent>* RouterService::Chat(grpc::CallbackServe
     auto call = ChatCallRequest(chat);
     if (!call.ok()) return reactor->FailEarly(call.status());
     ApplyGrant(*grant, &*call);
-    reactor->StartUpstream(deps_, *call);
+    reactor->StartUpstreamOnLoop(deps_, *std::move(call));
   });
   return reactor;
 }

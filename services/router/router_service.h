@@ -16,6 +16,12 @@ namespace llmsrouter::router {
 class RouterService final : public v1::RouterService::CallbackService {
  public:
   explicit RouterService(RouterDeps deps) : deps_(deps), catalog_(deps.http, deps.clock) {}
+  // Before serving: the event loops calls run on, and the client for work outside them.
+  void SetLoops(const LoopDeps* loops, HttpClient* http) {
+    deps_.loops = loops;
+    deps_.http = http;
+    catalog_.SetHttpClient(http);
+  }
   // Before serving: where finished calls are traced.
   void SetTracing(TraceSink* traces, bool content) {
     deps_.traces = traces;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "services/router/host_resolver.h"
 #include "services/router/router_config.h"
 
 namespace llmsrouter::router {
@@ -28,14 +29,22 @@ struct Target {
   std::shared_ptr<const ProviderConfig> adhoc;
   std::string requested_model;
   std::string upstream_model;
+  // For an ad-hoc URL with a DNS name: "host:port:addr,addr", the addresses that were checked,
+  // so that the transfer connects to them and not to a later (rebound) answer.
+  std::string pinned_resolve;
 };
 
 // Auto mode when `proxy` is empty, else the alias in `proxy` picks the provider and the model
 // goes upstream as given; a URL in `proxy` is used only when it matches one of the config's
-// proxy.allow_urls patterns. NOT_FOUND (code model_not_found) names the configured aliases;
-// INVALID_ARGUMENT for a missing model, PERMISSION_DENIED for a URL that is not allowed.
+// proxy.allow_urls patterns (see UrlPattern) and, when its host is a DNS name, when `resolver`
+// finds only public addresses for it (an IP literal the pattern matched counts as named by
+// the operator). The lookup blocks the calling thread; without a resolver DNS names are
+// refused. NOT_FOUND (code model_not_found) names the configured aliases; INVALID_ARGUMENT for
+// a missing model or a malformed URL (code invalid_proxy_url), PERMISSION_DENIED (code
+// proxy_url_not_allowed) for a URL that is not allowed or resolves to an internal address.
 absl::StatusOr<Target> ResolveTarget(std::shared_ptr<const RouterConfig> config,
-                                     std::string_view model, std::string_view proxy);
+                                     std::string_view model, std::string_view proxy,
+                                     HostResolver* resolver = nullptr);
 
 }  // namespace llmsrouter::router
 

@@ -4,16 +4,22 @@
 
 #include "absl/strings/numbers.h"
 #include "common/json_fields.h"
+#include "common/json_limits.h"
+#include "common/log.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 
 namespace llmsrouter::router {
 namespace {
 
+// An allow-list: headers such as openai-organization or openai-project name the operator's
+// account and stay behind.
 bool ForwardedHeader(std::string_view name) {
-  return name.starts_with("retry-after") || name.starts_with("x-ratelimit-") ||
-         name.starts_with("openai-");
+  return name == "retry-after" || name == "retry-after-ms" || name.starts_with("x-ratelimit-") ||
+         name == "openai-processing-ms" || name == "openai-version";
 }
+
+constexpr size_t kQuotedErrorBytes = 512;
 
 void ReadUsage(const nlohmann::json& usage, v1::Usage* out) {
   if (!usage.is_object()) return;
@@ -63,7 +69,11 @@ absl::Duration RetryAfter(const HeaderList& headers) {
 }
 
 UpstreamExchange::UpstreamExchange(const Clock& clock, CallOutput* output, ExchangeInfo info)
-    : clock_(clock), output_(output), info_(std::move(info)) {
+    : clock_(clock),
+      output_(output),
+      info_(std::move(info)),
+      parser_(info_.max_event_bytes),
+      reservation_(info_.budget) {
   summary_.mutable_timings()->set_start_unix_us(NowMicros());
 }
 
@@ -102,7 +112,7 @@ void UpstreamExchange::InspectEvent(std::string_view data) {
   bool has_finish =
       Contains(data, "\"finish_reason\":\"") || Contains(data, "\"finish_reason\": \"");
   if (!has_usage && !has_finish) return;
-  auto doc = nlohmann::json::parse(data, nullptr, false);
+  auto doc = ParseUntrustedJson(data);
   if (!doc.is_object()) return;
   if (has_usage) {
     if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
@@ -110,16 +120,35 @@ void UpstreamExchange::InspectEvent(std::string_view data) {
   if (has_finish) ReadFinishReason(doc, &summary_);
 }
 
+bool UpstreamExchange::Abort(std::string_view what) {
+  abort_ =
+      WithOpenAiDetails(absl::UnavailableError(StrCat("provider '", info_.provider, "' ", what)),
+                        "", "upstream_error");
+  std::string().swap(body_);
+  reservation_.Resize(0, 0);
+  Log(LogLevel::kWarning, "router", "upstream transfer ended by a limit",
+      {{"request_id", info_.request_id},
+       {"provider", info_.provider},
+       {"error", std::string(abort_.message())}});
+  return false;
+}
+
 bool UpstreamExchange::OnData(std::string_view bytes) {
+  if (!abort_.ok()) return false;
   if (!streaming_) {
-    if (body_.size() + bytes.size() > kMaxBodyBytes) return true;  // OnComplete reports it
+    if (body_.size() + bytes.size() > kMaxBodyBytes) {
+      return Abort("sent a response body over 64 MiB");
+    }
+    if (!reservation_.Resize(body_.size() + bytes.size(), info_.max_buffered_bytes)) {
+      return Abort("could not be buffered: the router holds limits.buffered_bytes already");
+    }
     body_.append(bytes);
     return true;
   }
   if (!output_->HasRoom()) return false;
   auto* timings = summary_.mutable_timings();
   batch_.clear();
-  parser_.Feed(bytes, [&](std::string_view raw, std::string_view data) {
+  bool parsed = parser_.Feed(bytes, [&](std::string_view raw, std::string_view data) {
     if (timings->first_token_unix_us() == 0) timings->set_first_token_unix_us(NowMicros());
     if (!data.empty() && data != "[DONE]") {
       InspectEvent(data);
@@ -132,12 +161,49 @@ bool UpstreamExchange::OnData(std::string_view bytes) {
     message.set_data(batch_);
     output_->Emit(std::move(message));
   }
+  if (!parsed) {
+    return Abort(StrCat("sent an SSE event over ", info_.max_event_bytes,
+                        " bytes without ending it (limits.sse_event_bytes)"));
+  }
+  if (!reservation_.Resize(parser_.pending().size(), info_.max_buffered_bytes)) {
+    return Abort("could not be buffered: the router holds limits.buffered_bytes already");
+  }
   return true;
+}
+
+absl::Status UpstreamExchange::ForClient(absl::Status status) const {
+  if (status.ok() || status.code() == absl::StatusCode::kCancelled) return status;
+  auto detail = status.GetPayload(kHttpErrorDetail);
+  Log(LogLevel::kWarning, "router", "upstream transfer failed",
+      {{"request_id", info_.request_id},
+       {"provider", info_.provider},
+       {"error", std::string(status.message())},
+       {"detail", detail ? std::string(*detail) : std::string()}});
+  std::string_view message = ToStd(status.message());
+  ConsumePrefix(&message, "upstream: ");
+  absl::Status out(status.code(), StrCat("provider '", info_.provider, "': ", message));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    if (url != kHttpErrorDetail) out.SetPayload(url, payload);
+  });
+  return out;
+}
+
+void UpstreamExchange::WrapNonJsonError(int http_status) {
+  const std::string& type = head_.content_type();
+  if (Contains(Lower(type), "json")) return;
+  auto doc = nlohmann::json::parse(body_, nullptr, false);
+  if (doc.is_object()) return;  // JSON without the header: kept as sent
+  std::string quote = body_.substr(0, kQuotedErrorBytes);
+  if (body_.size() > kQuotedErrorBytes) quote += "...";
+  std::string message = StrCat("provider '", info_.provider, "' answered HTTP ", http_status);
+  if (!quote.empty()) StrAppend(&message, ": ", quote);
+  body_ = OpenAiErrorBody(message, OpenAiErrorType(http_status), "", "upstream_error");
+  head_.set_content_type("application/json");
 }
 
 void UpstreamExchange::InspectBody() {
   if (summary_.upstream_status() < 200 || summary_.upstream_status() >= 300) return;
-  auto doc = nlohmann::json::parse(body_, nullptr, false);
+  auto doc = ParseUntrustedJson(body_);
   if (!doc.is_object()) return;
   if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
   ReadFinishReason(doc, &summary_);
@@ -153,6 +219,9 @@ void UpstreamExchange::EmitSummary(std::string error) {
 
 void UpstreamExchange::OnComplete(absl::Status status) {
   CallOutput* output = output_;
+  bool capped = !abort_.ok();
+  status = capped ? abort_ : ForClient(std::move(status));
+  reservation_.Resize(0, 0);
   if (streaming_) {
     if (status.ok() && !parser_.pending().empty()) {
       v1::CallResponse message;
@@ -163,11 +232,9 @@ void UpstreamExchange::OnComplete(absl::Status status) {
     output->Complete(std::move(status));
     return;
   }
-  if (status.ok() && body_.size() > kMaxBodyBytes) {
-    status = absl::ResourceExhaustedError("upstream response body exceeds 64 MiB");
-  }
   if (!status.ok()) {
-    if (output->TakeOverFailure(status, 0, absl::ZeroDuration())) return;
+    // A cap is not retried: the same provider would likely send the same answer.
+    if (!capped && output->TakeOverFailure(status, 0, absl::ZeroDuration())) return;
     if (status.code() == absl::StatusCode::kUnavailable) {
       status = WithOpenAiDetails(std::move(status), "", "upstream_error");
     }
@@ -182,6 +249,7 @@ void UpstreamExchange::OnComplete(absl::Status status) {
       output->TakeOverFailure(status, http_status, retry_after_)) {
     return;
   }
+  if (http_status < 200 || http_status >= 300) WrapNonJsonError(http_status);
   InspectBody();
   EmitHead();
   v1::CallResponse data;

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/buffer_budget.h"
 #include "common/clock.h"
 #include "common/sse_parser.h"
 #include "llmsrouter/router/v1/router.pb.h"
@@ -40,6 +41,11 @@ struct ExchangeInfo {
   // The router added stream_options.include_usage: the usage-only chunk is recorded but
   // not forwarded.
   bool hide_usage_chunk = false;
+  // Largest unterminated SSE event held (config limits.sse_event_bytes).
+  size_t max_event_bytes = SseParser::kDefaultMaxPending;
+  // What all calls together may hold (config limits.buffered_bytes), counted in `budget`.
+  size_t max_buffered_bytes = size_t{512} << 20;
+  BufferBudget* budget = &BufferBudget::Global();
 };
 
 // Retry-After / retry-after-ms in a header list (seconds or milliseconds; dates ignored).
@@ -54,6 +60,9 @@ class UpstreamExchange : public HttpResponseHandler {
 
   void OnHeaders(int status, HeaderList headers) override;
   bool OnData(std::string_view bytes) override;
+  // UNAVAILABLE (code upstream_error) once a cap was passed: an SSE event over
+  // max_event_bytes, a body over kMaxBodyBytes, or the process-wide budget exhausted.
+  absl::Status AbortStatus() override { return abort_; }
   void OnComplete(absl::Status status) override;
 
   // True once anything was emitted (a retry is then no longer possible).
@@ -64,6 +73,14 @@ class UpstreamExchange : public HttpResponseHandler {
   void InspectEvent(std::string_view data);
   void InspectBody();
   void EmitSummary(std::string error);
+  // Ends the transfer with a cap's error; OnData then returns false.
+  bool Abort(std::string_view what);
+  // A transport failure as clients may see it: the provider alias and curl's fixed text,
+  // never an address (the details go to the log, with the request id).
+  absl::Status ForClient(absl::Status status) const;
+  // A non-JSON error body (an HTML page from a proxy, plain text) becomes an OpenAI error
+  // that quotes the start of it.
+  void WrapNonJsonError(int http_status);
   int64_t NowMicros() const;
 
   const Clock& clock_;
@@ -77,6 +94,8 @@ class UpstreamExchange : public HttpResponseHandler {
   std::string body_;
   std::string batch_;
   SseParser parser_;
+  BufferReservation reservation_;
+  absl::Status abort_;
 };
 
 }  // namespace llmsrouter::router

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
+#include "absl/strings/cord.h"
+#include "common/status_map.h"
 #include "common/testing/fake_clock.h"
 
 namespace llmsrouter::router {
@@ -87,7 +90,7 @@ TEST_F(UpstreamExchangeTest, CutAfterTheHeadEndsWithAnErrorSummary) {
   exchange_.OnData("data: 1\n\n");
   exchange_.OnComplete(absl::UnavailableError("upstream: connection reset"));
   ASSERT_EQ(out_.messages.size(), 3u);
-  EXPECT_EQ(out_.messages[2].summary().error(), "upstream: connection reset");
+  EXPECT_EQ(out_.messages[2].summary().error(), "provider 'fake': connection reset");
   EXPECT_EQ(out_.status->code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(exchange_.emitted());
 }
@@ -149,6 +152,118 @@ TEST(UpstreamExchangeTakeOverTest, RetryableErrorIsOfferedAndNothingEmitted) {
   EXPECT_EQ(out.offered_retry_after, absl::Seconds(2));
   EXPECT_TRUE(out.messages.empty());
   EXPECT_FALSE(out.status.has_value());
+}
+
+ExchangeInfo CappedInfo(BufferBudget* budget, bool stream) {
+  ExchangeInfo info{"fake", "m", "r", stream};
+  info.max_event_bytes = 1024;
+  info.max_buffered_bytes = 4096;
+  info.budget = budget;
+  return info;
+}
+
+TEST(UpstreamExchangeCapsTest, AnUnterminatedEventPastTheCapEndsTheStream) {
+  FakeClock clock;
+  RecordingOutput out;
+  BufferBudget budget;
+  UpstreamExchange exchange(clock, &out, CappedInfo(&budget, true));
+  exchange.OnHeaders(200, {{"content-type", "text/event-stream"}});
+  EXPECT_TRUE(exchange.OnData("data: ok\n\n"));
+  EXPECT_TRUE(exchange.OnData("data: " + std::string(900, 'A')));
+  EXPECT_EQ(budget.used(), 906u);
+  EXPECT_FALSE(exchange.OnData(std::string(200, 'A')));
+  absl::Status abort = exchange.AbortStatus();
+  EXPECT_EQ(abort.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(abort.message().find("limits.sse_event_bytes"), absl::string_view::npos);
+  EXPECT_EQ(budget.used(), 0u);
+  EXPECT_FALSE(exchange.OnData("more"));  // stays refused
+  exchange.OnComplete(abort);             // what the HTTP client reports after aborting
+  ASSERT_TRUE(out.status.has_value());
+  EXPECT_EQ(HttpStatusFromStatus(*out.status), 502);
+  EXPECT_EQ(ErrorCode(*out.status), "upstream_error");
+  EXPECT_NE(out.messages.back().summary().error().find("sse_event_bytes"), std::string::npos);
+}
+
+TEST(UpstreamExchangeCapsTest, TheProcessWideBudgetBoundsManyCalls) {
+  FakeClock clock;
+  BufferBudget budget;
+  RecordingOutput out_a;
+  TakingOverOutput out_b;
+  UpstreamExchange a(clock, &out_a, CappedInfo(&budget, false));
+  UpstreamExchange b(clock, &out_b, CappedInfo(&budget, false));
+  a.OnHeaders(200, {{"content-type", "application/json"}});
+  b.OnHeaders(200, {{"content-type", "application/json"}});
+  EXPECT_TRUE(a.OnData(std::string(3000, ' ')));
+  EXPECT_FALSE(b.OnData(std::string(2000, ' ')));  // 5000 > 4096 together
+  EXPECT_FALSE(b.AbortStatus().ok());
+  b.OnComplete(b.AbortStatus());
+  EXPECT_EQ(out_b.offered_status, -1);  // a cap is not retried
+  ASSERT_TRUE(out_b.status.has_value());
+  EXPECT_EQ(HttpStatusFromStatus(*out_b.status), 502);  // before any head: a 502 error
+  EXPECT_TRUE(out_b.messages.empty());
+  EXPECT_TRUE(a.OnData("{}"));
+  a.OnComplete(absl::OkStatus());
+  EXPECT_TRUE(out_a.status->ok());
+  EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(UpstreamExchangeLeaksTest, TransportErrorsNameTheAliasNotTheAddress) {
+  FakeClock clock;
+  RecordingOutput out;
+  UpstreamExchange exchange(clock, &out, {"fake", "m", "r", false});
+  absl::Status curl = absl::UnavailableError("upstream: Couldn't connect to server");
+  curl.SetPayload(kHttpErrorDetail,
+                  absl::Cord("Failed to connect to 127.0.0.1 port 24999 after 0 ms"));
+  exchange.OnComplete(curl);
+  ASSERT_TRUE(out.status.has_value());
+  EXPECT_EQ(out.status->message(), "provider 'fake': Couldn't connect to server");
+  EXPECT_FALSE(out.status->GetPayload(kHttpErrorDetail).has_value());
+  EXPECT_EQ(OpenAiErrorBody(*out.status).find("127.0.0.1"), std::string::npos);
+  EXPECT_EQ(HttpStatusFromStatus(*out.status), 502);
+}
+
+TEST(UpstreamExchangeLeaksTest, OperatorHeadersStayBehind) {
+  FakeClock clock;
+  RecordingOutput out;
+  UpstreamExchange exchange(clock, &out, {"fake", "m", "r", true});
+  exchange.OnHeaders(200, {{"content-type", "text/event-stream"},
+                           {"openai-organization", "acme-prod"},
+                           {"openai-project", "proj_123"},
+                           {"openai-processing-ms", "12"},
+                           {"x-ratelimit-remaining-requests", "9"},
+                           {"set-cookie", "a=b"}});
+  const auto& headers = out.messages.at(0).head().headers();
+  EXPECT_FALSE(headers.contains("openai-organization"));
+  EXPECT_FALSE(headers.contains("openai-project"));
+  EXPECT_FALSE(headers.contains("set-cookie"));
+  EXPECT_EQ(headers.at("openai-processing-ms"), "12");
+  EXPECT_EQ(headers.at("x-ratelimit-remaining-requests"), "9");
+}
+
+TEST(UpstreamExchangeLeaksTest, NonJsonErrorBodiesBecomeOpenAiErrors) {
+  FakeClock clock;
+  RecordingOutput out;
+  UpstreamExchange exchange(clock, &out, {"fake", "m", "r", false});
+  exchange.OnHeaders(502, {{"content-type", "text/html"}});
+  exchange.OnData("<html><script>alert(1)</script>" + std::string(2000, 'x') + "</html>");
+  exchange.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[0].head().status(), 502);
+  EXPECT_EQ(out.messages[0].head().content_type(), "application/json");
+  auto body = nlohmann::json::parse(out.messages[1].data());
+  EXPECT_EQ(body["error"]["type"], "service_unavailable_error");
+  EXPECT_EQ(body["error"]["code"], "upstream_error");
+  EXPECT_TRUE(body["error"].contains("param"));
+  std::string message = body["error"]["message"];
+  EXPECT_EQ(message.rfind("provider 'fake' answered HTTP 502: <html><script>", 0), 0u);
+  EXPECT_LT(message.size(), 600u);  // quoted, truncated
+  // A JSON error passes untouched.
+  RecordingOutput json_out;
+  UpstreamExchange json(clock, &json_out, {"fake", "m", "r", false});
+  json.OnHeaders(400, {{"content-type", "application/json"}});
+  json.OnData(R"({"error":{"message":"bad"}})");
+  json.OnComplete(absl::OkStatus());
+  EXPECT_EQ(json_out.messages.at(1).data(), R"({"error":{"message":"bad"}})");
 }
 
 TEST(RetryAfterTest, ParsesSecondsAndMilliseconds) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 
@@ -91,9 +92,7 @@ std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoin
   return StrCat(provider.url, "/", endpoint);
 }
 
-JsonBody ParseBody(const std::string& body) {
-  return JsonBody::parse(body, nullptr, /*allow_exceptions=*/false);
-}
+JsonBody ParseBody(const std::string& body) { return ParseUntrustedJson<JsonBody>(body); }
 
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
                                          const v1::CallRequest& request,
@@ -103,7 +102,8 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
 
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
                                          const v1::CallRequest& request, JsonBody body,
-                                         const std::string* model_override) {
+                                         const std::string* model_override,
+                                         HostResolver* resolver) {
   PreparedCall call;
   call.endpoint = request.endpoint();
   if (!ValidEndpoint(call.endpoint)) {
@@ -128,10 +128,10 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   if (model_override == nullptr && !request.model_override().empty()) {
     model_override = &request.model_override();
   }
-  auto target =
-      model_override != nullptr
-          ? ResolveTarget(std::move(config), *model_override, "")
-          : ResolveTarget(std::move(config), model->get_ref<const std::string&>(), request.proxy());
+  auto target = model_override != nullptr
+                    ? ResolveTarget(std::move(config), *model_override, "")
+                    : ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
+                                    request.proxy(), resolver);
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
   if (request.restrict_providers()) {
@@ -139,7 +139,10 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
     if (std::find(allowed.begin(), allowed.end(), call.target.provider->alias) == allowed.end()) {
       return WithOpenAiDetails(
           absl::PermissionDeniedError(
-              StrCat("you are not permitted to use provider '", call.target.provider->alias, "'")),
+              call.target.adhoc  // its "alias" is the URL, credentials and all
+                  ? std::string("you are not permitted to use a URL in ?proxy=")
+                  : StrCat("you are not permitted to use provider '", call.target.provider->alias,
+                           "'")),
           "model", "provider_not_permitted");
     }
   }
@@ -178,6 +181,7 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   }
   HttpRequest& http = call.http;
   http.method = method;
+  http.resolve = call.target.pinned_resolve;
   http.url = UpstreamUrl(provider, call.endpoint);
   http.body = reserialize ? body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                           : std::move(body_text);

@@ -40,9 +40,11 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
 using JsonBody = nlohmann::ordered_json;
 JsonBody ParseBody(const std::string& body);
 // The same, with the body already parsed by ParseBody(request.body()); consumes `body`.
+// `resolver` checks the DNS name of an ad-hoc ?proxy= URL (see ResolveTarget).
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
                                          const v1::CallRequest& request, JsonBody body,
-                                         const std::string* model_override = nullptr);
+                                         const std::string* model_override = nullptr,
+                                         HostResolver* resolver = nullptr);
 
 // The byte range [first, second) of the value of the top-level `key` in `json`, a JSON
 // object already known to be valid; nullopt when absent or when a key is escaped.

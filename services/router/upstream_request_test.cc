@@ -85,6 +85,19 @@ TEST(PrepareCallTest, RestrictedProvidersAndBypassOverride) {
   EXPECT_EQ(call->http.body, R"({"model":"forced"})");
 }
 
+TEST(PrepareCallTest, RefusingAnAdhocUrlDoesNotQuoteIt) {
+  auto config = std::make_shared<RouterConfig>();
+  config->proxy_allow_urls = {"http://127.0.0.2:9/v1"};
+  v1::CallRequest request = Call(R"({"model":"m"})");
+  request.set_proxy("http://127.0.0.2:9/v1");
+  request.set_restrict_providers(true);
+  request.add_allowed_providers("oa");
+  auto call = PrepareCall(config, request);
+  EXPECT_EQ(call.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(std::string(call.status().message()).find("127.0.0.2"), std::string::npos)
+      << call.status();
+}
+
 TEST(PrepareCallTest, RejectsBadBodiesWithInvalidArgument) {
   for (const char* body : {"", "[]", "{", R"({"messages":[]})", R"({"model":1})",
                            R"({"model":"[ark]m","stream":"yes"})"}) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
+#include "common/json_limits.h"
 #include "common/strings.h"
 
 namespace llmsrouter::tracer {
@@ -33,7 +34,7 @@ std::string Host(std::string host) {
 
 nlohmann::json JsonOrString(const std::string& s) {
   if (s.empty()) return nullptr;
-  auto j = nlohmann::json::parse(s, nullptr, false);
+  auto j = ParseUntrustedJson(s);
   return j.is_discarded() ? nlohmann::json(s) : j;
 }
 

@@ -1,6 +1,7 @@
 #include "services/tracer/tracer_flags.h"
 
 #include "absl/strings/numbers.h"
+#include "common/strings.h"
 
 namespace llmsrouter::tracer {
 
@@ -17,9 +18,16 @@ std::vector<FlagSpec> TracerFlagSpecs() {
       {"langfuse-timeout", "LANGFUSE_TIMEOUT", "10", "Seconds one export request may take."},
       {"trace-file", "LLMSROUTER_TRACE_FILE", "-",
        "Without Langfuse, where JSON-line traces go ('-' = stdout)."},
-      {"trace-content", "LLMSROUTER_TRACE_CONTENT", "true",
-       "false: keep prompts and answers out of traces (usage and timing stay)."},
+      {"trace-content", "LLMSROUTER_TRACE_CONTENT", "auto",
+       "Prompts and answers in traces: auto = only when they go to Langfuse (never into "
+       "JSON-line traces), true = also in JSON lines, false = never (usage and timing stay)."},
   };
+}
+
+bool TraceContentWanted(const Options& options, bool to_langfuse) {
+  std::string mode = Lower(options.Get("trace-content"));
+  if (mode.empty() || mode == "auto") return to_langfuse;
+  return options.GetBool("trace-content");
 }
 
 TracerAppOptions TracerOptionsFrom(const Options& options) {
@@ -34,7 +42,7 @@ TracerAppOptions TracerOptionsFrom(const Options& options) {
     out.langfuse.timeout = absl::Seconds(timeout);
   }
   out.jsonl_path = options.Get("trace-file");
-  out.batcher.content = options.GetBool("trace-content");
+  out.batcher.content = TraceContentWanted(options, !out.langfuse.host.empty());
   return out;
 }
 

@@ -11,6 +11,10 @@ namespace llmsrouter::tracer {
 
 std::vector<FlagSpec> TracerFlagSpecs();
 TracerAppOptions TracerOptionsFrom(const Options& options);
+// --trace-content: "auto" (the default) keeps prompts and answers for Langfuse only, so that
+// JSON-line traces (stdout, next to the operational logs) never carry them unless the flag
+// says "true" explicitly; "false" keeps them out everywhere.
+bool TraceContentWanted(const Options& options, bool to_langfuse);
 
 }  // namespace llmsrouter::tracer
 

@@ -1,7 +1,6 @@
 // HTTP edge behaviour: bad input gets an OpenAI error with the right status; health probes.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { startAllInOne, startFakeUpstream } from './harness.mjs';
 
@@ -281,9 +280,9 @@ describe('hostile peers', () => {
   });
 
   it('drops a client that never reads its stream, cancels its upstream, keeps memory bounded', async () => {
-    const { metricValue, withAllInOne, waitFor } = await import('./harness.mjs');
+    const { metricValue, withAllInOne, waitFor, rssMb: rssOf } = await import('./harness.mjs');
     await withAllInOne(['--write-timeout', '2'], async ({ gw, fake }) => {
-      const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gw.proc.pid}/status`, 'utf8'))[1]) / 1024;
+      const rssMb = () => rssOf(gw.proc.pid);
       const metric = (name) => metricValue(`${gw.baseURL}/metrics`, name);
       const before = rssMb();
       // ~40 MB of stream as fast as the upstream can write it, to a client that reads nothing.

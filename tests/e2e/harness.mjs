@@ -1,8 +1,10 @@
 // Starts the real LLMsRouter binaries and the fake upstream for end-to-end tests, and tears
 // them down even when a test fails. Every server binds port 0 and reports the port it got.
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,13 +87,199 @@ export async function metricValue(metricsUrl, name) {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+// The sum of every series of metric `name` whose labels contain all of `labels` (strings such
+// as 'route="chat/completions"').
+export async function metricSum(metricsUrl, name, labels = []) {
+  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
+  return text.split('\n')
+    .filter((l) => (l.startsWith(`${name} `) || l.startsWith(`${name}{`)) &&
+                   labels.every((label) => l.includes(label)))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
+
+// Resident memory of a process, in MB.
+export function rssMb(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
+
+// Sends SIGTERM to every process of a stack (`stack.parts`, in shutdown order) and waits for
+// each to exit, at most `timeoutMs` each. A process still running then is killed (SIGKILL), as
+// is every one after it, and the returned list names them with how long each was given;
+// processes that exited say how long they took. Never hangs, so it also serves as cleanup.
+export async function terminate(stack, timeoutMs) {
+  const report = [];
+  let failed = false;
+  for (const part of stack.parts) {
+    const started = Date.now();
+    let timer;
+    const outcome = failed ? 'skipped' : await Promise.race([
+      part.stop('SIGTERM').then(({ code, signal }) => ({ code, signal })),
+      new Promise((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout' || outcome === 'skipped') {
+      failed = true;
+      part.proc.kill('SIGKILL');
+      await part.exited;
+      report.push({ name: part.name, killed: true, ms: Date.now() - started });
+    } else {
+      // The gateway (or the all-in-one) says whether every request in flight had ended.
+      const drained = part.output.map((l) => { try { return JSON.parse(l); } catch { return undefined; } })
+        .find((j) => j?.msg === 'drained')?.clean;
+      report.push({ name: part.name, killed: false, ms: Date.now() - started, ...outcome,
+                    ...(drained === undefined ? {} : { drained }) });
+    }
+  }
+  return report;
+}
+
+// Asserts that SIGTERM ends every process of a stack within `timeoutMs` each, with exit code 0,
+// and that the gateway had no request left in flight to drain (none stuck).
+export async function assertTerminates(stack, timeoutMs) {
+  const report = await terminate(stack, timeoutMs);
+  const bad = report.filter((r) => r.killed || r.code !== 0 || r.drained === 'false');
+  if (bad.length) {
+    throw new Error(`SIGTERM did not end every process within ${timeoutMs} ms with exit 0 and ` +
+      `nothing left to drain: ${JSON.stringify(report)}\nlast output:\n${stack.output.slice(-30).join('\n')}`);
+  }
+  return report;
+}
+
+// One POST over a connection of its own, from a client that may give up as `curl -m` does
+// (its socket destroyed): when `signal` aborts, after `giveUpAfterMs`, or once
+// `giveUpAfterEvents` SSE events have arrived. Resolves {status, body, gaveUp, ms}; rejects on
+// a transport error, or when the call has not ended after `timeoutMs`. `port` is the client's.
+export function clientCall(baseURL, body, { path = '/v1/chat/completions', signal, giveUpAfterMs,
+                                           giveUpAfterEvents, timeoutMs = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const payload = typeof body === 'string' ? body : JSON.stringify(body);
+    const started = Date.now();
+    const req = http.request(baseURL + path, { method: 'POST', agent: false, headers: {
+      'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } });
+    let status = 0;
+    let text = '';
+    let ended = false;
+    let port;  // the client's own port, to find its connection on the server's side
+    req.on('socket', (socket) => socket.on('connect', () => { port = socket.localPort; }));
+    const timers = [];
+    const end = (settle) => {
+      if (ended) return;
+      ended = true;
+      timers.forEach(clearTimeout);
+      signal?.removeEventListener('abort', giveUp);
+      settle();
+    };
+    function giveUp() {
+      req.destroy();
+      end(() => resolve({ status, body: text, gaveUp: true, ms: Date.now() - started, port }));
+    }
+    if (signal?.aborted) return giveUp();
+    signal?.addEventListener('abort', giveUp);
+    if (giveUpAfterMs !== undefined) timers.push(setTimeout(giveUp, giveUpAfterMs));
+    timers.push(setTimeout(() => {
+      req.destroy();
+      end(() => reject(new Error(`call still running after ${timeoutMs} ms: ${payload}`)));
+    }, timeoutMs));
+    req.on('response', (res) => {
+      status = res.statusCode;
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+        if (giveUpAfterEvents !== undefined && text.split('\n\n').length - 1 >= giveUpAfterEvents) giveUp();
+      });
+      res.on('end', () => end(() => resolve({ status, body: text, gaveUp: false, ms: Date.now() - started, port })));
+      res.on('error', (e) => end(() => reject(new Error(`${e.message} after ${text.length} bytes: ${payload}`))));
+    });
+    req.on('error', (e) => end(() => reject(new Error(`${e.message}: ${payload}`))));
+    req.end(payload);
+  });
+}
+
+// A clientCall that counts the calls it made (`count`), with default options, and remembers
+// each call by its client port (`byPort`: model, stream, when it gave up, the outcome).
+export function countingClient(baseURL, defaults = {}) {
+  const client = {
+    count: 0,
+    byPort: new Map(),
+    call: async (body, options = {}) => {
+      client.count++;
+      const o = await clientCall(baseURL, body, { ...defaults, ...options });
+      client.byPort.set(o.port, { model: body.model, stream: body.stream ?? false,
+        giveUpAfterMs: options.giveUpAfterMs, giveUpAfterEvents: options.giveUpAfterEvents,
+        status: o.status, gaveUp: o.gaveUp, ms: o.ms });
+      return o;
+    },
+  };
+  return client;
+}
+
+// Client ports of the connections that a server on `port` still holds although their client
+// closed them (CLOSE_WAIT in /proc/net/tcp): calls the server left behind.
+export function heldConnections(port) {
+  return readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length > 3 && parseInt(f[1].split(':')[1], 16) === port && f[3] === '08')
+    .map((f) => parseInt(f[2].split(':')[1], 16));
+}
+
+// A stack whose clients gave up on their calls is whole again: /healthz answers within 1 s,
+// /readyz answers 200 (no event loop stalled, the router reachable), a call to `normalModel`
+// succeeds, a call to `cappedModel` (a provider with max_connections: 1) succeeds within 1 s
+// (its slot is free), the fake upstream saw every transfer end, the gateway holds no connection
+// its client closed, every call `client` made was finished and counted by the gateway, no
+// stream is left open, no call waits for a provider slot and no event loop is reported
+// stalled. `uncountable` calls may never have reached the gateway (their client gave up at
+// once); `slow` stretches the deadlines (sanitizer builds).
+export async function assertStackWhole(stack, fake, client,
+                                       { normalModel, cappedModel, uncountable = 0, slow = 1 }) {
+  const health = await fetch(`${stack.baseURL}/healthz`, { signal: AbortSignal.timeout(1000) })
+    .catch((e) => e);
+  assert.equal(health.status, 200, `/healthz must answer within 1 s (got ${health})`);
+  const ready = await fetch(`${stack.baseURL}/readyz`, { signal: AbortSignal.timeout(2000 * slow) })
+    .catch((e) => e);
+  assert.equal(ready.status, 200, `/readyz must answer 200 (got ${ready.status ?? ready})`);
+  const normal = await client.call({ model: normalModel, messages: [] }, { timeoutMs: 5000 * slow });
+  assert.equal(normal.status, 200, normal.body);
+  const started = Date.now();
+  const slot = await client.call({ model: cappedModel, messages: [] }, { timeoutMs: 2000 * slow })
+    .catch((e) => assert.fail(`the provider slot is not free again: ${e.message}`));
+  assert.equal(slot.status, 200, slot.body);
+  assert.ok(Date.now() - started < 1000 * slow, `the capped provider took ${Date.now() - started} ms`);
+  await waitFor(async () => (await fake.stats()).open_requests === 0,
+                { timeoutMs: 5000 * slow, what: 'the upstream to see every transfer end' });
+  const gatewayPort = Number(new URL(stack.baseURL).port);
+  await waitFor(() => heldConnections(gatewayPort).length === 0,
+                { timeoutMs: 3000 * slow, what: 'the gateway to close the connections of clients that left' })
+    .catch((e) => {
+      const held = heldConnections(gatewayPort).map((p) => ({ port: p, ...client.byPort.get(p) }));
+      throw new Error(`${e.message}: calls left behind: ${JSON.stringify(held)}`);
+    });
+  const sum = async (name, labels) => (await Promise.all(
+    stack.metricsURLs.map((url) => metricSum(url, name, labels)))).reduce((a, b) => a + b, 0);
+  let state;
+  let counted;
+  await waitFor(async () => {
+    counted = await sum('llmsrouter_http_requests_total', ['route="chat/completions"']);
+    const streams = await sum('llmsrouter_gateway_active_streams');
+    const waiting = await sum('llmsrouter_provider_slot_waiting');
+    const stalled = await sum('llmsrouter_event_loops_stalled');
+    state = `${counted} of ${client.count} calls counted (${uncountable} may not have reached ` +
+            `the gateway), ${streams} streams active, ${waiting} calls waiting for a slot, ` +
+            `${stalled} event loops stalled`;
+    return counted >= client.count - uncountable && streams === 0 && waiting === 0 && stalled === 0;
+  }, { timeoutMs: 5000 * slow, what: 'every call to be finished' })
+    .catch((e) => { throw new Error(`${e.message}: ${state}`); });
+  assert.ok(counted <= client.count, state);
+}
+
 export async function startFakeUpstream(extraArgs = []) {
   const p = startProcess('node', [join(repoRoot, 'tests', 'fake_upstream', 'fake_upstream.mjs'),
                                   '--port', '0', ...extraArgs], {
     ready: (line) => { try { return JSON.parse(line).listening; } catch { return undefined; } },
   });
   const port = await p.value;
-  const base = `http://127.0.0.1:${port}`;
+  const hostArg = extraArgs.indexOf('--host');
+  const base = `http://${hostArg >= 0 ? extraArgs[hostArg + 1] : '127.0.0.1'}:${port}`;
   const get = async (path) => (await fetch(base + path)).json();
   return {
     port, base, url: `${base}/v1`, stop: p.stop,
@@ -141,20 +329,23 @@ export function freePort() {
 }
 
 // A real redis-server on a free loopback port, persisting to a temporary directory (so a
-// restart keeps the data). Returns {url, port, stop, restart}.
-export async function startRedis() {
+// restart keeps the data); with `password`, it requires it (requirepass) and `url` carries it.
+// Returns {url, port, stop, restart}.
+export async function startRedis({ password } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'llmsrouter-redis-'));
   const port = await freePort();
   const launch = async () => {
     const p = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1',
-      '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no'],
+      '--dir', dir, '--appendonly', 'yes', '--save', '', '--protected-mode', 'no',
+      ...(password ? ['--requirepass', password] : [])],
     { ready: (line) => (/Ready to accept connections/.test(line) ? true : undefined) });
     await p.value;
     return p;
   };
   let proc = await launch();
   return {
-    port, url: `redis://127.0.0.1:${port}/0`,
+    port,
+    url: `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}/0`,
     stop: () => proc.stop(),
     restart: async () => { proc = await launch(); },
   };
@@ -171,7 +362,8 @@ export async function startAllInOne(configYaml, extraArgs = [], env = {}, { bin 
   return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
            authPort: Number(info.grpc_port), grpcClientArgs: [],
            stop: p.stop, output: p.output, proc: p.proc, procs: { llmsrouter: p.proc }, exited: p.exited,
-           configFile: file };
+           parts: [{ name: 'llmsrouter', ...p }], configFile: file,
+           metricsURLs: [`http://127.0.0.1:${info.port}/metrics`] };
 }
 
 // LLMSROUTER_E2E_TLS=1: the split services talk mutual TLS to each other (the router trusts
@@ -228,7 +420,7 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { 
   routerArgs = [...routerArgs, ...serverTls,
                 ...(tls ? ['--trusted-peers', 'llmsrouter-gateway'] : ['--service-token', serviceToken])];
   const router = startProcess(join(binDir, 'llmsrouter-router'),
-    ['--config', file, '--listen', '127.0.0.1:0', ...routerArgs],
+    ['--config', file, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...routerArgs],
     { cwd: dir, env, ready: listeningPorts('router') });
   let routerInfo;
   try {
@@ -250,12 +442,18 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { 
     await tracer?.stop();
     throw e;
   }
+  // Logged before "listening".
+  const routerMetricsPort = router.output
+    .map((l) => { try { return JSON.parse(l); } catch { return undefined; } })
+    .find((j) => j?.msg === 'metrics listening')?.metrics_port;
   return {
     baseURL: `http://127.0.0.1:${gatewayInfo.port}`, grpcPort: Number(routerInfo.port),
     // Arguments of examples/python/router_client.py for a direct (untrusted) client.
     grpcClientArgs: tls ? ['--ca', certs.file('ca.pem'), '--cert', certs.file('client.pem'),
                            '--key', certs.file('client.key')] : [],
     serviceToken: tls ? undefined : serviceToken, tls,
+    metricsURLs: [`http://127.0.0.1:${gatewayInfo.port}/metrics`,
+                  `http://127.0.0.1:${routerMetricsPort}/metrics`],
     get output() {
       return [...gateway.output, ...router.output, ...(auth?.output ?? []), ...(tracer?.output ?? [])];
     },
@@ -263,6 +461,8 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { 
     procs: Object.fromEntries([['gateway', gateway.proc], ['router', router.proc],
                                ['auth', auth?.proc], ['tracer', tracer?.proc]].filter(([, p]) => p)),
     authPort: auth ? Number((await auth.value).port) : undefined,
+    parts: [['gateway', gateway], ['router', router], ['auth', auth], ['tracer', tracer]]
+      .filter(([, p]) => p).map(([name, p]) => ({ name, ...p })),
     // In shutdown order: the edge first, the tracer last so it can flush what it got.
     stop: async () => {
       await gateway.stop();

@@ -17,9 +17,17 @@
 //   flaky=N        the first N requests with this exact model string answer `status`
 //                  (default 503), later ones succeed
 //   stall_after=N  stop sending (but keep the connection) after N chunks
+//   bomb=MB        a stream whose one event never ends: `data: AAAA…` for MB mebibytes,
+//                  without a newline (a hostile upstream's memory bomb)
+//   html=1         with status: a text/html error page instead of an OpenAI error body
+//   org=1          send the operator-identifying openai-organization / openai-project headers
+//   redirect=PORT  answer 302 with Location: http://127.0.0.1:PORT/v1/chat/completions
 // Introspection (not part of any provider API):
-//   GET  /_fake/requests   every request received: method, path, headers, raw body
-//   GET  /_fake/stats      connections opened/closed, streams completed/aborted
+//   GET  /_fake/requests   every request received: method, path, headers, raw body, and
+//                          state: "open" (being answered), "finished" (the whole response
+//                          was handed to the socket) or "aborted" (the peer closed first)
+//   GET  /_fake/stats      connections opened/closed, streams completed/aborted (any response
+//                          the peer closed before its end), open_requests (in progress now)
 //   POST /_fake/reset      forget requests and stats
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -44,7 +52,7 @@ const flakyCounts = new Map();
 let stats = newStats();
 function newStats() {
   return { connections_opened: 0, connections_closed: 0, streams_completed: 0,
-           streams_aborted: 0, requests: 0 };
+           streams_aborted: 0, requests: 0, open_requests: 0 };
 }
 
 function directives(model) {
@@ -120,6 +128,21 @@ async function chat(req, res, body, d) {
   stats.streams_completed++;
 }
 
+// One SSE event that never ends, in 64 KiB writes that wait for the reader.
+async function bomb(res, mebibytes) {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let closed = false;
+  res.on('close', () => { closed = true; });
+  await send(res, 'data: ');
+  const block = 'A'.repeat(64 * 1024);
+  const total = mebibytes * 1024 * 1024;
+  for (let sent = 0; sent < total && !closed; sent += block.length) {
+    await send(res, block);
+    stats.bomb_bytes_sent = (stats.bomb_bytes_sent ?? 0) + block.length;
+  }
+  if (!closed) res.end();
+}
+
 async function completions(req, res, body, d) {
   const text = Array.from({ length: d.chunks }, (_, i) => word(i)).join('');
   const created = Math.floor(Date.now() / 1000);
@@ -154,10 +177,20 @@ async function handle(req, res, raw) {
   const path = req.url.split('?')[0];
   if (path === '/_fake/requests') return sendJson(res, 200, requests);
   if (path === '/_fake/stats') return sendJson(res, 200, stats);
-  if (path === '/_fake/reset') { requests = []; stats = newStats(); return sendJson(res, 200, {}); }
-  if (recordRequests) {
-    requests.push({ method: req.method, path: req.url, headers: req.headers, body: raw });
+  if (path === '/_fake/reset') {
+    // Requests still being answered stay counted until they end.
+    requests = [];
+    stats = { ...newStats(), open_requests: stats.open_requests };
+    return sendJson(res, 200, {});
   }
+  // Whether the transfer ran to its end or the peer (the router) gave it up.
+  const entry = { method: req.method, path: req.url, headers: req.headers, body: raw, state: 'open' };
+  if (recordRequests) requests.push(entry);
+  stats.open_requests++;
+  res.on('close', () => {
+    stats.open_requests--;
+    entry.state = res.writableFinished ? 'finished' : 'aborted';
+  });
   if (req.method === 'GET' && path.endsWith('/models')) {
     return sendJson(res, 200, { object: 'list', data: ['gpt-fake', 'gpt-fake-mini', 'embed-fake'].map(
       (id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })) });
@@ -175,10 +208,25 @@ async function handle(req, res, raw) {
     if (seen > d.flaky) delete d.status;
     else d.status = d.status ?? 503;
   }
+  if (d.org) {
+    res.setHeader('openai-organization', 'acme-operator-org');
+    res.setHeader('openai-project', 'proj_operator');
+    res.setHeader('openai-processing-ms', '7');
+  }
+  if (d.redirect) {
+    res.writeHead(302, { location: `http://127.0.0.1:${d.redirect}/v1/chat/completions`,
+                         'content-type': 'text/html' });
+    return res.end('<a href="elsewhere">moved</a>');
+  }
+  if (d.status && d.html) {
+    res.writeHead(d.status, { 'content-type': 'text/html' });
+    return res.end(`<html><body><h1>${d.status} Bad Gateway</h1><script>alert(1)</script></body></html>`);
+  }
   if (d.status) {
     const headers = d.retry_after !== undefined ? { 'retry-after': String(d.retry_after) } : {};
     return sendJson(res, d.status, errorBody(d.status), headers);
   }
+  if (d.bomb) return bomb(res, d.bomb);
   if (path.endsWith('/chat/completions')) return chat(req, res, body, d);
   if (path.endsWith('/completions')) return completions(req, res, body, d);
   if (path.endsWith('/embeddings')) return embeddings(res, body, d);

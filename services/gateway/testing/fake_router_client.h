@@ -2,8 +2,10 @@
 #ifndef LLMSROUTER_SERVICES_GATEWAY_TESTING_FAKE_ROUTER_CLIENT_H_
 #define LLMSROUTER_SERVICES_GATEWAY_TESTING_FAKE_ROUTER_CLIENT_H_
 
+#include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -16,6 +18,9 @@ class FakeRouterClient : public RouterClient {
   struct Script {
     std::vector<router::v1::CallResponse> messages;
     absl::Status status;
+    // After the messages, wait for Cancel() instead of finishing (a router waiting out a
+    // backoff or a provider slot); the cancel then finishes the call inside Cancel().
+    bool hang = false;
   };
 
   void SetScript(Script script) {
@@ -27,6 +32,12 @@ class FakeRouterClient : public RouterClient {
     return requests_;
   }
   bool ready = true;
+  // Cancel() finishes the call at once, on the cancelling thread (OnFinish inside Cancel), as
+  // the all-in-one's in-process router may. Off: the call finishes at the observer's next
+  // Next(), as over gRPC.
+  bool finish_inside_cancel = false;
+  // Calls ended by Cancel().
+  std::atomic<int> cancelled_calls{0};
 
   void StartCall(const router::v1::CallRequest& request,
                  std::shared_ptr<CallObserver> observer) override {
@@ -36,7 +47,8 @@ class FakeRouterClient : public RouterClient {
       requests_.push_back(request);
       script = script_;
     }
-    auto* stream = new Stream(std::move(script), observer);
+    auto stream = std::make_shared<Stream>(std::move(script), observer, finish_inside_cancel,
+                                           &cancelled_calls);
     observer->Attach(stream);
     stream->Next();
   }
@@ -50,43 +62,65 @@ class FakeRouterClient : public RouterClient {
   void CheckReady(std::function<void(bool)> done) override { done(ready); }
 
  private:
-  // Deletes itself after OnFinish, like the gRPC reactor.
+  // Calls the observer outside its lock, like the real clients; Next() and Cancel() after the
+  // end do nothing.
   class Stream : public RouterStream {
    public:
-    Stream(Script script, std::shared_ptr<CallObserver> observer)
-        : pending_(script.messages.begin(), script.messages.end()),
+    Stream(Script script, std::shared_ptr<CallObserver> observer, bool finish_inside_cancel,
+           std::atomic<int>* cancelled_calls)
+        : cancelled_calls_(cancelled_calls),
+          pending_(script.messages.begin(), script.messages.end()),
           status_(std::move(script.status)),
-          observer_(std::move(observer)) {}
+          hang_(script.hang),
+          observer_(std::move(observer)),
+          finish_inside_cancel_(finish_inside_cancel) {}
     void Next() override {
-      bool finish = false;
-      router::v1::CallResponse message;
+      std::optional<router::v1::CallResponse> message;
+      std::optional<absl::Status> finish;
       {
         absl::MutexLock lock(&mu_);
+        if (finished_) return;
+        if (!cancelled_ && pending_.empty() && hang_) {
+          hanging_ = true;
+          return;
+        }
         if (cancelled_ || pending_.empty()) {
-          finish = true;
+          finished_ = true;
+          finish = cancelled_ ? absl::CancelledError("cancelled") : status_;
         } else {
           message = std::move(pending_.front());
           pending_.pop_front();
         }
       }
-      if (!finish) {
-        observer_->OnMessage(std::move(message));
-        return;
+      if (message) {
+        observer_->OnMessage(*std::move(message));
+      } else {
+        observer_->OnFinish(*finish);
       }
-      observer_->OnFinish(cancelled_ ? absl::CancelledError("cancelled") : status_);
-      delete this;
     }
     void Cancel() override {
-      absl::MutexLock lock(&mu_);
-      cancelled_ = true;
+      {
+        absl::MutexLock lock(&mu_);
+        if (finished_ || cancelled_) return;
+        cancelled_ = true;
+        cancelled_calls_->fetch_add(1);
+        if (!finish_inside_cancel_ && !hanging_) return;
+        finished_ = true;
+      }
+      observer_->OnFinish(absl::CancelledError("cancelled"));
     }
 
    private:
+    std::atomic<int>* cancelled_calls_;
     absl::Mutex mu_;
-    std::deque<router::v1::CallResponse> pending_;
+    std::deque<router::v1::CallResponse> pending_ ABSL_GUARDED_BY(mu_);
     absl::Status status_;
+    const bool hang_;
+    bool hanging_ ABSL_GUARDED_BY(mu_) = false;
     std::shared_ptr<CallObserver> observer_;
-    bool cancelled_ = false;
+    const bool finish_inside_cancel_;
+    bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+    bool finished_ ABSL_GUARDED_BY(mu_) = false;
   };
 
   absl::Mutex mu_;

@@ -3,6 +3,7 @@
 #define LLMSROUTER_SERVICES_ROUTER_TESTING_FAKE_HTTP_CLIENT_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,9 @@ class FakeHttpClient : public HttpClient {
 
   std::unique_ptr<HttpTransfer> Start(HttpRequest request, HttpResponseHandler* handler) override {
     started.push_back(std::make_shared<Started>(Started{std::move(request), handler}));
-    return std::make_unique<Transfer>(started.back());
+    auto transfer = std::make_unique<Transfer>(started.back(), complete_inside_cancel);
+    if (fail_inside_start) Fail(started.size() - 1, *fail_inside_start);
+    return transfer;
   }
 
   // Answers request `i` completely.
@@ -48,20 +51,30 @@ class FakeHttpClient : public HttpClient {
   }
 
   std::vector<std::shared_ptr<Started>> started;
+  // Cancel() completes the transfer at once, from inside the call (the dangerous order the
+  // HttpTransfer contract allows). Off: the completion comes with CancelPending().
+  bool complete_inside_cancel = false;
+  // Start() fails each transfer with this before returning it (a failure that comes back
+  // while the caller is still starting the transfer).
+  std::optional<absl::Status> fail_inside_start;
 
  private:
   class Transfer : public HttpTransfer {
    public:
-    explicit Transfer(std::shared_ptr<Started> s) : s_(std::move(s)) {}
-    // Like the real client, the completion comes later (CancelPending() delivers it), never
-    // from inside Cancel(), where the caller may hold its own lock.
+    Transfer(std::shared_ptr<Started> s, bool complete_inside_cancel)
+        : s_(std::move(s)), complete_inside_cancel_(complete_inside_cancel) {}
     void Cancel() override {
-      if (!s_->done) s_->cancelled = true;
+      if (s_->done) return;
+      s_->cancelled = true;
+      if (!complete_inside_cancel_) return;
+      s_->done = true;
+      s_->handler->OnComplete(absl::CancelledError("upstream transfer cancelled"));
     }
     void Resume() override { s_->resumed = true; }
 
    private:
     std::shared_ptr<Started> s_;
+    const bool complete_inside_cancel_;
   };
 };
 

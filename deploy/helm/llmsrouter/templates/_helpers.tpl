@@ -31,10 +31,29 @@ app.kubernetes.io/component: {{ .component }}
 
 {{- define "llmsrouter.redisUrl" -}}
 {{- if .Values.redis.bundled -}}
-{{- printf "redis://%s-redis:6379/0" (include "llmsrouter.fullname" .) -}}
+{{- printf "redis://:$(REDIS_PASSWORD)@%s-redis:6379/0" (include "llmsrouter.fullname" .) -}}
 {{- else -}}
 {{- .Values.redis.url -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the Redis password, or "" when there is none (external Redis
+     without redis.existingSecret). */}}
+{{- define "llmsrouter.redisSecretName" -}}
+{{- if .Values.redis.existingSecret -}}
+{{- .Values.redis.existingSecret -}}
+{{- else if .Values.redis.bundled -}}
+{{- printf "%s-redis" (include "llmsrouter.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* REDIS_PASSWORD from the Redis Secret, as an env entry list (empty without a Secret). */}}
+{{- define "llmsrouter.redisPasswordEnv" -}}
+{{- with include "llmsrouter.redisSecretName" . -}}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ . }}, key: {{ $.Values.redis.existingSecretKey }}}
+{{- end }}
 {{- end -}}
 
 {{/* A Deployment for one service. Args: root, component, values (the service's block),
@@ -77,20 +96,16 @@ spec:
           ports:
             - name: {{ if eq .probe.kind "http" }}http{{ else }}grpc{{ end }}
               containerPort: {{ $v.port }}
-            {{- if ne .probe.kind "http" }}
             - name: metrics
               containerPort: 9090
-            {{- end }}
           envFrom:
             - secretRef:
                 name: {{ include "llmsrouter.secretName" $root }}
           env:
             - name: LLMSROUTER_LISTEN
               value: "0.0.0.0:{{ $v.port }}"
-            {{- if ne .probe.kind "http" }}
             - name: LLMSROUTER_METRICS_LISTEN
               value: "0.0.0.0:9090"
-            {{- end }}
             {{- with .env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
