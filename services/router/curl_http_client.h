@@ -9,9 +9,11 @@
 
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "common/loop_pool.h"
 #include "services/router/http_client.h"
@@ -38,8 +40,8 @@ class CurlHttpClient : public HttpClient {
   // so OnComplete never runs inside Cancel().
   std::unique_ptr<HttpTransfer> Start(HttpRequest request, HttpResponseHandler* handler) override;
 
-  // On the loop's thread: ends every transfer (handlers get OnComplete(CANCELLED)) and
-  // refuses new ones.
+  // On the loop's thread: ends every transfer (handlers get OnComplete(UNAVAILABLE): the
+  // client of a call cut by the shutdown gets a 503, not a "cancelled") and refuses new ones.
   void Shutdown();
   // Transfers in progress (loop thread only).
   size_t active() const { return active_.size(); }
@@ -48,6 +50,10 @@ class CurlHttpClient : public HttpClient {
   friend class CurlTransfer;
   static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* socket);
   static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+  static int OnCloseSocket(void* self, curl_socket_t fd);
+  void ArmTimer(std::chrono::steady_clock::time_point at);
+  // Curl's timeout is due (or was moved later: then the timer is re-armed).
+  void OnDeadline();
 
   void Add(std::unique_ptr<CurlTransferState> state);
   void Cancel(uint64_t id);
@@ -67,6 +73,11 @@ class CurlHttpClient : public HttpClient {
   std::map<uint64_t, std::unique_ptr<CurlTransferState>> active_;
   std::map<curl_socket_t, std::shared_ptr<CurlSocket>> sockets_;
   boost::asio::steady_timer timer_;
+  // Curl's current deadline, and what the Asio timer is armed for (see OnTimer).
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool timer_armed_ = false;
+  std::chrono::steady_clock::time_point timer_at_;
+  bool timeout_posted_ = false;
   boost::asio::steady_timer expiry_;
   bool expiry_armed_ = false;
   // Shared with the transfer handles, which may outlive the client: cleared at destruction.

@@ -100,6 +100,7 @@ class CurlHttpClientTest : public ::testing::Test {
  protected:
   ~CurlHttpClientTest() override {
     pool_.RunOnEach([this](IoLoop&) { client_.Shutdown(); });
+    pool_.Stop();  // before the client goes: nothing runs on it any more
   }
   HttpRequest Request(const std::string& url) {
     HttpRequest request;

@@ -224,13 +224,10 @@ for (const deployment of deployments) {
     for (const phase of phases) {
       it(phase.name, { timeout: 40000 * SLOW }, () => runPhase(deployment, phase));
     }
-    it('SIGTERM while a call outlives the drain timeout: exit 0 in time', {
-      timeout: 40000 * SLOW,
-      // Reported: the all-in-one answers the held call `HTTP 499` ("HTTP client shutting
-      // down"), a status no client should see (the split closes the connection). Before
-      // 7e5c299 it crashed instead (SIGSEGV shipping the call's trace over the in-process
-      // channel of a gRPC server already shut down). Remove this once fixed.
-      todo: deployment.name === 'all-in-one' ? 'the all-in-one answers the held call 499' : undefined,
-    }, () => sigtermPastDrain(deployment));
+    // The all-in-one used to answer the held call `HTTP 499` ("HTTP client shutting down"),
+    // and before that crashed (SIGSEGV shipping the call's trace over the in-process channel
+    // of a gRPC server already shut down); it now answers 503.
+    it('SIGTERM while a call outlives the drain timeout: exit 0 in time',
+       { timeout: 40000 * SLOW }, () => sigtermPastDrain(deployment));
   });
 }
