@@ -7,11 +7,25 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
+#include "common/grpc_tls.h"
+
 namespace llmsrouter {
 
-// An insecure channel to "host:port" with keepalive and reconnect settings suited to long
+struct ChannelSecurity {
+  // Client side of TLS (plaintext without a CA).
+  TlsFiles tls;
+  // Sent in every call's metadata when set (proves the caller is the gateway).
+  std::string service_token;
+};
+
+// A plaintext channel to "host:port" with keepalive and reconnect settings suited to long
 // streams between services.
 std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& address);
+// The same with TLS and the service token as `security` says. INVALID_ARGUMENT when the TLS
+// files are unusable (see MakeChannelCredentials).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeServiceChannel(const std::string& address,
+                                                                  const ChannelSecurity& security);
 
 }  // namespace llmsrouter
 

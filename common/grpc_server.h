@@ -18,10 +18,11 @@ struct GrpcServer {
 };
 
 // Listens on `listen` ("host:port"; port 0 picks a free one) with the standard health service
-// (grpc.health.v1) and server reflection (v1alpha). Services are not owned.
-// UNAVAILABLE when the address cannot be bound.
-absl::StatusOr<GrpcServer> StartGrpcServer(const std::string& listen,
-                                           const std::vector<grpc::Service*>& services);
+// (grpc.health.v1) and server reflection (v1alpha). Services are not owned. `credentials`
+// (MakeServerCredentials) null means plaintext. UNAVAILABLE when the address cannot be bound.
+absl::StatusOr<GrpcServer> StartGrpcServer(
+    const std::string& listen, const std::vector<grpc::Service*>& services,
+    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
 
 }  // namespace llmsrouter
 

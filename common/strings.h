@@ -63,6 +63,10 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 // nothing else is special.
 bool GlobMatch(std::string_view pattern, std::string_view text);
 
+// Equality in time that depends only on the lengths, not on where the strings differ (for
+// secrets: tokens, key hashes).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
 // Whole-string integer parse; false on any junk or overflow.
 template <typename T>
 bool ParseInt(std::string_view s, T* out, int base = 10) {

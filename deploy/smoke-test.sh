@@ -48,13 +48,17 @@ run() {
 }
 run smoke-redis --tmpfs /data:rw,mode=1777 -e REDIS_PASSWORD="$REDIS_PASSWORD" llmsrouter-redis --port "$REDIS_PORT"
 run smoke-tracer -e LLMSROUTER_LISTEN=127.0.0.1:$TRACER_PORT llmsrouter-tracer
+# The gateway proves itself to the router with the service token (no TLS in this test).
+SERVICE_TOKEN=$(openssl rand -hex 24)
 run smoke-router -e LLMSROUTER_LISTEN=127.0.0.1:$ROUTER_PORT -e TRACER_ADDR=127.0.0.1:$TRACER_PORT \
+  -e AUTH_ADDR=127.0.0.1:$AUTH_PORT -e ENABLE_ACCOUNT_MANAGEMENT=true \
+  -e LLMSROUTER_SERVICE_TOKEN=$SERVICE_TOKEN \
   -v "$work/config.yaml:/etc/llmsrouter/config.yaml:ro" llmsrouter-router
 run smoke-auth -e LLMSROUTER_LISTEN=127.0.0.1:$AUTH_PORT -e AUTH_ADDR=127.0.0.1:$AUTH_PORT \
   -e REDIS_URL="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0" -e LLMSROUTER_ADMIN_TOKEN=$TOKEN llmsrouter-auth
 run smoke-gateway -e LLMSROUTER_LISTEN=127.0.0.1:$GATEWAY_PORT -e ROUTER_ADDR=127.0.0.1:$ROUTER_PORT \
   -e AUTH_ADDR=127.0.0.1:$AUTH_PORT -e TRACER_ADDR=127.0.0.1:$TRACER_PORT \
-  -e ENABLE_ACCOUNT_MANAGEMENT=true llmsrouter-gateway
+  -e ENABLE_ACCOUNT_MANAGEMENT=true -e LLMSROUTER_SERVICE_TOKEN=$SERVICE_TOKEN llmsrouter-gateway
 
 for _ in $(seq 100); do
   podman exec smoke-gateway llmsrouter-probe http "127.0.0.1:$GATEWAY_PORT" /readyz >/dev/null 2>&1 && break

@@ -22,9 +22,14 @@ PY
 fi
 "$helm" version --short
 status=0
+# The default render is that of a cluster with cert-manager (TLS between the services from its
+# Certificates); `helm lint` cannot be told about CRDs, so it lints with existing Secrets.
+lint_tls=(--set tls.existingSecrets.gateway=s --set tls.existingSecrets.router=s
+          --set tls.existingSecrets.auth=s --set tls.existingSecrets.tracer=s)
 # Security properties the golden files must keep (so that an --update cannot drop them
 # unnoticed): Redis requires a password and admits only the auth service; the gateway's
-# Service does not expose the metrics port.
+# Service does not expose the metrics port; each service has its own NetworkPolicy and no
+# policy admits every pod of the release (which would re-open Redis, router and auth to all).
 check_render() {
   local name=$1 rendered=$2
   fail() { echo "helm: the $name render $1" >&2; status=1; }
@@ -40,15 +45,25 @@ check_render() {
     grep -q 'value: redis://:$(REDIS_PASSWORD)@demo-llmsrouter-redis:6379/0$' <<<"$rendered" ||
       fail "gives the auth service no Redis password"
   fi
+  local policies
+  policies=$(printf '%s\n' "$rendered" | awk 'BEGIN { RS = "\n---\n" } /\nkind: NetworkPolicy\n/')
+  for component in gateway router auth tracer; do
+    grep -q "name: demo-llmsrouter-$component\$" <<<"$policies" ||
+      fail "has no NetworkPolicy for the $component"
+  done
+  # A peer selected by the release label alone: every pod of the release.
+  grep -A2 -- '- podSelector:' <<<"$policies" | grep -A1 'matchLabels:' |
+    grep -q '^ *app.kubernetes.io/instance: demo$' && fail "has a NetworkPolicy admitting every pod of the release"
   return 0
 }
 for name in default production; do
   values=()
   [[ $name == production ]] && values=(-f "$chart/ci/production-values.yaml")
-  "$helm" lint "$chart" "${values[@]}" --strict >/dev/null
+  "$helm" lint "$chart" "${values[@]}" "${lint_tls[@]}" --strict >/dev/null
   # The bundled Redis's password is generated at render time (`lookup` keeps it on a live
   # cluster): the golden files hold a placeholder.
-  rendered=$("$helm" template demo "$chart" --namespace llm "${values[@]}" |
+  rendered=$("$helm" template demo "$chart" --namespace llm --api-versions cert-manager.io/v1 \
+               "${values[@]}" |
     sed -E 's/^(  redis-password: )"[A-Za-z0-9+\/=]+"$/\1"<generated>"/')
   check_render "$name" "$rendered"
   golden=golden/$name.yaml
@@ -65,4 +80,19 @@ if out=$("$helm" template demo "$chart" -f "$chart/ci/bad-values.yaml" 2>&1); th
 else
   echo "bad values rejected as expected:"; echo "$out" | head -8
 fi
+# TLS is on by default: without certificates (no Secrets, no cert-manager) the chart says so.
+if out=$("$helm" template demo "$chart" 2>&1); then
+  echo "helm: the default values rendered without certificates for TLS" >&2
+  status=1
+elif ! grep -q "tls.enabled needs certificates" <<<"$out"; then
+  echo "helm: unexpected error without certificates: $out" >&2
+  status=1
+fi
+# Without TLS the gateway needs a service token to prove itself to the router.
+if "$helm" template demo "$chart" --set tls.enabled=false >/dev/null 2>&1; then
+  echo "helm: tls.enabled=false rendered without LLMSROUTER_SERVICE_TOKEN" >&2
+  status=1
+fi
+"$helm" template demo "$chart" --set tls.enabled=false \
+  --set secrets.values.LLMSROUTER_SERVICE_TOKEN=0123456789abcdef >/dev/null
 exit $status

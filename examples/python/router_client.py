@@ -36,25 +36,47 @@ def load_stubs():
     return router_pb2, router_pb2_grpc
 
 
+def open_channel(args):
+    """Plaintext, or TLS when --ca is given (mutual when --cert/--key are too)."""
+    if not args.ca:
+        return grpc.insecure_channel(args.router)
+
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read(args.ca),
+        private_key=read(args.key) if args.key else None,
+        certificate_chain=read(args.cert) if args.cert else None)
+    return grpc.secure_channel(args.router, credentials)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--router", default=os.environ.get("ROUTER_ADDR", "127.0.0.1:50051"))
     parser.add_argument("--model", required=True, help='"[alias]model"')
     parser.add_argument("--prompt", default="Say hello")
     parser.add_argument("--json", action="store_true", help="print one JSON summary line")
+    parser.add_argument("--api-key", default=os.environ.get("LLMSROUTER_API_KEY", ""),
+                        help="key sent as 'authorization: Bearer' (needed with accounts on)")
+    parser.add_argument("--ca", help="PEM CA that signed the router's certificate (TLS)")
+    parser.add_argument("--cert", help="PEM client certificate (mutual TLS)")
+    parser.add_argument("--key", help="PEM key of --cert")
     args = parser.parse_args()
 
     pb, pb_grpc = load_stubs()
-    channel = grpc.insecure_channel(args.router)
-    stub = pb_grpc.RouterServiceStub(channel)
+    stub = pb_grpc.RouterServiceStub(open_channel(args))
+    auth = [("authorization", f"Bearer {args.api_key}")] if args.api_key else []
 
-    models = [m.id for m in stub.ListModels(pb.ListModelsRequest(), timeout=30).models]
+    models = [m.id for m in stub.ListModels(pb.ListModelsRequest(), timeout=30,
+                                            metadata=auth).models]
 
     # Typed chat: fields, not JSON.
     request = pb.ChatRequest(model=args.model, temperature=0.2,
                              messages=[pb.ChatMessage(role="user", content=args.prompt)])
     typed_text, usage, finish = "", None, ""
-    for event in stub.Chat(request, timeout=120):
+    for event in stub.Chat(request, timeout=120, metadata=auth):
         typed_text += event.content_delta
         if event.finish_reason:
             finish = event.finish_reason
@@ -66,7 +88,7 @@ def main():
                        "messages": [{"role": "user", "content": args.prompt}]})
     raw_text, head_status, summary = "", 0, None
     for message in stub.Call(pb.CallRequest(endpoint="chat/completions", body=body.encode()),
-                             timeout=120):
+                             timeout=120, metadata=auth):
         kind = message.WhichOneof("kind")
         if kind == "head":
             head_status = message.head.status

@@ -20,7 +20,9 @@ struct Parsed {
 };
 
 // Flags that take a value; others are booleans.
-bool TakesValue(const std::string& flag) { return flag == "--email" || flag == "--permissions"; }
+bool TakesValue(const std::string& flag) {
+  return flag == "--email" || flag == "--permissions" || flag == "--limit";
+}
 
 bool ParseArgs(const std::vector<std::string>& args, Parsed* parsed, std::ostream& err) {
   for (size_t i = 1; i < args.size(); ++i) {
@@ -111,6 +113,31 @@ int List(AdminService::StubInterface& stub, const std::string& token, std::ostre
     out << u.name() << "\t" << (u.email().empty() ? "-" : u.email()) << "\t" << Permissions(u)
         << "\t" << (u.enabled() ? "yes" : "no") << "\t" << u.key_hint() << "\t"
         << Date(u.created_unix()) << "\t" << Date(u.updated_unix()) << "\n";
+  }
+  return kOk;
+}
+
+// The audit trail, newest first.
+int Audit(AdminService::StubInterface& stub, const std::string& token, const Parsed& p,
+          std::ostream& out, std::ostream& err) {
+  auth::v1::ListAuditRequest request;
+  int limit = 100;
+  if (auto it = p.flags.find("--limit");
+      !p.positional.empty() ||
+      (it != p.flags.end() && (!ParseInt(it->second, &limit) || limit <= 0))) {
+    err << "usage: llmsrouter-admin audit [--limit N]\n";
+    return kUsage;
+  }
+  request.set_limit(limit);
+  auth::v1::ListAuditResponse response;
+  grpc::Status status = stub.ListAudit(Context(token).get(), request, &response);
+  if (!status.ok()) return ExitCodeFor(status, err);
+  out << "TIME\tWHO\tACTION\tTARGET\tFROM\tOUTCOME\n";
+  for (const auto& e : response.entries()) {
+    out << absl::FormatTime("%Y-%m-%d %H:%M:%E3S", absl::FromUnixMillis(e.unix_ms()),
+                            absl::UTCTimeZone())
+        << "\t" << e.who() << "\t" << e.action() << "\t" << (e.target().empty() ? "-" : e.target())
+        << "\t" << e.from() << "\t" << e.outcome() << "\n";
   }
   return kOk;
 }
@@ -235,6 +262,7 @@ std::string UsageText() {
          "  rotate-key USER                                   new key; the old one stops at once\n"
          "  import FILE.csv|FILE.json                         columns username,email,permissions\n"
          "  export                                            CSV of users (no keys)\n"
+         "  audit [--limit N]                                 admin actions, newest first\n"
          "Exit codes: 0 ok, 1 refused, 2 usage, 3 import partly failed, 4 unreachable,\n"
          "            5 wrong admin token.\n";
 }
@@ -259,6 +287,7 @@ int RunAdminCommand(const std::vector<std::string>& args, AdminService::StubInte
   if (command == "rotate-key") return Rotate(stub, token, p, out, err);
   if (command == "import") return Import(stub, token, p, out, err);
   if (command == "export") return Export(stub, token, out, err);
+  if (command == "audit") return Audit(stub, token, p, out, err);
   err << "error: unknown command '" << command << "'\n" << UsageText();
   return kUsage;
 }

@@ -17,11 +17,12 @@ int main(int argc, char** argv) {
     first_command += std::string(argv[first_command]).find('=') == std::string::npos ? 2 : 1;
   }
   first_command = std::min(first_command, argc);
-  auto options = Options::FromProcess(
-      {{"auth", "AUTH_ADDR", "127.0.0.1:50052",
-        "Auth service gRPC address (llmsrouter --grpc-listen for the all-in-one)."},
-       {"", "LLMSROUTER_ADMIN_TOKEN", "", "Admin token, the same as on the auth service."}},
-      first_command, argv);
+  std::vector<FlagSpec> specs = {
+      {"auth", "AUTH_ADDR", "127.0.0.1:50052",
+       "Auth service gRPC address (llmsrouter --grpc-listen for the all-in-one)."},
+      {"", "LLMSROUTER_ADMIN_TOKEN", "", "Admin token, the same as on the auth service."}};
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
+  auto options = Options::FromProcess(std::move(specs), first_command, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-admin: " << options.status().message() << "\n";
     return admin::kUsage;
@@ -35,8 +36,14 @@ int main(int argc, char** argv) {
               << admin::UsageText();
     return 0;
   }
-  auto channel = MakeServiceChannel(options->Get("auth"));
-  auto stub = auth::v1::AdminService::NewStub(channel);
+  auto tls = TlsFilesFrom(*options);
+  auto channel = tls.ok() ? MakeServiceChannel(options->Get("auth"), {*tls, ""})
+                          : absl::StatusOr<std::shared_ptr<grpc::Channel>>(tls.status());
+  if (!channel.ok()) {
+    std::cerr << "llmsrouter-admin: " << channel.status().message() << "\n";
+    return admin::kUsage;
+  }
+  auto stub = auth::v1::AdminService::NewStub(*channel);
   return admin::RunAdminCommand(args, *stub, options->Get("LLMSROUTER_ADMIN_TOKEN"), std::cout,
                                 std::cerr);
 }

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common/grpc_server.h"
+#include "common/grpc_tls.h"
 #include "common/log.h"
 #include "common/loop_pool.h"
 #include "common/options.h"
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
                    "gRPC address serving the router, auth and tracer services."});
   specs.push_back({"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
                    "Redis for users and keys (only with ENABLE_ACCOUNT_MANAGEMENT=true)."});
-  specs.push_back({"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API."});
+  for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter: " << options.status().message() << "\n";
@@ -64,8 +66,10 @@ int main(int argc, char** argv) {
   std::vector<grpc::Service*> services = {(*router)->service(), (*tracer_app)->service()};
   std::unique_ptr<auth::AuthApp> auth_app;
   if (app_options->gateway.accounts) {
-    auto created =
-        auth::AuthApp::Create({options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
+    auto admin = auth::AdminOptionsFrom(*options, options->Get("grpc-listen"),
+                                        !options->Get("tls-cert").empty());
+    auto created = admin.ok() ? auth::AuthApp::Create({options->Get("redis-url"), *admin})
+                              : absl::StatusOr<std::unique_ptr<auth::AuthApp>>(admin.status());
     if (!created.ok()) {
       Log(LogLevel::kError, "llmsrouter", "cannot start",
           {{"error", std::string(created.status().message())}});
@@ -74,7 +78,10 @@ int main(int argc, char** argv) {
     auth_app = *std::move(created);
     for (grpc::Service* s : auth_app->services()) services.push_back(s);
   }
-  auto grpc_server = StartGrpcServer(options->Get("grpc-listen"), services);
+  auto credentials = ServerCredentialsFrom(*options);
+  auto grpc_server = credentials.ok()
+                         ? StartGrpcServer(options->Get("grpc-listen"), services, *credentials)
+                         : absl::StatusOr<GrpcServer>(credentials.status());
   if (!grpc_server.ok()) {
     Log(LogLevel::kError, "llmsrouter", "cannot start",
         {{"error", std::string(grpc_server.status().message())}});
@@ -86,6 +93,16 @@ int main(int argc, char** argv) {
   app_options->router_client = &local_router;
   auto in_process = grpc_server->server->InProcessChannel(grpc::ChannelArguments());
   if (auth_app) app_options->auth_channel = in_process;
+  // The in-process gateway is trusted by construction; callers of --grpc-listen are direct
+  // clients and need a key when accounts are on.
+  if (auto s =
+          (*router)->EnableCallerAuth({{app_options->gateway.accounts, app_options->gateway.bypass},
+                                       {},
+                                       auth_app ? in_process : nullptr});
+      !s.ok()) {
+    Log(LogLevel::kError, "llmsrouter", "cannot start", {{"error", std::string(s.message())}});
+    return 1;
+  }
   // The router records content unless told "false"; the tracer drops it for JSON lines.
   (*router)->EnableTracing(in_process, tracer::TraceContentWanted(*options, true));
   app_options->tracer_channel = in_process;

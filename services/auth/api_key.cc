@@ -42,9 +42,4 @@ std::string KeyHint(std::string_view key) {
   return StrCat(kKeyPrefix, "...", key.size() >= 4 ? key.substr(key.size() - 4) : key);
 }
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 }  // namespace llmsrouter::auth

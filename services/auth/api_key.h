@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/strings.h"  // ConstantTimeEquals
 
 namespace llmsrouter::auth {
 
@@ -18,7 +19,6 @@ absl::StatusOr<std::string> GenerateApiKey();
 std::string HashApiKey(std::string_view key);
 // "llmr-…abcd": safe to show and log.
 std::string KeyHint(std::string_view key);
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 }  // namespace llmsrouter::auth
 

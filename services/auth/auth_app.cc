@@ -12,7 +12,7 @@ AuthApp::AuthApp(AuthAppOptions options, RedisAddress address)
       workers_(options_.workers),
       auth_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()}),
       admin_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()},
-                     options_.admin_token) {}
+                     options_.admin) {}
 
 absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(AuthAppOptions options) {
   auto address = ParseRedisUrl(options.redis_url);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/periodic_thread.h"
+#include "services/auth/admin_service.h"
 #include "services/auth/auth_service.h"
 #include "services/auth/redis_user_store.h"
 
@@ -16,7 +17,7 @@ namespace llmsrouter::auth {
 
 struct AuthAppOptions {
   std::string redis_url = "redis://127.0.0.1:6379/0";
-  std::string admin_token;
+  AdminOptions admin;
   // How often every replica checks the store's version (revocations apply within this plus
   // the gateway's cache time).
   absl::Duration version_poll = absl::Milliseconds(200);

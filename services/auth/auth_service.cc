@@ -1,10 +1,7 @@
 #include "services/auth/auth_service.h"
 
-#include <cctype>
-
 #include "common/status_map.h"
 #include "common/strings.h"
-#include "services/auth/api_key.h"
 
 namespace llmsrouter::auth {
 namespace {
@@ -16,38 +13,7 @@ void FillResponse(const AuthResult& result, v1::AuthenticateResponse* response) 
   response->set_bypass_model(result.bypass_model);
 }
 
-void ToProto(const User& user, v1::User* out) {
-  out->set_name(user.name);
-  out->set_email(user.email);
-  for (const auto& p : user.permissions) out->add_permissions(p);
-  out->set_enabled(user.enabled);
-  out->set_created_unix(user.created_unix);
-  out->set_updated_unix(user.updated_unix);
-  out->set_key_hint(user.key_hint);
-}
-
-std::vector<std::string> CleanPermissions(
-    const google::protobuf::RepeatedPtrField<std::string>& in) {
-  std::vector<std::string> out;
-  for (const auto& p : in) {
-    std::string_view trimmed = Trim(p);
-    if (!trimmed.empty()) out.emplace_back(trimmed);
-  }
-  return out;
-}
-
 }  // namespace
-
-absl::Status ValidateUserName(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 64;
-  for (char c : name) {
-    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
-                c == '@');
-  }
-  if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      StrCat("invalid user name '", name, "': use 1 to 64 of letters, digits, . _ - @"));
-}
 
 grpc::ServerUnaryReactor* AuthService::Authenticate(grpc::CallbackServerContext* context,
                                                     const v1::AuthenticateRequest* request,
@@ -66,13 +32,31 @@ grpc::ServerUnaryReactor* AuthService::Authenticate(grpc::CallbackServerContext*
   return reactor;
 }
 
+// Blocking (worker thread): the user that `api_key` belongs to, which must be `claimed` when
+// that is given.
+absl::StatusOr<std::string> AuthService::KeyOwner(const std::string& api_key,
+                                                  const std::string& claimed,
+                                                  const std::string& client) {
+  auto result = deps_.authenticator->Lookup(api_key, client);
+  if (!result.ok()) return result.status();
+  if (!claimed.empty() && claimed != result->user) {
+    return absl::PermissionDeniedError("the API key does not belong to that user");
+  }
+  return result->user;
+}
+
 grpc::ServerUnaryReactor* AuthService::SetBypass(grpc::CallbackServerContext* context,
                                                  const v1::SetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response] {
-    absl::Status status = deps_.store->SetBypass(request->user(), request->model());
-    if (status.ok()) response->set_model(request->model());
+  deps_.workers->Post([this, reactor, request, response, client = context->peer()] {
+    auto user = KeyOwner(request->api_key(), request->user(), client);
+    absl::Status status =
+        user.ok() ? deps_.store->SetBypass(*user, request->model()) : user.status();
+    if (status.ok()) {
+      deps_.authenticator->DropCached();
+      response->set_model(request->model());
+    }
     reactor->Finish(ToGrpcStatus(status));
   });
   return reactor;
@@ -82,102 +66,13 @@ grpc::ServerUnaryReactor* AuthService::GetBypass(grpc::CallbackServerContext* co
                                                  const v1::GetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response] {
-    auto user = deps_.store->GetUser(request->user());
+  deps_.workers->Post([this, reactor, request, response, client = context->peer()] {
+    auto name = KeyOwner(request->api_key(), request->user(), client);
+    auto user = name.ok() ? deps_.store->GetUser(*name) : absl::StatusOr<User>(name.status());
     if (user.ok()) response->set_model(user->bypass_model);
     reactor->Finish(ToGrpcStatus(user.status()));
   });
   return reactor;
-}
-
-grpc::ServerUnaryReactor* AdminService::Run(grpc::CallbackServerContext* context,
-                                            std::function<absl::Status()> work) {
-  auto* reactor = context->DefaultReactor();
-  if (admin_token_.empty()) {
-    reactor->Finish(ToGrpcStatus(absl::PermissionDeniedError(
-        "the admin API is off: set LLMSROUTER_ADMIN_TOKEN on the auth service")));
-    return reactor;
-  }
-  const auto& metadata = context->client_metadata();
-  auto it = metadata.find("authorization");
-  std::string presented =
-      it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
-  if (!ConstantTimeEquals(presented, StrCat("Bearer ", admin_token_))) {
-    reactor->Finish(ToGrpcStatus(
-        absl::UnauthenticatedError("wrong or missing admin token (LLMSROUTER_ADMIN_TOKEN)")));
-    return reactor;
-  }
-  deps_.workers->Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* AdminService::AddUser(grpc::CallbackServerContext* context,
-                                                const v1::AddUserRequest* request,
-                                                v1::UserWithKey* response) {
-  return Run(context, [this, request, response]() -> absl::Status {
-    if (auto s = ValidateUserName(request->name()); !s.ok()) return s;
-    auto key = GenerateApiKey();
-    if (!key.ok()) return key.status();
-    User user;
-    user.name = request->name();
-    user.email = request->email();
-    user.permissions = CleanPermissions(request->permissions());
-    user.created_unix = user.updated_unix = absl::ToUnixSeconds(deps_.clock->Now());
-    user.key_hash = HashApiKey(*key);
-    user.key_hint = KeyHint(*key);
-    if (auto s = deps_.store->AddUser(user); !s.ok()) return s;
-    ToProto(user, response->mutable_user());
-    response->set_api_key(*key);
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* AdminService::ListUsers(grpc::CallbackServerContext* context,
-                                                  const v1::ListUsersRequest*,
-                                                  v1::ListUsersResponse* response) {
-  return Run(context, [this, response]() -> absl::Status {
-    auto users = deps_.store->ListUsers();
-    if (!users.ok()) return users.status();
-    for (const auto& u : *users) ToProto(u, response->add_users());
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* AdminService::ModifyUser(grpc::CallbackServerContext* context,
-                                                   const v1::ModifyUserRequest* request,
-                                                   v1::User* response) {
-  return Run(context, [this, request, response]() -> absl::Status {
-    UserChanges changes;
-    if (request->has_email()) changes.email = request->email();
-    if (request->set_permissions()) changes.permissions = CleanPermissions(request->permissions());
-    if (request->has_enabled()) changes.enabled = request->enabled();
-    auto user =
-        deps_.store->ModifyUser(request->name(), changes, absl::ToUnixSeconds(deps_.clock->Now()));
-    if (!user.ok()) return user.status();
-    ToProto(*user, response);
-    return absl::OkStatus();
-  });
-}
-
-grpc::ServerUnaryReactor* AdminService::DeleteUser(grpc::CallbackServerContext* context,
-                                                   const v1::DeleteUserRequest* request,
-                                                   v1::DeleteUserResponse*) {
-  return Run(context, [this, request] { return deps_.store->DeleteUser(request->name()); });
-}
-
-grpc::ServerUnaryReactor* AdminService::RotateKey(grpc::CallbackServerContext* context,
-                                                  const v1::RotateKeyRequest* request,
-                                                  v1::UserWithKey* response) {
-  return Run(context, [this, request, response]() -> absl::Status {
-    auto key = GenerateApiKey();
-    if (!key.ok()) return key.status();
-    auto user = deps_.store->RotateKey(request->name(), HashApiKey(*key), KeyHint(*key),
-                                       absl::ToUnixSeconds(deps_.clock->Now()));
-    if (!user.ok()) return user.status();
-    ToProto(*user, response->mutable_user());
-    response->set_api_key(*key);
-    return absl::OkStatus();
-  });
 }
 
 }  // namespace llmsrouter::auth

@@ -1,4 +1,5 @@
-// The auth gRPC services: AuthService (hot path) and AdminService (user management).
+// The auth gRPC service for the gateway and the router: key checks (hot path) and User-Bypass.
+// AdminService (user management) is in admin_service.h.
 #ifndef LLMSROUTER_SERVICES_AUTH_AUTH_SERVICE_H_
 #define LLMSROUTER_SERVICES_AUTH_AUTH_SERVICE_H_
 
@@ -34,42 +35,11 @@ class AuthService final : public v1::AuthService::CallbackService {
                                       v1::BypassResponse* response) override;
 
  private:
-  AuthDeps deps_;
-};
-
-// Every call needs "authorization: Bearer <admin token>"; with no token configured the admin
-// API is off (PERMISSION_DENIED saying so).
-class AdminService final : public v1::AdminService::CallbackService {
- public:
-  AdminService(AuthDeps deps, std::string admin_token)
-      : deps_(deps), admin_token_(std::move(admin_token)) {}
-  grpc::ServerUnaryReactor* AddUser(grpc::CallbackServerContext* context,
-                                    const v1::AddUserRequest* request,
-                                    v1::UserWithKey* response) override;
-  grpc::ServerUnaryReactor* ListUsers(grpc::CallbackServerContext* context,
-                                      const v1::ListUsersRequest* request,
-                                      v1::ListUsersResponse* response) override;
-  grpc::ServerUnaryReactor* ModifyUser(grpc::CallbackServerContext* context,
-                                       const v1::ModifyUserRequest* request,
-                                       v1::User* response) override;
-  grpc::ServerUnaryReactor* DeleteUser(grpc::CallbackServerContext* context,
-                                       const v1::DeleteUserRequest* request,
-                                       v1::DeleteUserResponse* response) override;
-  grpc::ServerUnaryReactor* RotateKey(grpc::CallbackServerContext* context,
-                                      const v1::RotateKeyRequest* request,
-                                      v1::UserWithKey* response) override;
-
- private:
-  // Checks the admin token, then runs `work` on a worker thread and finishes with its status.
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
-                                std::function<absl::Status()> work);
+  absl::StatusOr<std::string> KeyOwner(const std::string& api_key, const std::string& claimed,
+                                       const std::string& client);
 
   AuthDeps deps_;
-  std::string admin_token_;
 };
-
-// Validates a user name: 1..64 of [A-Za-z0-9._@-].
-absl::Status ValidateUserName(const std::string& name);
 
 }  // namespace llmsrouter::auth
 

@@ -151,6 +151,13 @@ void Authenticator::ObserveVersion(int64_t version) {
   negative_count_ = 0;
 }
 
+void Authenticator::DropCached() {
+  absl::MutexLock lock(&mu_);
+  cache_.clear();
+  negative_order_.clear();
+  negative_count_ = 0;
+}
+
 size_t Authenticator::hits() const {
   absl::MutexLock lock(&mu_);
   return hits_;

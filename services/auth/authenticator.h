@@ -62,6 +62,8 @@ class Authenticator {
   absl::StatusOr<AuthResult> Lookup(const std::string& api_key, const std::string& client);
   // Drops every cached decision when `version` differs from the last one seen.
   void ObserveVersion(int64_t version);
+  // Drops every cached decision (this replica changed a user: its next answer is fresh).
+  void DropCached();
 
   size_t hits() const;
   size_t misses() const;

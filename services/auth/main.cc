@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common/grpc_server.h"
+#include "common/grpc_tls.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
@@ -14,15 +15,16 @@ using namespace llmsrouter;
 int main(int argc, char** argv) {
   SetUpProcess();
   SignalWaiter signals;
-  auto options = Options::FromProcess(
-      {{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",
-        "gRPC address (use 0.0.0.0:50052 in containers)."},
-       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
-        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9092); empty: off."},
-       {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
-        "Redis holding users and keys: redis://[:password@]host:port[/db]."},
-       {"", "LLMSROUTER_ADMIN_TOKEN", "", "Token guarding the admin API; empty turns it off."}},
-      argc, argv);
+  std::vector<FlagSpec> specs = {
+      {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",
+       "gRPC address (use 0.0.0.0:50052 in containers)."},
+      {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
+       "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9092); empty: off."},
+      {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
+       "Redis holding users and keys: redis://[:password@]host:port[/db]."}};
+  for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
+  auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-auth: " << options.status().message() << "\n";
     return 2;
@@ -33,20 +35,37 @@ int main(int argc, char** argv) {
         "Usage: llmsrouter-auth [--listen HOST:PORT] [--redis-url URL]");
     return 0;
   }
-  auto app =
-      auth::AuthApp::Create({options->Get("redis-url"), options->Get("LLMSROUTER_ADMIN_TOKEN")});
+  auto tls = TlsFilesFrom(*options);
+  auto admin = tls.ok()
+                   ? auth::AdminOptionsFrom(*options, options->Get("listen"), tls->server_enabled())
+                   : absl::StatusOr<auth::AdminOptions>(tls.status());
+  if (!admin.ok()) {
+    Log(LogLevel::kError, "auth", "cannot start",
+        {{"error", std::string(admin.status().message())}});
+    return 1;
+  }
+  auto app = auth::AuthApp::Create({options->Get("redis-url"), *admin});
   if (!app.ok()) {
     Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(app.status().message())}});
     return 1;
   }
-  auto server = StartGrpcServer(options->Get("listen"), (*app)->services());
+  auto credentials = ServerCredentialsFrom(*options);
+  if (!credentials.ok()) {
+    Log(LogLevel::kError, "auth", "cannot start",
+        {{"error", std::string(credentials.status().message())}});
+    return 1;
+  }
+  auto server = StartGrpcServer(options->Get("listen"), (*app)->services(), *credentials);
   if (!server.ok()) {
     Log(LogLevel::kError, "auth", "cannot start",
         {{"error", std::string(server.status().message())}});
     return 1;
   }
-  if (options->Get("LLMSROUTER_ADMIN_TOKEN").empty()) {
+  if (admin->tokens.empty()) {
     Log(LogLevel::kWarning, "auth", "LLMSROUTER_ADMIN_TOKEN is not set: the admin API is off");
+  } else if (!admin->transport_ok) {
+    Log(LogLevel::kWarning, "auth",
+        "the admin API is refused: TLS is off and --listen is not a loopback address");
   }
   std::unique_ptr<gateway::HttpServer> metrics;
   if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "auth", &metrics)) {

@@ -45,6 +45,12 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return redis.call('INCR', KEYS[3]))";
 
+// The newest entry first; the list never grows past ARGV[2].
+constexpr char kAuditScript[] = R"(
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return 1)";
+
 timeval DurationToTimeval(absl::Duration d) {
   int64_t us = absl::ToInt64Microseconds(d);
   return timeval{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
@@ -270,6 +276,29 @@ absl::Status RedisUserStore::SetBypass(const std::string& name, const std::strin
   if (!reply.ok()) return reply.status();
   if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), name);
   return absl::OkStatus();
+}
+
+absl::Status RedisUserStore::AppendAudit(const std::string& line, size_t keep) {
+  auto reply =
+      Command({"EVAL", kAuditScript, "1", options_.prefix + "audit", line, std::to_string(keep)});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR) {
+    return absl::InternalError(StrCat("redis: ", std::string_view((*reply)->str, (*reply)->len)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> RedisUserStore::RecentAudit(size_t limit) {
+  if (limit == 0) return std::vector<std::string>();
+  auto reply = Command({"LRANGE", options_.prefix + "audit", "0", std::to_string(limit - 1)});
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type != REDIS_REPLY_ARRAY) return absl::InternalError("redis: audit is not a list");
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < (*reply)->elements; ++i) {
+    const redisReply* e = (*reply)->element[i];
+    if (e->type == REDIS_REPLY_STRING) lines.emplace_back(e->str, e->len);
+  }
+  return lines;
 }
 
 absl::StatusOr<int64_t> RedisUserStore::Version() {

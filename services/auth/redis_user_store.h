@@ -42,6 +42,8 @@ class RedisUserStore : public UserStore {
   absl::StatusOr<User> RotateKey(const std::string& name, const std::string& key_hash,
                                  const std::string& key_hint, int64_t now_unix) override;
   absl::Status SetBypass(const std::string& name, const std::string& model) override;
+  absl::Status AppendAudit(const std::string& line, size_t keep) override;
+  absl::StatusOr<std::vector<std::string>> RecentAudit(size_t limit) override;
   absl::StatusOr<int64_t> Version() override;
 
  private:

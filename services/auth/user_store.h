@@ -49,6 +49,10 @@ class UserStore {
   virtual absl::StatusOr<User> RotateKey(const std::string& name, const std::string& key_hash,
                                          const std::string& key_hint, int64_t now_unix) = 0;
   virtual absl::Status SetBypass(const std::string& name, const std::string& model) = 0;
+  // Prepends one audit line to the capped audit list, keeping the newest `keep`.
+  virtual absl::Status AppendAudit(const std::string& line, size_t keep) = 0;
+  // The newest `limit` audit lines, newest first.
+  virtual absl::StatusOr<std::vector<std::string>> RecentAudit(size_t limit) = 0;
   // Bumped by every change above; caches compare it to know when to drop decisions.
   virtual absl::StatusOr<int64_t> Version() = 0;
 };

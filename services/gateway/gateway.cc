@@ -57,12 +57,6 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   return "";
 }
 
-std::string BearerToken(std::string_view authorization) {
-  authorization = Trim(authorization);
-  if (authorization.size() < 7 || Lower(authorization.substr(0, 7)) != "bearer ") return "";
-  return std::string(Trim(authorization.substr(7)));
-}
-
 void Gateway::Reply(const ContextPtr& ctx, HttpResponse response) {
   response.set("X-Request-Id", ctx->request_id);
   ctx->session->SendResponse(std::move(response));
@@ -256,7 +250,7 @@ void Gateway::HandleBypass(ContextPtr ctx) {
     PostReply(ctx, JsonResponse(200, body.dump()));
   };
   if (ctx->request.method() == http::verb::get) {
-    auth_->GetBypass(user, answer);
+    auth_->GetBypass(BearerToken(Header(ctx->request, "Authorization")), user, answer);
     return;
   }
   if (ctx->request.method() != http::verb::post) {
@@ -273,7 +267,7 @@ void Gateway::HandleBypass(ContextPtr ctx) {
   }
   std::string model = body["model"].get<std::string>();
   if (model == "auto") {
-    auth_->SetBypass(user, "", answer);
+    auth_->SetBypass(BearerToken(Header(ctx->request, "Authorization")), user, "", answer);
     return;
   }
   SetBypassChecked(std::move(ctx), std::move(model));
@@ -295,7 +289,8 @@ void Gateway::SetBypassChecked(ContextPtr ctx, std::string model) {
                        "model", "model_not_found")));
         }
         std::string user = ctx->auth->user;
-        auth_->SetBypass(user, model, [this, ctx, user](absl::StatusOr<std::string> set) {
+        std::string key = BearerToken(Header(ctx->request, "Authorization"));
+        auth_->SetBypass(key, user, model, [this, ctx, user](absl::StatusOr<std::string> set) {
           if (!set.ok()) return PostReply(ctx, ErrorResponse(set.status()));
           PostReply(ctx, JsonResponse(200, nlohmann::json{{"user", user}, {"model", *set}}.dump()));
         });

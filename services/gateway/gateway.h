@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "common/auth_client.h"
 #include "common/loop_pool.h"
 #include "common/trace_sink.h"
-#include "services/gateway/auth_client.h"
 #include "services/gateway/client_address.h"
 #include "services/gateway/http_session.h"
 #include "services/gateway/router_client.h"
@@ -88,8 +88,6 @@ class Gateway {
 
 // Value of `name` in a URL query string, percent-decoded; empty when absent.
 std::string QueryParam(std::string_view query, std::string_view name);
-// The key in "Authorization: Bearer <key>", or "".
-std::string BearerToken(std::string_view authorization);
 
 }  // namespace llmsrouter::gateway
 

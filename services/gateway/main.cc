@@ -5,10 +5,36 @@
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
+#include "common/service_identity.h"
 #include "common/signals.h"
 #include "services/gateway/gateway_flags.h"
 
 using namespace llmsrouter;
+
+namespace {
+
+// Channels to the router, auth and tracer: TLS as the --tls-* files say, and the service
+// token (proof that this is the gateway) on every call.
+absl::Status ConnectServices(const Options& options, gateway::GatewayAppOptions* app) {
+  auto tls = TlsFilesFrom(options);
+  if (!tls.ok()) return tls.status();
+  auto token = ServiceTokenFrom(options);
+  if (!token.ok()) return token.status();
+  ChannelSecurity security{*tls, *token};
+  auto router = MakeServiceChannel(options.Get("router"), security);
+  if (!router.ok()) return router.status();
+  app->router_channel = *router;
+  for (auto [flag, channel] :
+       {std::pair{"tracer", &app->tracer_channel}, std::pair{"auth", &app->auth_channel}}) {
+    if (options.Get(flag).empty()) continue;
+    auto made = MakeServiceChannel(options.Get(flag), security);
+    if (!made.ok()) return made.status();
+    *channel = *made;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   SetUpProcess();
@@ -17,6 +43,8 @@ int main(int argc, char** argv) {
   specs.push_back({"router", "ROUTER_ADDR", "127.0.0.1:50051", "Router gRPC address."});
   specs.push_back({"auth", "AUTH_ADDR", "", "Auth gRPC address; empty: accounts are off."});
   specs.push_back({"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty: no tracing."});
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
+  for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-gateway: " << options.status().message() << "\n";
@@ -34,12 +62,9 @@ int main(int argc, char** argv) {
     std::cerr << "llmsrouter-gateway: " << app_options.status().message() << "\n";
     return 2;
   }
-  app_options->router_channel = MakeServiceChannel(options->Get("router"));
-  if (!options->Get("tracer").empty()) {
-    app_options->tracer_channel = MakeServiceChannel(options->Get("tracer"));
-  }
-  if (!options->Get("auth").empty()) {
-    app_options->auth_channel = MakeServiceChannel(options->Get("auth"));
+  if (absl::Status s = ConnectServices(*options, &*app_options); !s.ok()) {
+    Log(LogLevel::kError, "gateway", "cannot start", {{"error", std::string(s.message())}});
+    return 1;
   }
   auto app = gateway::GatewayApp::Start(*std::move(app_options));
   if (!app.ok()) {

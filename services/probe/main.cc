@@ -4,13 +4,29 @@
 #include <iostream>
 
 #include "common/grpc_channel.h"
+#include "common/options.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/gateway/http_types.h"
 
 namespace {
 
+// TLS from the same environment as the service probed (LLMSROUTER_TLS_CERT/KEY/CA).
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ProbeChannel(const std::string& address) {
+  auto options =
+      llmsrouter::Options::Parse(llmsrouter::TlsFlagSpecs(), {}, llmsrouter::ProcessEnv(), {});
+  if (!options.ok()) return options.status();
+  auto tls = llmsrouter::TlsFilesFrom(*options);
+  if (!tls.ok()) return tls.status();
+  return llmsrouter::MakeServiceChannel(address, {*tls, ""});
+}
+
 int ProbeGrpc(const std::string& address) {
-  auto stub = grpc::health::v1::Health::NewStub(llmsrouter::MakeServiceChannel(address));
+  auto channel = ProbeChannel(address);
+  if (!channel.ok()) {
+    std::cerr << channel.status().message() << "\n";
+    return 2;
+  }
+  auto stub = grpc::health::v1::Health::NewStub(*channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   grpc::health::v1::HealthCheckRequest request;

@@ -12,9 +12,9 @@ namespace llmsrouter::router {
 
 class CallReactor : public StreamingReactor<v1::CallResponse> {
  public:
-  CallReactor(const RouterDeps& deps, const v1::CallRequest& request) {
-    StartUpstreamOnLoop(deps, request);
-  }
+  // Not started yet: StartUpstreamOnLoop or FailEarly follows (once the caller was
+  // authenticated).
+  CallReactor() = default;
 
  protected:
   void Translate(v1::CallResponse message, std::vector<v1::CallResponse>* out) override {

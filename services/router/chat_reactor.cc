@@ -37,18 +37,15 @@ absl::StatusOr<std::string> ChatRequestToJson(const v1::ChatRequest& request) {
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-ChatReactor::ChatReactor(const RouterDeps& deps, const v1::ChatRequest& request) {
+absl::StatusOr<v1::CallRequest> ChatCallRequest(const v1::ChatRequest& request) {
   auto body = ChatRequestToJson(request);
-  if (!body.ok()) {
-    FailEarly(body.status());
-    return;
-  }
+  if (!body.ok()) return body.status();
   v1::CallRequest call;
   call.set_endpoint("chat/completions");
   call.set_body(*std::move(body));
   call.set_proxy(request.proxy());
   call.set_request_id(request.request_id());
-  StartUpstreamOnLoop(deps, std::move(call));
+  return call;
 }
 
 void ChatReactor::TranslateEvent(std::string_view data, std::vector<v1::ChatEvent>* out) {

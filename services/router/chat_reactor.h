@@ -16,10 +16,14 @@ namespace llmsrouter::router {
 // The OpenAI chat body for a typed request (stream on, usage requested).
 // INVALID_ARGUMENT when extra_json is not a JSON object.
 absl::StatusOr<std::string> ChatRequestToJson(const v1::ChatRequest& request);
+// The Call a typed chat request stands for (chat/completions, the body above).
+absl::StatusOr<v1::CallRequest> ChatCallRequest(const v1::ChatRequest& request);
 
 class ChatReactor : public StreamingReactor<v1::ChatEvent> {
  public:
-  ChatReactor(const RouterDeps& deps, const v1::ChatRequest& request);
+  // Not started yet: StartUpstreamOnLoop(ChatCallRequest(...)) or FailEarly follows (once the
+  // caller was authenticated).
+  ChatReactor() = default;
 
   void Complete(absl::Status status) override;
 

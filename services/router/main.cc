@@ -14,20 +14,95 @@
 
 using namespace llmsrouter;
 
+namespace {
+
+std::vector<FlagSpec> RouterFlagSpecs() {
+  std::vector<FlagSpec> specs = {
+      {"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."},
+      {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50051",
+       "gRPC address (use 0.0.0.0:50051 in containers)."},
+      {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
+       "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9091); empty: off."},
+      {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."},
+      {"trace-content", "LLMSROUTER_TRACE_CONTENT", "auto",
+       "false: keep prompts and answers out of traces (auto/true: send them to the tracer, "
+       "which keeps them out of JSON-line traces unless its own flag is true)."},
+      {"auth", "AUTH_ADDR", "", "Auth gRPC address (needed with ENABLE_ACCOUNT_MANAGEMENT=true)."},
+      {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
+       "true: direct gRPC clients need 'authorization: Bearer <key>' metadata."},
+      {"", "ENABLE_BYPASS", "false", "true: User-Bypass applies to direct gRPC clients too."},
+      {"trusted-peers", "LLMSROUTER_TRUSTED_PEERS", "",
+       "Comma list of client-certificate names (DNS/URI SAN or CN) trusted as the gateway "
+       "(needs --tls-ca)."},
+  };
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
+  for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
+  return specs;
+}
+
+// Who may set the gateway's fields, and how direct clients authenticate.
+absl::StatusOr<router::CallerAuthConfig> CallerAuthFrom(const Options& options,
+                                                        const TlsFiles& tls) {
+  router::CallerAuthConfig config;
+  config.options.accounts = options.GetBool("ENABLE_ACCOUNT_MANAGEMENT");
+  config.options.bypass = options.GetBool("ENABLE_BYPASS");
+  auto token = ServiceTokenFrom(options);
+  if (!token.ok()) return token.status();
+  config.trust.service_token = *token;
+  config.trust.trusted_peers = ParsePeerList(options.Get("trusted-peers"));
+  if (!config.trust.trusted_peers.empty() && !tls.mutual()) {
+    return absl::InvalidArgumentError(
+        "--trusted-peers needs --tls-ca (client certificates verified by the router)");
+  }
+  if (config.options.accounts) {
+    if (config.trust.service_token.empty() && config.trust.trusted_peers.empty()) {
+      return absl::InvalidArgumentError(
+          "with ENABLE_ACCOUNT_MANAGEMENT=true the gateway must prove it is the gateway: set "
+          "--service-token (same on the gateway) or --trusted-peers with mTLS");
+    }
+    if (options.Get("auth").empty()) {
+      return absl::InvalidArgumentError(
+          "ENABLE_ACCOUNT_MANAGEMENT=true needs the auth service: set --auth or AUTH_ADDR");
+    }
+    auto channel = MakeServiceChannel(options.Get("auth"), {tls, ""});
+    if (!channel.ok()) return channel.status();
+    config.auth_channel = *channel;
+  }
+  return config;
+}
+
+// Everything that can fail at start, in order; the server and the app on success.
+absl::Status Start(const Options& options, const TlsFiles& tls,
+                   std::unique_ptr<router::RouterApp>* app, GrpcServer* server) {
+  auto created = router::RouterApp::Create({options.Get("config"), ProcessEnv()});
+  if (!created.ok()) return created.status();
+  *app = *std::move(created);
+  auto caller_auth = CallerAuthFrom(options, tls);
+  if (!caller_auth.ok()) return caller_auth.status();
+  if (auto s = (*app)->EnableCallerAuth(*std::move(caller_auth)); !s.ok()) return s;
+  if (!options.Get("tracer").empty()) {
+    auto channel = MakeServiceChannel(options.Get("tracer"), {tls, ""});
+    if (!channel.ok()) return channel.status();
+    std::string content = options.Get("trace-content");
+    (*app)->EnableTracing(*channel, content == "auto" || options.GetBool("trace-content"));
+  } else {
+    Log(LogLevel::kInfo, "router",
+        "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
+  }
+  auto credentials = MakeServerCredentials(tls);
+  if (!credentials.ok()) return credentials.status();
+  auto started = StartGrpcServer(options.Get("listen"), {(*app)->service()}, *credentials);
+  if (!started.ok()) return started.status();
+  *server = *std::move(started);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   SetUpProcess();
   SignalWaiter signals;
-  auto options = Options::FromProcess(
-      {{"config", "LLMSROUTER_CONFIG", "./config.yaml", "Provider configuration file."},
-       {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50051",
-        "gRPC address (use 0.0.0.0:50051 in containers)."},
-       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
-        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9091); empty: off."},
-       {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."},
-       {"trace-content", "LLMSROUTER_TRACE_CONTENT", "auto",
-        "false: keep prompts and answers out of traces (auto/true: send them to the tracer, "
-        "which keeps them out of JSON-line traces unless its own flag is true)."}},
-      argc, argv);
+  auto options = Options::FromProcess(RouterFlagSpecs(), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-router: " << options.status().message() << "\n";
     return 2;
@@ -39,29 +114,17 @@ int main(int argc, char** argv) {
         "SIGHUP reloads the config file.");
     return 0;
   }
-  auto app = router::RouterApp::Create({options->Get("config"), ProcessEnv()});
-  if (!app.ok()) {
-    Log(LogLevel::kError, "router", "cannot start",
-        {{"error", std::string(app.status().message())}});
-    return 1;
-  }
-  if (!options->Get("tracer").empty()) {
-    std::string content = options->Get("trace-content");
-    (*app)->EnableTracing(MakeServiceChannel(options->Get("tracer")),
-                          content == "auto" || options->GetBool("trace-content"));
-  } else {
-    Log(LogLevel::kInfo, "router",
-        "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
-  }
-  auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()});
-  if (!server.ok()) {
-    Log(LogLevel::kError, "router", "cannot start",
-        {{"error", std::string(server.status().message())}});
+  std::unique_ptr<router::RouterApp> app;
+  GrpcServer server;
+  auto tls = TlsFilesFrom(*options);
+  absl::Status status = tls.ok() ? Start(*options, *tls, &app, &server) : tls.status();
+  if (!status.ok()) {
+    Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(status.message())}});
     return 1;
   }
   // A stuck I/O thread turns the gRPC health check (the liveness probe) NOT_SERVING.
-  grpc::HealthCheckServiceInterface* health = server->server->GetHealthCheckService();
-  (*app)->loops().SetStallListener([health](bool stalled) {
+  grpc::HealthCheckServiceInterface* health = server.server->GetHealthCheckService();
+  app->loops().SetStallListener([health](bool stalled) {
     if (health != nullptr) health->SetServingStatus(!stalled);
   });
   std::unique_ptr<gateway::HttpServer> metrics;
@@ -70,12 +133,13 @@ int main(int argc, char** argv) {
   }
   Log(LogLevel::kInfo, "router", "listening",
       {{"service", "router"},
-       {"port", std::to_string(server->port)},
-       {"providers", (*app)->config()->AliasList()}});
-  while (signals.Wait() == SIGHUP) (*app)->ReloadAndLog("SIGHUP");
+       {"port", std::to_string(server.port)},
+       {"tls", ServerTlsMode(*tls)},
+       {"providers", app->config()->AliasList()}});
+  while (signals.Wait() == SIGHUP) app->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");
-  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  (*app)->Shutdown();
-  (*app)->FlushTraces(absl::Seconds(5));
+  server.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  app->Shutdown();
+  app->FlushTraces(absl::Seconds(5));
   return 0;
 }

@@ -32,6 +32,26 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
   }
   // Calls outside the loops (model list fetches) use the first loop's client.
   service_.SetLoops(&loops_, http_.front().get());
+  service_.RequireCallerAuth();
+}
+
+absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
+  if (authorizer_) return absl::FailedPreconditionError("caller auth is already set");
+  if (config.options.accounts && !config.auth_channel) {
+    return absl::InvalidArgumentError(
+        "ENABLE_ACCOUNT_MANAGEMENT=true needs the auth service: set --auth or AUTH_ADDR");
+  }
+  auto trust = std::make_unique<CallerTrust>(std::move(config.trust));
+  std::unique_ptr<GrpcAuthClient> auth;
+  if (config.options.accounts) {
+    auth = std::make_unique<GrpcAuthClient>(std::move(config.auth_channel), config.auth_cache_ttl);
+  }
+  auto authorizer = std::make_unique<CallAuthorizer>(config.options, trust.get(), auth.get());
+  trust_ = std::move(trust);
+  auth_client_ = std::move(auth);
+  authorizer_ = std::move(authorizer);
+  service_.SetCallerAuth(authorizer_.get());
+  return absl::OkStatus();
 }
 
 void RouterApp::Shutdown() {

@@ -7,7 +7,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/auth_client.h"
 #include "common/options.h"
+#include "common/service_identity.h"
+#include "services/router/call_auth.h"
 #include "services/router/config_store.h"
 #include "services/router/curl_http_client.h"
 #include "services/router/file_watcher.h"
@@ -26,6 +29,16 @@ struct RouterAppOptions {
   int threads = 0;
 };
 
+// Who may call the router's gRPC port with which fields (services/router/call_auth.h).
+struct CallerAuthConfig {
+  CallAuthOptions options;
+  // How the gateway proves itself (empty in the all-in-one, whose gateway is in-process).
+  TrustPolicy trust;
+  // The auth service; required when options.accounts is on.
+  std::shared_ptr<grpc::Channel> auth_channel;
+  absl::Duration auth_cache_ttl = absl::Milliseconds(500);
+};
+
 class RouterApp {
  public:
   // Fails when the config file is missing or invalid (the message names the problem).
@@ -40,6 +53,9 @@ class RouterApp {
   std::shared_ptr<const RouterConfig> config() const { return store_.Get(); }
   // Sends a trace event per call to the tracer behind `channel`. Call before serving.
   void EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content);
+  // Who may call the gRPC service; until this ran, gRPC calls are refused (UNAVAILABLE). Once.
+  // INVALID_ARGUMENT when accounts are on without an auth channel.
+  absl::Status EnableCallerAuth(CallerAuthConfig config);
   // Ends the transfers still running (their calls finish CANCELLED), on their loops; then
   // stops the router's own loops. Call after the servers stopped taking calls.
   void Shutdown();
@@ -55,6 +71,9 @@ class RouterApp {
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
   std::unique_ptr<GrpcTraceShipper> shipper_;
+  std::unique_ptr<CallerTrust> trust_;
+  std::unique_ptr<GrpcAuthClient> auth_client_;
+  std::unique_ptr<CallAuthorizer> authorizer_;
   std::unique_ptr<LoopPool> owned_loops_;
   LoopPool* pool_;
   // One HTTP client per loop (index = loop index), then the service. The clients go first at

@@ -2,10 +2,12 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_
 #define LLMSROUTER_SERVICES_ROUTER_ROUTER_SERVICE_H_
 
+#include <atomic>
 #include <functional>
 #include <vector>
 
 #include "llmsrouter/router/v1/router.grpc.pb.h"
+#include "services/router/call_auth.h"
 #include "services/router/model_catalog.h"
 #include "services/router/router_deps.h"
 
@@ -25,6 +27,10 @@ class RouterService final : public v1::RouterService::CallbackService {
     deps_.traces = traces;
     deps_.trace_content = content;
   }
+  // Who may call and with which fields (not owned; may be set while serving). Until one is
+  // set, every gRPC call is refused as UNAVAILABLE when `required`, else trusted (tests).
+  void SetCallerAuth(CallAuthorizer* authorizer) { authorizer_.store(authorizer); }
+  void RequireCallerAuth() { auth_required_ = true; }
 
   // For callers in the same process (the all-in-one gateway): what a call needs, and the
   // model list without gRPC. `done` may run on the HTTP client's thread.
@@ -41,8 +47,13 @@ class RouterService final : public v1::RouterService::CallbackService {
                                        v1::ListModelsResponse* response) override;
 
  private:
+  // `done` runs once with the caller's grant (trusted when there is no authorizer).
+  void Authorize(grpc::CallbackServerContext* context, CallAuthorizer::Done done);
+
   RouterDeps deps_;
   ModelCatalog catalog_;
+  std::atomic<CallAuthorizer*> authorizer_{nullptr};
+  bool auth_required_ = false;
 };
 
 }  // namespace llmsrouter::router

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "common/grpc_server.h"
+#include "common/grpc_tls.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
                          "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9093); empty: off."}});
   specs.push_back({"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "10",
                    "Seconds allowed on SIGTERM to export what is queued."});
+  for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
     std::cerr << "llmsrouter-tracer: " << options.status().message() << "\n";
@@ -40,7 +42,13 @@ int main(int argc, char** argv) {
         {{"error", std::string(app.status().message())}});
     return 1;
   }
-  auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()});
+  auto credentials = ServerCredentialsFrom(*options);
+  if (!credentials.ok()) {
+    Log(LogLevel::kError, "tracer", "cannot start",
+        {{"error", std::string(credentials.status().message())}});
+    return 1;
+  }
+  auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()}, *credentials);
   if (!server.ok()) {
     Log(LogLevel::kError, "tracer", "cannot start",
         {{"error", std::string(server.status().message())}});

@@ -1,7 +1,8 @@
 // Starts the real LLMsRouter binaries and the fake upstream for end-to-end tests, and tears
 // them down even when a test fails. Every server binds port 0 and reports the port it got.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -359,21 +360,49 @@ export async function startAllInOne(configYaml, extraArgs = [], env = {}, { bin 
     { cwd: dir, env, ready: listeningPorts('llmsrouter') });
   const info = await p.value;
   return { baseURL: `http://127.0.0.1:${info.port}`, grpcPort: Number(info.grpc_port),
-           authPort: Number(info.grpc_port),
+           authPort: Number(info.grpc_port), grpcClientArgs: [],
            stop: p.stop, output: p.output, proc: p.proc, procs: { llmsrouter: p.proc }, exited: p.exited,
            parts: [{ name: 'llmsrouter', ...p }], configFile: file,
            metricsURLs: [`http://127.0.0.1:${info.port}/metrics`] };
 }
 
+// LLMSROUTER_E2E_TLS=1: the split services talk mutual TLS to each other (the router trusts
+// the gateway by its certificate), and the tests' own gRPC clients use TLS as well.
+export const e2eTls = process.env.LLMSROUTER_E2E_TLS === '1';
+
+// Test certificates (tests/tls/make_certs.sh), made once per test process.
+let certsDir;
+export function testCerts() {
+  if (!certsDir) {
+    certsDir = mkdtempSync(join(tmpdir(), 'llmsrouter-certs-'));
+    execFileSync(join(repoRoot, 'tests', 'tls', 'make_certs.sh'), [certsDir]);
+  }
+  const file = (name) => join(certsDir, name);
+  return {
+    dir: certsDir, file,
+    // --tls-* flags presenting `name`.pem, trusting `ca`.pem.
+    flags: (name, ca = 'ca') => ['--tls-cert', file(`${name}.pem`), '--tls-key', file(`${name}.key`),
+                                 '--tls-ca', file(`${ca}.pem`)],
+  };
+}
+
+// --tls-* flags runAdmin adds for an auth service started with TLS, by port.
+const adminTlsArgs = new Map();
+
 // Split deployment: llmsrouter-router + llmsrouter-gateway (+ llmsrouter-auth when accounts
-// are on) as separate processes.
-export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
+// are on) as separate processes. The gateway proves itself to the router with a service token
+// or, with `tls`, with its client certificate.
+export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { tls = e2eTls } = {}) {
   const { dir, file } = writeConfig(configYaml);
+  const certs = tls ? testCerts() : null;
+  const serverTls = tls ? certs.flags('server') : [];
+  const serviceToken = randomBytes(24).toString('hex');
+  extraGatewayArgs = [...extraGatewayArgs, ...(tls ? certs.flags('gateway') : ['--service-token', serviceToken])];
   // The tracer runs whenever the test configures Langfuse or asks for traces.
   let tracer = null;
   let routerArgs = [];
   if (env.LANGFUSE_HOST || env.LLMSROUTER_TRACE_FILE) {
-    tracer = startProcess(join(binDir, 'llmsrouter-tracer'), ['--listen', '127.0.0.1:0'],
+    tracer = startProcess(join(binDir, 'llmsrouter-tracer'), ['--listen', '127.0.0.1:0', ...serverTls],
                           { cwd: dir, env, ready: listeningPorts('tracer') });
     const tracerInfo = await tracer.value;
     routerArgs = ['--tracer', `127.0.0.1:${tracerInfo.port}`];
@@ -381,11 +410,15 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
   }
   let auth = null;
   if (env.ENABLE_ACCOUNT_MANAGEMENT === 'true') {
-    auth = startProcess(join(binDir, 'llmsrouter-auth'), ['--listen', '127.0.0.1:0'],
+    auth = startProcess(join(binDir, 'llmsrouter-auth'), ['--listen', '127.0.0.1:0', ...serverTls],
                         { cwd: dir, env, ready: listeningPorts('auth') });
     const authInfo = await auth.value;
     extraGatewayArgs = [...extraGatewayArgs, '--auth', `127.0.0.1:${authInfo.port}`];
+    routerArgs = [...routerArgs, '--auth', `127.0.0.1:${authInfo.port}`];
+    if (tls) adminTlsArgs.set(Number(authInfo.port), certs.flags('client'));
   }
+  routerArgs = [...routerArgs, ...serverTls,
+                ...(tls ? ['--trusted-peers', 'llmsrouter-gateway'] : ['--service-token', serviceToken])];
   const router = startProcess(join(binDir, 'llmsrouter-router'),
     ['--config', file, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...routerArgs],
     { cwd: dir, env, ready: listeningPorts('router') });
@@ -415,6 +448,10 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
     .find((j) => j?.msg === 'metrics listening')?.metrics_port;
   return {
     baseURL: `http://127.0.0.1:${gatewayInfo.port}`, grpcPort: Number(routerInfo.port),
+    // Arguments of examples/python/router_client.py for a direct (untrusted) client.
+    grpcClientArgs: tls ? ['--ca', certs.file('ca.pem'), '--cert', certs.file('client.pem'),
+                           '--key', certs.file('client.key')] : [],
+    serviceToken: tls ? undefined : serviceToken, tls,
     metricsURLs: [`http://127.0.0.1:${gatewayInfo.port}/metrics`,
                   `http://127.0.0.1:${routerMetricsPort}/metrics`],
     get output() {
@@ -439,7 +476,8 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}) {
 // Runs llmsrouter-admin; resolves {code, stdout, stderr}.
 export function runAdmin(authPort, token, args) {
   return new Promise((resolve) => {
-    const proc = spawn(join(binDir, 'llmsrouter-admin'), ['--auth', `127.0.0.1:${authPort}`, ...args],
+    const proc = spawn(join(binDir, 'llmsrouter-admin'),
+                       ['--auth', `127.0.0.1:${authPort}`, ...(adminTlsArgs.get(authPort) ?? []), ...args],
                        { env: { ...process.env, LLMSROUTER_ADMIN_TOKEN: token } });
     let stdout = '';
     let stderr = '';
@@ -463,7 +501,9 @@ export async function withAllInOne(args, body, env = {}) {
   }
 }
 
+// LLMSROUTER_E2E_DEPLOYMENTS=split (or all-in-one) runs the deployment tests against one only.
 export const deployments = [
-  { name: 'all-in-one', start: startAllInOne },
-  { name: 'split gateway + router', start: startSplit },
-];
+  { name: 'all-in-one', key: 'all-in-one', start: startAllInOne },
+  { name: 'split gateway + router', key: 'split', start: startSplit },
+].filter((d) => !process.env.LLMSROUTER_E2E_DEPLOYMENTS ||
+                process.env.LLMSROUTER_E2E_DEPLOYMENTS === d.key);

@@ -26,7 +26,8 @@ for (const deployment of deployments) {
     it('lists models and streams a chat with the typed and the raw RPC', async () => {
       const { stdout } = await run('/usr/bin/python3', [
         join(repoRoot, 'examples', 'python', 'router_client.py'),
-        '--router', `127.0.0.1:${gw.grpcPort}`, '--model', '[fake]gpt-fake+chunks=6', '--json'],
+        '--router', `127.0.0.1:${gw.grpcPort}`, ...gw.grpcClientArgs,
+        '--model', '[fake]gpt-fake+chunks=6', '--json'],
         { timeout: 60000 });
       const result = JSON.parse(stdout.trim().split('\n').at(-1));
       assert.deepEqual(result.models, ['[fake]gpt-fake', '[fake]gpt-fake-mini', '[fake]embed-fake', '[fake]extra']);
@@ -41,7 +42,8 @@ for (const deployment of deployments) {
     it('gets a NOT_FOUND status for an unknown alias', async () => {
       await assert.rejects(
         run('/usr/bin/python3', [join(repoRoot, 'examples', 'python', 'router_client.py'),
-          '--router', `127.0.0.1:${gw.grpcPort}`, '--model', '[nope]x', '--json'], { timeout: 60000 }),
+          '--router', `127.0.0.1:${gw.grpcPort}`, ...gw.grpcClientArgs, '--model', '[nope]x', '--json'],
+          { timeout: 60000 }),
         (err) => /NOT_FOUND/.test(err.stderr) && /fake/.test(err.stderr));
     });
   });

@@ -72,6 +72,19 @@ class FakeUserStore : public UserStore {
     ++version_;
     return absl::OkStatus();
   }
+  absl::Status AppendAudit(const std::string& line, size_t keep) override {
+    absl::MutexLock lock(&mu_);
+    if (down) return absl::UnavailableError("store down");
+    audit_.insert(audit_.begin(), line);
+    if (audit_.size() > keep) audit_.resize(keep);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::string>> RecentAudit(size_t limit) override {
+    absl::MutexLock lock(&mu_);
+    if (down) return absl::UnavailableError("store down");
+    return std::vector<std::string>(audit_.begin(),
+                                    audit_.begin() + std::min(limit, audit_.size()));
+  }
   absl::StatusOr<int64_t> Version() override {
     absl::MutexLock lock(&mu_);
     if (down) return absl::UnavailableError("store down");
@@ -85,6 +98,7 @@ class FakeUserStore : public UserStore {
   absl::Mutex mu_;
   std::map<std::string, User> users_;
   int64_t version_ = 0;
+  std::vector<std::string> audit_;
 };
 
 }  // namespace llmsrouter::auth

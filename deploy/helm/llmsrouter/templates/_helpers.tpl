@@ -109,6 +109,9 @@ spec:
             {{- with .env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
+            {{- with include "llmsrouter.tlsEnv" (dict "root" $root "component" .component) | trim }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- with $v.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -119,6 +122,14 @@ spec:
           livenessProbe:
             httpGet: {path: /healthz, port: http}
             periodSeconds: 10
+          {{- else if $root.Values.tls.enabled }}
+          # The kubelet's gRPC probe cannot speak TLS; the probe binary reads the TLS env.
+          readinessProbe:
+            exec: {command: [llmsrouter-probe, grpc, "127.0.0.1:{{ $v.port }}"]}
+            periodSeconds: 5
+          livenessProbe:
+            exec: {command: [llmsrouter-probe, grpc, "127.0.0.1:{{ $v.port }}"]}
+            periodSeconds: 10
           {{- else }}
           readinessProbe:
             grpc: {port: {{ $v.port }}}
@@ -128,17 +139,27 @@ spec:
             periodSeconds: 10
           {{- end }}
           resources: {{- toYaml $v.resources | nindent 12 }}
-          {{- if .configMount }}
+          {{- if or .configMount $root.Values.tls.enabled }}
           volumeMounts:
+            {{- if .configMount }}
             - name: config
               mountPath: /etc/llmsrouter
               readOnly: true
+            {{- end }}
+            {{- with include "llmsrouter.tlsVolumeMount" (dict "root" $root) | trim }}
+            {{- . | nindent 12 }}
+            {{- end }}
           {{- end }}
-      {{- if .configMount }}
+      {{- if or .configMount $root.Values.tls.enabled }}
       volumes:
+        {{- if .configMount }}
         - name: config
           configMap:
             name: {{ include "llmsrouter.fullname" $root }}-config
+        {{- end }}
+        {{- with include "llmsrouter.tlsVolume" (dict "root" $root "component" .component) | trim }}
+        {{- . | nindent 8 }}
+        {{- end }}
       {{- end }}
 {{- end -}}
 

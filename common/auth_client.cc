@@ -1,10 +1,11 @@
-#include "services/gateway/auth_client.h"
+#include "common/auth_client.h"
 
 #include <optional>
 
 #include "common/status_map.h"
+#include "common/strings.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter {
 namespace {
 
 constexpr size_t kMaxCached = 10000;
@@ -18,6 +19,12 @@ struct Call {
 };
 
 }  // namespace
+
+std::string BearerToken(std::string_view authorization) {
+  authorization = Trim(authorization);
+  if (authorization.size() < 7 || Lower(authorization.substr(0, 7)) != "bearer ") return "";
+  return std::string(Trim(authorization.substr(7)));
+}
 
 GrpcAuthClient::GrpcAuthClient(std::shared_ptr<grpc::Channel> channel, absl::Duration ttl,
                                const Clock* clock)
@@ -67,28 +74,40 @@ void GrpcAuthClient::Authenticate(const std::string& api_key, const std::string&
       });
 }
 
-void GrpcAuthClient::SetBypass(const std::string& user, const std::string& model,
-                               BypassCallback done) {
+void GrpcAuthClient::SetBypass(const std::string& api_key, const std::string& user,
+                               const std::string& model, BypassCallback done) {
   using C = Call<auth::v1::SetBypassRequest, auth::v1::BypassResponse>;
   auto call = std::make_shared<C>();
   call->context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+  call->request.set_api_key(api_key);
   call->request.set_user(user);
   call->request.set_model(model);
   stub_->async()->SetBypass(&call->context, &call->request, &call->response,
-                            [this, call, done = std::move(done)](grpc::Status status) {
+                            [this, call, user, done = std::move(done)](grpc::Status status) {
                               if (!status.ok()) return done(FromGrpcStatus(status));
-                              {
-                                absl::MutexLock lock(&mu_);
-                                cache_.clear();  // this user's decisions carry the old bypass
-                              }
+                              RememberBypass(user, call->response.model());
                               done(call->response.model());
                             });
 }
 
-void GrpcAuthClient::GetBypass(const std::string& user, BypassCallback done) {
+// The auth service may still answer from a decision it cached before the change (until its
+// version poll), so the cached decisions of this user take the new model and a fresh lifetime
+// instead of being dropped: this replica's next call obeys the change at once.
+void GrpcAuthClient::RememberBypass(const std::string& user, const std::string& model) {
+  absl::MutexLock lock(&mu_);
+  for (auto& [key, cached] : cache_) {
+    if (cached.info.user != user) continue;
+    cached.info.bypass_model = model;
+    cached.expires = clock_->Now() + ttl_;
+  }
+}
+
+void GrpcAuthClient::GetBypass(const std::string& api_key, const std::string& user,
+                               BypassCallback done) {
   using C = Call<auth::v1::GetBypassRequest, auth::v1::BypassResponse>;
   auto call = std::make_shared<C>();
   call->context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+  call->request.set_api_key(api_key);
   call->request.set_user(user);
   stub_->async()->GetBypass(&call->context, &call->request, &call->response,
                             [call, done = std::move(done)](grpc::Status status) {
@@ -97,4 +116,4 @@ void GrpcAuthClient::GetBypass(const std::string& user, BypassCallback done) {
                             });
 }
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter

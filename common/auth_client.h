@@ -1,7 +1,8 @@
-// The gateway's view of the auth service, with a short-lived decision cache in front so that
-// a key already seen costs no round trip.
-#ifndef LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
-#define LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
+// A client of the auth service, with a short-lived decision cache in front so that a key
+// already seen costs no round trip. Used by the gateway (HTTP clients) and the router (direct
+// gRPC clients) alike.
+#ifndef LLMSROUTER_COMMON_AUTH_CLIENT_H_
+#define LLMSROUTER_COMMON_AUTH_CLIENT_H_
 
 #include <grpcpp/grpcpp.h>
 
@@ -17,7 +18,7 @@
 #include "common/clock.h"
 #include "llmsrouter/auth/v1/auth.grpc.pb.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter {
 
 struct AuthInfo {
   std::string user;
@@ -25,6 +26,9 @@ struct AuthInfo {
   bool all_providers = false;
   std::string bypass_model;
 };
+
+// The key in "Authorization: Bearer <key>" (scheme case-insensitive), or "".
+std::string BearerToken(std::string_view authorization);
 
 class AuthClient {
  public:
@@ -34,9 +38,13 @@ class AuthClient {
   // Callbacks may run on the calling thread (cache hit) or a gRPC thread.
   virtual void Authenticate(const std::string& api_key, const std::string& client,
                             AuthCallback done) = 0;
-  virtual void SetBypass(const std::string& user, const std::string& model,
+  // On success the caller's own cached decisions for `user` carry the new model at once (read
+  // your own writes); other replicas see it within their cache ttl.
+  // `api_key` proves `user` to the auth service.
+  virtual void SetBypass(const std::string& api_key, const std::string& user,
+                         const std::string& model, BypassCallback done) = 0;
+  virtual void GetBypass(const std::string& api_key, const std::string& user,
                          BypassCallback done) = 0;
-  virtual void GetBypass(const std::string& user, BypassCallback done) = 0;
 };
 
 // AuthClient over gRPC. Successful decisions are cached for `ttl` (bounded by the auth
@@ -47,10 +55,13 @@ class GrpcAuthClient : public AuthClient {
                  const Clock* clock = &SystemClock::Get());
   void Authenticate(const std::string& api_key, const std::string& client,
                     AuthCallback done) override;
-  void SetBypass(const std::string& user, const std::string& model, BypassCallback done) override;
-  void GetBypass(const std::string& user, BypassCallback done) override;
+  void SetBypass(const std::string& api_key, const std::string& user, const std::string& model,
+                 BypassCallback done) override;
+  void GetBypass(const std::string& api_key, const std::string& user, BypassCallback done) override;
 
  private:
+  void RememberBypass(const std::string& user, const std::string& model);
+
   struct Cached {
     AuthInfo info;
     absl::Time expires;
@@ -62,6 +73,6 @@ class GrpcAuthClient : public AuthClient {
   std::unordered_map<std::string, Cached> cache_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter
 
-#endif  // LLMSROUTER_SERVICES_GATEWAY_AUTH_CLIENT_H_
+#endif  // LLMSROUTER_COMMON_AUTH_CLIENT_H_
