@@ -36,6 +36,15 @@ std::vector<std::string> CleanPermissions(
   return out;
 }
 
+// Runs `work` on a worker thread, or finishes the call with the pool's refusal (UNAVAILABLE
+// when its queue is full).
+void RunOnWorker(WorkerPool* workers, grpc::ServerUnaryReactor* reactor,
+                 std::function<void()> work) {
+  if (absl::Status status = workers->Post(std::move(work)); !status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+  }
+}
+
 }  // namespace
 
 absl::Status ValidateUserName(const std::string& name) {
@@ -58,7 +67,7 @@ grpc::ServerUnaryReactor* AuthService::Authenticate(grpc::CallbackServerContext*
     reactor->Finish(ToGrpcStatus(cached->status()));
     return reactor;
   }
-  deps_.workers->Post([this, reactor, request, response] {
+  RunOnWorker(deps_.workers, reactor, [this, reactor, request, response] {
     auto result = deps_.authenticator->Lookup(request->api_key(), request->client());
     if (result.ok()) FillResponse(*result, response);
     reactor->Finish(ToGrpcStatus(result.status()));
@@ -70,7 +79,7 @@ grpc::ServerUnaryReactor* AuthService::SetBypass(grpc::CallbackServerContext* co
                                                  const v1::SetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response] {
+  RunOnWorker(deps_.workers, reactor, [this, reactor, request, response] {
     absl::Status status = deps_.store->SetBypass(request->user(), request->model());
     if (status.ok()) response->set_model(request->model());
     reactor->Finish(ToGrpcStatus(status));
@@ -82,7 +91,7 @@ grpc::ServerUnaryReactor* AuthService::GetBypass(grpc::CallbackServerContext* co
                                                  const v1::GetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response] {
+  RunOnWorker(deps_.workers, reactor, [this, reactor, request, response] {
     auto user = deps_.store->GetUser(request->user());
     if (user.ok()) response->set_model(user->bypass_model);
     reactor->Finish(ToGrpcStatus(user.status()));
@@ -107,7 +116,8 @@ grpc::ServerUnaryReactor* AdminService::Run(grpc::CallbackServerContext* context
         absl::UnauthenticatedError("wrong or missing admin token (LLMSROUTER_ADMIN_TOKEN)")));
     return reactor;
   }
-  deps_.workers->Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
+  RunOnWorker(deps_.workers, reactor,
+              [reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
   return reactor;
 }
 
