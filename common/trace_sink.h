@@ -33,7 +33,7 @@ class GrpcTraceShipper : public TraceSink {
     absl::Duration retry_delay = absl::Milliseconds(500);
   };
   GrpcTraceShipper(std::shared_ptr<grpc::Channel> channel, Options options);
-  // Flushes what it can within `flush_deadline`, then stops.
+  // Flushes what it can within 5 seconds (as Flush()), then stops.
   ~GrpcTraceShipper() override;
 
   void Record(tracer::v1::TraceEvent event) override;

@@ -1,8 +1,10 @@
 #include "common/worker_pool.h"
 
+#include "common/strings.h"
+
 namespace llmsrouter {
 
-WorkerPool::WorkerPool(int threads) {
+WorkerPool::WorkerPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
 }
 
@@ -15,12 +17,28 @@ WorkerPool::~WorkerPool() {
   for (auto& t : threads_) t.join();
 }
 
-void WorkerPool::Post(std::function<void()> work) {
+absl::Status WorkerPool::Post(std::function<void()> work) {
   {
     std::lock_guard lock(mu_);
+    if (queue_.size() >= max_queued_) {
+      ++refused_;
+      return absl::UnavailableError(
+          StrCat("overloaded: ", max_queued_, " tasks already wait for a worker thread"));
+    }
     queue_.push_back(std::move(work));
   }
   cv_.notify_one();
+  return absl::OkStatus();
+}
+
+size_t WorkerPool::queued() {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+uint64_t WorkerPool::refused() {
+  std::lock_guard lock(mu_);
+  return refused_;
 }
 
 void WorkerPool::Loop() {

@@ -78,13 +78,15 @@ grpc::ServerUnaryReactor* AdminService::Run(grpc::CallbackServerContext* context
   entry.set_action(std::move(action));
   entry.set_target(std::move(target));
   entry.set_from(context->peer());
-  deps_.workers->Post([this, reactor, entry = std::move(entry), work = std::move(work)]() mutable {
+  absl::Status queued = deps_.workers->Post([this, reactor, entry = std::move(entry),
+                                             work = std::move(work)]() mutable {
     absl::Status status = work();
     entry.set_unix_ms(absl::ToUnixMillis(deps_.clock->Now()));
     entry.set_outcome(status.ok() ? "OK" : std::string(absl::StatusCodeToString(status.code())));
     Audit(std::move(entry));
     reactor->Finish(ToGrpcStatus(status));
   });
+  if (!queued.ok()) reactor->Finish(ToGrpcStatus(queued));  // the worker queue is full
   return reactor;
 }
 

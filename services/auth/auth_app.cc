@@ -9,7 +9,7 @@ AuthApp::AuthApp(AuthAppOptions options, RedisAddress address)
     : options_(std::move(options)),
       store_(RedisUserStore::Options{.address = std::move(address)}),
       authenticator_(&store_, &SystemClock::Get()),
-      workers_(options_.workers),
+      workers_(options_.workers, options_.max_queued),
       auth_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()}),
       admin_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()},
                      options_.admin) {}
@@ -26,6 +26,13 @@ absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(AuthAppOptions options)
                        "counter", [auth] { return static_cast<double>(auth->hits()); });
   registry.AddCallback("llmsrouter_auth_cache_misses_total", "Key checks that needed Redis.",
                        "counter", [auth] { return static_cast<double>(auth->misses()); });
+  WorkerPool* workers = &app->workers_;
+  registry.AddCallback("llmsrouter_auth_worker_queue_depth",
+                       "Store calls waiting for an auth worker thread.", "gauge",
+                       [workers] { return static_cast<double>(workers->queued()); });
+  registry.AddCallback("llmsrouter_auth_worker_refused_total",
+                       "Store calls refused (UNAVAILABLE) because the worker queue was full.",
+                       "counter", [workers] { return static_cast<double>(workers->refused()); });
   return app;
 }
 

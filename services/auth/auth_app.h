@@ -22,6 +22,8 @@ struct AuthAppOptions {
   // the gateway's cache time).
   absl::Duration version_poll = absl::Milliseconds(200);
   int workers = 4;
+  // Store calls that may wait for a worker; beyond it calls fail UNAVAILABLE at once.
+  size_t max_queued = WorkerPool::kDefaultMaxQueued;
 };
 
 class AuthApp {

@@ -13,6 +13,15 @@ void FillResponse(const AuthResult& result, v1::AuthenticateResponse* response) 
   response->set_bypass_model(result.bypass_model);
 }
 
+// Runs `work` on a worker thread, or finishes the call with the pool's refusal (UNAVAILABLE
+// when its queue is full).
+void RunOnWorker(WorkerPool* workers, grpc::ServerUnaryReactor* reactor,
+                 std::function<void()> work) {
+  if (absl::Status status = workers->Post(std::move(work)); !status.ok()) {
+    reactor->Finish(ToGrpcStatus(status));
+  }
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AuthService::Authenticate(grpc::CallbackServerContext* context,
@@ -24,7 +33,7 @@ grpc::ServerUnaryReactor* AuthService::Authenticate(grpc::CallbackServerContext*
     reactor->Finish(ToGrpcStatus(cached->status()));
     return reactor;
   }
-  deps_.workers->Post([this, reactor, request, response] {
+  RunOnWorker(deps_.workers, reactor, [this, reactor, request, response] {
     auto result = deps_.authenticator->Lookup(request->api_key(), request->client());
     if (result.ok()) FillResponse(*result, response);
     reactor->Finish(ToGrpcStatus(result.status()));
@@ -49,7 +58,7 @@ grpc::ServerUnaryReactor* AuthService::SetBypass(grpc::CallbackServerContext* co
                                                  const v1::SetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response, client = context->peer()] {
+  RunOnWorker(deps_.workers, reactor, [this, reactor, request, response, client = context->peer()] {
     auto user = KeyOwner(request->api_key(), request->user(), client);
     absl::Status status =
         user.ok() ? deps_.store->SetBypass(*user, request->model()) : user.status();
@@ -66,7 +75,7 @@ grpc::ServerUnaryReactor* AuthService::GetBypass(grpc::CallbackServerContext* co
                                                  const v1::GetBypassRequest* request,
                                                  v1::BypassResponse* response) {
   auto* reactor = context->DefaultReactor();
-  deps_.workers->Post([this, reactor, request, response, client = context->peer()] {
+  RunOnWorker(deps_.workers, reactor, [this, reactor, request, response, client = context->peer()] {
     auto name = KeyOwner(request->api_key(), request->user(), client);
     auto user = name.ok() ? deps_.store->GetUser(*name) : absl::StatusOr<User>(name.status());
     if (user.ok()) response->set_model(user->bypass_model);

@@ -10,8 +10,10 @@
 
 namespace llmsrouter::gateway {
 
-// --listen, --threads, --max-body-bytes, --keep-alive-timeout, --metrics-listen,
-// --trusted-proxies, ...
+// --listen, --threads, --max-body-bytes, --keep-alive-timeout, --header-timeout,
+// --write-timeout, --max-concurrent-calls, --overhead-header, --metrics-listen,
+// --trusted-proxies, --drain-timeout, and the environment-only ENABLE_ACCOUNT_MANAGEMENT and
+// ENABLE_BYPASS.
 std::vector<FlagSpec> GatewayFlagSpecs();
 // Fills listen/threads/limits from parsed options; INVALID_ARGUMENT for a bad number.
 absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options);

@@ -65,7 +65,7 @@ void AttemptRunner::Launch(PreparedCall call) {
     waiting_ = true;
   }
   std::weak_ptr<AttemptRunner> weak = weak_from_this();
-  ProviderLimiter::Ticket ticket = deps_.limiter->Acquire(
+  absl::StatusOr<ProviderLimiter::Ticket> queued = deps_.limiter->Acquire(
       alias, cap, [weak, alias, call = std::move(call), limiter = deps_.limiter] {
         auto self = weak.lock();
         if (!self) {
@@ -74,6 +74,11 @@ void AttemptRunner::Launch(PreparedCall call) {
         }
         self->StartTransfer(call);
       });
+  if (!queued.ok()) {
+    Refuse(queued.status());  // the provider's queue is full
+    return;
+  }
+  ProviderLimiter::Ticket ticket = *queued;
   if (ticket == 0) return;  // started already (or finished)
   bool abandon = false;
   {
@@ -88,6 +93,16 @@ void AttemptRunner::Launch(PreparedCall call) {
   if (abandon && !deps_.limiter->Abandon(alias, ticket)) {
     // Granted meanwhile: StartTransfer sees the cancel and gives the slot back.
   }
+}
+
+void AttemptRunner::Refuse(absl::Status status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (done_) return;  // a Cancel() completed the call meanwhile
+    done_ = true;
+    waiting_ = false;
+  }
+  sink_->Complete(std::move(status));
 }
 
 void AttemptRunner::StartTransfer(PreparedCall call) {

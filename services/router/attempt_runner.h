@@ -56,6 +56,8 @@ class AttemptRunner : public HttpTransfer,
  private:
   void Launch(PreparedCall call);
   void StartTransfer(PreparedCall call);
+  // Ends the call with `status` (no slot held, no transfer started), unless it ended already.
+  void Refuse(absl::Status status);
   // The next fallback that resolves, or nullopt.
   std::optional<PreparedCall> NextFallback() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Gives up the provider slot, if held: returns the alias to Release() once unlocked.

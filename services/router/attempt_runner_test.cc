@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "common/status_map.h"
 #include "common/testing/fake_scheduler.h"
 #include "services/router/testing/fake_http_client.h"
 
@@ -181,6 +182,29 @@ TEST_F(AttemptRunnerTest, CancelWhileQueuedForASlotFreesNothingTwice) {
   http_.Respond(0, 200, {{"content-type", "application/json"}}, "{}");
   EXPECT_EQ(http_.started.size(), 1u);
   EXPECT_EQ(limiter_.in_flight("b"), 0);
+}
+
+TEST_F(AttemptRunnerTest, AFullSlotQueueRefusesTheCallNamingTheProvider) {
+  ProviderLimiter small(/*max_waiting=*/1);
+  deps_.limiter = &small;
+  Sink first_sink, second_sink, third_sink;
+  auto first = Run(R"({"model":"[b]m"})", &first_sink);
+  auto second = Run(R"({"model":"[b]m"})", &second_sink);  // waits
+  auto third = Run(R"({"model":"[b]m"})", &third_sink);    // beyond the bound
+  ASSERT_TRUE(third_sink.status.has_value());
+  EXPECT_EQ(third_sink.status->code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(HttpStatusFromStatus(*third_sink.status), 429);
+  EXPECT_NE(third_sink.status->message().find("provider 'b'"), absl::string_view::npos)
+      << *third_sink.status;
+  EXPECT_TRUE(third_sink.messages.empty());
+  EXPECT_FALSE(second_sink.status.has_value());
+  EXPECT_EQ(small.waiting("b"), 1);
+  third->Cancel();  // after the end: nothing more happens
+  http_.Respond(0, 200, {{"content-type", "application/json"}}, "{}");
+  ASSERT_EQ(http_.started.size(), 2u);  // the waiting call got the slot; the refused one never
+  http_.Respond(1, 200, {{"content-type", "application/json"}}, "{}");
+  EXPECT_TRUE(second_sink.status->ok());
+  EXPECT_EQ(small.in_flight("b"), 0);
 }
 
 TEST_F(AttemptRunnerTest, AnAdhocUrlIsNamedAdhocNotByItsUrl) {

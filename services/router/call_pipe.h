@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/json_limits.h"
 #include "common/loop_pool.h"
+#include "common/request_id.h"
 #include "services/router/attempt_runner.h"
 #include "services/router/call_metrics.h"
 #include "services/router/call_trace.h"
@@ -36,8 +37,15 @@ class CallPipe : public CallOutput {
   static constexpr size_t kLowWater = 16;
 
   // Resolves the request and runs it upstream, or fails the call at once when it cannot be
-  // resolved.
+  // resolved. A request without a request id gets a new one (NewRequestId()), used upstream,
+  // in the head, in logs and in the trace.
   void StartUpstream(const RouterDeps& deps, const v1::CallRequest& request) {
+    if (request.request_id().empty()) {
+      v1::CallRequest named = request;
+      named.set_request_id(NewRequestId());
+      StartUpstream(deps, named);
+      return;
+    }
     bool cancelled;
     {
       absl::MutexLock lock(&mu_);

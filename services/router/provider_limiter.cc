@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/metrics.h"
+#include "common/strings.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -15,12 +16,17 @@ Gauge& Waiting() {
 
 }  // namespace
 
-ProviderLimiter::Ticket ProviderLimiter::Acquire(const std::string& alias, int cap,
-                                                 std::function<void()> start) {
+absl::StatusOr<ProviderLimiter::Ticket> ProviderLimiter::Acquire(const std::string& alias, int cap,
+                                                                 std::function<void()> start) {
   {
     absl::MutexLock lock(&mu_);
     Slot& slot = slots_[alias];
     if (cap > 0 && slot.in_flight >= cap) {
+      if (slot.waiting.size() >= max_waiting_) {
+        return absl::ResourceExhaustedError(
+            StrCat("provider '", alias, "' is at max_connections (", cap, ") with ", max_waiting_,
+                   " calls already waiting for a slot; try again later"));
+      }
       Ticket ticket = next_ticket_++;
       slot.waiting.push_back({ticket, std::move(start)});
       Waiting().Add(1);

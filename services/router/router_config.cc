@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "services/router/config_keys.h"
 #include "services/router/proxy_url.h"
 
 namespace llmsrouter::router {
@@ -260,6 +261,7 @@ absl::StatusOr<std::shared_ptr<const RouterConfig>> ParseRouterConfig(std::strin
   if (!root || root.IsNull()) return config;
   if (!root.IsMap()) return absl::InvalidArgumentError("config must be a mapping");
   try {
+    if (auto status = CheckConfigKeys(root); !status.ok()) return status;
     if (auto status = ParseTopLevel(root, config.get()); !status.ok()) return status;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(StrCat("config: ", e.what()));

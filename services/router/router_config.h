@@ -84,7 +84,8 @@ struct RouterConfig {
 
 // Parses config.yaml text. `${VAR}` and `${VAR:-default}` are replaced from `env`;
 // a referenced variable that is unset (without a default) is an error.
-// INVALID_ARGUMENT with the offending key for any malformed value.
+// INVALID_ARGUMENT with the offending key for any malformed value, and for any key the loader
+// does not read (services/router/config_keys.h), naming its path and the closest known key.
 absl::StatusOr<std::shared_ptr<const RouterConfig>> ParseRouterConfig(std::string_view yaml,
                                                                       const EnvLookup& env);
 

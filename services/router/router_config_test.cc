@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "common/testing/fake_env.h"
+#include "services/router/router_app.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -108,6 +112,113 @@ limits: {sse_event_bytes: 65536, buffered_bytes: 1048576}
   EXPECT_NE(old.status().message().find("proxy.allow_urls[1]"), absl::string_view::npos);
   EXPECT_FALSE(ParseRouterConfig("limits: {sse_event_bytes: 12}\n", FakeEnv({})).ok());
   EXPECT_FALSE(ParseRouterConfig("limits: {buffered_bytes: lots}\n", FakeEnv({})).ok());
+}
+
+// The message of a config that must be refused; empty when it loaded.
+std::string RefusalOf(const char* yaml) {
+  auto config = ParseRouterConfig(yaml, FakeEnv({}));
+  EXPECT_FALSE(config.ok()) << yaml;
+  if (config.ok()) return "";
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(config.status().message());
+}
+
+TEST(RouterConfigTest, AMisspeltProviderKeyIsAnErrorNamingItsPathAndTheKnownKey) {
+  EXPECT_EQ(RefusalOf("servers:\n  openai: {url: http://x, api_kye: sk-1}\n"),
+            "unknown key 'api_kye' at servers.openai.api_kye; did you mean 'api_key'?");
+  EXPECT_EQ(RefusalOf("servers:\n  a: {url: http://x, retrys: {max: 1}}\n"),
+            "unknown key 'retrys' at servers.a.retrys; did you mean 'retries'?");
+}
+
+TEST(RouterConfigTest, AMisspeltTopLevelKeyIsAnError) {
+  EXPECT_EQ(RefusalOf("servres:\n  a: {url: http://x}\n"),
+            "unknown key 'servres' at servres; did you mean 'servers'?");
+  EXPECT_EQ(RefusalOf("limit: {buffered_bytes: 2048}\n"),
+            "unknown key 'limit' at limit; did you mean 'limits'?");
+}
+
+TEST(RouterConfigTest, AMisspeltNestedKeyIsAnErrorInEveryBlock) {
+  EXPECT_EQ(RefusalOf("servers:\n  a: {url: http://x, timeouts: {conect: 1}}\n"),
+            "unknown key 'conect' at servers.a.timeouts.conect; did you mean 'connect'?");
+  EXPECT_EQ(RefusalOf("servers:\n  a: {url: http://x, retries: {max_retries: 1}}\n"),
+            "unknown key 'max_retries' at servers.a.retries.max_retries (known keys of "
+            "servers.a.retries: max, base_delay, max_delay)");
+  EXPECT_EQ(RefusalOf("models: {cache_tll: 5}\n"),
+            "unknown key 'cache_tll' at models.cache_tll; did you mean 'cache_ttl'?");
+  EXPECT_EQ(RefusalOf("proxy: {allow_url: []}\n"),
+            "unknown key 'allow_url' at proxy.allow_url; did you mean 'allow_urls'?");
+  EXPECT_EQ(RefusalOf("limits: {sse_bytes: 4096}\n"),
+            "unknown key 'sse_bytes' at limits.sse_bytes (known keys of limits: "
+            "sse_event_bytes, buffered_bytes)");
+}
+
+TEST(RouterConfigTest, HeaderNamesAreTheUsersOwnKeys) {
+  auto config = ParseRouterConfig(
+      "servers:\n  a: {url: http://x, headers: {X-Anything: 1, api_kye: y}}\n", FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ((*config)->Find("a")->headers.size(), 2u);
+}
+
+TEST(RouterConfigTest, EveryKeyTheLoaderKnowsLoads) {
+  auto config = ParseRouterConfig(R"(
+models: {cache_ttl: 60, timeout: 1, retry_after_failure: 1}
+proxy: {allow_urls: ["http://127.0.0.2:*/v1"]}
+limits: {sse_event_bytes: 65536, buffered_bytes: 1048576}
+servers:
+  a:
+    url: http://x
+    api_key: k
+    filter: gpt
+    append: [m]
+    override: [n]
+    fallbacks: ["[a]m"]
+    headers: {X-Team: ml}
+    timeouts: {connect: 1, first_byte: 2, idle: 3, total: 4}
+    retries: {max: 1, base_delay: 0.1, max_delay: 1}
+    stream_usage: false
+    max_connections: 3
+)",
+                                  FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const ProviderConfig* a = (*config)->Find("a");
+  EXPECT_EQ(a->retry.max_retries, 1);
+  EXPECT_EQ(a->max_connections, 3);
+  EXPECT_FALSE(a->stream_usage);
+}
+
+TEST(RouterConfigTest, AReloadWithAnUnknownKeyKeepsTheOldConfig) {
+  std::string path = ::testing::TempDir() + "/reload_config.yaml";
+  auto write = [&](const char* yaml) { std::ofstream(path, std::ios::trunc) << yaml; };
+  write("servers:\n  a: {url: http://x, api_key: old}\n");
+  auto app = RouterApp::Create({.config_path = path,
+                                .env = FakeEnv({}),
+                                .watch_interval = absl::ZeroDuration(),
+                                .threads = 1});
+  ASSERT_TRUE(app.ok()) << app.status();
+  write("servers:\n  a: {url: http://x, api_kye: new}\n");
+  absl::Status reload = (*app)->Reload();
+  EXPECT_EQ(reload.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(reload.message().find("servers.a.api_kye; did you mean 'api_key'?"),
+            absl::string_view::npos)
+      << reload;
+  EXPECT_EQ((*app)->config()->Find("a")->api_key, "old");
+  write("servers:\n  a: {url: http://x, api_key: new}\n");
+  ASSERT_TRUE((*app)->Reload().ok());
+  EXPECT_EQ((*app)->config()->Find("a")->api_key, "new");
+  std::remove(path.c_str());
+}
+
+TEST(RouterConfigTest, AnUnknownKeyStopsTheStart) {
+  std::string path = ::testing::TempDir() + "/start_config.yaml";
+  std::ofstream(path, std::ios::trunc) << "servers:\n  a: {url: http://x}\nretrys: 2\n";
+  auto app = RouterApp::Create({.config_path = path,
+                                .env = FakeEnv({}),
+                                .watch_interval = absl::ZeroDuration(),
+                                .threads = 1});
+  ASSERT_FALSE(app.ok());
+  EXPECT_NE(app.status().message().find("unknown key 'retrys' at retrys"), absl::string_view::npos)
+      << app.status();
+  std::remove(path.c_str());
 }
 
 TEST(RouterConfigTest, EmptyConfigHasNoProviders) {

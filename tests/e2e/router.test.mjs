@@ -151,6 +151,11 @@ for (const deployment of deployments) {
       writeFileSync(gw.configFile, 'servers: [broken');
       await waitFor(() => gw.output.some((l) => l.includes('config reload rejected')),
                     { timeoutMs: 10000, what: 'the reload to be rejected' });
+      // A typo is refused as well, naming the key's path and the key meant.
+      writeFileSync(gw.configFile, config(a, b) + `  d: {url: "${a.url}", api_kye: "kd"}\n`);
+      await waitFor(() => gw.output.some((l) => l.includes('config reload rejected') &&
+                                                l.includes("servers.d.api_kye; did you mean 'api_key'?")),
+                    { timeoutMs: 10000, what: 'the reload with a misspelt key to be rejected' });
       const r = await client.chat.completions.create({ model: '[d]gpt-fake', messages: [] });
       assert.equal(r.choices[0].finish_reason, 'stop');
       writeFileSync(gw.configFile, config(a, b));
