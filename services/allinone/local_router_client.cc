@@ -37,7 +37,9 @@ class LocalCall : public router::CallPipe<CallResponse>,
   void WriteMessage(CallResponse* message) override { observer_->OnMessage(std::move(*message)); }
   void CloseCall(const absl::Status& status) override {
     std::shared_ptr<LocalCall> keep = std::move(self_);  // may be the last reference
-    observer_->OnFinish(status);
+    // Let go of the observer: it may keep this stream, and the two must not hold each other.
+    std::shared_ptr<gateway::CallObserver> observer = std::move(observer_);
+    observer->OnFinish(status);
   }
 
  private:

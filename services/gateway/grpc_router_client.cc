@@ -49,7 +49,9 @@ class CallStreamReactor : public grpc::ClientReadReactor<CallResponse>,
   void OnDone(const grpc::Status& status) override {
     done_ = true;
     std::shared_ptr<CallStreamReactor> keep = std::move(self_);  // may be the last reference
-    observer_->OnFinish(FromGrpcStatus(status));
+    // Let go of the observer: it may keep this stream, and the two must not hold each other.
+    std::shared_ptr<CallObserver> observer = std::move(observer_);
+    observer->OnFinish(FromGrpcStatus(status));
   }
 
  private:

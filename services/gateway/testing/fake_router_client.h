@@ -77,9 +77,11 @@ class FakeRouterClient : public RouterClient {
     void Next() override {
       std::optional<router::v1::CallResponse> message;
       std::optional<absl::Status> finish;
+      std::shared_ptr<CallObserver> observer;
       {
         absl::MutexLock lock(&mu_);
         if (finished_) return;
+        observer = observer_;
         if (!cancelled_ && pending_.empty() && hang_) {
           hanging_ = true;
           return;
@@ -87,18 +89,20 @@ class FakeRouterClient : public RouterClient {
         if (cancelled_ || pending_.empty()) {
           finished_ = true;
           finish = cancelled_ ? absl::CancelledError("cancelled") : status_;
+          observer_.reset();  // the observer may keep this stream: no cycle
         } else {
           message = std::move(pending_.front());
           pending_.pop_front();
         }
       }
       if (message) {
-        observer_->OnMessage(*std::move(message));
+        observer->OnMessage(*std::move(message));
       } else {
-        observer_->OnFinish(*finish);
+        observer->OnFinish(*finish);
       }
     }
     void Cancel() override {
+      std::shared_ptr<CallObserver> observer;
       {
         absl::MutexLock lock(&mu_);
         if (finished_ || cancelled_) return;
@@ -106,8 +110,9 @@ class FakeRouterClient : public RouterClient {
         cancelled_calls_->fetch_add(1);
         if (!finish_inside_cancel_ && !hanging_) return;
         finished_ = true;
+        observer = std::move(observer_);
       }
-      observer_->OnFinish(absl::CancelledError("cancelled"));
+      observer->OnFinish(absl::CancelledError("cancelled"));
     }
 
    private:
@@ -117,7 +122,7 @@ class FakeRouterClient : public RouterClient {
     absl::Status status_;
     const bool hang_;
     bool hanging_ ABSL_GUARDED_BY(mu_) = false;
-    std::shared_ptr<CallObserver> observer_;
+    std::shared_ptr<CallObserver> observer_ ABSL_GUARDED_BY(mu_);
     const bool finish_inside_cancel_;
     bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
     bool finished_ ABSL_GUARDED_BY(mu_) = false;
