@@ -201,6 +201,17 @@ TEST_F(LocalRouterClientTest, CancelFromInsideTheObserversOwnCallback) {
   EXPECT_EQ(observer->status->code(), absl::StatusCode::kCancelled);
 }
 
+// Direct gRPC clients skip the gateway's checks: the router refuses hostile nesting itself.
+TEST_F(LocalRouterClientTest, DeeplyNestedBodyFailsWithoutGoingUpstream) {
+  auto observer = Start(
+      R"({"model":"[p]m","messages":)" + std::string(100000, '[') + std::string(100000, ']') + "}",
+      /*auto_next=*/true);
+  EXPECT_TRUE(http_.started.empty());
+  ASSERT_TRUE(observer->status.has_value());
+  EXPECT_EQ(observer->status->code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(observer->status->message().find("128 levels"), std::string::npos);
+}
+
 TEST_F(LocalRouterClientTest, ListsTheConfiguredModels) {
   std::optional<absl::StatusOr<router::v1::ListModelsResponse>> got;
   client_->ListModels({}, [&](auto response) { got = std::move(response); });

@@ -253,6 +253,20 @@ TEST(GatewayMetricsPortTest, ApiPortAnswers404ForMetricsWhenTheyHaveTheirOwnPort
   }
 }
 
+TEST_F(GatewayTest, HostileBodiesAreRefusedBeforeTheRouter) {
+  std::string deep = R"({"model":"[up]ok","messages":)" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  auto response = Send(http::verb::post, "/v1/chat/completions", deep);
+  EXPECT_EQ(response.result_int(), 400);
+  EXPECT_EQ(nlohmann::json::parse(response.body())["error"]["code"], "json_too_deep");
+  std::string bad_utf8 = "{\"model\":\"m\",\"messages\":[{\"content\":\"\xff\xfe\xc3\"}]}";
+  EXPECT_EQ(Send(http::verb::post, "/v1/chat/completions", bad_utf8).result_int(), 400);
+  std::string huge_field = R"({"model":")" + std::string(8 << 20, 'x') + R"("})";
+  router_.SetScript({{Head(200, false, "application/json"), Data("{}")}, absl::OkStatus()});
+  EXPECT_EQ(Send(http::verb::post, "/v1/chat/completions", huge_field).result_int(), 200);
+  EXPECT_EQ(router_.requests().size(), 1u);  // only the well-formed one reached the router
+}
+
 TEST(QueryParamTest, DecodesValues) {
   EXPECT_EQ(QueryParam("a=1&proxy=open%2Dai&b", "proxy"), "open-ai");
   EXPECT_EQ(QueryParam("proxy=a+b", "proxy"), "a b");

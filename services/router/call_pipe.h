@@ -55,14 +55,14 @@ class CallPipe : public CallOutput {
       FailEarly(absl::CancelledError("call cancelled"));
       return;
     }
-    // Direct gRPC clients do not pass the gateway's checks: refuse a hostile nesting here too.
-    if (!JsonDepthWithin(request.body())) {
+    // Parsed once: the trace reads the body as the client sent it, then the upstream request
+    // takes it over for the rewrite. ParseBody refuses hostile nesting (its one depth scan);
+    // direct gRPC clients do not pass the gateway's checks, so say why here.
+    JsonBody body = ParseBody(request.body());
+    if (body.is_discarded() && !JsonDepthWithin(request.body())) {
       FailEarly(NestingTooDeepError());
       return;
     }
-    // Parsed once: the trace reads the body as the client sent it, then the upstream request
-    // takes it over for the rewrite.
-    JsonBody body = ParseBody(request.body());
     if (deps.traces != nullptr) {
       trace_sink_ = deps.traces;
       trace_.emplace(request, body, *deps.clock, deps.trace_content);
