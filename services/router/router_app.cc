@@ -15,16 +15,21 @@ LoopPool* PoolFor(const RouterAppOptions& options, std::unique_ptr<LoopPool>* ow
   return owned->get();
 }
 
+double UnitRandom() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(engine);
+}
+
 }  // namespace
 
 RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config)
     : options_(std::move(options)),
       store_(std::move(config)),
       pool_(PoolFor(options_, &owned_loops_)),
-      service_(RouterDeps{&store_, nullptr, &SystemClock::Get(), &scheduler_, &limiter_, [] {
-                            thread_local std::mt19937_64 engine{std::random_device{}()};
-                            return std::uniform_real_distribution<double>(0, 1)(engine);
-                          }}) {
+      groups_(SystemClock::Get(), UnitRandom),
+      service_(
+          RouterDeps{&store_, nullptr, &SystemClock::Get(), &scheduler_, &limiter_, UnitRandom}) {
+  service_.SetGroups(&groups_);
   loops_.pool = pool_;
   for (int i = 0; i < pool_->size(); ++i) {
     http_.push_back(std::make_unique<CurlHttpClient>(pool_->loop(i)));

@@ -14,6 +14,7 @@
 #include "services/router/config_store.h"
 #include "services/router/curl_http_client.h"
 #include "services/router/file_watcher.h"
+#include "services/router/group_balancer.h"
 #include "services/router/router_service.h"
 
 namespace llmsrouter::router {
@@ -70,6 +71,7 @@ class RouterApp {
   ConfigStore store_;
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
+  GroupBalancer groups_;
   std::unique_ptr<GrpcTraceShipper> shipper_;
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
