@@ -6,6 +6,8 @@
 
 #include "common/status_map.h"
 #include "common/testing/fake_scheduler.h"
+#include "common/testing/fake_clock.h"
+#include "services/router/group_balancer.h"
 #include "services/router/testing/fake_http_client.h"
 
 namespace llmsrouter::router {
@@ -217,6 +219,86 @@ TEST_F(AttemptRunnerTest, AnAdhocUrlIsNamedAdhocNotByItsUrl) {
   ASSERT_TRUE(sink.status.has_value());
   EXPECT_TRUE(sink.status->ok());
   EXPECT_EQ(sink.messages[0].head().provider(), "adhoc");
+}
+
+// A model group over a and b: a failure before the first byte moves to the other deployment
+// at once (no backoff), counted as an attempt; the balancer sees both attempts end.
+TEST_F(AttemptRunnerTest, AGroupCallMovesToTheNextDeploymentBeforeItsFirstByte) {
+  auto config = std::make_shared<RouterConfig>(*store_->Get());
+  config->groups["g"] = GroupConfig{
+      .name = "g", .deployments = {{"[a]m-a", "a", 1}, {"[b]m-b", "b", 1}}, .ejection = {1}};
+  store_ = std::make_unique<ConfigStore>(config);
+  deps_.config = store_.get();
+  FakeClock clock;
+  GroupBalancer groups(clock, [] { return 0.5; });
+  deps_.groups = &groups;
+  v1::CallRequest request;
+  request.set_endpoint("chat/completions");
+  request.set_body(R"({"model":"g"})");
+  JsonBody body = ParseBody(request.body());
+  auto route = RouteToGroup(groups, *config, request, body);
+  ASSERT_TRUE(route.ok() && route->has_value());
+  ASSERT_EQ((*route)->open, "[a]m-a");
+  auto prepared = PrepareCall(config, request, std::move(body), &*(*route)->open);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  Sink sink;
+  auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), &sink);
+  runner->SetGroupRoute(**std::move(route));
+  runner->Start();
+  http_.Fail(0, absl::UnavailableError("connection refused"));
+  EXPECT_TRUE(scheduler_.delays.empty() || scheduler_.delays[0] == absl::ZeroDuration());
+  scheduler_.RunAll();
+  ASSERT_EQ(http_.started.size(), 2u);
+  EXPECT_EQ(http_.started[1]->request.url, "http://b/chat/completions");
+  EXPECT_EQ(http_.started[1]->request.body, R"({"model":"m-b"})");
+  http_.Respond(1, 200, {{"content-type", "application/json"}}, "{}");
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_TRUE(sink.status->ok());
+  EXPECT_EQ(sink.messages.back().summary().attempts(), 2);
+  auto health = groups.Snapshot(config->groups);
+  ASSERT_EQ(health.size(), 2u);
+  EXPECT_TRUE(health[0].ejected);  // one failure ejects with consecutive_failures: 1
+  EXPECT_EQ(health[0].cause, "connection refused");
+  EXPECT_EQ(health[0].in_flight, 0);
+  EXPECT_EQ(health[1].in_flight, 0);
+  EXPECT_EQ(health[1].calls, 1u);
+}
+
+// Every deployment failed: the last upstream's own answer reaches the client.
+TEST_F(AttemptRunnerTest, AGroupWhoseDeploymentsAllFailReturnsTheUpstreamsError) {
+  auto config = std::make_shared<RouterConfig>(*store_->Get());
+  config->providers["b"].retry.max_retries = 0;
+  config->providers["a"].retry.max_retries = 0;
+  config->providers["a"].fallbacks.clear();
+  config->groups["g"] =
+      GroupConfig{.name = "g", .deployments = {{"[a]m-a", "a", 1}, {"[b]m-b", "b", 1}}};
+  store_ = std::make_unique<ConfigStore>(config);
+  deps_.config = store_.get();
+  FakeClock clock;
+  GroupBalancer groups(clock, [] { return 0.5; });
+  deps_.groups = &groups;
+  v1::CallRequest request;
+  request.set_endpoint("chat/completions");
+  request.set_body(R"({"model":"g"})");
+  JsonBody body = ParseBody(request.body());
+  auto route = RouteToGroup(groups, *config, request, body);
+  ASSERT_TRUE(route.ok() && route->has_value());
+  auto prepared = PrepareCall(config, request, std::move(body), &*(*route)->open);
+  ASSERT_TRUE(prepared.ok());
+  Sink sink;
+  auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), &sink);
+  runner->SetGroupRoute(**std::move(route));
+  runner->Start();
+  http_.Respond(0, 503, {{"content-type", "application/json"}}, R"({"error":"a down"})");
+  scheduler_.RunAll();
+  ASSERT_EQ(http_.started.size(), 2u);
+  http_.Respond(1, 503, {{"content-type", "application/json"}}, R"({"error":"b down"})");
+  scheduler_.RunAll();
+  ASSERT_TRUE(sink.status.has_value());
+  ASSERT_GE(sink.messages.size(), 2u);
+  EXPECT_EQ(sink.messages[0].head().status(), 503);
+  EXPECT_EQ(sink.messages[1].data(), R"({"error":"b down"})");
+  for (const auto& h : groups.Snapshot(config->groups)) EXPECT_EQ(h.in_flight, 0) << h.model;
 }
 
 }  // namespace
