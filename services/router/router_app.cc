@@ -37,6 +37,9 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
   }
   // Calls outside the loops (model list fetches) use the first loop's client.
   service_.SetLoops(&loops_, http_.front().get());
+  checker_ = std::make_shared<HealthChecker>(&store_, &groups_, http_.front().get(),
+                                             SystemClock::Get(), &scheduler_);
+  checker_->Start();
   service_.RequireCallerAuth();
 }
 
@@ -62,6 +65,7 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
 void RouterApp::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  checker_->Stop();
   pool_->RunOnEach([this](IoLoop& loop) { http_[loop.index()]->Shutdown(); });
   if (owned_loops_) owned_loops_->Stop();
 }

@@ -15,6 +15,7 @@
 #include "services/router/curl_http_client.h"
 #include "services/router/file_watcher.h"
 #include "services/router/group_balancer.h"
+#include "services/router/health_checker.h"
 #include "services/router/router_service.h"
 
 namespace llmsrouter::router {
@@ -83,6 +84,8 @@ class RouterApp {
   LoopDeps loops_;
   RouterService service_;
   std::vector<std::unique_ptr<CurlHttpClient>> http_;
+  // Active health checks of ejected group deployments (stopped first at shutdown).
+  std::shared_ptr<HealthChecker> checker_;
   bool shut_down_ = false;
   std::unique_ptr<FileWatcher> watcher_;
 };
