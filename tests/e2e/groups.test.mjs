@@ -57,11 +57,17 @@ groups:
     deployments: [{model: "[dead1]m"}, {model: "[dead2]m"}]
   failing:
     deployments: [{model: "[e]m-1"}, {model: "[e]m-2"}]
+  fastest:
+    strategy: latency
+    deployments: [{model: "[a]lat-slow+latency=150"}, {model: "[b]lat-fast"}]
+  idlest:
+    strategy: least_busy
+    deployments: [{model: "[a]lb-slow+latency=300"}, {model: "[b]lb-1"}, {model: "[c]lb-2"}]
 `;
 }
 
 // Calls `count` times with `parallel` in flight; returns {models: {m-a: n, ...}, errors: [...]}.
-async function load(client, count, parallel, body = {}, options = {}) {
+async function load(client, count, parallel, body = {}, options = {}, model = 'gpt-4o') {
   const models = {};
   const errors = [];
   let next = 0;
@@ -70,7 +76,7 @@ async function load(client, count, parallel, body = {}, options = {}) {
       next++;
       try {
         const r = await client.chat.completions.create(
-          { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], ...body }, options);
+          { model, messages: [{ role: 'user', content: 'hi' }], ...body }, options);
         models[r.model] = (models[r.model] ?? 0) + 1;
       } catch (e) {
         errors.push(`${e.status}: ${e.message}`);
@@ -115,6 +121,20 @@ for (const deployment of deployments) {
       assert.ok(Math.abs(share('m-a') - 25) <= 3, JSON.stringify(models));
       assert.ok(Math.abs(share('m-b') - 50) <= 3, JSON.stringify(models));
       assert.ok(Math.abs(share('m-c') - 25) <= 3, JSON.stringify(models));
+    });
+
+    it('latency: the faster deployment gets most calls, the slower one is still sampled', async () => {
+      const { models, errors } = await load(client, 200, 1, {}, {}, 'fastest');
+      assert.deepEqual(errors, []);
+      assert.ok(models['lat-fast'] >= 170, JSON.stringify(models));
+      assert.ok(models['lat-slow'] >= 2, JSON.stringify(models));
+    });
+
+    it('least_busy: a slow deployment gets less than its fair share of calls', async () => {
+      const { models, errors } = await load(client, 90, 9, {}, {}, 'idlest');
+      assert.deepEqual(errors, []);
+      assert.ok((models['lb-slow'] ?? 0) < 30, JSON.stringify(models));
+      assert.ok(models['lb-slow'] >= 1, JSON.stringify(models));  // tried, not starved
     });
 
     it('routes a direct gRPC call by the group name', async () => {
