@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { binDir, deployments, freePort, repoRoot, startFakeUpstream, waitFor } from './harness.mjs';
+import { binDir, deployments, freePort, metricSum, repoRoot, startFakeUpstream, waitFor } from './harness.mjs';
 
 const script = join(repoRoot, 'tests', 'e2e', 'grpc_client.py');
 
@@ -162,11 +162,21 @@ for (const deployment of deployments) {
           return h.ejections > 0 ? h : undefined;
         }, { timeoutMs: 20000, what: '[b]m-b to be ejected' });
         assert.ok(ejected.cause.length > 0, JSON.stringify(ejected));
+        const labels = ['group="gpt-4o"', 'deployment="[b]m-b"'];
+        const ejections = (await Promise.all(gw.metricsURLs.map(
+          (url) => metricSum(url, 'llmsrouter_group_ejections_total', labels)))).reduce((x, y) => x + y, 0);
+        assert.ok(ejections >= 1, `llmsrouter_group_ejections_total ${ejections}`);
+        await waitFor(() => gw.output.some((l) => l.includes('"deployment ejected"') &&
+                                               l.includes('"deployment":"[b]m-b"') && l.includes('"cause"')),
+          { what: 'the ejection log line' });
         b = await startFakeUpstream(['--chunks', '1', '--port', String(port)]);
         await waitFor(async () => (await b.requests()).some((r) => r.path.endsWith('/chat/completions')),
           { timeoutMs: 20000, what: 'the restarted deployment to take calls' });
         await waitFor(async () => (await health(gw, 'gpt-4o'))['[b]m-b'].state === 'healthy',
           { timeoutMs: 20000, what: '[b]m-b to be healthy' });
+        await waitFor(() => gw.output.some((l) => l.includes('"deployment readmitted"') &&
+                                               l.includes('"deployment":"[b]m-b"')),
+          { what: 'the readmission log line' });
         stop = true;
         await loop;
         assert.deepEqual(errors, []);
