@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { binDir, deployments, freePort, metricSum, repoRoot, startFakeUpstream, waitFor } from './harness.mjs';
+import { binDir, deployments, freePort, metricSum, repoRoot, runAdmin, startFakeUpstream, startRedis,
+         waitFor } from './harness.mjs';
 
 const script = join(repoRoot, 'tests', 'e2e', 'grpc_client.py');
 
@@ -269,6 +270,66 @@ for (const deployment of deployments) {
       const cols = line.split(/\s+/);
       assert.deepEqual([cols[2], cols[3], cols[4]], ['weighted', '1', c.state], line);
       assert.equal(Number(cols[8]), c.ejections, line);
+    });
+  });
+}
+
+// Permissions apply per deployment: with accounts on, a user reaches and sees only the
+// deployments of the providers they may use.
+const TOKEN = 'admin-secret-for-groups';
+for (const deployment of deployments) {
+  describe(`model group permissions through ${deployment.name}`, () => {
+    let redis;
+    let a;
+    let b;
+    let gw;
+    const keys = {};
+    before(async () => {
+      redis = await startRedis();
+      [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
+      gw = await deployment.start(`
+servers:
+  a: {url: "${a.url}", override: ["m-a"]}
+  b: {url: "${b.url}", override: ["m-b"]}
+groups:
+  both: {deployments: [{model: "[a]m-a"}, {model: "[b]m-b"}]}
+  only-b: {deployments: [{model: "[b]m-b"}]}
+`, [], { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url, LLMSROUTER_ADMIN_TOKEN: TOKEN });
+      for (const [user, permissions] of [['ann', 'a'], ['bob', '*']]) {
+        const added = await runAdmin(gw.authPort, TOKEN, ['add', user, '--permissions', permissions]);
+        assert.equal(added.code, 0, added.stderr);
+        keys[user] = added.stdout.split('\n').find((l) => /^llmr-[A-Za-z0-9]{43}$/.test(l));
+      }
+    });
+    after(async () => {
+      await gw?.stop();
+      await Promise.all([a?.stop(), b?.stop(), redis?.stop()]);
+    });
+    const client = (user) => new OpenAI({ apiKey: keys[user], baseURL: `${gw.baseURL}/v1`, maxRetries: 0 });
+
+    it('reaches only the permitted deployments of a group', async () => {
+      for (let i = 0; i < 10; i++) {
+        const r = await client('ann').chat.completions.create(
+          { model: 'both', messages: [{ role: 'user', content: 'hi' }] });
+        assert.equal(r.model, 'm-a');
+      }
+      const seen = new Set();
+      for (let i = 0; i < 10; i++) {
+        seen.add((await client('bob').chat.completions.create(
+          { model: 'both', messages: [{ role: 'user', content: 'hi' }] })).model);
+      }
+      assert.deepEqual([...seen].sort(), ['m-a', 'm-b']);
+      await assert.rejects(
+        client('ann').chat.completions.create({ model: 'only-b', messages: [{ role: 'user', content: 'x' }] }),
+        (e) => e.status === 403 && e.code === 'provider_not_permitted');
+    });
+
+    it('lists a group only to users who may use one of its deployments', async () => {
+      const ann = (await client('ann').models.list()).data.map((m) => m.id);
+      assert.ok(ann.includes('both'), ann);
+      assert.ok(!ann.includes('only-b'), ann);
+      const bob = (await client('bob').models.list()).data.map((m) => m.id);
+      assert.ok(bob.includes('both') && bob.includes('only-b'), bob);
     });
   });
 }
