@@ -2,11 +2,11 @@
 #ifndef LLMSROUTER_COMMON_PERIODIC_THREAD_H_
 #define LLMSROUTER_COMMON_PERIODIC_THREAD_H_
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace llmsrouter {
@@ -21,30 +21,28 @@ class PeriodicThread {
   // Stops waiting and joins (a run in progress finishes first).
   ~PeriodicThread() {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       stopping_ = true;
     }
-    cv_.notify_all();
     thread_.join();
   }
 
  private:
   void Loop(bool run_now) {
     if (run_now) fn_();
-    std::unique_lock lock(mu_);
-    while (
-        !cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stopping_; })) {
-      lock.unlock();
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_)) return;
+      }
       fn_();
-      lock.lock();
     }
   }
 
   absl::Duration interval_;
   std::function<void()> fn_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

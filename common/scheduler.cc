@@ -6,39 +6,39 @@ ThreadScheduler::ThreadScheduler() : thread_([this] { Loop(); }) {}
 
 ThreadScheduler::~ThreadScheduler() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
   thread_.join();
 }
 
 void ThreadScheduler::RunAfter(absl::Duration delay, std::function<void()> fn) {
   auto when = std::chrono::steady_clock::now() + absl::ToChronoMicroseconds(delay);
-  {
-    std::lock_guard lock(mu_);
-    queue_.emplace(when, std::move(fn));
-  }
-  cv_.notify_all();
+  absl::MutexLock lock(&mu_);
+  queue_.emplace(when, std::move(fn));
+  changed_ = true;
 }
 
 void ThreadScheduler::Loop() {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   while (!stopping_) {
+    changed_ = false;
     if (queue_.empty()) {
-      cv_.wait(lock);
+      mu_.Await(absl::Condition(this, &ThreadScheduler::Changed));
       continue;
     }
     auto first = queue_.begin();
-    if (first->first > std::chrono::steady_clock::now()) {
-      cv_.wait_until(lock, first->first);
+    auto now = std::chrono::steady_clock::now();
+    if (first->first > now) {
+      mu_.AwaitWithTimeout(absl::Condition(this, &ThreadScheduler::Changed),
+                           absl::FromChrono(first->first - now));
       continue;
     }
     std::function<void()> fn = std::move(first->second);
     queue_.erase(first);
-    lock.unlock();
+    mu_.Unlock();
     fn();
-    lock.lock();
+    mu_.Lock();
   }
 }
 

@@ -2,12 +2,13 @@
 #ifndef LLMSROUTER_COMMON_SCHEDULER_H_
 #define LLMSROUTER_COMMON_SCHEDULER_H_
 
-#include <condition_variable>
+#include <chrono>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace llmsrouter {
@@ -29,10 +30,14 @@ class ThreadScheduler : public Scheduler {
  private:
   void Loop();
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> queue_;
-  bool stopping_ = false;
+  // True once the earliest deadline may have moved (a new task, or stopping).
+  bool Changed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || changed_; }
+
+  absl::Mutex mu_;
+  std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> queue_
+      ABSL_GUARDED_BY(mu_);
+  bool changed_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libcurl4-openssl-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev libhiredis-dev
   libgtest-dev libgmock-dev libboost-dev libssl-dev libjemalloc-dev
+  prometheus-cpp-dev  # only for bench/metrics (the metrics_bench target)
   redis-server python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml python3-jsonschema
   nodejs npm curl
 )

@@ -25,8 +25,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
         std::make_unique<GrpcAuthClient>(std::move(options.auth_channel), options.auth_cache_ttl);
   }
   if (options.tracer_channel) {
-    app->traces_ = std::make_unique<GrpcTraceShipper>(std::move(options.tracer_channel),
-                                                      GrpcTraceShipper::Options{});
+    app->traces_ = std::make_unique<GrpcTracerClient>(std::move(options.tracer_channel),
+                                                      GrpcTracerClient::Options{});
   }
   if (!options.metrics_listen.empty()) {
     auto metrics = web::StartMetricsServer(options.metrics_listen);

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/http/http_server.h"
-#include "common/trace_sink.h"
+#include "common/tracer_client.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/grpc_router_client.h"
 
@@ -62,7 +62,7 @@ class GatewayApp {
   GatewayApp() = default;
   std::unique_ptr<GrpcRouterClient> grpc_router_;
   std::unique_ptr<GrpcAuthClient> auth_;
-  std::unique_ptr<GrpcTraceShipper> traces_;
+  std::unique_ptr<GrpcTracerClient> traces_;
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<web::HttpServer> server_;
   std::unique_ptr<web::HttpServer> metrics_;

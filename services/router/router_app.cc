@@ -73,9 +73,9 @@ void RouterApp::Shutdown() {
 RouterApp::~RouterApp() { Shutdown(); }
 
 void RouterApp::EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content) {
-  shipper_ = std::make_unique<GrpcTraceShipper>(std::move(channel), GrpcTraceShipper::Options{});
+  shipper_ = std::make_unique<GrpcTracerClient>(std::move(channel), GrpcTracerClient::Options{});
   service_.SetTracing(shipper_.get(), content);
-  GrpcTraceShipper* shipper = shipper_.get();
+  GrpcTracerClient* shipper = shipper_.get();
   MetricsRegistry::Global().AddCallback(
       "llmsrouter_trace_buffer_depth", "Trace events the router holds for the tracer.", "gauge",
       [shipper] { return static_cast<double>(shipper->queued()); });

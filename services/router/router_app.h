@@ -10,6 +10,7 @@
 #include "common/auth_client.h"
 #include "common/options.h"
 #include "common/service_identity.h"
+#include "common/tracer_client.h"
 #include "services/router/call_auth.h"
 #include "services/router/config_store.h"
 #include "services/router/curl_http_client.h"
@@ -73,7 +74,7 @@ class RouterApp {
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
   GroupBalancer groups_;
-  std::unique_ptr<GrpcTraceShipper> shipper_;
+  std::unique_ptr<GrpcTracerClient> shipper_;
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
   std::unique_ptr<CallAuthorizer> authorizer_;

@@ -33,66 +33,97 @@ Json Attr(std::string_view key, Json value) {
 Json Str(std::string_view s) { return Json{{"stringValue", s}}; }
 Json Int(int64_t v) { return Json{{"intValue", std::to_string(v)}}; }
 
-Json Span(const v1::TraceEvent& e) {
-  Json attrs = Json::array();
-  auto add_str = [&](std::string_view key, const std::string& value) {
-    if (!value.empty()) attrs.push_back(Attr(key, Str(value)));
-  };
-  bool failed = !e.error().empty() || e.status() >= 400;
-  add_str("langfuse.observation.type", "generation");
-  add_str("langfuse.trace.name", StrCat("llmsrouter ", e.endpoint()));
-  add_str("langfuse.user.id", e.user());
-  add_str("langfuse.session.id", e.session_id());
-  add_str("langfuse.observation.model.name",
-          e.upstream_model().empty() ? e.requested_model() : e.upstream_model());
-  add_str("langfuse.observation.input", e.input_json());
-  add_str("langfuse.observation.output", e.output_json());
-  add_str("langfuse.trace.input", e.input_json());
-  add_str("langfuse.trace.output", e.output_json());
-  add_str("langfuse.observation.model.parameters", e.model_parameters_json());
-  add_str("langfuse.trace.metadata", e.metadata_json());
+// A span's attribute list, in the order Langfuse shows them.
+class Attributes {
+ public:
+  // Skips empty values (Langfuse shows an empty field otherwise).
+  void AddString(std::string_view key, const std::string& value) {
+    if (!value.empty()) list_.push_back(Attr(key, Str(value)));
+  }
+  void Add(std::string_view key, Json value) { list_.push_back(Attr(key, std::move(value))); }
+  Json Take() { return std::move(list_); }
+
+ private:
+  Json list_ = Json::array();
+};
+
+bool Failed(const v1::TraceEvent& e) { return !e.error().empty() || e.status() >= 400; }
+
+// What Langfuse files the observation and its trace under, and their input and output.
+void AddLangfuseAttributes(const v1::TraceEvent& e, Attributes& attrs) {
+  attrs.AddString("langfuse.observation.type", "generation");
+  attrs.AddString("langfuse.trace.name", StrCat("llmsrouter ", e.endpoint()));
+  attrs.AddString("langfuse.user.id", e.user());
+  attrs.AddString("langfuse.session.id", e.session_id());
+  attrs.AddString("langfuse.observation.model.name",
+                  e.upstream_model().empty() ? e.requested_model() : e.upstream_model());
+  attrs.AddString("langfuse.observation.input", e.input_json());
+  attrs.AddString("langfuse.observation.output", e.output_json());
+  attrs.AddString("langfuse.trace.input", e.input_json());
+  attrs.AddString("langfuse.trace.output", e.output_json());
+  attrs.AddString("langfuse.observation.model.parameters", e.model_parameters_json());
+  attrs.AddString("langfuse.trace.metadata", e.metadata_json());
+}
+
+// Tokens, time to first token, level and tags.
+void AddUsageAndOutcome(const v1::TraceEvent& e, Attributes& attrs) {
   if (e.has_usage() && e.usage().total_tokens() > 0) {
     Json usage = {{"input", e.usage().prompt_tokens()},
                   {"output", e.usage().completion_tokens()},
                   {"total", e.usage().total_tokens()}};
-    add_str("langfuse.observation.usage_details", usage.dump());
-    attrs.push_back(Attr("gen_ai.usage.input_tokens", Int(e.usage().prompt_tokens())));
-    attrs.push_back(Attr("gen_ai.usage.output_tokens", Int(e.usage().completion_tokens())));
+    attrs.AddString("langfuse.observation.usage_details", usage.dump());
+    attrs.Add("gen_ai.usage.input_tokens", Int(e.usage().prompt_tokens()));
+    attrs.Add("gen_ai.usage.output_tokens", Int(e.usage().completion_tokens()));
   }
   if (e.timings().first_token_unix_us() > 0) {
-    add_str("langfuse.observation.completion_start_time",
-            IsoTime(e.timings().first_token_unix_us()));
+    attrs.AddString("langfuse.observation.completion_start_time",
+                    IsoTime(e.timings().first_token_unix_us()));
   }
-  add_str("langfuse.observation.level", failed ? "ERROR" : "DEFAULT");
-  add_str("langfuse.observation.status_message", e.error());
+  attrs.AddString("langfuse.observation.level", Failed(e) ? "ERROR" : "DEFAULT");
+  attrs.AddString("langfuse.observation.status_message", e.error());
   if (e.tags_size() > 0) {
     Json values = Json::array();
     for (const auto& t : e.tags()) values.push_back(Str(t));
-    attrs.push_back(Attr("langfuse.trace.tags", Json{{"arrayValue", {{"values", values}}}}));
+    attrs.Add("langfuse.trace.tags", Json{{"arrayValue", {{"values", values}}}});
   }
-  add_str("gen_ai.system", e.provider());
-  add_str("gen_ai.request.model", e.requested_model());
-  add_str("gen_ai.response.model", e.upstream_model());
-  add_str("gen_ai.response.finish_reasons", e.finish_reason());
-  add_str("llmsrouter.request_id", e.request_id());
-  add_str("llmsrouter.source", e.source());
-  attrs.push_back(Attr("http.response.status_code", Int(e.status())));
-  if (e.upstream_status() != 0)
-    attrs.push_back(Attr("llmsrouter.upstream_status", Int(e.upstream_status())));
-  if (e.attempts() > 1) attrs.push_back(Attr("llmsrouter.attempts", Int(e.attempts())));
-  if (e.truncated()) attrs.push_back(Attr("llmsrouter.truncated", Json{{"boolValue", true}}));
-  int64_t start = e.timings().start_unix_us();
-  int64_t end = std::max(start, e.timings().end_unix_us());
+}
+
+// OpenTelemetry's gen_ai conventions, and the router's own fields.
+void AddCallAttributes(const v1::TraceEvent& e, Attributes& attrs) {
+  attrs.AddString("gen_ai.system", e.provider());
+  attrs.AddString("gen_ai.request.model", e.requested_model());
+  attrs.AddString("gen_ai.response.model", e.upstream_model());
+  attrs.AddString("gen_ai.response.finish_reasons", e.finish_reason());
+  attrs.AddString("llmsrouter.request_id", e.request_id());
+  attrs.AddString("llmsrouter.source", e.source());
+  attrs.Add("http.response.status_code", Int(e.status()));
+  if (e.upstream_status() != 0) attrs.Add("llmsrouter.upstream_status", Int(e.upstream_status()));
+  if (e.attempts() > 1) attrs.Add("llmsrouter.attempts", Int(e.attempts()));
+  if (e.truncated()) attrs.Add("llmsrouter.truncated", Json{{"boolValue", true}});
+}
+
+Json SpanStatus(const v1::TraceEvent& e) {
+  bool failed = Failed(e);
   Json status = {{"code", failed ? 2 : 1}};
   if (failed) status["message"] = e.error().empty() ? StrCat("HTTP ", e.status()) : e.error();
+  return status;
+}
+
+Json Span(const v1::TraceEvent& e) {
+  Attributes attrs;
+  AddLangfuseAttributes(e, attrs);
+  AddUsageAndOutcome(e, attrs);
+  AddCallAttributes(e, attrs);
+  int64_t start = e.timings().start_unix_us();
+  int64_t end = std::max(start, e.timings().end_unix_us());
   return Json{{"traceId", TraceIdFor(e.trace_id().empty() ? e.request_id() : e.trace_id())},
               {"spanId", SpanIdFor(e.request_id())},
               {"name", StrCat("llmsrouter ", e.endpoint())},
               {"kind", 3},
               {"startTimeUnixNano", std::to_string(start * 1000)},
               {"endTimeUnixNano", std::to_string(end * 1000)},
-              {"attributes", std::move(attrs)},
-              {"status", std::move(status)}};
+              {"attributes", attrs.Take()},
+              {"status", SpanStatus(e)}};
 }
 
 }  // namespace

@@ -1,18 +1,15 @@
-// Batches trace events by count, bytes and age and exports them on its own thread, retrying
-// with backoff on transient failures. Bounded: when full, the oldest events are dropped and
-// counted.
+// The tracer's side of the trace path: events from the router, fitted to the size cap (and
+// stripped of content in privacy mode), batched by count, bytes and age and exported on a
+// BatchSender's thread (common/batch_sender.h), retrying transient failures with backoff.
+// Bounded: when full, the oldest events are dropped and counted.
 #ifndef LLMSROUTER_SERVICES_TRACER_TRACE_BATCHER_H_
 #define LLMSROUTER_SERVICES_TRACER_TRACE_BATCHER_H_
 
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
+#include "common/batch_sender.h"
 #include "services/tracer/trace_exporter.h"
 
 namespace llmsrouter::tracer {
@@ -44,37 +41,15 @@ class TraceBatcher {
   // Exports everything queued, stopping at `deadline`; returns true when all went out.
   bool Shutdown(absl::Duration deadline);
 
-  uint64_t exported() const { return exported_; }
-  uint64_t dropped() const { return dropped_; }
-  uint64_t failed_exports() const { return failed_exports_; }
-  size_t queued();
+  uint64_t exported() const { return sender_.sent(); }
+  uint64_t dropped() const { return sender_.dropped(); }
+  uint64_t failed_exports() const { return sender_.failed_sends(); }
+  size_t queued() { return sender_.queued(); }
 
  private:
-  void Loop();
-  bool ReadyLocked(std::chrono::steady_clock::time_point now);
-  std::vector<v1::TraceEvent> TakeBatchLocked();
-
   std::unique_ptr<TraceExporter> exporter_;
   BatcherOptions options_;
-  std::function<double()> random_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable idle_cv_;
-  struct Queued {
-    v1::TraceEvent event;
-    size_t bytes;
-    std::chrono::steady_clock::time_point added;
-  };
-  std::deque<Queued> queue_;
-  size_t queued_bytes_ = 0;
-  size_t in_flight_ = 0;
-  bool flushing_ = false;
-  bool stopping_ = false;
-  std::chrono::steady_clock::time_point stop_by_;
-  std::atomic<uint64_t> exported_{0};
-  std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> failed_exports_{0};
-  std::thread thread_;
+  BatchSender<v1::TraceEvent> sender_;
 };
 
 }  // namespace llmsrouter::tracer

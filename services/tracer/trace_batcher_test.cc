@@ -15,6 +15,7 @@ class FakeExporter : public TraceExporter {
   absl::Status Export(const std::vector<v1::TraceEvent>& events, absl::Duration*) override {
     absl::MutexLock lock(&mu);
     batches.push_back(events);
+    if (down) return absl::UnavailableError("down");
     if (script.empty()) return absl::OkStatus();
     absl::Status s = script.front();
     script.pop_front();
@@ -30,6 +31,7 @@ class FakeExporter : public TraceExporter {
   absl::Mutex mu;
   std::vector<std::vector<v1::TraceEvent>> batches;
   std::deque<absl::Status> script;
+  bool down = false;  // fails every export
 };
 
 std::vector<v1::TraceEvent> Events(int n, int first = 0) {
@@ -38,12 +40,15 @@ std::vector<v1::TraceEvent> Events(int n, int first = 0) {
   return out;
 }
 
+// No test waits on real time: batches leave by count or at Shutdown (max_age is an hour) and
+// retries follow at once. The timing itself (age, backoff) is BatchQueue's and backoff's,
+// tested with explicit times in common/.
 BatcherOptions Fast() {
   BatcherOptions o;
   o.max_batch_events = 10;
-  o.max_age = absl::Milliseconds(20);
-  o.base_backoff = absl::Milliseconds(1);
-  o.max_backoff = absl::Milliseconds(5);
+  o.max_age = absl::Hours(1);
+  o.base_backoff = absl::ZeroDuration();
+  o.max_backoff = absl::ZeroDuration();
   return o;
 }
 
@@ -51,7 +56,6 @@ TEST(TraceBatcherTest, BatchesByCountAndFlushesOnShutdown) {
   auto exporter = std::make_unique<FakeExporter>();
   FakeExporter* fake = exporter.get();
   BatcherOptions options = Fast();
-  options.max_age = absl::Hours(1);  // only count and shutdown can trigger
   TraceBatcher batcher(std::move(exporter), options, [] { return 0.5; });
   batcher.Add(Events(25));
   EXPECT_TRUE(batcher.Shutdown(absl::Seconds(5)));
@@ -87,14 +91,17 @@ TEST(TraceBatcherTest, DropsABatchTheServerRefuses) {
 TEST(TraceBatcherTest, BoundedQueueDropsTheOldest) {
   auto exporter = std::make_unique<FakeExporter>();
   FakeExporter* fake = exporter.get();
-  for (int i = 0; i < 1000; ++i) fake->script.push_back(absl::UnavailableError("down"));
+  fake->down = true;
   BatcherOptions options = Fast();
   options.capacity = 5;
+  options.base_backoff = options.max_backoff = absl::Hours(1);  // one attempt, then waits
   TraceBatcher batcher(std::move(exporter), options, [] { return 0.5; });
-  batcher.Add(Events(8));
-  EXPECT_GE(batcher.dropped(), 3u);
-  EXPECT_LE(batcher.queued(), 5u);
-  batcher.Shutdown(absl::Milliseconds(50));
+  batcher.Add(Events(8));  // one Add: the sender cannot take any before the bound applies
+  EXPECT_EQ(batcher.dropped(), 3u);
+  EXPECT_EQ(batcher.queued(), 5u);
+  EXPECT_FALSE(batcher.Shutdown(absl::ZeroDuration()));
+  EXPECT_EQ(batcher.dropped(), 8u);  // the 5 still held when the deadline passed
+  EXPECT_EQ(batcher.exported(), 0u);
 }
 
 TEST(TraceBatcherTest, PrivacyModeDropsInputAndOutput) {
