@@ -1,6 +1,7 @@
 // llmsrouter: gateway, router, auth and tracer in one process, for a laptop.
 #include <iostream>
 
+#include "common/graceful_stop.h"
 #include "common/grpc_server.h"
 #include "common/grpc_tls.h"
 #include "common/log.h"
@@ -125,6 +126,9 @@ int main(int argc, char** argv) {
        {"providers", (*router)->config()->AliasList()}});
   while (signals.Wait() == SIGHUP) (*router)->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "llmsrouter", "shutting down");
+  (*gateway)->StartDraining();
+  if (auto* health = grpc_server->server->GetHealthCheckService()) health->Shutdown();
+  WaitOutDrainDelay(signals, (*gateway)->drain_delay(), "llmsrouter");
   bool clean = (*gateway)->Drain();
   Log(LogLevel::kInfo, "llmsrouter", "drained", {{"clean", clean ? "true" : "false"}});
   (*router)->Shutdown();  // what was cut by the drain deadline finishes, on its loop

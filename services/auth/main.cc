@@ -1,6 +1,7 @@
 // llmsrouter-auth: API keys and provider permissions kept in Redis (gRPC).
 #include <iostream>
 
+#include "common/graceful_stop.h"
 #include "common/grpc_server.h"
 #include "common/grpc_tls.h"
 #include "common/log.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
       {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
        "Redis holding users and keys: redis://[:password@]host:port[/db]."}};
   for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
+  for (auto& spec : GrpcListenerFlagSpecs("5")) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), argc, argv);
   if (!options.ok()) {
@@ -55,7 +57,10 @@ int main(int argc, char** argv) {
         {{"error", std::string(credentials.status().message())}});
     return 1;
   }
-  auto server = StartGrpcServer(options->Get("listen"), (*app)->services(), *credentials);
+  auto listener = GrpcListenerSettingsFrom(*options);
+  auto server = listener.ok() ? StartGrpcServer(options->Get("listen"), (*app)->services(),
+                                                *credentials, listener->max_connection_age)
+                              : absl::StatusOr<GrpcServer>(listener.status());
   if (!server.ok()) {
     Log(LogLevel::kError, "auth", "cannot start",
         {{"error", std::string(server.status().message())}});
@@ -76,6 +81,6 @@ int main(int argc, char** argv) {
   while (signals.Wait() == SIGHUP) {
   }
   Log(LogLevel::kInfo, "auth", "shutting down");
-  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  DrainGrpcServer(*server->server, signals, *listener, "auth");
   return 0;
 }

@@ -1,6 +1,7 @@
 // llmsrouter-gateway: the OpenAI-compatible HTTP edge.
 #include <iostream>
 
+#include "common/graceful_stop.h"
 #include "common/grpc_channel.h"
 #include "common/log.h"
 #include "common/options.h"
@@ -87,6 +88,8 @@ int main(int argc, char** argv) {
   while (signals.Wait() == SIGHUP) {
   }
   Log(LogLevel::kInfo, "gateway", "shutting down");
+  (*app)->StartDraining();
+  WaitOutDrainDelay(signals, (*app)->drain_delay(), "gateway");
   bool clean = (*app)->Drain();
   Log(LogLevel::kInfo, "gateway", "drained", {{"clean", clean ? "true" : "false"}});
   return 0;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "common/graceful_stop.h"
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
 #include "common/log.h"
@@ -35,6 +36,7 @@ std::vector<FlagSpec> RouterFlagSpecs() {
        "Comma list of client-certificate names (DNS/URI SAN or CN) trusted as the gateway "
        "(needs --tls-ca)."},
   };
+  for (auto& spec : GrpcListenerFlagSpecs("10")) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
   return specs;
@@ -91,7 +93,10 @@ absl::Status Start(const Options& options, const TlsFiles& tls,
   }
   auto credentials = MakeServerCredentials(tls);
   if (!credentials.ok()) return credentials.status();
-  auto started = StartGrpcServer(options.Get("listen"), {(*app)->service()}, *credentials);
+  auto listener = GrpcListenerSettingsFrom(options);
+  if (!listener.ok()) return listener.status();
+  auto started = StartGrpcServer(options.Get("listen"), {(*app)->service()}, *credentials,
+                                 listener->max_connection_age);
   if (!started.ok()) return started.status();
   *server = *std::move(started);
   return absl::OkStatus();
@@ -138,7 +143,8 @@ int main(int argc, char** argv) {
        {"providers", app->config()->AliasList()}});
   while (signals.Wait() == SIGHUP) app->ReloadAndLog("SIGHUP");
   Log(LogLevel::kInfo, "router", "shutting down");
-  server.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto listener = GrpcListenerSettingsFrom(*options);  // checked by Start()
+  DrainGrpcServer(*server.server, signals, *listener, "router");
   app->Shutdown();
   app->FlushTraces(absl::Seconds(5));
   return 0;
