@@ -84,6 +84,8 @@ grpc::ChannelArguments ServiceChannelArgs(const std::string& target,
   // than this.
   args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 1000);
   args.SetServiceConfigJSON(kServiceConfig);
+  // Ours, not one from a DNS TXT record.
+  args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
   // A request body (up to the gateway's body limit) stays retryable until the head arrives.
   args.SetInt(GRPC_ARG_PER_RPC_RETRY_BUFFER_SIZE, 64 << 20);
   std::string authority = DefaultAuthority(target);
