@@ -17,12 +17,12 @@ const certs = e2eTls ? testCerts() : null;
 const MODEL = '[fake]gpt-fake+latency=20';
 
 // A router listening on `host:port` (port 0: any), with its own /metrics.
-async function startRouter(config, host, port = 0, extra = []) {
+async function startRouter(config, host, port = 0, extra = [], env = {}) {
   const p = startProcess(join(binDir, 'llmsrouter-router'),
     ['--config', config, '--listen', `${host}:${port}`, '--metrics-listen', '127.0.0.1:0', ...extra,
      ...(e2eTls ? [...certs.flags('server'), '--trusted-peers', 'llmsrouter-gateway']
                 : ['--service-token', TOKEN])],
-    { ready: listeningPorts('router') });
+    { env, ready: listeningPorts('router') });
   const info = await p.value;
   const metricsPort = p.output.map((l) => { try { return JSON.parse(l); } catch { return undefined; } })
     .find((j) => j?.msg === 'metrics listening')?.metrics_port;
@@ -143,6 +143,43 @@ describe('client-side balancing over router replicas', () => {
     const share = (await callsPerRouter(routers)).map((c, i) => c - before[i]);
     console.log(`[scale] dns: 400 calls over 4 routers once the fourth appeared: ${share.join(', ')}`);
     for (const c of share) assert.ok(Math.abs(c - 100) <= 10, `not within ±10 % of 100: ${share}`);
+  });
+});
+
+describe('router drain delay', () => {
+  let fake;
+  const procs = [];
+  after(async () => {
+    for (const p of procs.reverse()) await p.stop();
+    await fake?.stop();
+  });
+
+  it('reports NOT_SERVING at once after SIGTERM but keeps serving calls for the delay', async () => {
+    fake = await startFakeUpstream();
+    const config = writeConfig(`servers:\n  fake: {url: "${fake.url}", append: ["gpt-fake"]}\n`).file;
+    const DELAY_S = 3;
+    const router = await startRouter(config, '127.0.0.1', 0, [],
+                                     { LLMSROUTER_DRAIN_DELAY: String(DELAY_S) });
+    procs.push(router);
+    const gw = await startGateway(`127.0.0.1:${router.port}`);
+    procs.push(gw);
+    await waitFor(async () => (await fetch(`${gw.baseURL}/readyz`)).status === 200, { what: 'ready' });
+    router.proc.kill('SIGTERM');
+    const sigtermAt = Date.now();
+    // The gateway's /readyz asks the router's gRPC health: NOT_SERVING makes it 503.
+    await waitFor(async () => (await fetch(`${gw.baseURL}/readyz`)).status === 503,
+                  { timeoutMs: 2000, what: 'the router to report NOT_SERVING' });
+    let served = 0;
+    while (Date.now() < sigtermAt + (DELAY_S * 1000 - 500)) {
+      const o = await call(gw.baseURL);
+      assert.equal(o.status, 200, `a call during the router's drain delay failed: ${o.body}`);
+      served++;
+    }
+    console.log(`[scale] router drain: ${served} calls served during the ${DELAY_S} s delay`);
+    assert.ok(served >= 5);
+    const { code } = await router.exited;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - sigtermAt >= DELAY_S * 1000 - 100, 'the router left before its delay');
   });
 });
 

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deployments, freePort, runAdmin, startFakeUpstream, startProcess, waitFor } from './harness.mjs';
+import { binDir, deployments, freePort, listeningPorts, runAdmin, startFakeUpstream, startProcess,
+         waitFor } from './harness.mjs';
 
 const TOKEN = 'admin-secret-for-tests';
 const PASSWORD = 'sentinel-test-pw';
@@ -149,3 +150,37 @@ for (const deployment of deployments) {
     });
   });
 }
+
+describe('Redis Sentinel bad paths', () => {
+  it('refuses a redis-sentinel:// URL without a master name at start, naming the problem', async () => {
+    const p = startProcess(join(binDir, 'llmsrouter-auth'), ['--listen', '127.0.0.1:0'],
+      { env: { REDIS_URL: `redis-sentinel://:${PASSWORD}@127.0.0.1:1`, LLMSROUTER_ADMIN_TOKEN: TOKEN },
+        ready: listeningPorts('auth') });
+    await assert.rejects(p.value, (e) => /master set's name/.test(e.message) && !e.message.includes(PASSWORD));
+    assert.equal((await p.exited).code, 1);
+  });
+
+  it('answers 503 naming the sentinels when none of them knows the master', async () => {
+    const [set, fake] = [await startSentinelSet(), await startFakeUpstream()];
+    let gw;
+    try {
+      const url = set.url.replace(`/${MASTER}/`, '/no-such-master/');
+      gw = await deployments[deployments.length - 1].start(
+        `servers:\n  fake: {url: "${fake.url}", append: ["gpt-fake"]}\n`, [],
+        { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: url, LLMSROUTER_ADMIN_TOKEN: TOKEN });
+      const r = await chat(gw.baseURL, 'llmr-' + 'x'.repeat(43));
+      assert.equal(r.status, 503);
+      const body = await r.json();
+      assert.equal(body.error.type, 'api_error', JSON.stringify(body));
+      const logged = gw.output.join('\n');
+      assert.ok(!logged.includes(PASSWORD), 'the password reached a log');
+      const added = await runAdmin(gw.authPort, TOKEN, ['add', 'carol', '--permissions', 'fake']);
+      assert.notEqual(added.code, 0);
+      assert.match(added.stderr, /no sentinel named the master of 'no-such-master'/);
+    } finally {
+      await gw?.stop();
+      await fake.stop();
+      await set.stop();
+    }
+  });
+});
