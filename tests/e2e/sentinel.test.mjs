@@ -171,12 +171,13 @@ describe('Redis Sentinel bad paths', () => {
       const r = await chat(gw.baseURL, 'llmr-' + 'x'.repeat(43));
       assert.equal(r.status, 503);
       const body = await r.json();
-      assert.equal(body.error.type, 'api_error', JSON.stringify(body));
+      assert.equal(body.error.type, 'service_unavailable_error', JSON.stringify(body));
+      assert.match(body.error.message, /master 'no-such-master' via sentinels 127\.0\.0\.1:/);
       const logged = gw.output.join('\n');
       assert.ok(!logged.includes(PASSWORD), 'the password reached a log');
       const added = await runAdmin(gw.authPort, TOKEN, ['add', 'carol', '--permissions', 'fake']);
       assert.notEqual(added.code, 0);
-      assert.match(added.stderr, /no sentinel named the master of 'no-such-master'/);
+      assert.match(added.stderr, /no-such-master/);
     } finally {
       await gw?.stop();
       await fake.stop();
