@@ -53,8 +53,12 @@ class GatewayApp {
   }
   absl::Duration drain_delay() const { return drain_delay_; }
   // SIGTERM, first step: /readyz turns 503 for good; everything else keeps being served (the
-  // drain delay, while load balancers stop sending new connections).
-  void StartDraining() { gateway_->StartDraining(); }
+  // drain delay, while load balancers stop sending new connections), but each answer closes
+  // its connection so keep-alive clients move to other replicas.
+  void StartDraining() {
+    gateway_->StartDraining();
+    server_->CloseConnectionsAfterResponses();
+  }
   // SIGTERM, last step: readiness false, no new connections, requests in flight finish (up to
   // the drain timeout); then Stop(). True when nothing was cut.
   bool Drain() {

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { join } from 'node:path';
 import { binDir, clientCall, e2eTls, freePort, listeningPorts, metricSum, startFakeUpstream,
          startProcess, testCerts, waitFor, writeConfig } from './harness.mjs';
@@ -220,10 +221,20 @@ describe('gateway drain delay under load', () => {
     const long = clientCall(gw.baseURL, { model: '[fake]gpt-fake+latency=' + (DELAY_S + 1) * 1000,
                                           messages: [] }, { timeoutMs: 20000 * SLOW });
     await waitFor(() => calls.length >= 20, { what: 'load' });
+    // The Connection header of an HTTP/1.1 answer (absent: the connection stays open).
+    const keepAlive = () => new Promise((resolve, reject) => {
+      http.get(`${gw.baseURL}/healthz`, { agent: new http.Agent({ keepAlive: true }) }, (res) => {
+        res.resume();
+        resolve(res.headers.connection ?? 'keep-alive');
+      }).on('error', reject);
+    });
+    assert.equal(await keepAlive(), 'keep-alive');
     gw.proc.kill('SIGTERM');
     sigtermAt = Date.now();
     await waitFor(async () => (await fetch(`${gw.baseURL}/readyz`)).status === 503,
                   { timeoutMs: 1000, what: '/readyz to turn 503 at once' });
+    // Keep-alive clients are told to reconnect (elsewhere, through their load balancer).
+    assert.equal(await keepAlive(), 'close');
     // The listener closes after the delay; the load stops at the first refused connection.
     await waitFor(() => calls.some((c) => c.started > sigtermAt + DELAY_S * 1000 && c.status !== 200) ||
                         gw.proc.exitCode !== null,
