@@ -1,7 +1,5 @@
 #include "common/graceful_stop.h"
 
-#include <grpcpp/health_check_service_interface.h>
-
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -62,19 +60,6 @@ absl::StatusOr<GrpcListenerSettings> GrpcListenerSettingsFrom(const Options& opt
   }
   settings.max_connection_age = absl::Seconds(age);
   return settings;
-}
-
-void DrainGrpcServer(grpc::Server& server, SignalWaiter& signals,
-                     const GrpcListenerSettings& settings, const std::string& service) {
-  absl::Duration delay = settings.drain_delay;
-  absl::Duration timeout = settings.drain_timeout;
-  // Shutdown() of the health service: NOT_SERVING everywhere, later changes ignored (a stall
-  // listener cannot turn it back).
-  if (grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService()) {
-    health->Shutdown();
-  }
-  WaitOutDrainDelay(signals, delay, service);
-  server.Shutdown(absl::ToChronoTime(absl::Now() + timeout));
 }
 
 }  // namespace llmsrouter

@@ -4,8 +4,6 @@
 #ifndef LLMSROUTER_COMMON_GRACEFUL_STOP_H_
 #define LLMSROUTER_COMMON_GRACEFUL_STOP_H_
 
-#include <grpcpp/grpcpp.h>
-
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -35,12 +33,6 @@ std::vector<FlagSpec> GrpcListenerFlagSpecs(std::string drain_timeout_seconds);
 // INVALID_ARGUMENT naming the flag that is not a whole number of seconds (>= 0; >= 1 for the
 // connection age).
 absl::StatusOr<GrpcListenerSettings> GrpcListenerSettingsFrom(const Options& options);
-
-// SIGTERM for a gRPC listener: the health service turns NOT_SERVING for good, the listener
-// keeps serving for the drain delay, then it stops accepting and calls in flight get up to
-// the drain timeout to finish before they are cancelled.
-void DrainGrpcServer(grpc::Server& server, SignalWaiter& signals,
-                     const GrpcListenerSettings& settings, const std::string& service);
 
 }  // namespace llmsrouter
 

@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   first_command = std::min(first_command, argc);
   std::vector<FlagSpec> specs = {
       {"auth", "AUTH_ADDR", "127.0.0.1:50052",
-       "Auth service gRPC address (llmsrouter --grpc-listen for the all-in-one)."},
+       "Auth service gRPC target: host:port, dns:///name:port or ipv4:a:p,b:p (llmsrouter "
+       "--grpc-listen for the all-in-one)."},
       {"", "LLMSROUTER_ADMIN_TOKEN", "", "Admin token, the same as on the auth service."}};
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   auto options = Options::FromProcess(std::move(specs), first_command, argv);
