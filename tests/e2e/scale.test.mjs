@@ -63,26 +63,31 @@ async function runCalls(baseURL, n, concurrency, during = () => {}) {
 const failures = (outcomes) => outcomes.map((o, i) => ({ i, status: o.status, body: o.body?.slice(0, 200) }))
   .filter((o) => o.status !== 200);
 
+// A fake upstream and a config naming it for a suite (`config()` once started), and the
+// processes the suite starts (`procs`), stopped afterwards in reverse order.
+function suiteFixture() {
+  const f = { procs: [] };
+  before(async () => {
+    f.fake = await startFakeUpstream();
+    f.file = writeConfig(`servers:\n  fake: {url: "${f.fake.url}", append: ["gpt-fake"]}\n`).file;
+  });
+  after(async () => {
+    for (const p of f.procs.reverse()) await p.stop();
+    await f.fake?.stop();
+  });
+  return { procs: f.procs, config: () => f.file };
+}
+
 async function callsPerRouter(routers) {
   return Promise.all(routers.map((r) => r.calls()));
 }
 
 describe('client-side balancing over router replicas', () => {
-  let fake;
-  let config;
-  const procs = [];
-  before(async () => {
-    fake = await startFakeUpstream();
-    config = writeConfig(`servers:\n  fake: {url: "${fake.url}", append: ["gpt-fake"]}\n`).file;
-  });
-  after(async () => {
-    for (const p of procs.reverse()) await p.stop();
-    await fake?.stop();
-  });
+  const { procs, config } = suiteFixture();
 
   it('spreads 600 calls over three routers of an ipv4: target, and survives one SIGKILLed', async () => {
     const routers = [];
-    for (let i = 0; i < 3; i++) routers.push(await startRouter(config, '127.0.0.1'));
+    for (let i = 0; i < 3; i++) routers.push(await startRouter(config(), '127.0.0.1'));
     procs.push(...routers);
     const target = `ipv4:${routers.map((r) => `127.0.0.1:${r.port}`).join(',')}`;
     const gw = await startGateway(target);
@@ -117,7 +122,7 @@ describe('client-side balancing over router replicas', () => {
     const hosts = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
     const routers = [];
     for (const host of hosts.slice(0, 3)) {
-      routers.push(await startRouter(config, host, port, ['--max-connection-age', '2']));
+      routers.push(await startRouter(config(), host, port, ['--max-connection-age', '2']));
     }
     procs.push(...routers);
     dns.set('routers.test', hosts.slice(0, 3));
@@ -130,7 +135,7 @@ describe('client-side balancing over router replicas', () => {
     console.log(`[scale] dns: 300 calls over 3 routers: ${counts.join(', ')}`);
     for (const c of counts) assert.ok(Math.abs(c - 100) <= 10, `not within ±10 % of 100: ${counts}`);
 
-    const fourth = await startRouter(config, hosts[3], port, ['--max-connection-age', '2']);
+    const fourth = await startRouter(config(), hosts[3], port, ['--max-connection-age', '2']);
     procs.push(fourth);
     routers.push(fourth);
     dns.set('routers.test', hosts);
@@ -148,18 +153,11 @@ describe('client-side balancing over router replicas', () => {
 });
 
 describe('router drain delay', () => {
-  let fake;
-  const procs = [];
-  after(async () => {
-    for (const p of procs.reverse()) await p.stop();
-    await fake?.stop();
-  });
+  const { procs, config } = suiteFixture();
 
   it('reports NOT_SERVING at once after SIGTERM but keeps serving calls for the delay', async () => {
-    fake = await startFakeUpstream();
-    const config = writeConfig(`servers:\n  fake: {url: "${fake.url}", append: ["gpt-fake"]}\n`).file;
     const DELAY_S = 3;
-    const router = await startRouter(config, '127.0.0.1', 0, [],
+    const router = await startRouter(config(), '127.0.0.1', 0, [],
                                      { LLMSROUTER_DRAIN_DELAY: String(DELAY_S) });
     procs.push(router);
     const gw = await startGateway(`127.0.0.1:${router.port}`);
@@ -185,20 +183,10 @@ describe('router drain delay', () => {
 });
 
 describe('gateway drain delay under load', () => {
-  let fake;
-  let config;
-  const procs = [];
-  before(async () => {
-    fake = await startFakeUpstream();
-    config = writeConfig(`servers:\n  fake: {url: "${fake.url}", append: ["gpt-fake"]}\n`).file;
-  });
-  after(async () => {
-    for (const p of procs.reverse()) await p.stop();
-    await fake?.stop();
-  });
+  const { procs, config } = suiteFixture();
 
   it('keeps accepting and answering new connections during the delay; no call in flight fails', async () => {
-    const router = await startRouter(config, '127.0.0.1');
+    const router = await startRouter(config(), '127.0.0.1');
     procs.push(router);
     const DELAY_S = 3;
     const gw = await startGateway(`127.0.0.1:${router.port}`, ['--drain-timeout', '10'],
