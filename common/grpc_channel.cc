@@ -86,8 +86,9 @@ grpc::ChannelArguments ServiceChannelArgs(const std::string& target,
   args.SetServiceConfigJSON(kServiceConfig);
   // Ours, not one from a DNS TXT record.
   args.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
-  // A request body (up to the gateway's body limit) stays retryable until the head arrives.
-  args.SetInt(GRPC_ARG_PER_RPC_RETRY_BUFFER_SIZE, 64 << 20);
+  // A retryable call keeps its request until the head arrives: up to 4 MiB per call (larger
+  // ones are not retried) and gRPC's 256 MiB per channel (past it, calls are not retried).
+  args.SetInt(GRPC_ARG_PER_RPC_RETRY_BUFFER_SIZE, 4 << 20);
   std::string authority = DefaultAuthority(target);
   if (!authority.empty()) args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, authority);
   if (!server_name.empty()) args.SetSslTargetNameOverride(server_name);
