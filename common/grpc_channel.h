@@ -19,8 +19,10 @@ struct ChannelSecurity {
   std::string service_token;
 };
 
-// A plaintext channel to "host:port" with keepalive and reconnect settings suited to long
-// streams between services.
+// A plaintext channel to a gRPC target ("host:port", "dns:///name:port",
+// "ipv4:a:p,b:p") with round robin over its addresses, a retry on another replica for calls
+// that fail UNAVAILABLE before their response head, and keepalive and reconnect settings
+// suited to long streams between services.
 std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& address);
 // The same with TLS and the service token as `security` says. INVALID_ARGUMENT when the TLS
 // files are unusable (see MakeChannelCredentials).

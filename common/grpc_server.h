@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace llmsrouter {
 
@@ -19,10 +20,13 @@ struct GrpcServer {
 
 // Listens on `listen` ("host:port"; port 0 picks a free one) with the standard health service
 // (grpc.health.v1) and server reflection (v1alpha). Services are not owned. `credentials`
-// (MakeServerCredentials) null means plaintext. UNAVAILABLE when the address cannot be bound.
+// (MakeServerCredentials) null means plaintext. Each client connection gets a GOAWAY after
+// about `max_connection_age` (its calls may go on for 15 more minutes), so clients re-resolve
+// and re-balance. UNAVAILABLE when the address cannot be bound.
 absl::StatusOr<GrpcServer> StartGrpcServer(
     const std::string& listen, const std::vector<grpc::Service*>& services,
-    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
+    std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+    absl::Duration max_connection_age = absl::Minutes(5));
 
 }  // namespace llmsrouter
 

@@ -49,6 +49,9 @@ std::vector<FlagSpec> TlsFlagSpecs() {
       {"tls-ca", "LLMSROUTER_TLS_CA", "",
        "PEM CA bundle. Clients: TLS on, the server must be signed by it. Servers: every "
        "client must present a certificate signed by it (mutual TLS)."},
+      {"tls-server-name", "LLMSROUTER_TLS_SERVER_NAME", "",
+       "Clients: the name the server certificate must carry when it differs from the host in "
+       "the target (needed for multi-address targets such as ipv4:a:p,b:p)."},
       {"", "LLMSROUTER_TLS_REFRESH_SECONDS", "10",
        "How often the TLS files are re-read (rotated certificates need no restart)."},
   };
@@ -59,6 +62,7 @@ absl::StatusOr<TlsFiles> TlsFilesFrom(const Options& options) {
   files.cert = options.Get("tls-cert");
   files.key = options.Get("tls-key");
   files.ca = options.Get("tls-ca");
+  files.server_name = options.Get("tls-server-name");
   if (!ParseInt(options.Get("LLMSROUTER_TLS_REFRESH_SECONDS"), &files.refresh_seconds)) {
     files.refresh_seconds = 0;
   }

@@ -25,13 +25,16 @@ struct TlsFiles {
   std::string ca;
   // How often the files are checked for changes.
   int refresh_seconds = 10;
+  // Client side: the name the server certificate must carry, when it differs from the host
+  // dialled (e.g. a multi-address "ipv4:a:p,b:p" target). Empty: the target's own name.
+  std::string server_name;
 
   bool server_enabled() const { return !cert.empty(); }
   bool client_enabled() const { return !ca.empty(); }
   bool mutual() const { return !ca.empty(); }
 };
 
-// --tls-cert, --tls-key, --tls-ca (LLMSROUTER_TLS_CERT/KEY/CA) and
+// --tls-cert, --tls-key, --tls-ca, --tls-server-name (LLMSROUTER_TLS_CERT/KEY/CA/SERVER_NAME) and
 // LLMSROUTER_TLS_REFRESH_SECONDS, for every binary that serves or dials gRPC.
 std::vector<FlagSpec> TlsFlagSpecs();
 // INVALID_ARGUMENT when a certificate comes without its key (or the reverse), a file cannot

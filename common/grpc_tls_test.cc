@@ -93,5 +93,20 @@ TEST(GrpcTlsConfigTest, RefusesIncompleteOrUnreadableFiles) {
   EXPECT_EQ(ServerTlsMode({"c", "k", "ca"}), "mutual");
 }
 
+TEST_F(GrpcTlsTest, AMultiAddressTargetVerifiesItsFirstAddress) {
+  std::string address = Serve(Identity("server", ""));
+  // The certificate names 127.0.0.1: the authority of an ipv4: list is its first address.
+  EXPECT_TRUE(Check("ipv4:" + address + "," + address, {"", "", File("ca.pem")}).ok());
+}
+
+TEST_F(GrpcTlsTest, ServerNameOverridesTheNameVerified) {
+  std::string address = Serve(Identity("server", ""));
+  TlsFiles named{"", "", File("ca.pem")};
+  named.server_name = "localhost";  // in the certificate
+  EXPECT_TRUE(Check("ipv4:" + address, named).ok());
+  named.server_name = "router.elsewhere";  // not in it
+  EXPECT_FALSE(Check("ipv4:" + address, named).ok());
+}
+
 }  // namespace
 }  // namespace llmsrouter

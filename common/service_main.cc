@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "absl/strings/cord.h"
+#include "common/graceful_stop.h"
 #include "common/log.h"
 #include "common/process_setup.h"
 #include "common/signals.h"
@@ -43,6 +44,8 @@ int RunServiceMain(ServiceMainSpec spec, int argc, char** argv, const StartServi
     return 1;
   }
   while (signals.Wait() == SIGHUP) (*process)->Reload();
+  (*process)->BeginDrain();
+  WaitOutDrainDelay(signals, (*process)->DrainDelay(), spec.component);
   (*process)->Stop();
   return 0;
 }

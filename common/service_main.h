@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/options.h"
 
 namespace llmsrouter {
@@ -22,6 +23,10 @@ class ServiceProcess {
   virtual ~ServiceProcess() = default;
   // SIGHUP (default: nothing).
   virtual void Reload() {}
+  // SIGTERM or SIGINT, first: report not ready (readiness, gRPC health) but keep serving;
+  // the main then waits DrainDelay() (or for a second SIGTERM/SIGINT) before Stop().
+  virtual void BeginDrain() {}
+  virtual absl::Duration DrainDelay() const { return absl::ZeroDuration(); }
   // SIGTERM or SIGINT: stops the parts in the service's order, within its own deadlines.
   virtual void Stop() = 0;
 };
@@ -43,7 +48,8 @@ absl::Status FlagValueError(absl::Status status);
 
 // Sets up the process and blocks SIGINT/SIGTERM/SIGHUP before any thread starts; parses the
 // flags (exit 2 on error) and answers --help (exit 0); starts (exit 1, logged as "cannot
-// start", on error); then calls Reload() on each SIGHUP until SIGTERM/SIGINT, and Stop().
+// start", on error); then calls Reload() on each SIGHUP until SIGTERM/SIGINT, then
+// BeginDrain(), waits out DrainDelay() (a second SIGTERM/SIGINT cuts it short), and Stop().
 // Returns the process's exit code.
 int RunServiceMain(ServiceMainSpec spec, int argc, char** argv, const StartService& start);
 

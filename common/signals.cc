@@ -20,4 +20,10 @@ int SignalWaiter::Wait() {
   return signal_number;
 }
 
+int SignalWaiter::WaitFor(absl::Duration timeout) {
+  timespec ts = absl::ToTimespec(timeout);
+  int signal_number = sigtimedwait(&set_, nullptr, &ts);
+  return signal_number > 0 ? signal_number : 0;
+}
+
 }  // namespace llmsrouter

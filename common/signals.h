@@ -4,6 +4,8 @@
 
 #include <csignal>
 
+#include "absl/time/time.h"
+
 namespace llmsrouter {
 
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread started after it;
@@ -12,6 +14,8 @@ class SignalWaiter {
  public:
   SignalWaiter();
   int Wait();
+  // The next of them to arrive within `timeout`, or 0 when none did.
+  int WaitFor(absl::Duration timeout);
 
  private:
   sigset_t set_;

@@ -60,7 +60,9 @@ void HttpServer::Accept() {
   net::io_context& target = loops_->Next().context();
   acceptor_->async_accept(target, [this](beast::error_code ec, net::ip::tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
-    if (!ec) std::make_shared<HttpSession>(std::move(socket), limits_, handler_, in_flight_)->Run();
+    if (!ec)
+      std::make_shared<HttpSession>(std::move(socket), limits_, handler_, in_flight_, closing_)
+          ->Run();
     Accept();
   });
 }

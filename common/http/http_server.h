@@ -36,6 +36,10 @@ class HttpServer {
   // streams included, to finish. True when none was left.
   bool Drain(absl::Duration deadline);
   int in_flight() const { return in_flight_->load(); }
+  // From now on every response ends its connection ("Connection: close"): keep-alive
+  // clients reconnect, through their load balancer, to a server that is staying. New
+  // connections are still accepted. Thread-safe.
+  void CloseConnectionsAfterResponses() { closing_->store(true, std::memory_order_relaxed); }
   LoopPool& loops() { return *loops_; }
 
  private:
@@ -50,6 +54,7 @@ class HttpServer {
   RequestHandler handler_;
   int port_ = 0;
   std::shared_ptr<std::atomic<int>> in_flight_ = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<bool>> closing_ = std::make_shared<std::atomic<bool>>(false);
   bool stopped_ = false;
   bool acceptor_closed_ = false;
 };

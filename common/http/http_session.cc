@@ -32,11 +32,13 @@ void NoteWriteError(beast::error_code ec) {
 }  // namespace
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits,
-                         RequestHandler handler, std::shared_ptr<std::atomic<int>> in_flight)
+                         RequestHandler handler, std::shared_ptr<std::atomic<int>> in_flight,
+                         std::shared_ptr<const std::atomic<bool>> closing)
     : stream_(std::move(socket)),
       limits_(limits),
       handler_(std::move(handler)),
-      in_flight_(std::move(in_flight)) {
+      in_flight_(std::move(in_flight)),
+      closing_(std::move(closing)) {
   beast::error_code ec;
   stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
   auto endpoint = stream_.socket().remote_endpoint(ec);
@@ -98,7 +100,7 @@ void HttpSession::OnRead(beast::error_code ec) {
   ++served_;
   SetBusy(true);
   HttpRequest request = parser_->release();
-  keep_alive_ = request.keep_alive();
+  keep_alive_ = request.keep_alive() && !(closing_ && closing_->load(std::memory_order_relaxed));
   handler_(shared_from_this(), std::move(request));
 }
 

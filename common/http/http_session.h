@@ -35,9 +35,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   using Done = std::function<void(bool ok)>;
 
-  // `in_flight` counts requests read but not yet fully answered, server-wide.
+  // `in_flight` counts requests read but not yet fully answered, server-wide. Once `closing`
+  // (may be null) is true, responses say "Connection: close" and the connection ends after
+  // them (a server about to go: clients reconnect elsewhere).
   HttpSession(net::ip::tcp::socket socket, const HttpLimits& limits, RequestHandler handler,
-              std::shared_ptr<std::atomic<int>> in_flight);
+              std::shared_ptr<std::atomic<int>> in_flight,
+              std::shared_ptr<const std::atomic<bool>> closing = nullptr);
   ~HttpSession();
 
   void Run();
@@ -76,6 +79,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   RequestHandler handler_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<void> pending_;  // keeps the response being written alive
+  std::shared_ptr<const std::atomic<bool>> closing_;
   bool keep_alive_ = true;
   bool request_unread_ = false;  // answered before the whole request was read
   uint64_t discarded_ = 0;

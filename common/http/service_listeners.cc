@@ -1,5 +1,7 @@
 #include "common/http/service_listeners.h"
 
+#include <grpcpp/health_check_service_interface.h>
+
 #include "common/grpc_tls.h"
 #include "common/http/metrics_server.h"
 #include "common/log.h"
@@ -7,11 +9,12 @@
 namespace llmsrouter::web {
 
 absl::StatusOr<std::unique_ptr<ServiceListeners>> ServiceListeners::Start(
-    const Options& options, const std::vector<grpc::Service*>& services,
-    std::string_view component) {
+    const Options& options, const std::vector<grpc::Service*>& services, std::string_view component,
+    absl::Duration max_connection_age) {
   auto credentials = ServerCredentialsFrom(options);
   if (!credentials.ok()) return credentials.status();
-  auto grpc_server = StartGrpcServer(options.Get("listen"), services, *credentials);
+  auto grpc_server =
+      StartGrpcServer(options.Get("listen"), services, *credentials, max_connection_age);
   if (!grpc_server.ok()) return grpc_server.status();
   std::unique_ptr<ServiceListeners> listeners(new ServiceListeners());
   listeners->grpc_ = *std::move(grpc_server);
@@ -26,6 +29,13 @@ absl::StatusOr<std::unique_ptr<ServiceListeners>> ServiceListeners::Start(
 }
 
 ServiceListeners::~ServiceListeners() { Shutdown(absl::ZeroDuration()); }
+
+void ServiceListeners::StopServing() {
+  if (!grpc_.server) return;
+  if (grpc::HealthCheckServiceInterface* health = grpc_.server->GetHealthCheckService()) {
+    health->Shutdown();
+  }
+}
 
 void ServiceListeners::Shutdown(absl::Duration deadline) {
   if (grpc_.server) {

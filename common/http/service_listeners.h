@@ -20,13 +20,17 @@ class ServiceListeners {
  public:
   // Starts both (the metrics listener logged under `component`); an error when the TLS files
   // cannot be read or an address cannot be bound.
+  // Client connections get GOAWAY after about `max_connection_age` (StartGrpcServer).
   static absl::StatusOr<std::unique_ptr<ServiceListeners>> Start(
       const Options& options, const std::vector<grpc::Service*>& services,
-      std::string_view component);
+      std::string_view component, absl::Duration max_connection_age = absl::Minutes(5));
   ~ServiceListeners();
 
   int port() const { return grpc_.port; }
   grpc::Server& grpc() { return *grpc_.server; }
+  // SIGTERM, first step: gRPC health NOT_SERVING for every service, for good (a stall
+  // listener cannot turn it back); calls are still taken.
+  void StopServing();
   // Stops taking calls and waits up to `deadline` for those in flight; then stops the metrics
   // listener. Once.
   void Shutdown(absl::Duration deadline);

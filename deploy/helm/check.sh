@@ -39,6 +39,15 @@ check_render() {
   [[ -n $gateway_service ]] || fail "has no gateway Service"
   grep -q 'name: metrics' <<<"$gateway_service" && fail "exposes the metrics port in the gateway's Service"
   grep -q 'LLMSROUTER_METRICS_LISTEN' <<<"$rendered" || fail "has no metrics port"
+  # Scale-out: clients balance over every pod (headless Services, dns:/// targets), SIGTERM
+  # has a drain delay, pods spread and get no API token.
+  grep -q 'value: dns:///demo-llmsrouter-router-pods:' <<<"$rendered" || fail "has no dns:/// router target"
+  grep -q 'clusterIP: None' <<<"$rendered" || fail "has no headless Service"
+  grep -q 'name: LLMSROUTER_DRAIN_DELAY' <<<"$rendered" || fail "sets no drain delay"
+  grep -q 'topologySpreadConstraints:' <<<"$rendered" || fail "has no topologySpreadConstraints"
+  grep -q 'automountServiceAccountToken: true' <<<"$rendered" && fail "mounts a service account token"
+  [[ $(grep -c 'automountServiceAccountToken: false' <<<"$rendered") -ge 4 ]] ||
+    fail "does not turn off the service account token in every pod"
   if grep -q 'kind: StatefulSet' <<<"$rendered"; then
     grep -q 'redis-password: "<generated>"' <<<"$rendered" || fail "has no generated Redis password"
     grep -q 'name: demo-llmsrouter-redis$' <<<"$rendered" || fail "has no Redis NetworkPolicy"

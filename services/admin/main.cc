@@ -20,10 +20,11 @@ int main(int argc, char** argv) {
   first_command = std::min(first_command, argc);
   std::vector<FlagSpec> specs = {
       {"auth", "AUTH_ADDR", "127.0.0.1:50052",
-       "Auth service gRPC address (llmsrouter --grpc-listen for the all-in-one)."},
+       "Auth service gRPC target: host:port, dns:///name:port or ipv4:a:p,b:p (llmsrouter "
+       "--grpc-listen for the all-in-one)."},
       {"", "LLMSROUTER_ADMIN_TOKEN", "", "Admin token, the same as on the auth service."},
       {"router", "ROUTER_ADDR", "127.0.0.1:50051",
-       "Router gRPC address, for `health` (llmsrouter --grpc-listen for the all-in-one)."},
+       "Router gRPC target, for `health` (llmsrouter --grpc-listen for the all-in-one)."},
       {"", "LLMSROUTER_API_KEY", "",
        "For `health` on a router with accounts on: an API key (it sees its providers' groups)."}};
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));

@@ -1,5 +1,7 @@
 #include "services/allinone/allinone_app.h"
 
+#include <grpcpp/health_check_service_interface.h>
+
 #include "common/log.h"
 
 namespace llmsrouter::allinone {
@@ -55,6 +57,15 @@ absl::Status AllInOneApp::StartServices(AllInOneOptions& options) {
   if (!grpc.ok()) return grpc.status();
   grpc_ = *std::move(grpc);
   return absl::OkStatus();
+}
+
+void AllInOneApp::BeginDrain() {
+  if (gateway_) gateway_->StartDraining();
+  if (grpc_.server) {
+    if (grpc::HealthCheckServiceInterface* health = grpc_.server->GetHealthCheckService()) {
+      health->Shutdown();
+    }
+  }
 }
 
 bool AllInOneApp::Stop() {

@@ -49,6 +49,10 @@ class AllInOneApp {
   const std::string& trace_destination() const { return tracer_->destination(); }
   router::RouterApp& router() { return *router_; }
 
+  // SIGTERM, first: /readyz 503 and gRPC health NOT_SERVING, everything still served (the
+  // gateway's drain delay, which the main waits out before Stop()).
+  void BeginDrain();
+  absl::Duration drain_delay() const { return gateway_->drain_delay(); }
   // SIGTERM, in an order that loses no call and no trace: the gateway drains (no new calls,
   // those in flight finish up to its drain timeout); the router ends what the drain cut, on
   // its loops; the loops stop; the router's queued traces go to the tracer (in-process

@@ -28,8 +28,12 @@ class AllInOneProcess : public ServiceProcess {
   explicit AllInOneProcess(std::unique_ptr<allinone::AllInOneApp> app) : app_(std::move(app)) {}
 
   void Reload() override { app_->router().ReloadAndLog("SIGHUP"); }
-  void Stop() override {
+  void BeginDrain() override {
     Log(LogLevel::kInfo, "llmsrouter", "shutting down");
+    app_->BeginDrain();
+  }
+  absl::Duration DrainDelay() const override { return app_->drain_delay(); }
+  void Stop() override {
     bool clean = app_->Stop();
     Log(LogLevel::kInfo, "llmsrouter", "drained", {{"clean", clean ? "true" : "false"}});
   }

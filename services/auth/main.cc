@@ -1,4 +1,5 @@
 // llmsrouter-auth: API keys and provider permissions kept in Redis (gRPC).
+#include "common/graceful_stop.h"
 #include "common/grpc_tls.h"
 #include "common/http/service_listeners.h"
 #include "common/log.h"
@@ -16,25 +17,32 @@ std::vector<FlagSpec> Flags() {
       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9092); empty: off."},
       {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
-       "Redis holding users and keys: redis://[:password@]host:port[/db]."}};
+       "Redis holding users and keys: redis://[:password@]host:port[/db], or through Sentinel "
+       "redis-sentinel://[:password@]host:port[,host:port...]/master-name[/db]."}};
   for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
+  for (auto& spec : GrpcListenerFlagSpecs("5")) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   return specs;
 }
 
 class AuthProcess : public ServiceProcess {
  public:
-  AuthProcess(std::unique_ptr<auth::AuthApp> app, std::unique_ptr<web::ServiceListeners> listeners)
-      : app_(std::move(app)), listeners_(std::move(listeners)) {}
+  AuthProcess(std::unique_ptr<auth::AuthApp> app, std::unique_ptr<web::ServiceListeners> listeners,
+              GrpcListenerSettings settings)
+      : app_(std::move(app)), listeners_(std::move(listeners)), settings_(settings) {}
 
-  void Stop() override {
+  // Health NOT_SERVING, calls still served for the drain delay.
+  void BeginDrain() override {
     Log(LogLevel::kInfo, "auth", "shutting down");
-    listeners_->Shutdown(absl::Seconds(5));
+    listeners_->StopServing();
   }
+  absl::Duration DrainDelay() const override { return settings_.drain_delay; }
+  void Stop() override { listeners_->Shutdown(settings_.drain_timeout); }
 
  private:
   std::unique_ptr<auth::AuthApp> app_;
   std::unique_ptr<web::ServiceListeners> listeners_;
+  GrpcListenerSettings settings_;
 };
 
 void WarnAboutAdmin(const auth::AdminOptions& admin) {
@@ -53,12 +61,15 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
   if (!admin.ok()) return admin.status();
   auto app = auth::AuthApp::Create({options.Get("redis-url"), *admin});
   if (!app.ok()) return app.status();
-  auto listeners = web::ServiceListeners::Start(options, (*app)->services(), "auth");
+  auto settings = GrpcListenerSettingsFrom(options);
+  if (!settings.ok()) return FlagValueError(settings.status());
+  auto listeners = web::ServiceListeners::Start(options, (*app)->services(), "auth",
+                                                settings->max_connection_age);
   if (!listeners.ok()) return listeners.status();
   WarnAboutAdmin(*admin);
   Log(LogLevel::kInfo, "auth", "listening",
       {{"service", "auth"}, {"port", std::to_string((*listeners)->port())}});
-  return std::make_unique<AuthProcess>(*std::move(app), *std::move(listeners));
+  return std::make_unique<AuthProcess>(*std::move(app), *std::move(listeners), *settings);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include "services/auth/redis_user_store.h"
 
 #include <hiredis/hiredis.h>
-#include <sys/time.h>
 
 #include <map>
 
@@ -51,11 +50,6 @@ redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 return 1)";
 
-timeval DurationToTimeval(absl::Duration d) {
-  int64_t us = absl::ToInt64Microseconds(d);
-  return timeval{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
-}
-
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
   for (std::string_view part : Split(s, ',')) {
@@ -95,100 +89,80 @@ absl::Status ScriptError(const redisReply* reply, const std::string& name) {
 
 }  // namespace
 
-void RedisUserStore::ReplyDeleter::operator()(redisReply* r) const { freeReplyObject(r); }
-
-RedisUserStore::RedisUserStore(Options options) : options_(std::move(options)) {}
+RedisUserStore::RedisUserStore(Options options)
+    : options_(std::move(options)),
+      connector_({options_.address, options_.connect_timeout, options_.command_timeout}) {}
 
 RedisUserStore::~RedisUserStore() {
   absl::MutexLock lock(&mu_);
   for (redisContext* context : idle_) redisFree(context);
 }
 
-absl::StatusOr<redisContext*> RedisUserStore::Acquire() {
+absl::StatusOr<RedisUserStore::Pooled> RedisUserStore::Acquire() {
   {
     absl::MutexLock lock(&mu_);
     if (!idle_.empty()) {
       redisContext* context = idle_.back();
       idle_.pop_back();
-      return context;
+      return Pooled{context, generation_};
     }
     if (std::chrono::steady_clock::now() < next_connect_) {
-      return absl::UnavailableError("the user store (Redis) is unreachable");
+      return absl::UnavailableError(
+          StrCat("the user store (Redis, ", connector_.Describe(), ") is unreachable"));
     }
   }
-  const RedisAddress& a = options_.address;
-  redisContext* context =
-      redisConnectWithTimeout(a.host.c_str(), a.port, DurationToTimeval(options_.connect_timeout));
-  auto fail = [&](std::string why) -> absl::Status {
-    if (context != nullptr) redisFree(context);
-    absl::MutexLock lock(&mu_);
+  auto context = connector_.Connect();
+  absl::MutexLock lock(&mu_);
+  if (!context.ok()) {
     next_connect_ =
         std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(options_.reconnect_backoff);
     return absl::UnavailableError(
-        StrCat("the user store (Redis at ", a.host, ":", a.port, ") is unreachable: ", why));
-  };
-  if (context == nullptr || context->err) {
-    return fail(context ? context->errstr : "out of memory");
+        StrCat("the user store is unreachable: ", context.status().message()));
   }
-  redisSetTimeout(context, DurationToTimeval(options_.command_timeout));
-  redisEnableKeepAlive(context);
-  auto simple = [&](std::vector<std::string> args) -> bool {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const auto& s : args) {
-      argv.push_back(s.data());
-      lens.push_back(s.size());
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
-    if (r) freeReplyObject(r);
-    return ok;
-  };
-  if (!a.password.empty()) {
-    std::vector<std::string> auth = {"AUTH"};
-    if (!a.username.empty()) auth.push_back(a.username);
-    auth.push_back(a.password);
-    if (!simple(auth)) return fail("authentication failed");
-  }
-  if (a.db != 0 && !simple({"SELECT", std::to_string(a.db)})) return fail("SELECT failed");
-  // A Redis with requirepass answers NOAUTH to everything: say so once, at connect time.
-  if (a.password.empty() && !simple({"PING"})) {
-    return fail(
-        "it refused PING; if it requires a password, put it in REDIS_URL "
-        "(redis://:password@host:port/db)");
-  }
-  return context;
+  return Pooled{context->release(), generation_};
 }
 
-void RedisUserStore::Release(redisContext* context, bool healthy) {
-  if (!healthy || context->err) {
-    redisFree(context);
-    return;
+void RedisUserStore::Release(Pooled pooled, bool healthy) {
+  std::vector<redisContext*> stale;
+  {
+    absl::MutexLock lock(&mu_);
+    if (healthy && !pooled.context->err && pooled.generation == generation_) {
+      idle_.push_back(pooled.context);
+      return;
+    }
+    stale.push_back(pooled.context);
+    if (!healthy) {
+      // The server went away or lost its master role: the other idle connections lead to
+      // it as well. The next call connects afresh (asking the sentinels again).
+      stale.insert(stale.end(), idle_.begin(), idle_.end());
+      idle_.clear();
+      ++generation_;
+    }
   }
-  absl::MutexLock lock(&mu_);
-  idle_.push_back(context);
+  for (redisContext* context : stale) redisFree(context);
 }
 
 absl::StatusOr<RedisUserStore::Reply> RedisUserStore::Command(
     const std::vector<std::string>& args) {
-  auto context = Acquire();
-  if (!context.ok()) return context.status();
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const auto& s : args) {
-    argv.push_back(s.data());
-    lens.push_back(s.size());
+  // A failover reply (READONLY, ...) means the command did not run: once more on the master.
+  for (int attempt = 0;; ++attempt) {
+    auto pooled = Acquire();
+    if (!pooled.ok()) return pooled.status();
+    RedisReplyPtr reply = RedisCommand(pooled->context, args);
+    if (!reply) {
+      std::string why = pooled->context->errstr;
+      Release(*pooled, false);
+      return absl::UnavailableError(StrCat("the user store (Redis) failed: ", why));
+    }
+    if (RedisConnector::IsFailoverReply(reply.get())) {
+      Release(*pooled, false);
+      if (attempt == 0) continue;
+      return absl::UnavailableError(StrCat("the user store (Redis) is failing over: ",
+                                           std::string_view(reply->str, reply->len)));
+    }
+    Release(*pooled, true);
+    return reply;
   }
-  Reply reply(static_cast<redisReply*>(
-      redisCommandArgv(*context, static_cast<int>(argv.size()), argv.data(), lens.data())));
-  if (!reply) {
-    std::string why = (*context)->errstr;
-    Release(*context, false);
-    return absl::UnavailableError(StrCat("the user store (Redis) failed: ", why));
-  }
-  Release(*context, true);
-  return reply;
 }
 
 absl::StatusOr<std::optional<User>> RedisUserStore::FindByKeyHash(const std::string& key_hash) {

@@ -11,11 +11,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/auth/redis_url.h"
+#include "common/redis_connector.h"
 #include "services/auth/user_store.h"
-
-struct redisContext;
-struct redisReply;
 
 namespace llmsrouter::auth {
 
@@ -47,22 +44,27 @@ class RedisUserStore : public UserStore {
   absl::StatusOr<int64_t> Version() override;
 
  private:
-  struct ReplyDeleter {
-    void operator()(redisReply* r) const;
+  using Reply = RedisReplyPtr;
+  // A connection and the pool generation it was made in (a failover starts a new one).
+  struct Pooled {
+    redisContext* context;
+    uint64_t generation;
   };
-  using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
   // Runs one command on a pooled connection. UNAVAILABLE on connection trouble; a Redis
   // error reply comes back as a reply of type error.
   absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
-  absl::StatusOr<redisContext*> Acquire();
-  void Release(redisContext* context, bool healthy);
+  absl::StatusOr<Pooled> Acquire();
+  // Back to the pool; `healthy` false closes it and every idle connection (same server).
+  void Release(Pooled pooled, bool healthy);
 
   std::string UserKey(const std::string& name) const { return options_.prefix + "user:" + name; }
   std::string KeyKey(const std::string& hash) const { return options_.prefix + "key:" + hash; }
 
   Options options_;
+  RedisConnector connector_;
   absl::Mutex mu_;
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<redisContext*> idle_ ABSL_GUARDED_BY(mu_);
   std::chrono::steady_clock::time_point next_connect_ ABSL_GUARDED_BY(mu_);
 };

@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
   app->server_ = *std::move(server);
   app->gateway_->SetLoops(&app->server_->loops());
   app->drain_timeout_ = options.drain_timeout;
+  app->drain_delay_ = options.drain_delay;
   return app;
 }
 

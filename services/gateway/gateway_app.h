@@ -27,6 +27,8 @@ struct GatewayAppOptions {
   HttpLimits limits;
   GatewayOptions gateway;
   absl::Duration drain_timeout = absl::Seconds(30);
+  // After SIGTERM: how long the listener keeps accepting and serving while /readyz says 503.
+  absl::Duration drain_delay = absl::Seconds(5);
   std::shared_ptr<grpc::Channel> router_channel;
   // Used instead of router_channel when set (the all-in-one binary's in-process router).
   // Not owned; must outlive the app.
@@ -49,8 +51,16 @@ class GatewayApp {
     server_->Stop();
     if (metrics_) metrics_->Stop();
   }
-  // SIGTERM: readiness turns false, no new connections, requests in flight finish (up to
-  // `deadline`); then Stop(). True when nothing was cut.
+  absl::Duration drain_delay() const { return drain_delay_; }
+  // SIGTERM, first step: /readyz turns 503 for good; everything else keeps being served (the
+  // drain delay, while load balancers stop sending new connections), but each answer closes
+  // its connection so keep-alive clients move to other replicas.
+  void StartDraining() {
+    gateway_->StartDraining();
+    server_->CloseConnectionsAfterResponses();
+  }
+  // SIGTERM, last step: readiness false, no new connections, requests in flight finish (up to
+  // the drain timeout); then Stop(). True when nothing was cut.
   bool Drain() {
     gateway_->StartDraining();
     bool clean = server_->Drain(drain_timeout_);
@@ -67,6 +77,7 @@ class GatewayApp {
   std::unique_ptr<web::HttpServer> server_;
   std::unique_ptr<web::HttpServer> metrics_;
   absl::Duration drain_timeout_;
+  absl::Duration drain_delay_;
 };
 
 }  // namespace llmsrouter::gateway

@@ -1,5 +1,6 @@
 #include "services/gateway/gateway_flags.h"
 
+#include "common/graceful_stop.h"
 #include "common/strings.h"
 
 namespace llmsrouter::gateway {
@@ -31,6 +32,7 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "header names the client (for the failed-auth limiter); empty: the TCP peer."},
       {"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "30",
        "Seconds in-flight requests and streams may take to finish on SIGTERM."},
+      DrainDelayFlagSpec(),
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
        "true: every /v1/* request needs 'Authorization: Bearer <key>' (users in Redis)."},
       {"", "ENABLE_BYPASS", "false", "true: users may set a model override (/api/user/bypass)."},
@@ -58,6 +60,9 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
     return absl::InvalidArgumentError("--drain-timeout must be a number of seconds >= 0");
   }
   out.drain_timeout = absl::Seconds(drain);
+  auto delay = DrainDelayFrom(options);
+  if (!delay.ok()) return delay.status();
+  out.drain_delay = *delay;
   if (!ParseInt(options.Get("max-concurrent-calls"), &out.gateway.max_concurrent_calls) ||
       out.gateway.max_concurrent_calls < 0) {
     return absl::InvalidArgumentError("--max-concurrent-calls must be a number >= 0");

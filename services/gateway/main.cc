@@ -32,9 +32,13 @@ absl::Status ConnectServices(const Options& options, gateway::GatewayAppOptions*
 
 std::vector<FlagSpec> Flags() {
   std::vector<FlagSpec> specs = gateway::GatewayFlagSpecs();
-  specs.push_back({"router", "ROUTER_ADDR", "127.0.0.1:50051", "Router gRPC address."});
-  specs.push_back({"auth", "AUTH_ADDR", "", "Auth gRPC address; empty: accounts are off."});
-  specs.push_back({"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty: no tracing."});
+  specs.push_back({"router", "ROUTER_ADDR", "127.0.0.1:50051",
+                   "Router gRPC target: host:port, dns:///name:port (every address, round "
+                   "robin) or ipv4:a:p,b:p."});
+  specs.push_back(
+      {"auth", "AUTH_ADDR", "", "Auth gRPC target (as --router); empty: accounts are off."});
+  specs.push_back(
+      {"tracer", "TRACER_ADDR", "", "Tracer gRPC target (as --router); empty: no tracing."});
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
   return specs;
@@ -44,8 +48,13 @@ class GatewayProcess : public ServiceProcess {
  public:
   explicit GatewayProcess(std::unique_ptr<gateway::GatewayApp> app) : app_(std::move(app)) {}
 
-  void Stop() override {
+  // /readyz 503, answers close their connections; everything is still served.
+  void BeginDrain() override {
     Log(LogLevel::kInfo, "gateway", "shutting down");
+    app_->StartDraining();
+  }
+  absl::Duration DrainDelay() const override { return app_->drain_delay(); }
+  void Stop() override {
     bool clean = app_->Drain();
     Log(LogLevel::kInfo, "gateway", "drained", {{"clean", clean ? "true" : "false"}});
   }

@@ -1,4 +1,5 @@
 // llmsrouter-router: the router gRPC service.
+#include "common/graceful_stop.h"
 #include "common/grpc_channel.h"
 #include "common/grpc_tls.h"
 #include "common/http/service_listeners.h"
@@ -17,11 +18,14 @@ std::vector<FlagSpec> RouterFlagSpecs() {
        "gRPC address (use 0.0.0.0:50051 in containers)."},
       {"metrics-listen", "LLMSROUTER_METRICS_LISTEN", "",
        "HTTP address for Prometheus /metrics (e.g. 0.0.0.0:9091); empty: off."},
-      {"tracer", "TRACER_ADDR", "", "Tracer gRPC address; empty disables tracing."},
+      {"tracer", "TRACER_ADDR", "",
+       "Tracer gRPC target (host:port, dns:///name:port, ipv4:a:p,b:p); empty disables "
+       "tracing."},
       {"trace-content", "LLMSROUTER_TRACE_CONTENT", "auto",
        "false: keep prompts and answers out of traces (auto/true: send them to the tracer, "
        "which keeps them out of JSON-line traces unless its own flag is true)."},
-      {"auth", "AUTH_ADDR", "", "Auth gRPC address (needed with ENABLE_ACCOUNT_MANAGEMENT=true)."},
+      {"auth", "AUTH_ADDR", "",
+       "Auth gRPC target (as --tracer; needed with ENABLE_ACCOUNT_MANAGEMENT=true)."},
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
        "true: direct gRPC clients need 'authorization: Bearer <key>' metadata."},
       {"", "ENABLE_BYPASS", "false", "true: User-Bypass applies to direct gRPC clients too."},
@@ -31,6 +35,7 @@ std::vector<FlagSpec> RouterFlagSpecs() {
   };
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
+  for (auto& spec : GrpcListenerFlagSpecs("10")) specs.push_back(std::move(spec));
   return specs;
 }
 
@@ -68,14 +73,20 @@ absl::StatusOr<router::CallerAuthConfig> CallerAuthFrom(const Options& options,
 class RouterProcess : public ServiceProcess {
  public:
   RouterProcess(std::unique_ptr<router::RouterApp> app,
-                std::unique_ptr<web::ServiceListeners> listeners)
-      : app_(std::move(app)), listeners_(std::move(listeners)) {}
+                std::unique_ptr<web::ServiceListeners> listeners, GrpcListenerSettings settings)
+      : app_(std::move(app)), listeners_(std::move(listeners)), settings_(settings) {}
 
   void Reload() override { app_->ReloadAndLog("SIGHUP"); }
-  // No new calls, those in flight get 10 s; the rest end CANCELLED; then the traces go out.
-  void Stop() override {
+  // Health NOT_SERVING, calls still served for the drain delay.
+  void BeginDrain() override {
     Log(LogLevel::kInfo, "router", "shutting down");
-    listeners_->Shutdown(absl::Seconds(10));
+    listeners_->StopServing();
+  }
+  absl::Duration DrainDelay() const override { return settings_.drain_delay; }
+  // No new calls, those in flight get the drain timeout; the rest end CANCELLED; then the
+  // traces go out.
+  void Stop() override {
+    listeners_->Shutdown(settings_.drain_timeout);
     app_->Shutdown();
     app_->FlushTraces(absl::Seconds(5));
   }
@@ -83,6 +94,7 @@ class RouterProcess : public ServiceProcess {
  private:
   std::unique_ptr<router::RouterApp> app_;
   std::unique_ptr<web::ServiceListeners> listeners_;
+  GrpcListenerSettings settings_;
 };
 
 // Caller auth and tracing, before the app serves.
@@ -108,7 +120,10 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
   auto app = router::RouterApp::Create({options.Get("config"), ProcessEnv()});
   if (!app.ok()) return app.status();
   if (absl::Status s = Configure(options, *tls, **app); !s.ok()) return s;
-  auto listeners = web::ServiceListeners::Start(options, {(*app)->service()}, "router");
+  auto settings = GrpcListenerSettingsFrom(options);
+  if (!settings.ok()) return FlagValueError(settings.status());
+  auto listeners = web::ServiceListeners::Start(options, {(*app)->service()}, "router",
+                                                settings->max_connection_age);
   if (!listeners.ok()) return listeners.status();
   // A stuck I/O thread turns the gRPC health check (the liveness probe) NOT_SERVING.
   grpc::HealthCheckServiceInterface* health = (*listeners)->grpc().GetHealthCheckService();
@@ -120,7 +135,7 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
        {"port", std::to_string((*listeners)->port())},
        {"tls", ServerTlsMode(*tls)},
        {"providers", (*app)->config()->AliasList()}});
-  return std::make_unique<RouterProcess>(*std::move(app), *std::move(listeners));
+  return std::make_unique<RouterProcess>(*std::move(app), *std::move(listeners), *settings);
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ export async function waitFor(check, { timeoutMs = 10000, intervalMs = 20, what 
 // Spawns a process and resolves once a line of its output satisfies `ready(line)` (which
 // returns the value to resolve with). Output is kept for diagnostics.
 export function startProcess(command, args, { env = {}, cwd, ready, timeoutMs = 15000 }) {
-  const proc = spawn(command, args, { env: { ...process.env, ...env }, cwd,
+  // No drain delay unless a test asks for one: SIGTERM ends a test's processes at once.
+  const proc = spawn(command, args, { env: { LLMSROUTER_DRAIN_DELAY: '0', ...process.env, ...env }, cwd,
                                       stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   let stopping = false;

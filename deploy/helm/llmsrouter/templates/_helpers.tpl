@@ -32,6 +32,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "llmsrouter.redisUrl" -}}
 {{- if .Values.redis.bundled -}}
 {{- printf "redis://:$(REDIS_PASSWORD)@%s-redis:6379/0" (include "llmsrouter.fullname" .) -}}
+{{- else if .Values.redis.sentinel.hosts -}}
+{{- $auth := ternary "" ":$(REDIS_PASSWORD)@" (eq (include "llmsrouter.redisSecretName" .) "") -}}
+{{- printf "redis-sentinel://%s%s/%s/%v" $auth .Values.redis.sentinel.hosts .Values.redis.sentinel.masterSet .Values.redis.sentinel.db -}}
 {{- else -}}
 {{- .Values.redis.url -}}
 {{- end -}}
@@ -86,7 +89,26 @@ spec:
       {{- with $root.Values.imagePullSecrets }}
       imagePullSecrets: {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- if and (hasKey $v "drainDelaySeconds") (le (int $v.terminationGracePeriodSeconds) (add $v.drainDelaySeconds $v.drainTimeoutSeconds | int)) }}
+      {{- fail (printf "%s.terminationGracePeriodSeconds must exceed drainDelaySeconds + drainTimeoutSeconds" .component) }}
+      {{- end }}
       terminationGracePeriodSeconds: {{ $v.terminationGracePeriodSeconds }}
+      # The services never call the Kubernetes API.
+      automountServiceAccountToken: false
+      {{- with $root.Values.scaling.topologySpread }}
+      {{- if .enabled }}
+      # Replicas spread over nodes and zones, so one node or zone going away takes few of them.
+      topologySpreadConstraints:
+        {{- range $key := list "kubernetes.io/hostname" "topology.kubernetes.io/zone" }}
+        - maxSkew: {{ $.root.Values.scaling.topologySpread.maxSkew }}
+          topologyKey: {{ $key }}
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "llmsrouter.selector" (dict "root" $root "component" $.component) | nindent 14 }}
+        {{- end }}
+      {{- end }}
+      {{- end }}
       securityContext: {{- toYaml $root.Values.podSecurityContext | nindent 8 }}
       containers:
         - name: {{ .component }}
@@ -106,6 +128,18 @@ spec:
               value: "0.0.0.0:{{ $v.port }}"
             - name: LLMSROUTER_METRICS_LISTEN
               value: "0.0.0.0:9090"
+            {{- if hasKey $v "drainDelaySeconds" }}
+            # SIGTERM: not ready at once, still serving for the delay (endpoints and load
+            # balancers catch up), then calls in flight get the drain timeout.
+            - name: LLMSROUTER_DRAIN_DELAY
+              value: {{ $v.drainDelaySeconds | quote }}
+            - name: LLMSROUTER_DRAIN_TIMEOUT
+              value: {{ $v.drainTimeoutSeconds | quote }}
+            {{- end }}
+            {{- if ne .probe.kind "http" }}
+            - name: LLMSROUTER_MAX_CONNECTION_AGE
+              value: {{ $root.Values.scaling.maxConnectionAgeSeconds | quote }}
+            {{- end }}
             {{- with .env }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -161,6 +195,32 @@ spec:
         {{- . | nindent 8 }}
         {{- end }}
       {{- end }}
+{{- end -}}
+
+{{/* gRPC target of a service: its headless Service through DNS, so clients see every pod
+     and balance over them (round robin), re-resolving as pods come and go. */}}
+{{- define "llmsrouter.grpcTarget" -}}
+{{- printf "dns:///%s-%s-pods:%v" (include "llmsrouter.fullname" .root) .component (index .root.Values .component).port -}}
+{{- end -}}
+
+{{/* The headless Service behind llmsrouter.grpcTarget (ready pods only). */}}
+{{- define "llmsrouter.headlessService" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "llmsrouter.fullname" .root }}-{{ .component }}-pods
+  labels:
+    {{- include "llmsrouter.labels" .root | nindent 4 }}
+    app.kubernetes.io/component: {{ .component }}
+spec:
+  clusterIP: None
+  selector:
+    {{- include "llmsrouter.selector" (dict "root" .root "component" .component) | nindent 4 }}
+  ports:
+    - name: grpc
+      port: {{ (index .root.Values .component).port }}
+      targetPort: {{ (index .root.Values .component).port }}
+      appProtocol: grpc
 {{- end -}}
 
 {{- define "llmsrouter.service" -}}

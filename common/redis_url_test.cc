@@ -1,8 +1,8 @@
-#include "services/auth/redis_url.h"
+#include "common/redis_url.h"
 
 #include <gtest/gtest.h>
 
-namespace llmsrouter::auth {
+namespace llmsrouter {
 namespace {
 
 TEST(RedisUrlTest, ParsesTheDocumentedForms) {
@@ -44,6 +44,35 @@ TEST(RedisUrlTest, PasswordOnlyAndEscapedCredentials) {
   EXPECT_FALSE(ParseRedisUrl("redis://:bad%4@h:1").ok());
 }
 
+TEST(RedisUrlTest, SentinelForm) {
+  auto a = ParseRedisUrl("redis-sentinel://:pw@10.0.0.1:26380,sentinel-b,[x]:1/mymaster/3");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_TRUE(a->uses_sentinel());
+  ASSERT_EQ(a->sentinels.size(), 3u);
+  EXPECT_EQ(a->sentinels[0].host, "10.0.0.1");
+  EXPECT_EQ(a->sentinels[0].port, 26380);
+  EXPECT_EQ(a->sentinels[1].host, "sentinel-b");
+  EXPECT_EQ(a->sentinels[1].port, 26379);
+  EXPECT_EQ(a->master_name, "mymaster");
+  EXPECT_EQ(a->password, "pw");
+  EXPECT_EQ(a->db, 3);
+  auto b = ParseRedisUrl("redis-sentinel://127.0.0.1:5000/set");
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->db, 0);
+  EXPECT_FALSE(ParseRedisUrl("redis://h:1").value().uses_sentinel());
+}
+
+TEST(RedisUrlTest, SentinelFormErrors) {
+  EXPECT_FALSE(ParseRedisUrl("redis-sentinel://h:1").ok());         // no master name
+  EXPECT_FALSE(ParseRedisUrl("redis-sentinel://h:1/").ok());        // empty master name
+  EXPECT_FALSE(ParseRedisUrl("redis-sentinel://h:1,,h:2/m").ok());  // empty address
+  EXPECT_FALSE(ParseRedisUrl("redis-sentinel://h:x/m").ok());       // bad port
+  EXPECT_FALSE(ParseRedisUrl("redis-sentinel://h:1/m/db").ok());    // bad db
+  auto hidden = ParseRedisUrl("redis-sentinel://:hunter2@h:x/m");
+  ASSERT_FALSE(hidden.ok());
+  EXPECT_EQ(std::string(hidden.status().message()).find("hunter2"), std::string::npos);
+}
+
 TEST(RedisUrlTest, ErrorsNeverQuoteThePassword) {
   for (std::string_view url : {"redis://:hunter2@h:port", "rediss://:hunter2@h:1"}) {
     auto parsed = ParseRedisUrl(url);
@@ -56,4 +85,4 @@ TEST(RedisUrlTest, ErrorsNeverQuoteThePassword) {
 }
 
 }  // namespace
-}  // namespace llmsrouter::auth
+}  // namespace llmsrouter
