@@ -1,4 +1,4 @@
-// A BatchQueue with its sender thread: the one way the trace path batches (GrpcTraceShipper,
+// A BatchQueue with its sender thread: the one way the trace path batches (GrpcTracerClient,
 // router → tracer; TraceBatcher, tracer → Langfuse). Items are added without blocking; the
 // thread sends a batch when it is full or its oldest item is due, puts a failed batch back
 // in front and retries after an equal-jitter backoff (common/backoff.h), and drops a batch
