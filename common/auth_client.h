@@ -25,6 +25,8 @@ struct AuthInfo {
   std::vector<std::string> permissions;
   bool all_providers = false;
   std::string bypass_model;
+  // All zero: the user has no limits (no admission round trip).
+  auth::v1::Limits limits;
 };
 
 // The key in "Authorization: Bearer <key>" (scheme case-insensitive), or "".

@@ -88,7 +88,8 @@ absl::StatusOr<AuthResult> Authenticator::Decide(const std::optional<User>& user
     return absl::UnauthenticatedError(
         StrCat("The API key of user '", user->name, "' is disabled. Ask an administrator."));
   }
-  return AuthResult{user->name, user->permissions, user->AllProviders(), user->bypass_model};
+  return AuthResult{user->name, user->permissions, user->AllProviders(), user->bypass_model,
+                    user->limits};
 }
 
 std::optional<absl::StatusOr<AuthResult>> Authenticator::TryCached(const std::string& api_key,

@@ -29,6 +29,7 @@ struct AuthResult {
   std::vector<std::string> permissions;
   bool all_providers = false;
   std::string bypass_model;
+  v1::Limits limits;
 };
 
 struct AuthenticatorOptions {

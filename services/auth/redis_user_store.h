@@ -46,15 +46,18 @@ class RedisUserStore : public UserStore {
   absl::StatusOr<std::vector<std::string>> RecentAudit(size_t limit) override;
   absl::StatusOr<int64_t> Version() override;
 
- private:
   struct ReplyDeleter {
     void operator()(redisReply* r) const;
   };
   using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-  // Runs one command on a pooled connection. UNAVAILABLE on connection trouble; a Redis
-  // error reply comes back as a reply of type error.
+  // Runs one command on a pooled connection (also for the limit store, which shares the
+  // connection). Blocking, bounded by the timeouts. UNAVAILABLE on connection trouble; a
+  // Redis error reply comes back as a reply of type error.
   absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
+  const std::string& prefix() const { return options_.prefix; }
+
+ private:
   absl::StatusOr<redisContext*> Acquire();
   void Release(redisContext* context, bool healthy);
 

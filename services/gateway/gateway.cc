@@ -8,6 +8,7 @@
 #include "common/request_id.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "common/user_limits.h"
 #include "services/gateway/metrics_server.h"
 #include "services/gateway/proxy_call.h"
 #include "services/gateway/responses.h"
@@ -184,6 +185,7 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   call.set_proxy(QueryParam(ctx->query, "proxy"));
   if (ctx->auth) {
     call.set_user(ctx->auth->user);
+    if (HasLimits(ctx->auth->limits)) *call.mutable_limits() = ctx->auth->limits;
     if (!ctx->auth->all_providers) {
       call.set_restrict_providers(true);
       for (const auto& p : ctx->auth->permissions) call.add_allowed_providers(p);

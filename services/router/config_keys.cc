@@ -50,7 +50,9 @@ absl::Status CheckMapping(const YAML::Node& node, std::string_view pattern, std:
 
 const std::map<std::string, std::vector<std::string>, std::less<>>& KnownConfigKeys() {
   static const auto* const keys = new std::map<std::string, std::vector<std::string>, std::less<>>{
-      {"", {"servers", "models", "proxy", "limits"}},
+      {"", {"servers", "models", "proxy", "limits", "pricing"}},
+      {"pricing", {"require", "models"}},
+      {"pricing.models.*", {"input", "cached_input", "output"}},
       {"models", {"cache_ttl", "timeout", "retry_after_failure"}},
       {"proxy", {"allow_urls"}},
       {"limits", {"sse_event_bytes", "buffered_bytes"}},
@@ -79,8 +81,15 @@ std::string ClosestKey(std::string_view key, const std::vector<std::string>& kno
 absl::Status CheckConfigKeys(const YAML::Node& root) {
   if (auto s = CheckMapping(root, "", ""); !s.ok()) return s;
   if (!root.IsMap()) return absl::OkStatus();
-  for (const char* block : {"models", "proxy", "limits"}) {
+  for (const char* block : {"models", "proxy", "limits", "pricing"}) {
     if (auto s = CheckMapping(root[block], block, block); !s.ok()) return s;
+  }
+  if (const YAML::Node prices = root["pricing"]; prices.IsMap() && prices["models"].IsMap()) {
+    for (const auto& entry : prices["models"]) {
+      if (!entry.first.IsScalar()) continue;  // the loader refuses it
+      std::string where = StrCat("pricing.models.", entry.first.Scalar());
+      if (auto s = CheckMapping(entry.second, "pricing.models.*", where); !s.ok()) return s;
+    }
   }
   const YAML::Node servers = root["servers"];
   if (!servers || !servers.IsMap()) return absl::OkStatus();

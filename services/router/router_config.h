@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/options.h"
+#include "services/router/pricing.h"
 
 namespace llmsrouter::router {
 
@@ -73,6 +74,7 @@ struct RouterConfig {
   std::map<std::string, ProviderConfig, std::less<>> providers;
   ModelsConfig models;
   LimitsConfig limits;
+  PricingConfig pricing;
   // URL patterns allowed in ?proxy= (empty: URLs are refused); each one parses as a
   // UrlPattern (services/router/proxy_url.h), checked when the config is loaded.
   std::vector<std::string> proxy_allow_urls;

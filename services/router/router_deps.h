@@ -12,6 +12,7 @@
 #include "services/router/config_store.h"
 #include "services/router/host_resolver.h"
 #include "services/router/http_client.h"
+#include "services/router/limits_client.h"
 #include "services/router/provider_limiter.h"
 
 namespace llmsrouter {
@@ -47,6 +48,8 @@ struct RouterDeps {
   // that loop's thread (see ForCurrentLoop). A provider slot freed on another loop starts
   // the waiting call on the releasing thread; its transfer is then posted to its own loop.
   const LoopDeps* loops = nullptr;
+  // Limits and spend (docs/LIMITS.md); client null: calls are not metered.
+  MeterOptions meter;
 };
 
 // `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the
