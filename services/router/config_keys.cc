@@ -84,8 +84,10 @@ absl::Status CheckConfigKeys(const YAML::Node& root) {
   for (const char* block : {"models", "proxy", "limits", "pricing"}) {
     if (auto s = CheckMapping(root[block], block, block); !s.ok()) return s;
   }
-  if (const YAML::Node prices = root["pricing"]; prices.IsMap() && prices["models"].IsMap()) {
-    for (const auto& entry : prices["models"]) {
+  const YAML::Node prices = root["pricing"];
+  const YAML::Node priced = prices && prices.IsMap() ? prices["models"] : YAML::Node();
+  if (priced && priced.IsMap()) {
+    for (const auto& entry : priced) {
       if (!entry.first.IsScalar()) continue;  // the loader refuses it
       std::string where = StrCat("pricing.models.", entry.first.Scalar());
       if (auto s = CheckMapping(entry.second, "pricing.models.*", where); !s.ok()) return s;
