@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { runAdmin, startFakeUpstream, startRedis, startSplit, waitFor } from './harness.mjs';
+import { runAdmin, startAllInOne, startFakeUpstream, startRedis, startSplit, waitFor } from './harness.mjs';
 
 const TOKEN = 'admin-secret-for-limits';
 const SLOW = process.env.LLMSROUTER_E2E_SANITIZERS ? 3 : 1;
@@ -270,5 +270,46 @@ describe('limits across three replicas on one Redis', () => {
       assert.equal(r.status, 200);
       assert.equal(r.headers.get('x-ratelimit-limit-requests'), '1000');
     }
+  });
+});
+
+describe('limits in the all-in-one binary', () => {
+  let redis;
+  let fake;
+  let gw;
+  const admin = (...args) => runAdmin(gw.authPort, TOKEN, args);
+
+  before(async () => {
+    redis = await startRedis();
+    fake = await startFakeUpstream();
+    gw = await startAllInOne(yaml(fake), [], env(redis));
+  });
+  after(async () => {
+    await gw?.stop();
+    await fake?.stop();
+    await redis?.stop();
+  });
+
+  it('admits exactly rpm, passes the headers, and meters what the provider counted', async () => {
+    const added = await admin('add', 'solo', '--permissions', '*');
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal((await admin('limits', 'set', 'solo', '--rpm', '20', '--parallel', '50')).code, 0);
+    const key = keyOf(added.stdout);
+    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) =>
+      chat(gw.baseURL, key, 'solo', i % 2 ? { stream: true } : {})));
+    assert.equal(answers.filter((r) => r.status === 200).length, 20);
+    assert.equal(answers.filter((r) => r.status === 429).length, 80);
+    assert.ok(answers.every((r) => r.headers.get('x-ratelimit-limit-requests') === '20'));
+    await Promise.all(answers.map((r) => r.text()));
+    const counted = (await fake.stats()).usage_by_user.solo;
+    assert.equal(counted.calls, 20);
+    let usage;
+    await waitFor(async () => {
+      const r = await admin('usage', '--user', 'solo', '--by', 'user', '--format', 'json');
+      usage = JSON.parse(r.stdout)[0];
+      return usage?.calls === 20;
+    }, { timeoutMs: 5000 * SLOW, what: 'every settlement' });
+    assert.equal(usage.prompt_tokens, counted.prompt);
+    assert.equal(usage.completion_tokens, counted.completion);
   });
 });
