@@ -264,11 +264,11 @@ async function limitsBench() {
     '| deployment | unlimited p50 µs | limited p50 µs | added p50 µs | added p99 µs | limited ÷ unlimited p50 |\n|---|---|---|---|---|---|\n';
   for (const [name, stack] of Object.entries(stacks)) {
     const keys = {};
-    for (const user of ['unlimited', 'limited']) {
-      const added = await runAdmin(stack.authPort, token, ['add', user, '--permissions', 'fake']);
+    for (const user of ['unlimited', 'limited']) {  // one Redis: a name per deployment
+      const added = await runAdmin(stack.authPort, token, ['add', `${name}-${user}`, '--permissions', 'fake']);
       keys[user] = added.stdout.split('\n').find((l) => l.startsWith('llmr-'));
     }
-    await runAdmin(stack.authPort, token, ['limits', 'set', 'limited', '--rpm', '100000000',
+    await runAdmin(stack.authPort, token, ['limits', 'set', `${name}-limited`, '--rpm', '100000000',
                                            '--tpm', '1000000000000', '--parallel', '100000']);
     const contender = (user) => ({ name: `${name} ${user}`, url: `${stack.baseURL}/v1/chat/completions`,
       headers: [`Authorization: Bearer ${keys[user]}`], agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
