@@ -4,7 +4,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { runAdmin, startAllInOne, startFakeUpstream, startRedis, startSplit, waitFor } from './harness.mjs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot, runAdmin, startAllInOne, startFakeUpstream, startRedis, startSplit, waitFor } from './harness.mjs';
 
 const TOKEN = 'admin-secret-for-limits';
 const SLOW = process.env.LLMSROUTER_E2E_SANITIZERS ? 3 : 1;
@@ -34,6 +37,26 @@ function chat(baseURL, key, user, extra = {}) {
     method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(body) });
 }
+
+// Two RouterService.Call RPCs from a direct gRPC client (Python, with the user's key): the
+// ResponseHead status and headers and the body of each, as JSON lines.
+const GRPC_CALLS = `
+import argparse, json, sys
+sys.path.insert(0, sys.argv[1])
+from router_client import load_stubs, open_channel
+pb, pb_grpc = load_stubs()
+stub = pb_grpc.RouterServiceStub(open_channel(argparse.Namespace(router=sys.argv[2], ca=None, cert=None, key=None)))
+body = json.dumps({"model": "[fake]gpt-fake", "messages": [{"role": "user", "content": "hi"}]}).encode()
+for _ in range(2):
+    head, data = None, b""
+    for m in stub.Call(pb.CallRequest(endpoint="chat/completions", body=body), timeout=30,
+                       metadata=[("authorization", "Bearer " + sys.argv[3])]):
+        if m.WhichOneof("kind") == "head":
+            head = m.head
+        elif m.WhichOneof("kind") == "data":
+            data += m.data
+    print(json.dumps({"status": head.status, "headers": dict(head.headers), "body": data.decode()}))
+`;
 
 // The router's prompt estimate: a token per four bytes of the body.
 const promptEstimate = (body) => Math.ceil(Buffer.byteLength(JSON.stringify(body)) / 4);
@@ -311,5 +334,20 @@ describe('limits in the all-in-one binary', () => {
     }, { timeoutMs: 5000 * SLOW, what: 'every settlement' });
     assert.equal(usage.prompt_tokens, counted.prompt);
     assert.equal(usage.completion_tokens, counted.completion);
+  });
+
+  it('limits a direct gRPC client by its key, with the headers in the ResponseHead', async () => {
+    const added = await admin('add', 'grpc-user', '--permissions', '*');
+    assert.equal((await admin('limits', 'set', 'grpc-user', '--rpm', '1')).code, 0);
+    const { stdout } = await promisify(execFile)('/usr/bin/python3',
+      ['-c', GRPC_CALLS, join(repoRoot, 'examples', 'python'), `127.0.0.1:${gw.grpcPort}`, keyOf(added.stdout)],
+      { timeout: 60000 });
+    const [first, second] = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(first.status, 200);
+    assert.equal(first.headers['x-ratelimit-limit-requests'], '1');
+    assert.equal(first.headers['x-ratelimit-remaining-requests'], '0');
+    assert.equal(second.status, 429);
+    assert.ok(Number(second.headers['retry-after']) > 0);
+    assert.equal(JSON.parse(second.body).error.code, 'rate_limit_exceeded');
   });
 });
