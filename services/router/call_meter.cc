@@ -73,7 +73,11 @@ int64_t CallMeter::PriceAndCount(const auth::v1::SettleRequest& call) const {
 
 std::unique_ptr<CallMeter> CallMeter::Create(const MeterOptions& options,
                                              const v1::CallRequest& request, const JsonBody& body) {
-  if (options.client == nullptr || request.user().empty()) return nullptr;
+  // A user without limits costs nothing: no meter, no admission, no settlement (measured: a
+  // settlement per call of every user nearly doubled the all-in-one's p50 on a 2-core box).
+  if (options.client == nullptr || request.user().empty() || !HasLimits(request.limits())) {
+    return nullptr;
+  }
   std::unique_ptr<CallMeter> meter(new CallMeter());
   meter->options_ = options;
   meter->user_ = request.user();

@@ -1,7 +1,7 @@
-// Metering of one call (docs/LIMITS.md): admission for a user with limits (one round trip to
+// Metering of one call of a user with limits (docs/LIMITS.md): admission (one round trip to
 // the limits service, which runs one Lua script), the x-ratelimit-* headers on the answer, and
-// settlement to the real usage when the call ends. Calls of users without limits are only
-// settled (spend recording, after the answer: nothing on the client's path).
+// settlement to the real usage, with the spend record, when the call ends. Calls of users
+// without limits are not metered at all (nothing is added to their path).
 #ifndef LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
 #define LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
 
@@ -23,7 +23,7 @@ namespace llmsrouter::router {
 // Not thread-safe: the pipe calls it from the call's callbacks, which never overlap.
 class CallMeter {
  public:
-  // Null when the call is not metered (no client, or no user).
+  // Null when the call is not metered (no client, no user, or a user without limits).
   static std::unique_ptr<CallMeter> Create(const MeterOptions& options,
                                            const v1::CallRequest& request, const JsonBody& body);
 

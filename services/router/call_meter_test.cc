@@ -27,7 +27,8 @@ pricing:
     request_.set_request_id("req-1");
     request_.set_user("alice");
     request_.set_endpoint("chat/completions");
-    request_.set_body(R"({"model":"[oa]m","max_tokens":50})");  // 34 bytes: 9 tokens
+    request_.set_body(R"({"model":"[oa]m","max_tokens":50})");  // 33 bytes: 9 tokens
+    request_.mutable_limits()->set_parallel(100);
   }
 
   std::unique_ptr<CallMeter> Meter() {
@@ -51,17 +52,20 @@ pricing:
   Target target_;
 };
 
-TEST_F(CallMeterTest, NoUserOrNoClientIsNotMetered) {
+TEST_F(CallMeterTest, NoUserNoClientOrNoLimitsIsNotMetered) {
   request_.clear_user();
   EXPECT_EQ(Meter(), nullptr);
   request_.set_user("alice");
   EXPECT_EQ(CallMeter::Create(MeterOptions{}, request_, ParseBody(request_.body())), nullptr);
+  request_.clear_limits();
+  EXPECT_EQ(Meter(), nullptr);
+  EXPECT_TRUE(client_.admits().empty());
 }
 
-TEST_F(CallMeterTest, UnlimitedUserIsOnlySettledWithTheReportedUsage) {
+TEST_F(CallMeterTest, SettlesTheReportedUsageWithCachedTokensAtTheirPrice) {
   auto meter = Meter();
   ASSERT_NE(meter, nullptr);
-  EXPECT_FALSE(meter->limited());
+  EXPECT_TRUE(meter->limited());
   v1::CallResponse head = Head(false);
   meter->Observe(&head);
   v1::CallResponse summary;
@@ -72,7 +76,6 @@ TEST_F(CallMeterTest, UnlimitedUserIsOnlySettledWithTheReportedUsage) {
   meter->Observe(&summary);
   meter->Finish(absl::OkStatus());
   meter->Finish(absl::OkStatus());  // once only
-  EXPECT_TRUE(client_.admits().empty());
   auto settles = client_.settles();
   ASSERT_EQ(settles.size(), 1u);
   EXPECT_EQ(settles[0].model(), "[oa]m");
@@ -82,7 +85,7 @@ TEST_F(CallMeterTest, UnlimitedUserIsOnlySettledWithTheReportedUsage) {
   EXPECT_EQ(settles[0].cached_tokens(), 40);
   EXPECT_EQ(settles[0].completion_tokens(), 20);
   EXPECT_EQ(settles[0].cost_micros(), 60 * 10 + 40 * 5 + 20 * 100);
-  EXPECT_TRUE(settles[0].reservation().empty());
+  EXPECT_TRUE(settles[0].reservation().empty());  // never admitted (Admit was not called)
 }
 
 TEST_F(CallMeterTest, AdmissionReservesTheEstimateAndAddsHeaders) {
@@ -124,6 +127,7 @@ TEST_F(CallMeterTest, AdmissionReservesTheEstimateAndAddsHeaders) {
 
 TEST_F(CallMeterTest, StoreDownFailsOpenForRatesAndClosedForBudgets) {
   client_.SetAnswer(absl::UnavailableError("redis down"));
+  request_.clear_limits();
   request_.mutable_limits()->set_rpm(5);
   absl::Status failure = absl::InternalError("not called");
   Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });

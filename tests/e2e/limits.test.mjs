@@ -185,7 +185,7 @@ describe('limits across three replicas on one Redis', () => {
   });
 
   it('meters streamed, cached, failed, retried and fallback calls exactly as the provider counted', async () => {
-    const key = await user('u-meter');
+    const key = await user('u-meter', '--rpm', '100000');  // metered: users with limits
     const base = stacks[0].baseURL;
     const calls = [
       chat(base, key, 'u-meter'),
@@ -214,7 +214,7 @@ describe('limits across three replicas on one Redis', () => {
   });
 
   it('charges a client that hangs up mid-stream for what was streamed, marked estimated', async () => {
-    const key = await user('u-hangup');
+    const key = await user('u-hangup', '--rpm', '100000');
     const r = await chat(stacks[0].baseURL, key, 'u-hangup',
       { model: '[fake]gpt-fake+chunks=200+interval=20', stream: true });
     // Read a few chunks, then hang up.
