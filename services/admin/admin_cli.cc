@@ -268,6 +268,8 @@ std::string UsageText() {
          "  import FILE.csv|FILE.json                         columns username,email,permissions\n"
          "  export                                            CSV of users (no keys)\n"
          "  audit [--limit N]                                 admin actions, newest first\n"
+         "  health                                            model groups at --router: each\n"
+         "                                                    deployment's state, cooldown, cause\n"
          "  limits set USER [--rpm N] [--tpm N] [--parallel N] [--budget USD --period "
          "day|week|month|total]\n"
          "  limits show USER [--format json]                  a user's limits\n"

@@ -70,23 +70,36 @@ class CallPipe : public CallOutput {
       trace_.emplace(request, body, *deps.clock, deps.trace_content);
     }
     meter_ = CallMeter::Create(deps.meter, request, body);
-    auto prepared =
-        PrepareCall(deps.config->Get(), request, std::move(body), nullptr, deps.resolver);
+    std::shared_ptr<const RouterConfig> config = deps.config->Get();
+    std::optional<GroupRoute> route;
+    if (!config->groups.empty() && deps.groups != nullptr) {  // nothing to do without groups
+      auto routed = RouteToGroup(*deps.groups, *config, request, body);
+      if (!routed.ok()) {
+        FailEarly(routed.status());
+        return;
+      }
+      route = *std::move(routed);
+    }
+    auto prepared = PrepareCall(std::move(config), request, std::move(body),
+                                route ? &*route->open : nullptr, deps.resolver);
     if (!prepared.ok()) {
+      if (route) FinishAttempt(*deps.groups, &*route, {});
       FailEarly(prepared.status());
       return;
     }
     if (meter_) {
       if (absl::Status priced = meter_->SetTarget(prepared->target); !priced.ok()) {
+        if (route) FinishAttempt(*deps.groups, &*route, {});
         FailEarly(priced);
         return;
       }
     }
     auto runner = std::make_shared<AttemptRunner>(deps, request, *std::move(prepared), this);
     if (meter_ && meter_->limited()) {
-      AdmitThenStart(std::move(runner), request.request_id());
+      AdmitThenStart(std::move(runner), std::move(route), deps.groups, request.request_id());
       return;
     }
+    if (route) runner->SetGroupRoute(*std::move(route));
     runner->Start();
     SetTransfer(std::move(runner));
   }
@@ -94,18 +107,25 @@ class CallPipe : public CallOutput {
   // A limited user's call: one admission round trip, then the upstream on this call's loop,
   // or the 429 answer. Nothing blocks the loop meanwhile; a cancellation that comes while
   // waiting reaches the transfer once it exists (SetTransfer).
-  void AdmitThenStart(std::shared_ptr<AttemptRunner> runner, std::string request_id) {
+  // A group call's route is handed to the runner only once admitted (a refused call ends the
+  // route's attempt, so the balancer does not count it in flight).
+  void AdmitThenStart(std::shared_ptr<AttemptRunner> runner, std::optional<GroupRoute> route,
+                      GroupBalancer* groups, std::string request_id) {
     IoLoop* loop = IoLoop::Current();
     meter_->Admit(
-        [this, loop, runner = std::move(runner), request_id = std::move(request_id)](
+        [this, loop, runner = std::move(runner), route = std::move(route), groups,
+         request_id = std::move(request_id)](
             absl::Status failure, std::optional<auth::v1::AdmitResponse> refusal) mutable {
-          auto go = [this, runner = std::move(runner), request_id = std::move(request_id),
-                     failure = std::move(failure), refusal = std::move(refusal)] {
-            if (!failure.ok()) return FailEarly(failure);
-            if (refusal) {
+          auto go = [this, runner = std::move(runner), route = std::move(route), groups,
+                     request_id = std::move(request_id), failure = std::move(failure),
+                     refusal = std::move(refusal)]() mutable {
+            if (!failure.ok() || refusal) {
+              if (route) FinishAttempt(*groups, &*route, {});
+              if (!failure.ok()) return FailEarly(failure);
               for (auto& m : RefusalMessages(*refusal, request_id)) Emit(std::move(m));
               return FailEarly(absl::OkStatus());
             }
+            if (route) runner->SetGroupRoute(*std::move(route));
             runner->Start();
             SetTransfer(runner);
           };

@@ -21,6 +21,8 @@ class LoopPool;
 
 namespace llmsrouter::router {
 
+class GroupBalancer;
+
 // The event loops calls run on, and the HTTP client of each (same index). Not owned.
 struct LoopDeps {
   LoopPool* pool = nullptr;
@@ -48,6 +50,9 @@ struct RouterDeps {
   // that loop's thread (see ForCurrentLoop). A provider slot freed on another loop starts
   // the waiting call on the releasing thread; its transfer is then posted to its own loop.
   const LoopDeps* loops = nullptr;
+  // Live state of the model groups (services/router/group_balancer.h); null: groups are not
+  // routed (plain names stay unknown).
+  GroupBalancer* groups = nullptr;
   // Limits and spend (docs/LIMITS.md); client null: calls are not metered.
   MeterOptions meter;
 };
