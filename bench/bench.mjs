@@ -4,7 +4,7 @@
 // in the same run (these machines are shared and noisy): repeat R times, report the median
 // and the spread (min..max). Usage: node bench/bench.mjs [--quick] [--repeats N]
 //   [--streams 1000,5000] [--stream-seconds S] [--baseline-bin OTHER_BUILD/bin]
-//   [--only-blackhole] [--only-soak SECONDS]
+//   [--only-blackhole] [--only-soak SECONDS] [--only-limits]
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -27,6 +27,9 @@ const { values: args } = parseArgs({ options: {
   // Memory over a long run: S seconds of load on each llmsrouter deployment, resident memory
   // sampled after each sixth (written to results/soak.md).
   'only-soak': { type: 'string' },
+  // Added latency of a user with limits (one admission round trip) over a user without, in
+  // both deployments, same run (written to results/limits.md).
+  'only-limits': { type: 'boolean', default: false },
   // Another build's bin/ directory: its all-in-one joins the run as "baseline build", so a
   // change is measured before/after in the same run.
   'baseline-bin': { type: 'string' },
@@ -246,8 +249,56 @@ async function soak(c, seconds) {
     `${(samples[6] - samples[1]).toFixed(1)} |\n`;
 }
 
+// A user with limits (never reached) against one without, alternating, one request at a time.
+async function limitsBench() {
+  const fake = await startFakeUpstream(['--record', '0']);
+  const redis = await startRedis();
+  const token = 'bench-admin';
+  const env = { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url, LLMSROUTER_ADMIN_TOKEN: token };
+  const config = `servers:\n  fake: {url: "${fake.url}"}\n`;
+  const stacks = { 'all-in-one': await startAllInOne(config, [], env), split: await startSplit(config, [], env) };
+  const n = quick ? 300 : 2000;
+  let md = `# Limits: added latency of a limited user\n\n${new Date().toISOString()}, ${n} sequential ` +
+    `requests per sample, ${repeats} repeats (median, spread). Limited: rpm, tpm and parallel set ` +
+    `(never reached), so each call makes one admission (Lua script) and one settlement.\n\n` +
+    '| deployment | unlimited p50 µs | limited p50 µs | added p50 µs | added p99 µs | limited ÷ unlimited p50 |\n|---|---|---|---|---|---|\n';
+  for (const [name, stack] of Object.entries(stacks)) {
+    const keys = {};
+    for (const user of ['unlimited', 'limited']) {  // one Redis: a name per deployment
+      const added = await runAdmin(stack.authPort, token, ['add', `${name}-${user}`, '--permissions', 'fake']);
+      keys[user] = added.stdout.split('\n').find((l) => l.startsWith('llmr-'));
+    }
+    await runAdmin(stack.authPort, token, ['limits', 'set', `${name}-limited`, '--rpm', '100000000',
+                                           '--tpm', '1000000000000', '--parallel', '100000']);
+    const contender = (user) => ({ name: `${name} ${user}`, url: `${stack.baseURL}/v1/chat/completions`,
+      headers: [`Authorization: Bearer ${keys[user]}`], agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+      body: { model: '[fake]gpt-fake', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16 } });
+    const [free, limited] = [contender('unlimited'), contender('limited')];
+    await sequential(free, 200);
+    await sequential(limited, 200);
+    const s = { free50: [], lim50: [], add50: [], add99: [] };
+    for (let r = 0; r < repeats; r++) {
+      const a = await sequential(free, n);
+      const b = await sequential(limited, n);
+      s.free50.push(a.p50);
+      s.lim50.push(b.p50);
+      s.add50.push(b.p50 - a.p50);
+      s.add99.push(b.p99 - a.p99);
+    }
+    md += `| ${name} | ${median(s.free50).toFixed(0)} | ${median(s.lim50).toFixed(0)} | ` +
+      `${median(s.add50).toFixed(0)} (${spread(s.add50)}) | ${median(s.add99).toFixed(0)} (${spread(s.add99)}) | ` +
+      `${(median(s.lim50) / median(s.free50)).toFixed(2)} |\n`;
+  }
+  console.log(md);
+  writeFileSync(join(here, 'results', 'limits.md'), md);
+  for (const stack of Object.values(stacks)) await stack.stop();
+  await fake.stop();
+  await redis.stop();
+}
+
 // ---- main -------------------------------------------------------------------------------
 async function main() {
+  if (args['only-limits']) return limitsBench();
   const fake = await startFakeUpstream(['--record', '0']);
   const [redis, langfuse, nginx, portkey] = await Promise.all([startRedis(), startFakeLangfuse(),
     startNginx(fake.port), startPortkey()]);

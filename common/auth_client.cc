@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "common/async_call.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 
@@ -12,11 +13,7 @@ constexpr size_t kMaxCached = 10000;
 constexpr auto kDeadline = std::chrono::seconds(3);
 
 template <typename Request, typename Response>
-struct Call {
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-};
+using Call = AsyncCall<Request, Response>;
 
 }  // namespace
 
@@ -64,7 +61,8 @@ void GrpcAuthClient::Authenticate(const std::string& api_key, const std::string&
         AuthInfo info{r.user(),
                       {r.permissions().begin(), r.permissions().end()},
                       r.all_providers(),
-                      r.bypass_model()};
+                      r.bypass_model(),
+                      r.limits()};
         if (ttl_ > absl::ZeroDuration()) {
           absl::MutexLock lock(&mu_);
           if (cache_.size() >= kMaxCached) cache_.clear();

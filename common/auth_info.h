@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "llmsrouter/auth/v1/auth.pb.h"
+
 namespace llmsrouter {
 
 struct AuthInfo {
@@ -13,6 +15,8 @@ struct AuthInfo {
   std::vector<std::string> permissions;
   bool all_providers = false;
   std::string bypass_model;
+  // All zero: the user has no limits (no admission round trip; docs/LIMITS.md).
+  auth::v1::Limits limits;
 };
 
 }  // namespace llmsrouter

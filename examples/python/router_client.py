@@ -30,7 +30,8 @@ def load_stubs():
     proto_root = os.path.join(REPO, "proto")
     subprocess.run(["protoc", f"-I{proto_root}", f"--python_out={out}", f"--grpc_out={out}",
                     "--plugin=protoc-gen-grpc=" + shutil.which("grpc_python_plugin"),
-                    "llmsrouter/router/v1/router.proto"], check=True)
+                    "llmsrouter/router/v1/router.proto", "llmsrouter/auth/v1/auth.proto"],
+                   check=True)
     sys.path.insert(0, out)
     from llmsrouter.router.v1 import router_pb2, router_pb2_grpc  # noqa: E402
     return router_pb2, router_pb2_grpc

@@ -2,12 +2,14 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "absl/time/time.h"
 #include "common/strings.h"
 #include "services/admin/csv_cell.h"
 #include "services/admin/import_file.h"
+#include "services/admin/limits_commands.h"
 
 namespace llmsrouter::admin {
 namespace {
@@ -21,7 +23,10 @@ struct Parsed {
 
 // Flags that take a value; others are booleans.
 bool TakesValue(const std::string& flag) {
-  return flag == "--email" || flag == "--permissions" || flag == "--limit";
+  static const std::set<std::string> kValued = {
+      "--email",  "--permissions", "--limit", "--rpm",   "--tpm",   "--parallel", "--budget",
+      "--period", "--format",      "--user",  "--since", "--until", "--by"};
+  return kValued.contains(flag);
 }
 
 bool ParseArgs(const std::vector<std::string>& args, Parsed* parsed, std::ostream& err) {
@@ -43,30 +48,6 @@ bool ParseArgs(const std::vector<std::string>& args, Parsed* parsed, std::ostrea
     }
   }
   return true;
-}
-
-int ExitCodeFor(const grpc::Status& status, std::ostream& err) {
-  err << "error: " << status.error_message() << "\n";
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      err << "hint: is the auth service running at --auth/AUTH_ADDR, and Redis reachable?\n";
-      return kUnreachable;
-    case grpc::StatusCode::UNAUTHENTICATED:
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return kUnauthorized;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return kUsage;
-    default:
-      return kFailed;
-  }
-}
-
-std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->AddMetadata("authorization", StrCat("Bearer ", token));
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return context;
 }
 
 std::string Permissions(const auth::v1::User& user) {
@@ -253,6 +234,30 @@ int Export(AdminService::StubInterface& stub, const std::string& token, std::ost
 
 }  // namespace
 
+int ExitCodeFor(const grpc::Status& status, std::ostream& err) {
+  err << "error: " << status.error_message() << "\n";
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      err << "hint: is the auth service running at --auth/AUTH_ADDR, and Redis reachable?\n";
+      return kUnreachable;
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return kUnauthorized;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return kUsage;
+    default:
+      return kFailed;
+  }
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->AddMetadata("authorization", StrCat("Bearer ", token));
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
 std::string UsageText() {
   return "Commands:\n"
          "  add USER [--email E] [--permissions \"a,b\"|\"*\"]   create a user, print its key\n"
@@ -265,6 +270,12 @@ std::string UsageText() {
          "  audit [--limit N]                                 admin actions, newest first\n"
          "  health                                            model groups at --router: each\n"
          "                                                    deployment's state, cooldown, cause\n"
+         "  limits set USER [--rpm N] [--tpm N] [--parallel N] [--budget USD --period "
+         "day|week|month|total]\n"
+         "  limits show USER [--format json]                  a user's limits\n"
+         "  limits clear USER                                 no limits\n"
+         "  usage [--user U] [--since D] [--until D] [--by day|model|user]\n"
+         "        [--format table|csv|json]                   recorded spend (UTC days)\n"
          "Exit codes: 0 ok, 1 refused, 2 usage, 3 import partly failed, 4 unreachable,\n"
          "            5 wrong admin token.\n";
 }
@@ -290,6 +301,10 @@ int RunAdminCommand(const std::vector<std::string>& args, AdminService::StubInte
   if (command == "import") return Import(stub, token, p, out, err);
   if (command == "export") return Export(stub, token, out, err);
   if (command == "audit") return Audit(stub, token, p, out, err);
+  if (command == "limits" || command == "usage") {
+    CommandArgs c{p.positional, p.flags, token};
+    return command == "limits" ? LimitsCommand(c, stub, out, err) : UsageCommand(c, stub, out, err);
+  }
   err << "error: unknown command '" << command << "'\n" << UsageText();
   return kUsage;
 }

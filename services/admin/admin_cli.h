@@ -20,6 +20,11 @@ inline constexpr int kUnauthorized = 5;  // wrong or missing admin token
 
 std::string UsageText();
 
+// Prints the service's refusal and returns the exit code for it.
+int ExitCodeFor(const grpc::Status& status, std::ostream& err);
+// A client context carrying the admin token, with the CLI's deadline.
+std::unique_ptr<grpc::ClientContext> Context(const std::string& token);
+
 // Runs `args` (command and its arguments). `token` is LLMSROUTER_ADMIN_TOKEN.
 int RunAdminCommand(const std::vector<std::string>& args,
                     auth::v1::AdminService::StubInterface& stub, const std::string& token,

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "common/user_limits.h"
 #include "services/auth/api_key.h"
 #include "services/auth/audit.h"
 
@@ -21,6 +22,7 @@ void ToProto(const User& user, v1::User* out) {
   out->set_created_unix(user.created_unix);
   out->set_updated_unix(user.updated_unix);
   out->set_key_hint(user.key_hint);
+  if (HasLimits(user.limits)) *out->mutable_limits() = user.limits;
 }
 
 std::vector<std::string> CleanPermissions(
@@ -185,6 +187,33 @@ grpc::ServerUnaryReactor* AdminService::RotateKey(grpc::CallbackServerContext* c
     if (!user.ok()) return user.status();
     ToProto(*user, response->mutable_user());
     response->set_api_key(*key);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::SetLimits(grpc::CallbackServerContext* context,
+                                                  const v1::SetLimitsRequest* request,
+                                                  v1::User* response) {
+  return Run(context, "SetLimits", request->name(), [this, request, response]() -> absl::Status {
+    if (auto s = ValidateLimits(request->limits()); !s.ok()) return s;
+    UserChanges changes;
+    changes.limits = request->limits();
+    auto user =
+        deps_.store->ModifyUser(request->name(), changes, absl::ToUnixSeconds(deps_.clock->Now()));
+    if (!user.ok()) return user.status();
+    ToProto(*user, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetUsage(grpc::CallbackServerContext* context,
+                                                 const v1::GetUsageRequest* request,
+                                                 v1::GetUsageResponse* response) {
+  return Run(context, "GetUsage", request->user(), [this, request, response]() -> absl::Status {
+    if (deps_.limits == nullptr) return absl::UnimplementedError("no spend store");
+    auto usage = deps_.limits->Usage(*request);
+    if (!usage.ok()) return usage.status();
+    *response = *std::move(usage);
     return absl::OkStatus();
   });
 }

@@ -8,11 +8,16 @@ namespace llmsrouter::auth {
 AuthApp::AuthApp(AuthAppOptions options, RedisAddress address)
     : options_(std::move(options)),
       store_(RedisUserStore::Options{.address = std::move(address)}),
+      limit_store_(&store_, options_.limits),
       authenticator_(&store_, &SystemClock::Get()),
       workers_(options_.workers, options_.max_queued),
-      auth_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()}),
-      admin_service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()},
-                     options_.admin) {}
+      auth_service_(Deps()),
+      admin_service_(Deps(), options_.admin),
+      limits_service_(Deps()) {}
+
+AuthDeps AuthApp::Deps() {
+  return AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get(), &limit_store_};
+}
 
 absl::StatusOr<std::unique_ptr<AuthApp>> AuthApp::Create(AuthAppOptions options) {
   auto address = ParseRedisUrl(options.redis_url);

@@ -11,6 +11,8 @@
 #include "common/periodic_thread.h"
 #include "services/auth/admin_service.h"
 #include "services/auth/auth_service.h"
+#include "services/auth/limits_service.h"
+#include "services/auth/redis_limit_store.h"
 #include "services/auth/redis_user_store.h"
 
 namespace llmsrouter::auth {
@@ -24,6 +26,7 @@ struct AuthAppOptions {
   int workers = 4;
   // Store calls that may wait for a worker; beyond it calls fail UNAVAILABLE at once.
   size_t max_queued = WorkerPool::kDefaultMaxQueued;
+  LimitStoreOptions limits;
 };
 
 class AuthApp {
@@ -32,19 +35,24 @@ class AuthApp {
   // answers UNAVAILABLE until it is back.
   static absl::StatusOr<std::unique_ptr<AuthApp>> Create(AuthAppOptions options);
 
-  std::vector<grpc::Service*> services() { return {&auth_service_, &admin_service_}; }
+  std::vector<grpc::Service*> services() {
+    return {&auth_service_, &admin_service_, &limits_service_};
+  }
   Authenticator& authenticator() { return authenticator_; }
 
  private:
   AuthApp(AuthAppOptions options, RedisAddress address);
   void PollVersion();
+  AuthDeps Deps();
 
   AuthAppOptions options_;
   RedisUserStore store_;
+  RedisLimitStore limit_store_;
   Authenticator authenticator_;
   WorkerPool workers_;
   AuthService auth_service_;
   AdminService admin_service_;
+  LimitsService limits_service_;
   bool store_down_ = false;  // touched by the poller thread only
   std::unique_ptr<PeriodicThread> poller_;
 };

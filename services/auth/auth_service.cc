@@ -2,6 +2,7 @@
 
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "common/user_limits.h"
 
 namespace llmsrouter::auth {
 namespace {
@@ -11,6 +12,7 @@ void FillResponse(const AuthInfo& result, v1::AuthenticateResponse* response) {
   for (const auto& p : result.permissions) response->add_permissions(p);
   response->set_all_providers(result.all_providers);
   response->set_bypass_model(result.bypass_model);
+  if (HasLimits(result.limits)) *response->mutable_limits() = result.limits;
 }
 
 // Runs `work` on a worker thread, or finishes the call with the pool's refusal (UNAVAILABLE

@@ -9,6 +9,7 @@
 #include "common/worker_pool.h"
 #include "llmsrouter/auth/v1/auth.grpc.pb.h"
 #include "services/auth/authenticator.h"
+#include "services/auth/limit_store.h"
 #include "services/auth/user_store.h"
 
 namespace llmsrouter::auth {
@@ -19,6 +20,7 @@ struct AuthDeps {
   Authenticator* authenticator = nullptr;
   WorkerPool* workers = nullptr;  // store calls run here, never on gRPC threads
   const Clock* clock = &SystemClock::Get();
+  LimitStore* limits = nullptr;  // admission, settlement, spend (null: LimitsService off)
 };
 
 class AuthService final : public v1::AuthService::CallbackService {

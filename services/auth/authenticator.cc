@@ -88,7 +88,8 @@ absl::StatusOr<AuthInfo> Authenticator::Decide(const std::optional<User>& user,
     return absl::UnauthenticatedError(
         StrCat("The API key of user '", user->name, "' is disabled. Ask an administrator."));
   }
-  return AuthInfo{user->name, user->permissions, user->AllProviders(), user->bypass_model};
+  return AuthInfo{user->name, user->permissions, user->AllProviders(), user->bypass_model,
+                  user->limits};
 }
 
 std::optional<absl::StatusOr<AuthInfo>> Authenticator::TryCached(const std::string& api_key,

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/strings.h"
+#include "common/user_limits.h"
 
 namespace llmsrouter::auth {
 namespace {
@@ -75,6 +76,7 @@ User UserFromHash(const redisReply* reply) {
   user.key_hash = fields["key_hash"];
   user.key_hint = fields["key_hint"];
   user.bypass_model = fields["bypass"];
+  user.limits = DecodeLimits(fields["limits"]);
   return user;
 }
 
@@ -220,6 +222,7 @@ absl::StatusOr<User> RedisUserStore::ModifyUser(const std::string& name, const U
   if (changes.permissions)
     args.insert(args.end(), {"permissions", Join(*changes.permissions, ",")});
   if (changes.enabled) args.insert(args.end(), {"enabled", *changes.enabled ? "1" : "0"});
+  if (changes.limits) args.insert(args.end(), {"limits", EncodeLimits(*changes.limits)});
   auto reply = Command(args);
   if (!reply.ok()) return reply.status();
   if ((*reply)->type == REDIS_REPLY_ERROR) return ScriptError(reply->get(), name);

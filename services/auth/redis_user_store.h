@@ -43,17 +43,21 @@ class RedisUserStore : public UserStore {
   absl::StatusOr<std::vector<std::string>> RecentAudit(size_t limit) override;
   absl::StatusOr<int64_t> Version() override;
 
- private:
   using Reply = RedisReplyPtr;
+
+
+  // Runs one command on a pooled connection (also for the limit store, which shares the
+  // connection). Blocking, bounded by the timeouts. UNAVAILABLE on connection trouble; a
+  // Redis error reply comes back as a reply of type error.
+  absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
+  const std::string& prefix() const { return options_.prefix; }
+
+ private:
   // A connection and the pool generation it was made in (a failover starts a new one).
   struct Pooled {
     redisContext* context;
     uint64_t generation;
   };
-
-  // Runs one command on a pooled connection. UNAVAILABLE on connection trouble; a Redis
-  // error reply comes back as a reply of type error.
-  absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
   absl::StatusOr<Pooled> Acquire();
   // Back to the pool; `healthy` false closes it and every idle connection (same server).
   void Release(Pooled pooled, bool healthy);

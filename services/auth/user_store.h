@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "llmsrouter/auth/v1/auth.pb.h"
 
 namespace llmsrouter::auth {
 
@@ -22,6 +23,7 @@ struct User {
   std::string key_hash;
   std::string key_hint;
   std::string bypass_model;  // empty: none
+  v1::Limits limits;         // all zero: none (docs/LIMITS.md)
 
   bool AllProviders() const;
 };
@@ -30,6 +32,7 @@ struct UserChanges {
   std::optional<std::string> email;
   std::optional<std::vector<std::string>> permissions;
   std::optional<bool> enabled;
+  std::optional<v1::Limits> limits;
 };
 
 // Blocking calls; thread-safe. UNAVAILABLE when the store cannot be reached (after a bounded

@@ -10,6 +10,7 @@
 #include "common/request_id.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "common/user_limits.h"
 #include "services/gateway/proxy_call.h"
 #include "services/gateway/responses.h"
 
@@ -192,6 +193,7 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   }
   if (ctx->auth) {
     call.set_user(ctx->auth->user);
+    if (HasLimits(ctx->auth->limits)) *call.mutable_limits() = ctx->auth->limits;
     if (!ctx->auth->all_providers) {
       call.set_restrict_providers(true);
       for (const auto& p : ctx->auth->permissions) call.add_allowed_providers(p);

@@ -1,5 +1,7 @@
 #include "services/router/call_auth.h"
 
+#include "common/user_limits.h"
+
 namespace llmsrouter::router {
 
 void CallAuthorizer::Authorize(const grpc::ServerContextBase& context, Done done) {
@@ -37,9 +39,11 @@ void ApplyGrant(const CallerGrant& grant, v1::CallRequest* request) {
   if (grant.trusted) return;
   request->clear_user();
   request->clear_model_override();
+  request->clear_limits();
   if (!grant.auth) return;
   const AuthInfo& auth = *grant.auth;
   request->set_user(auth.user);
+  if (HasLimits(auth.limits)) *request->mutable_limits() = auth.limits;
   request->clear_allowed_providers();
   request->set_restrict_providers(!auth.all_providers);
   if (!auth.all_providers) {

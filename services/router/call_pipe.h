@@ -18,6 +18,7 @@
 #include "common/loop_pool.h"
 #include "common/request_id.h"
 #include "services/router/attempt_runner.h"
+#include "services/router/call_meter.h"
 #include "services/router/call_metrics.h"
 #include "services/router/call_trace.h"
 #include "services/router/http_client.h"
@@ -65,8 +66,10 @@ class CallPipe : public CallOutput {
     }
     if (deps.traces != nullptr) {
       trace_sink_ = deps.traces;
+      trace_config_ = deps.config->Get();
       trace_.emplace(request, body, *deps.clock, deps.trace_content);
     }
+    meter_ = CallMeter::Create(deps.meter, request, body);
     std::shared_ptr<const RouterConfig> config = deps.config->Get();
     std::optional<GroupRoute> route;
     if (!config->groups.empty() && deps.groups != nullptr) {  // nothing to do without groups
@@ -84,10 +87,54 @@ class CallPipe : public CallOutput {
       FailEarly(prepared.status());
       return;
     }
+    if (meter_) {
+      if (absl::Status priced = meter_->SetTarget(prepared->target); !priced.ok()) {
+        if (route) FinishAttempt(*deps.groups, &*route, {});
+        FailEarly(priced);
+        return;
+      }
+    }
     auto runner = std::make_shared<AttemptRunner>(deps, request, *std::move(prepared), this);
+    if (meter_ && meter_->limited()) {
+      AdmitThenStart(std::move(runner), std::move(route), deps.groups, request.request_id());
+      return;
+    }
     if (route) runner->SetGroupRoute(*std::move(route));
     runner->Start();
     SetTransfer(std::move(runner));
+  }
+
+  // A limited user's call: one admission round trip, then the upstream on this call's loop,
+  // or the 429 answer. Nothing blocks the loop meanwhile; a cancellation that comes while
+  // waiting reaches the transfer once it exists (SetTransfer).
+  // A group call's route is handed to the runner only once admitted (a refused call ends the
+  // route's attempt, so the balancer does not count it in flight).
+  void AdmitThenStart(std::shared_ptr<AttemptRunner> runner, std::optional<GroupRoute> route,
+                      GroupBalancer* groups, std::string request_id) {
+    IoLoop* loop = IoLoop::Current();
+    meter_->Admit(
+        [this, loop, runner = std::move(runner), route = std::move(route), groups,
+         request_id = std::move(request_id)](
+            absl::Status failure, std::optional<auth::v1::AdmitResponse> refusal) mutable {
+          auto go = [this, runner = std::move(runner), route = std::move(route), groups,
+                     request_id = std::move(request_id), failure = std::move(failure),
+                     refusal = std::move(refusal)]() mutable {
+            if (!failure.ok() || refusal) {
+              if (route) FinishAttempt(*groups, &*route, {});
+              if (!failure.ok()) return FailEarly(failure);
+              for (auto& m : RefusalMessages(*refusal, request_id)) Emit(std::move(m));
+              return FailEarly(absl::OkStatus());
+            }
+            if (route) runner->SetGroupRoute(*std::move(route));
+            runner->Start();
+            SetTransfer(runner);
+          };
+          if (loop != nullptr && !loop->InLoop()) {
+            loop->Post(std::move(go));
+          } else {
+            go();
+          }
+        });
   }
 
   // StartUpstream on the calling thread's loop; from a thread outside the loops (a gRPC
@@ -120,6 +167,7 @@ class CallPipe : public CallOutput {
   }
 
   void Emit(v1::CallResponse message) override {
+    if (meter_) meter_->Observe(&message);
     if (trace_) trace_->Observe(message);
     if (message.has_head()) {
       provider_ = message.head().provider();
@@ -140,8 +188,11 @@ class CallPipe : public CallOutput {
 
   // Subclasses may replace the status (e.g. an upstream HTTP error for typed RPCs).
   void Complete(absl::Status status) override {
+    if (meter_) meter_->Finish(status);
     if (trace_) {
-      trace_sink_->Record(trace_->Finish(status));
+      tracer::v1::TraceEvent event = trace_->Finish(status);
+      AddTraceCost(trace_config_->pricing, &event);
+      trace_sink_->Record(std::move(event));
       trace_.reset();
     }
     bool pump;
@@ -283,6 +334,8 @@ class CallPipe : public CallOutput {
   // Touched only by the exchange's callbacks, which never overlap.
   std::optional<CallTrace> trace_;
   TraceSink* trace_sink_ = nullptr;
+  std::shared_ptr<const RouterConfig> trace_config_;  // its prices, for the trace's cost
+  std::unique_ptr<CallMeter> meter_;
 };
 
 }  // namespace llmsrouter::router

@@ -76,7 +76,9 @@ absl::Status CheckGroupKeys(const YAML::Node& groups) {
 
 const std::map<std::string, std::vector<std::string>, std::less<>>& KnownConfigKeys() {
   static const auto* const keys = new std::map<std::string, std::vector<std::string>, std::less<>>{
-      {"", {"servers", "models", "proxy", "limits", "groups"}},
+      {"", {"servers", "models", "proxy", "limits", "groups", "pricing"}},
+      {"pricing", {"require", "models"}},
+      {"pricing.models.*", {"input", "cached_input", "output"}},
       {"models", {"cache_ttl", "timeout", "retry_after_failure"}},
       {"proxy", {"allow_urls"}},
       {"limits", {"sse_event_bytes", "buffered_bytes"}},
@@ -110,10 +112,19 @@ std::string ClosestKey(std::string_view key, const std::vector<std::string>& kno
 absl::Status CheckConfigKeys(const YAML::Node& root) {
   if (auto s = CheckMapping(root, "", ""); !s.ok()) return s;
   if (!root.IsMap()) return absl::OkStatus();
-  for (const char* block : {"models", "proxy", "limits"}) {
+  for (const char* block : {"models", "proxy", "limits", "pricing"}) {
     if (auto s = CheckMapping(root[block], block, block); !s.ok()) return s;
   }
   if (auto s = CheckGroupKeys(root["groups"]); !s.ok()) return s;
+  const YAML::Node prices = root["pricing"];
+  const YAML::Node priced = prices && prices.IsMap() ? prices["models"] : YAML::Node();
+  if (priced && priced.IsMap()) {
+    for (const auto& entry : priced) {
+      if (!entry.first.IsScalar()) continue;  // the loader refuses it
+      std::string where = StrCat("pricing.models.", entry.first.Scalar());
+      if (auto s = CheckMapping(entry.second, "pricing.models.*", where); !s.ok()) return s;
+    }
+  }
   const YAML::Node servers = root["servers"];
   if (!servers || !servers.IsMap()) return absl::OkStatus();
   for (const auto& entry : servers) {

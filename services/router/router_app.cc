@@ -52,6 +52,10 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
   auto trust = std::make_unique<CallerTrust>(std::move(config.trust));
   std::unique_ptr<GrpcAuthClient> auth;
   if (config.options.accounts) {
+    // Limits and spend live next to the users: the same channel, one admission per call of a
+    // limited user, one settlement per call.
+    limits_client_ = std::make_unique<GrpcLimitsClient>(config.auth_channel, absl::Seconds(1));
+    service_.SetMeter(MeterOptions{.client = limits_client_.get()});
     auth = std::make_unique<GrpcAuthClient>(std::move(config.auth_channel), config.auth_cache_ttl);
   }
   auto authorizer = std::make_unique<CallAuthorizer>(config.options, trust.get(), auth.get());

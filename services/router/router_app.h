@@ -77,6 +77,7 @@ class RouterApp {
   std::unique_ptr<GrpcTracerClient> shipper_;
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
+  std::unique_ptr<GrpcLimitsClient> limits_client_;
   std::unique_ptr<CallAuthorizer> authorizer_;
   std::unique_ptr<LoopPool> owned_loops_;
   LoopPool* pool_;

@@ -176,6 +176,7 @@ absl::Status ParseTopLevel(const YAML::Node& root, RouterConfig* config) {
     }
     config->proxy_allow_urls = *std::move(urls);
   }
+  if (auto s = ParsePricing(root["pricing"], &config->pricing); !s.ok()) return s;
   return ParseLimits(root["limits"], &config->limits);
 }
 

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "common/options.h"
 #include "services/router/model_group.h"
+#include "services/router/pricing.h"
 
 namespace llmsrouter::router {
 
@@ -74,6 +75,7 @@ struct RouterConfig {
   std::map<std::string, ProviderConfig, std::less<>> providers;
   ModelsConfig models;
   LimitsConfig limits;
+  PricingConfig pricing;
   // URL patterns allowed in ?proxy= (empty: URLs are refused); each one parses as a
   // UrlPattern (services/router/proxy_url.h), checked when the config is loaded.
   std::vector<std::string> proxy_allow_urls;

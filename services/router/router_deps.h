@@ -12,6 +12,7 @@
 #include "services/router/config_store.h"
 #include "services/router/host_resolver.h"
 #include "services/router/http_client.h"
+#include "services/router/limits_client.h"
 #include "services/router/provider_limiter.h"
 
 namespace llmsrouter {
@@ -52,6 +53,8 @@ struct RouterDeps {
   // Live state of the model groups (services/router/group_balancer.h); null: groups are not
   // routed (plain names stay unknown).
   GroupBalancer* groups = nullptr;
+  // Limits and spend (docs/LIMITS.md); client null: calls are not metered.
+  MeterOptions meter;
 };
 
 // `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the

@@ -32,6 +32,8 @@ class RouterService final : public v1::RouterService::CallbackService {
   // Who may call and with which fields (not owned; may be set while serving). Until one is
   // set, every gRPC call is refused as UNAVAILABLE when `required`, else trusted (tests).
   void SetCallerAuth(CallAuthorizer* authorizer) { authorizer_.store(authorizer); }
+  // Before SetCallerAuth (which publishes it): how calls are metered (docs/LIMITS.md).
+  void SetMeter(MeterOptions meter) { deps_.meter = meter; }
   void RequireCallerAuth() { auth_required_ = true; }
 
   // For callers in the same process (the all-in-one gateway): what a call needs, and the

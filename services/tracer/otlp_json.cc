@@ -75,6 +75,12 @@ void AddUsageAndOutcome(const v1::TraceEvent& e, Attributes& attrs) {
     attrs.Add("gen_ai.usage.input_tokens", Int(e.usage().prompt_tokens()));
     attrs.Add("gen_ai.usage.output_tokens", Int(e.usage().completion_tokens()));
   }
+  if (e.cost_input_usd() + e.cost_output_usd() > 0) {
+    Json cost = {{"input", e.cost_input_usd()},
+                 {"output", e.cost_output_usd()},
+                 {"total", e.cost_input_usd() + e.cost_output_usd()}};
+    attrs.AddString("langfuse.observation.cost_details", cost.dump());
+  }
   if (e.timings().first_token_unix_us() > 0) {
     attrs.AddString("langfuse.observation.completion_start_time",
                     IsoTime(e.timings().first_token_unix_us()));

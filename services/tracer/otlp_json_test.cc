@@ -49,6 +49,17 @@ TEST(OtlpJsonTest, SpanCarriesLangfuseAttributes) {
   EXPECT_EQ(attrs["langfuse.observation.completion_start_time"]["stringValue"],
             "1970-01-01T00:00:01.500000Z");
   EXPECT_EQ(attrs["gen_ai.usage.input_tokens"]["intValue"], "3");
+  EXPECT_EQ(attrs.count("langfuse.observation.cost_details"), 0u);  // unpriced
+  e.set_cost_input_usd(0.25);
+  e.set_cost_output_usd(0.5);
+  auto priced = nlohmann::json::parse(BuildOtlpJson({e}, {}));
+  bool found = false;
+  for (const auto& a : priced["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"]) {
+    if (a["key"] != "langfuse.observation.cost_details") continue;
+    found = true;
+    EXPECT_EQ(a["value"]["stringValue"], R"({"input":0.25,"output":0.5,"total":0.75})");
+  }
+  EXPECT_TRUE(found);
 }
 
 TEST(OtlpJsonTest, FailedCallIsAnErrorSpan) {

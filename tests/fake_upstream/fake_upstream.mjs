@@ -22,6 +22,10 @@
 //   html=1         with status: a text/html error page instead of an OpenAI error body
 //   org=1          send the operator-identifying openai-organization / openai-project headers
 //   redirect=PORT  answer 302 with Location: http://127.0.0.1:PORT/v1/chat/completions
+//   prompt=N       report N prompt tokens in the usage (default 11)
+//   cached=N       report N of them as cached (prompt_tokens_details.cached_tokens)
+// Per end user (the body's "user" field): peak calls in flight (stats.peak_by_user) and the
+// usage this fake reported (stats.usage_by_user: calls, prompt, cached, completion).
 // Introspection (not part of any provider API):
 //   GET  /_fake/requests   every request received: method, path, headers, raw body, and
 //                          state: "open" (being answered), "finished" (the whole response
@@ -55,7 +59,8 @@ const flakyCounts = new Map();
 let stats = newStats();
 function newStats() {
   return { connections_opened: 0, connections_closed: 0, streams_completed: 0,
-           streams_aborted: 0, requests: 0, open_requests: 0 };
+           streams_aborted: 0, requests: 0, open_requests: 0, peak_by_user: {},
+           usage_by_user: {} };
 }
 
 function directives(model) {
@@ -87,9 +92,28 @@ function errorBody(status) {
                     param: null, code: status === 429 ? 'rate_limit_exceeded' : null } };
 }
 
+const inflightByUser = new Map();
+
 function usage(d) {
-  return { prompt_tokens: 11, completion_tokens: d.chunks, total_tokens: 11 + d.chunks,
-           prompt_tokens_details: { cached_tokens: 0 } };
+  const prompt = d.prompt ?? 11;
+  const u = { prompt_tokens: prompt, completion_tokens: d.chunks, total_tokens: prompt + d.chunks,
+              prompt_tokens_details: { cached_tokens: d.cached ?? 0 } };
+  if (d.user !== undefined) {
+    const t = (stats.usage_by_user[d.user] ??= { calls: 0, prompt: 0, cached: 0, completion: 0 });
+    t.calls++;
+    t.prompt += prompt;
+    t.cached += d.cached ?? 0;
+    t.completion += d.chunks;
+  }
+  return u;
+}
+
+// Counts the calls of `user` in flight until `res` closes, and remembers the peak.
+function trackUser(user, res) {
+  const now = (inflightByUser.get(user) ?? 0) + 1;
+  inflightByUser.set(user, now);
+  stats.peak_by_user[user] = Math.max(stats.peak_by_user[user] ?? 0, now);
+  res.on('close', () => inflightByUser.set(user, inflightByUser.get(user) - 1));
 }
 
 async function chat(req, res, body, d) {
@@ -208,6 +232,10 @@ async function handle(req, res, raw) {
     return sendJson(res, 400, { error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } });
   }
   const d = { ...directives(body.model), ...behaviour };
+  if (typeof body.user === 'string') {
+    d.user = body.user;
+    trackUser(body.user, res);
+  }
   if (d.hang) return;
   await sleep(d.latency);
   if (d.flaky !== undefined) {

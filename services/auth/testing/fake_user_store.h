@@ -46,6 +46,7 @@ class FakeUserStore : public UserStore {
     if (c.email) u.email = *c.email;
     if (c.permissions) u.permissions = *c.permissions;
     if (c.enabled) u.enabled = *c.enabled;
+    if (c.limits) u.limits = *c.limits;
     u.updated_unix = now;
     ++version_;
     return u;

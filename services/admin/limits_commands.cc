@@ -1,0 +1,182 @@
+#include "services/admin/limits_commands.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "common/strings.h"
+#include "common/user_limits.h"
+#include "services/admin/admin_cli.h"
+#include "services/admin/csv_cell.h"
+
+namespace llmsrouter::admin {
+namespace {
+
+using auth::v1::AdminService;
+
+std::string Flag(const CommandArgs& args, const std::string& name, std::string fallback = "") {
+  auto it = args.flags.find(name);
+  return it == args.flags.end() ? fallback : it->second;
+}
+
+// --rpm/--tpm/--parallel/--budget/--period into `limits`; false on a bad number.
+bool ParseLimits(const CommandArgs& args, auth::v1::Limits* limits) {
+  bool ok = true;
+  auto number = [&](const char* flag, auto set) {
+    std::string value = Flag(args, flag);
+    int64_t n = 0;
+    if (value.empty()) return;
+    if (!ParseInt(value, &n) || n < 0) ok = false;
+    set(n);
+  };
+  number("--rpm", [&](int64_t n) { limits->set_rpm(n); });
+  number("--tpm", [&](int64_t n) { limits->set_tpm(n); });
+  number("--parallel", [&](int64_t n) { limits->set_parallel(n); });
+  if (std::string budget = Flag(args, "--budget"); !budget.empty()) {
+    char* end = nullptr;
+    double usd = std::strtod(budget.c_str(), &end);
+    if (end == nullptr || *end != '\0' || !(usd >= 0)) ok = false;
+    limits->set_budget_usd(usd);
+    limits->set_budget_period(Flag(args, "--period", "month"));
+  }
+  return ok;
+}
+
+nlohmann::ordered_json LimitsJson(const auth::v1::User& user) {
+  const auth::v1::Limits& l = user.limits();
+  nlohmann::ordered_json j = {{"user", user.name()},
+                              {"rpm", l.rpm()},
+                              {"tpm", l.tpm()},
+                              {"parallel", l.parallel()},
+                              {"budget_usd", l.budget_usd()},
+                              {"budget_period", l.budget_period()}};
+  return j;
+}
+
+void PrintLimits(const auth::v1::User& user, std::ostream& out) {
+  const auth::v1::Limits& l = user.limits();
+  auto n = [](int64_t v) { return v > 0 ? std::to_string(v) : std::string("-"); };
+  out << "user\t" << user.name() << "\nrpm\t" << n(l.rpm()) << "\ntpm\t" << n(l.tpm())
+      << "\nparallel\t" << n(l.parallel()) << "\nbudget\t"
+      << (l.budget_usd() > 0 ? StrCat("$", FormatUsd(l.budget_usd()), " per ", l.budget_period())
+                             : "-")
+      << "\n";
+}
+
+int ShowLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
+               std::ostream& err) {
+  auth::v1::ListUsersResponse users;
+  grpc::Status status = stub.ListUsers(Context(args.token).get(), {}, &users);
+  if (!status.ok()) return ExitCodeFor(status, err);
+  for (const auto& u : users.users()) {
+    if (u.name() != args.positional[1]) continue;
+    if (Flag(args, "--format") == "json") {
+      out << LimitsJson(u).dump(2) << "\n";
+    } else {
+      PrintLimits(u, out);
+    }
+    return kOk;
+  }
+  err << "error: no user named '" << args.positional[1] << "'\n";
+  return kFailed;
+}
+
+}  // namespace
+
+int LimitsCommand(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
+                  std::ostream& err) {
+  const std::string verb = args.positional.empty() ? "" : args.positional[0];
+  if (args.positional.size() != 2 || (verb != "set" && verb != "show" && verb != "clear")) {
+    err << "usage: llmsrouter-admin limits set USER [--rpm N] [--tpm N] [--parallel N] "
+           "[--budget USD --period day|week|month|total]\n"
+           "       llmsrouter-admin limits show USER [--format json]\n"
+           "       llmsrouter-admin limits clear USER\n";
+    return kUsage;
+  }
+  if (verb == "show") return ShowLimits(args, stub, out, err);
+  auth::v1::SetLimitsRequest request;
+  request.set_name(args.positional[1]);
+  if (verb == "set" && !ParseLimits(args, request.mutable_limits())) {
+    err << "error: limits are whole numbers (budget: USD), zero or more\n";
+    return kUsage;
+  }
+  auth::v1::User user;
+  grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
+  if (!status.ok()) return ExitCodeFor(status, err);
+  PrintLimits(user, out);
+  return kOk;
+}
+
+namespace {
+
+struct Totals {
+  int64_t calls = 0, prompt = 0, cached = 0, completion = 0, cost_micros = 0, estimated = 0;
+};
+
+std::string GroupKey(const auth::v1::UsageRow& row, const std::string& by) {
+  if (by == "model") return row.model();
+  if (by == "user") return row.user();
+  return row.day();
+}
+
+void PrintUsage(const std::map<std::string, Totals>& groups, const std::string& by,
+                const std::string& format, std::ostream& out) {
+  if (format == "json") {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& [key, t] : groups) {
+      rows.push_back({{by, key},
+                      {"calls", t.calls},
+                      {"prompt_tokens", t.prompt},
+                      {"cached_tokens", t.cached},
+                      {"completion_tokens", t.completion},
+                      {"cost_usd", MicrosToUsd(t.cost_micros)},
+                      {"estimated_calls", t.estimated}});
+    }
+    out << rows.dump(2) << "\n";
+    return;
+  }
+  const char* sep = format == "csv" ? "," : "\t";
+  out << by << sep << "calls" << sep << "prompt_tokens" << sep << "cached_tokens" << sep
+      << "completion_tokens" << sep << "cost_usd" << sep << "estimated_calls\n";
+  for (const auto& [key, t] : groups) {
+    out << (format == "csv" ? CsvCell(key) : key) << sep << t.calls << sep << t.prompt << sep
+        << t.cached << sep << t.completion << sep << FormatUsd(MicrosToUsd(t.cost_micros)) << sep
+        << t.estimated << "\n";
+  }
+}
+
+}  // namespace
+
+int UsageCommand(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
+                 std::ostream& err) {
+  std::string by = Flag(args, "--by", "day");
+  std::string format = Flag(args, "--format", "table");
+  if (!args.positional.empty() || (by != "day" && by != "model" && by != "user") ||
+      (format != "table" && format != "csv" && format != "json")) {
+    err << "usage: llmsrouter-admin usage [--user U] [--since YYYY-MM-DD] [--until YYYY-MM-DD] "
+           "[--by day|model|user] [--format table|csv|json]\n";
+    return kUsage;
+  }
+  absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  auth::v1::GetUsageRequest request;
+  request.set_user(Flag(args, "--user"));
+  request.set_since(Flag(args, "--since", absl::FormatCivilTime(today - 29)));
+  request.set_until(Flag(args, "--until", absl::FormatCivilTime(today)));
+  auth::v1::GetUsageResponse response;
+  grpc::Status status = stub.GetUsage(Context(args.token).get(), request, &response);
+  if (!status.ok()) return ExitCodeFor(status, err);
+  std::map<std::string, Totals> groups;
+  for (const auto& row : response.rows()) {
+    Totals& t = groups[GroupKey(row, by)];
+    t.calls += row.calls();
+    t.prompt += row.prompt_tokens();
+    t.cached += row.cached_tokens();
+    t.completion += row.completion_tokens();
+    t.cost_micros += row.cost_micros();
+    t.estimated += row.estimated_calls();
+  }
+  PrintUsage(groups, by, format, out);
+  return kOk;
+}
+
+}  // namespace llmsrouter::admin

@@ -1,0 +1,306 @@
+#include "services/auth/redis_limit_store.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include <map>
+#include <tuple>
+
+#include "absl/time/civil_time.h"
+#include "common/strings.h"
+#include "common/user_limits.h"
+
+namespace llmsrouter::auth {
+namespace {
+
+// Admission: every limit checked, then every limit reserved, in one atomic step. rpm is an
+// exact sliding window (a sorted set of admission times); tpm a counter per calendar minute;
+// parallel a sorted set of leases (expired leases are dropped: a crashed replica's slots come
+// back); budget a micro-USD counter per calendar period.
+constexpr char kAdmitScript[] = R"(
+local p, user, call = ARGV[1], ARGV[2], ARGV[3]
+local now = tonumber(ARGV[4])
+local rpm, tpm, par = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local est, lease = tonumber(ARGV[8]), tonumber(ARGV[9])
+local budget, bwin, bend, cost = tonumber(ARGV[10]), ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
+local u = p .. 'limit:' .. user .. ':'
+local minute = math.floor(now / 60000)
+local rk, tk, pk, bk = u .. 'rpm', u .. 'tpm:' .. minute, u .. 'par', u .. 'spent:' .. bwin
+local rused, rreset = 0, 60000
+if rpm > 0 then
+  redis.call('ZREMRANGEBYSCORE', rk, '-inf', now - 60000)
+  rused = redis.call('ZCARD', rk)
+  local oldest = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
+  if oldest[2] then rreset = tonumber(oldest[2]) + 60000 - now end
+end
+local tused, treset = 0, 60000 - now % 60000
+if tpm > 0 then tused = tonumber(redis.call('GET', tk) or '0') end
+local pused = 0
+if par > 0 then
+  redis.call('ZREMRANGEBYSCORE', pk, '-inf', now)
+  pused = redis.call('ZCARD', pk)
+end
+local spent = 0
+if budget > 0 then spent = tonumber(redis.call('GET', bk) or '0') end
+local refused, retry = '', 0
+if rpm > 0 and rused >= rpm then refused, retry = 'rpm', rreset
+elseif tpm > 0 and tused + est > tpm then refused, retry = 'tpm', treset
+elseif par > 0 and pused >= par then refused, retry = 'parallel', 1000
+elseif budget > 0 and (spent >= budget or spent + cost > budget) then
+  refused = 'budget'
+  if bend > 0 then retry = bend - now end
+end
+if refused == '' then
+  if rpm > 0 then
+    redis.call('ZADD', rk, now, call)
+    redis.call('PEXPIRE', rk, 60000)
+    rused = rused + 1
+  end
+  if tpm > 0 then
+    tused = redis.call('INCRBY', tk, est)
+    redis.call('PEXPIRE', tk, 120000)
+  end
+  if par > 0 then
+    redis.call('ZADD', pk, now + lease, call)
+    redis.call('PEXPIRE', pk, lease)
+  end
+  if budget > 0 then
+    redis.call('INCRBY', bk, cost)
+    if bend > 0 then redis.call('PEXPIREAT', bk, bend + 86400000) end
+  end
+end
+return {refused, retry, rused, rreset, tused, treset, minute, spent})";
+
+// Settlement: the reservation is corrected to the real usage (the tpm minute and the budget
+// period of the admission), the parallel lease freed, and the spend of the day recorded.
+constexpr char kSettleScript[] = R"(
+local p, user, call = ARGV[1], ARGV[2], ARGV[3]
+local minute, bwin, bexpire = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local est, used = tonumber(ARGV[7]), tonumber(ARGV[8])
+local ecost, cost = tonumber(ARGV[9]), tonumber(ARGV[10])
+local u = p .. 'limit:' .. user .. ':'
+if minute ~= '' then
+  redis.call('ZREM', u .. 'par', call)
+  local tk = u .. 'tpm:' .. minute
+  if redis.call('EXISTS', tk) == 1 then redis.call('INCRBY', tk, used - est) end
+  if bwin ~= '' then
+    local bk = u .. 'spent:' .. bwin
+    redis.call('INCRBY', bk, cost - ecost)
+    if bexpire > 0 then redis.call('PEXPIREAT', bk, bexpire) end
+  end
+end
+local calls = tonumber(ARGV[13])
+if calls > 0 or used > 0 or cost > 0 then
+  local uk = p .. 'usage:' .. ARGV[11]
+  local f = user .. '\t' .. ARGV[12] .. '\t'
+  local names = {'calls', 'prompt', 'cached', 'completion', 'cost', 'estimated'}
+  for i, name in ipairs(names) do
+    local n = tonumber(ARGV[12 + i])
+    if i == 5 then n = cost end
+    if n ~= 0 then redis.call('HINCRBY', uk, f .. name, n) end
+  end
+  redis.call('EXPIRE', uk, tonumber(ARGV[19]))
+end
+return 1)";
+
+std::string Sha1Hex(std::string_view text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
+const std::string& AdmitSha() {
+  static const std::string sha = Sha1Hex(kAdmitScript);
+  return sha;
+}
+const std::string& SettleSha() {
+  static const std::string sha = Sha1Hex(kSettleScript);
+  return sha;
+}
+
+int64_t IntAt(const redisReply* reply, size_t i) {
+  const redisReply* e = reply->element[i];
+  if (e->type == REDIS_REPLY_INTEGER) return e->integer;
+  int64_t n = 0;
+  if (e->type == REDIS_REPLY_STRING) ParseInt(std::string_view(e->str, e->len), &n);
+  return n;
+}
+
+std::string UtcDay(int64_t now_ms) {
+  return absl::FormatCivilTime(absl::ToCivilDay(absl::FromUnixMillis(now_ms), absl::UTCTimeZone()));
+}
+
+std::string RefusalMessage(const v1::AdmitRequest& request, const std::string& kind,
+                           const redisReply* r, int64_t retry_ms, int64_t end_ms) {
+  const v1::Limits& l = request.limits();
+  std::string again = StrCat(" Please try again in ", ResetDuration(retry_ms), ".");
+  if (kind == "rpm") {
+    return StrCat("Rate limit reached for requests per minute (rpm) for user '", request.user(),
+                  "': Limit ", l.rpm(), ", Used ", IntAt(r, 2), ".", again);
+  }
+  if (kind == "tpm") {
+    return StrCat("Rate limit reached for tokens per minute (tpm) for user '", request.user(),
+                  "': Limit ", l.tpm(), ", Used ", IntAt(r, 4), ", Requested ",
+                  request.estimated_tokens(), ".", again);
+  }
+  if (kind == "parallel") {
+    return StrCat("Rate limit reached for calls in flight for user '", request.user(), "': Limit ",
+                  l.parallel(), ". Please try again when a call has finished.");
+  }
+  std::string reset = end_ms > 0
+                          ? StrCat("; it resets at ", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                                                       absl::FromUnixMillis(end_ms),
+                                                                       absl::UTCTimeZone()))
+                          : "; it does not reset";
+  return StrCat("You exceeded your current quota: the budget of user '", request.user(), "' is $",
+                FormatUsd(l.budget_usd()), " per ", l.budget_period(), " (spent $",
+                FormatUsd(MicrosToUsd(IntAt(r, 7))), ")", reset,
+                ". Ask an administrator to raise it.");
+}
+
+void AddHeaders(const v1::Limits& l, const redisReply* r, v1::AdmitResponse* out) {
+  auto& h = *out->mutable_headers();
+  if (l.rpm() > 0) {
+    h["x-ratelimit-limit-requests"] = std::to_string(l.rpm());
+    h["x-ratelimit-remaining-requests"] =
+        std::to_string(std::max<int64_t>(0, l.rpm() - IntAt(r, 2)));
+    h["x-ratelimit-reset-requests"] = ResetDuration(IntAt(r, 3));
+  }
+  if (l.tpm() > 0) {
+    h["x-ratelimit-limit-tokens"] = std::to_string(l.tpm());
+    h["x-ratelimit-remaining-tokens"] = std::to_string(std::max<int64_t>(0, l.tpm() - IntAt(r, 4)));
+    h["x-ratelimit-reset-tokens"] = ResetDuration(IntAt(r, 5));
+  }
+}
+
+}  // namespace
+
+std::string ResetDuration(int64_t ms) {
+  if (ms < 0) ms = 0;
+  if (ms < 1000) return StrCat(ms, "ms");
+  int64_t s = (ms + 999) / 1000;
+  if (s < 60) return StrCat(s, "s");
+  if (s < 3600) return StrCat(s / 60, "m", s % 60, "s");
+  return StrCat(s / 3600, "h", (s % 3600) / 60, "m", s % 60, "s");
+}
+
+absl::StatusOr<RedisUserStore::Reply> RedisLimitStore::Eval(const std::string& script,
+                                                            const std::string& sha,
+                                                            std::vector<std::string> args) {
+  args.insert(args.begin(), {"EVALSHA", sha, "0"});
+  auto reply = redis_->Command(args);
+  if (!reply.ok()) return reply.status();
+  if ((*reply)->type == REDIS_REPLY_ERROR &&
+      std::string_view((*reply)->str, (*reply)->len).starts_with("NOSCRIPT")) {
+    args[0] = "EVAL";
+    args[1] = script;
+    reply = redis_->Command(args);
+    if (!reply.ok()) return reply.status();
+  }
+  if ((*reply)->type == REDIS_REPLY_ERROR) {
+    return absl::InternalError(StrCat("redis: ", std::string_view((*reply)->str, (*reply)->len)));
+  }
+  return reply;
+}
+
+absl::StatusOr<v1::AdmitResponse> RedisLimitStore::Admit(const v1::AdmitRequest& request,
+                                                         int64_t now_ms) {
+  const v1::Limits& l = request.limits();
+  BudgetWindow window;
+  if (l.budget_usd() > 0) window = BudgetWindowAt(l.budget_period(), now_ms);
+  auto reply =
+      Eval(kAdmitScript, AdmitSha(),
+           {redis_->prefix(), request.user(), request.call_id(), std::to_string(now_ms),
+            std::to_string(l.rpm()), std::to_string(l.tpm()), std::to_string(l.parallel()),
+            std::to_string(request.estimated_tokens()),
+            std::to_string(absl::ToInt64Milliseconds(options_.parallel_lease)),
+            std::to_string(UsdToMicros(l.budget_usd())), window.key, std::to_string(window.end_ms),
+            std::to_string(request.estimated_cost_micros())});
+  if (!reply.ok()) return reply.status();
+  const redisReply* r = reply->get();
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 8) {
+    return absl::InternalError("redis: unexpected admission reply");
+  }
+  v1::AdmitResponse out;
+  std::string refused(r->element[0]->str, r->element[0]->len);
+  AddHeaders(l, r, &out);
+  if (!refused.empty()) {
+    out.set_refused(refused);
+    out.set_retry_after_ms(IntAt(r, 1));
+    out.set_message(RefusalMessage(request, refused, r, IntAt(r, 1), window.end_ms));
+    return out;
+  }
+  out.set_admitted(true);
+  int64_t expire_at = window.end_ms > 0 ? window.end_ms + 86400000 : 0;
+  out.set_reservation(StrCat(IntAt(r, 6), "|", window.key, "|", expire_at));
+  return out;
+}
+
+absl::Status RedisLimitStore::Settle(const v1::SettleRequest& request, int64_t now_ms) {
+  std::vector<std::string_view> parts = Split(request.reservation(), '|');
+  std::string minute, window, expire_at = "0";
+  if (parts.size() == 3)
+    std::tie(minute, window, expire_at) =
+        std::tuple(std::string(parts[0]), std::string(parts[1]), std::string(parts[2]));
+  bool charged = request.charged();
+  int64_t used = charged ? request.prompt_tokens() + request.completion_tokens() : 0;
+  int64_t cost = charged ? request.cost_micros() : 0;
+  auto reply = Eval(
+      kSettleScript, SettleSha(),
+      {redis_->prefix(), request.user(), request.call_id(), minute, window, expire_at,
+       std::to_string(request.estimated_tokens()), std::to_string(used),
+       std::to_string(request.estimated_cost_micros()), std::to_string(cost), UtcDay(now_ms),
+       request.model(), charged ? "1" : "0", std::to_string(charged ? request.prompt_tokens() : 0),
+       std::to_string(charged ? request.cached_tokens() : 0),
+       std::to_string(charged ? request.completion_tokens() : 0), "0",
+       charged && request.estimated() ? "1" : "0",
+       std::to_string(absl::ToInt64Seconds(options_.usage_retention))});
+  return reply.status();
+}
+
+absl::StatusOr<v1::GetUsageResponse> RedisLimitStore::Usage(const v1::GetUsageRequest& request) {
+  absl::CivilDay since, until;
+  if (!absl::ParseCivilTime(request.since(), &since) ||
+      !absl::ParseCivilTime(request.until(), &until)) {
+    return absl::InvalidArgumentError("since and until must be dates, YYYY-MM-DD");
+  }
+  if (until < since || until - since > 400) {
+    return absl::InvalidArgumentError("the date range must be 0 to 400 days, since <= until");
+  }
+  v1::GetUsageResponse out;
+  for (absl::CivilDay day = since; day <= until; ++day) {
+    std::string name = absl::FormatCivilTime(day);
+    auto reply = redis_->Command({"HGETALL", redis_->prefix() + "usage:" + name});
+    if (!reply.ok()) return reply.status();
+    std::map<std::pair<std::string, std::string>, v1::UsageRow> rows;
+    const redisReply* r = reply->get();
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+      std::vector<std::string_view> f =
+          Split(std::string_view(r->element[i]->str, r->element[i]->len), '\t');
+      if (f.size() != 3 || (!request.user().empty() && f[0] != request.user())) continue;
+      v1::UsageRow& row = rows[{std::string(f[0]), std::string(f[1])}];
+      int64_t n = IntAt(r, i + 1);
+      if (f[2] == "calls") row.set_calls(n);
+      if (f[2] == "prompt") row.set_prompt_tokens(n);
+      if (f[2] == "cached") row.set_cached_tokens(n);
+      if (f[2] == "completion") row.set_completion_tokens(n);
+      if (f[2] == "cost") row.set_cost_micros(n);
+      if (f[2] == "estimated") row.set_estimated_calls(n);
+    }
+    for (auto& [key, row] : rows) {
+      row.set_day(name);
+      row.set_user(key.first);
+      row.set_model(key.second);
+      *out.add_rows() = std::move(row);
+    }
+  }
+  return out;
+}
+
+}  // namespace llmsrouter::auth

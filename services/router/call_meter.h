@@ -1,0 +1,86 @@
+// Metering of one call of a user with limits (docs/LIMITS.md): admission (one round trip to
+// the limits service, which runs one Lua script), the x-ratelimit-* headers on the answer, and
+// settlement to the real usage, with the spend record, when the call ends. Calls of users
+// without limits are not metered at all (nothing is added to their path).
+#ifndef LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
+#define LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "llmsrouter/router/v1/router.pb.h"
+#include "services/router/limits_client.h"
+#include "services/router/target.h"
+#include "services/router/upstream_request.h"
+
+namespace llmsrouter::router {
+
+// Not thread-safe: the pipe calls it from the call's callbacks, which never overlap.
+class CallMeter {
+ public:
+  // Null when the call is not metered (no client, no user, or a user without limits).
+  static std::unique_ptr<CallMeter> Create(const MeterOptions& options,
+                                           const v1::CallRequest& request, const JsonBody& body);
+
+  bool limited() const { return limited_; }
+  // The resolved call: prices its worst case for the budget. PERMISSION_DENIED when the user
+  // has a budget, the model has no price and pricing.require is on.
+  absl::Status SetTarget(const Target& target);
+
+  // `refusal` set: answer it (RefusalMessages) instead of calling upstream; `failure` not OK:
+  // end the call with it (a budgeted user while the store is unreachable).
+  using AdmitDone =
+      std::function<void(absl::Status failure, std::optional<auth::v1::AdmitResponse> refusal)>;
+  // Only for limited(). `done` runs once, on a gRPC thread or inside this call.
+  void Admit(AdmitDone done);
+
+  // Every message of the call, before it reaches the writer (adds the headers to the head).
+  void Observe(v1::CallResponse* message);
+  // The call ended: settles (once).
+  void Finish(const absl::Status& status);
+
+ private:
+  CallMeter() = default;
+  // The call's cost in micro-USD (0 without a price), and the token/cost metrics.
+  int64_t PriceAndCount(const auth::v1::SettleRequest& call) const;
+  void OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer, const AdmitDone& done);
+
+  MeterOptions options_;
+  bool limited_ = false;
+  std::string user_;
+  std::string call_id_;
+  auth::v1::Limits limits_;
+  int64_t prompt_estimate_ = 0;
+  int64_t estimated_tokens_ = 0;
+  std::shared_ptr<const RouterConfig> config_;
+  int64_t completion_estimate_ = 0;
+  int64_t estimated_cost_micros_ = 0;
+  std::string reservation_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  // From the answer.
+  int status_ = 0;
+  bool stream_ = false;
+  std::string provider_;
+  std::string upstream_model_;
+  std::optional<v1::Usage> usage_;
+  int64_t streamed_chars_ = 0;
+  bool finished_ = false;
+};
+
+// The 429 answer for a refusal: a head (Retry-After and the x-ratelimit-* headers) and
+// OpenAI's error body (rate_limit_exceeded, or insufficient_quota for a budget).
+std::vector<v1::CallResponse> RefusalMessages(const auth::v1::AdmitResponse& refusal,
+                                              const std::string& request_id);
+
+// Characters of the "content"/"reasoning_content" strings in streamed chunks (escapes count
+// as one): what a hung-up stream is charged from.
+int64_t StreamedTextChars(std::string_view sse);
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_

@@ -1,0 +1,230 @@
+#include "services/router/call_meter.h"
+
+#include <gtest/gtest.h>
+
+#include "services/router/router_config.h"
+#include "services/router/testing/fake_limits_client.h"
+
+namespace llmsrouter::router {
+namespace {
+
+class CallMeterTest : public ::testing::Test {
+ protected:
+  CallMeterTest() {
+    auto config = ParseRouterConfig(
+        R"(
+servers:
+  oa: {url: "http://127.0.0.1:9/v1"}
+pricing:
+  models:
+    "[oa]m": {input: 10, cached_input: 5, output: 100}
+)",
+        [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+    EXPECT_TRUE(config.ok()) << config.status();
+    target_.config = *config;
+    target_.provider = target_.config->Find("oa");
+    target_.upstream_model = "m";
+    request_.set_request_id("req-1");
+    request_.set_user("alice");
+    request_.set_endpoint("chat/completions");
+    request_.set_body(R"({"model":"[oa]m","max_tokens":50})");  // 33 bytes: 9 tokens
+    request_.mutable_limits()->set_parallel(100);
+  }
+
+  std::unique_ptr<CallMeter> Meter() {
+    auto meter =
+        CallMeter::Create(MeterOptions{.client = &client_}, request_, ParseBody(request_.body()));
+    if (meter) EXPECT_TRUE(meter->SetTarget(target_).ok());
+    return meter;
+  }
+
+  static v1::CallResponse Head(bool stream) {
+    v1::CallResponse head;
+    head.mutable_head()->set_status(200);
+    head.mutable_head()->set_stream(stream);
+    head.mutable_head()->set_provider("oa");
+    head.mutable_head()->set_upstream_model("m");
+    return head;
+  }
+
+  testing::FakeLimitsClient client_;
+  v1::CallRequest request_;
+  Target target_;
+};
+
+TEST_F(CallMeterTest, NoUserNoClientOrNoLimitsIsNotMetered) {
+  request_.clear_user();
+  EXPECT_EQ(Meter(), nullptr);
+  request_.set_user("alice");
+  EXPECT_EQ(CallMeter::Create(MeterOptions{}, request_, ParseBody(request_.body())), nullptr);
+  request_.clear_limits();
+  EXPECT_EQ(Meter(), nullptr);
+  EXPECT_TRUE(client_.admits().empty());
+}
+
+TEST_F(CallMeterTest, SettlesTheReportedUsageWithCachedTokensAtTheirPrice) {
+  auto meter = Meter();
+  ASSERT_NE(meter, nullptr);
+  EXPECT_TRUE(meter->limited());
+  v1::CallResponse head = Head(false);
+  meter->Observe(&head);
+  v1::CallResponse summary;
+  summary.mutable_summary()->mutable_usage()->set_prompt_tokens(100);
+  summary.mutable_summary()->mutable_usage()->set_completion_tokens(20);
+  summary.mutable_summary()->mutable_usage()->set_details_json(
+      R"({"prompt_tokens_details":{"cached_tokens":40}})");
+  meter->Observe(&summary);
+  meter->Finish(absl::OkStatus());
+  meter->Finish(absl::OkStatus());  // once only
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u);
+  EXPECT_EQ(settles[0].model(), "[oa]m");
+  EXPECT_TRUE(settles[0].charged());
+  EXPECT_FALSE(settles[0].estimated());
+  EXPECT_EQ(settles[0].prompt_tokens(), 100);
+  EXPECT_EQ(settles[0].cached_tokens(), 40);
+  EXPECT_EQ(settles[0].completion_tokens(), 20);
+  EXPECT_EQ(settles[0].cost_micros(), 60 * 10 + 40 * 5 + 20 * 100);
+  EXPECT_TRUE(settles[0].reservation().empty());  // never admitted (Admit was not called)
+}
+
+TEST_F(CallMeterTest, AdmissionReservesTheEstimateAndAddsHeaders) {
+  request_.mutable_limits()->set_tpm(1000);
+  request_.mutable_limits()->set_budget_usd(1);
+  request_.mutable_limits()->set_budget_period("day");
+  auth::v1::AdmitResponse admitted;
+  admitted.set_admitted(true);
+  admitted.set_reservation("123|d2026-11-27|0");
+  (*admitted.mutable_headers())["x-ratelimit-limit-tokens"] = "1000";
+  client_.SetAnswer(admitted);
+  auto meter = Meter();
+  ASSERT_TRUE(meter->limited());
+  bool called = false;
+  meter->Admit([&](absl::Status failure, std::optional<auth::v1::AdmitResponse> refusal) {
+    called = true;
+    EXPECT_TRUE(failure.ok());
+    EXPECT_FALSE(refusal.has_value());
+  });
+  EXPECT_TRUE(called);
+  auto admits = client_.admits();
+  ASSERT_EQ(admits.size(), 1u);
+  EXPECT_EQ(admits[0].estimated_tokens(), 9 + 50);
+  EXPECT_EQ(admits[0].estimated_cost_micros(), 9 * 10 + 50 * 100);
+  v1::CallResponse head = Head(false);
+  meter->Observe(&head);
+  EXPECT_EQ(head.head().headers().at("x-ratelimit-limit-tokens"), "1000");
+  // The upstream failed: nothing charged, the reservation refunded.
+  head.mutable_head()->set_status(500);
+  meter->Observe(&head);
+  meter->Finish(absl::OkStatus());
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u);
+  EXPECT_FALSE(settles[0].charged());
+  EXPECT_EQ(settles[0].reservation(), "123|d2026-11-27|0");
+  EXPECT_EQ(settles[0].estimated_tokens(), 59);
+  EXPECT_EQ(settles[0].estimated_cost_micros(), 5090);
+}
+
+TEST_F(CallMeterTest, StoreDownFailsOpenForRatesAndClosedForBudgets) {
+  client_.SetAnswer(absl::UnavailableError("redis down"));
+  request_.clear_limits();
+  request_.mutable_limits()->set_rpm(5);
+  absl::Status failure = absl::InternalError("not called");
+  Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
+  EXPECT_TRUE(failure.ok());
+  request_.mutable_limits()->set_budget_usd(3);
+  request_.mutable_limits()->set_budget_period("month");
+  Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
+  EXPECT_EQ(failure.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(CallMeterTest, UnpricedModelIsRefusedToBudgetedUsersOnlyWhenRequired) {
+  target_.upstream_model = "unpriced";
+  request_.mutable_limits()->set_budget_usd(3);
+  request_.mutable_limits()->set_budget_period("month");
+  auto meter =
+      CallMeter::Create(MeterOptions{.client = &client_}, request_, ParseBody(request_.body()));
+  EXPECT_TRUE(meter->SetTarget(target_).ok());
+  auto strict = std::make_shared<RouterConfig>(*target_.config);
+  strict->pricing.require = true;
+  target_.config = strict;
+  target_.provider = strict->Find("oa");
+  EXPECT_EQ(meter->SetTarget(target_).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(CallMeterTest, HungUpStreamIsChargedFromTheStreamedText) {
+  auto meter = Meter();
+  v1::CallResponse head = Head(true);
+  meter->Observe(&head);
+  v1::CallResponse data;
+  data.set_data(
+      "data: {\"choices\":[{\"delta\":{\"content\":\"abcd\\\"efg\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"xyz\"}}]}\n\n");
+  meter->Observe(&data);
+  meter->Finish(absl::CancelledError("client went away"));
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u);
+  EXPECT_TRUE(settles[0].charged());
+  EXPECT_TRUE(settles[0].estimated());
+  EXPECT_EQ(settles[0].prompt_tokens(), 9);
+  EXPECT_EQ(settles[0].completion_tokens(), 3);  // 8 + 3 characters
+}
+
+TEST(StreamedTextCharsTest, CountsContentAndReasoningOnly) {
+  EXPECT_EQ(StreamedTextChars(R"(data: {"id":"x","content":"hi","role":"assistant"})"), 2);
+  EXPECT_EQ(StreamedTextChars(R"({"content":"a\nb"} {"reasoning_content":"ccc"})"), 6);
+  EXPECT_EQ(StreamedTextChars(R"({"content":null})"), 0);
+}
+
+TEST(RefusalMessagesTest, OpenAiBodiesAndHeaders) {
+  auth::v1::AdmitResponse refusal;
+  refusal.set_refused("budget");
+  refusal.set_message("over budget");
+  refusal.set_retry_after_ms(1500);
+  (*refusal.mutable_headers())["x-ratelimit-limit-requests"] = "5";
+  auto messages = RefusalMessages(refusal, "req-9");
+  ASSERT_EQ(messages.size(), 2u);
+  const auto& head = messages[0].head();
+  EXPECT_EQ(head.status(), 429);
+  EXPECT_EQ(head.request_id(), "req-9");
+  EXPECT_EQ(head.headers().at("retry-after"), "2");
+  EXPECT_EQ(head.headers().at("x-ratelimit-limit-requests"), "5");
+  EXPECT_EQ(messages[1].data(),
+            R"({"error":{"code":"insufficient_quota","message":"over budget","param":null,)"
+            R"("type":"insufficient_quota"}})");
+  refusal.set_refused("tpm");
+  EXPECT_NE(RefusalMessages(refusal, "r")[1].data().find(R"("code":"rate_limit_exceeded")"),
+            std::string::npos);
+}
+
+TEST(PricingTest, ConfigOverridesTheShippedTable) {
+  PricingConfig pricing;
+  EXPECT_NE(pricing.Find("any", "gpt-4o"), nullptr);
+  EXPECT_DOUBLE_EQ(pricing.Find("any", "gpt-4o")->output, 10.0);
+  EXPECT_EQ(pricing.Find("any", "nope"), nullptr);
+  YAML::Node node = YAML::Load(R"({require: true, models: {"[a]gpt-4o": {input: 1, output: 2},
+                                   "gpt-4o": {input: 3}}})");
+  ASSERT_TRUE(ParsePricing(node, &pricing).ok());
+  EXPECT_TRUE(pricing.require);
+  EXPECT_DOUBLE_EQ(pricing.Find("a", "gpt-4o")->input, 1.0);
+  EXPECT_DOUBLE_EQ(pricing.Find("a", "gpt-4o")->cached_input, 1.0);  // defaults to input
+  EXPECT_DOUBLE_EQ(pricing.Find("b", "gpt-4o")->input, 3.0);
+  EXPECT_EQ(CostMicros(Price{2.5, 1.25, 10}, 1000, 400, 100), 1500 + 500 + 1000);
+  tracer::v1::TraceEvent event;
+  event.set_provider("a");
+  event.set_upstream_model("gpt-4o");
+  event.mutable_usage()->set_prompt_tokens(1000000);
+  event.mutable_usage()->set_completion_tokens(500000);
+  event.mutable_usage()->set_details_json(R"({"prompt_tokens_details":{"cached_tokens":0}})");
+  AddTraceCost(pricing, &event);
+  EXPECT_DOUBLE_EQ(event.cost_input_usd(), 1.0);
+  EXPECT_DOUBLE_EQ(event.cost_output_usd(), 1.0);
+  PricingConfig bad;
+  EXPECT_EQ(ParsePricing(YAML::Load(R"({models: {"m": {input: -1}}})"), &bad).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParsePricing(YAML::Load(R"({require: maybe})"), &bad).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

@@ -1,0 +1,52 @@
+// The router's way to the limits service (auth.v1.LimitsService): admission before a call of a
+// limited user, settlement and spend recording after every metered call. docs/LIMITS.md.
+#ifndef LLMSROUTER_SERVICES_ROUTER_LIMITS_CLIENT_H_
+#define LLMSROUTER_SERVICES_ROUTER_LIMITS_CLIENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "llmsrouter/auth/v1/auth.grpc.pb.h"
+
+namespace llmsrouter::router {
+
+class LimitsClient {
+ public:
+  using AdmitDone = std::function<void(absl::StatusOr<auth::v1::AdmitResponse>)>;
+  virtual ~LimitsClient() = default;
+  // `done` runs exactly once, on a gRPC client thread or (fakes) inside this call. UNAVAILABLE
+  // when the store or the service cannot be reached in bounded time.
+  virtual void Admit(auth::v1::AdmitRequest request, AdmitDone done) = 0;
+  // Fire and forget: a failure is logged and counted (the parallel lease then ends by itself).
+  virtual void Settle(auth::v1::SettleRequest request) = 0;
+};
+
+// How the router meters calls (RouterDeps::meter).
+struct MeterOptions {
+  // Null: no metering at all (accounts off). Not owned.
+  LimitsClient* client = nullptr;
+  // The completion estimate of a request that states no max_tokens.
+  int64_t default_max_tokens = 1024;
+  // When the limits store is unreachable: admit users with only rate limits (open), refuse
+  // users with a budget (closed, 503).
+  bool budgets_fail_closed = true;
+};
+
+// LimitsClient over gRPC, with a deadline on every call.
+class GrpcLimitsClient : public LimitsClient {
+ public:
+  GrpcLimitsClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
+  void Admit(auth::v1::AdmitRequest request, AdmitDone done) override;
+  void Settle(auth::v1::SettleRequest request) override;
+
+ private:
+  std::unique_ptr<auth::v1::LimitsService::Stub> stub_;
+  absl::Duration deadline_;
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_LIMITS_CLIENT_H_
