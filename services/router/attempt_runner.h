@@ -84,6 +84,8 @@ class AttemptRunner : public HttpTransfer,
   // Shared so that Cancel() can call it outside the lock while a completion resets it.
   std::shared_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<UpstreamExchange>> exchanges_ ABSL_GUARDED_BY(mu_);
+  // Protocol translators between an exchange and this runner (cross-protocol attempts only).
+  std::vector<std::unique_ptr<CallOutput>> outputs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace llmsrouter::router

@@ -26,6 +26,33 @@ std::string StringAt(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->template get<std::string>() : "";
 }
 
+// A streamed Anthropic Messages event (endpoint "messages"): text, thinking and tool_use
+// blocks, merged as the chat deltas are.
+void ObserveAnthropicEvent(std::string_view data, std::string* text, std::string* reasoning,
+                           std::map<int, nlohmann::json>* tool_calls) {
+  if (!Contains(data, "content_block_")) return;
+  auto event = ParseUntrustedJson(data);
+  if (!event.is_object()) return;
+  int index = static_cast<int>(JsonInt(event, "index"));
+  if (auto block = event.find("content_block"); block != event.end() && block->is_object()) {
+    if (StringAt(*block, "type") == "tool_use") {
+      (*tool_calls)[index] = {
+          {"id", StringAt(*block, "id")},
+          {"type", "function"},
+          {"function", {{"name", StringAt(*block, "name")}, {"arguments", ""}}}};
+    }
+    return;
+  }
+  auto delta = event.find("delta");
+  if (delta == event.end() || !delta->is_object()) return;
+  *text += StringAt(*delta, "text");
+  *reasoning += StringAt(*delta, "thinking");
+  if (auto call = tool_calls->find(index); call != tool_calls->end()) {
+    auto& arguments = call->second["function"]["arguments"];
+    arguments = arguments.get<std::string>() + StringAt(*delta, "partial_json");
+  }
+}
+
 }  // namespace
 
 CallTrace::CallTrace(const v1::CallRequest& request, const Clock& clock, bool content)
@@ -125,6 +152,10 @@ void CallTrace::Observe(const v1::CallResponse& message) {
 // Chunks with tool calls, which need merging, take the DOM path below.
 void CallTrace::ObserveEvent(std::string_view data) {
   if (data.empty() || data == "[DONE]") return;
+  if (event_.endpoint() == "messages") {
+    ObserveAnthropicEvent(data, &text_, &reasoning_, &tool_calls_);
+    return;
+  }
   if (Contains(data, "\"tool_calls\"")) {
     ObserveToolCallEvent(data);
     return;

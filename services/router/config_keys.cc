@@ -55,8 +55,8 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& KnownConfigK
       {"proxy", {"allow_urls"}},
       {"limits", {"sse_event_bytes", "buffered_bytes"}},
       {"servers.*",
-       {"url", "api_key", "filter", "append", "override", "fallbacks", "headers", "timeouts",
-        "retries", "stream_usage", "max_connections"}},
+       {"url", "type", "api_key", "filter", "append", "override", "fallbacks", "headers",
+        "timeouts", "retries", "stream_usage", "max_connections"}},
       {"servers.*.timeouts", {"connect", "first_byte", "idle", "total"}},
       {"servers.*.retries", {"max", "base_delay", "max_delay"}},
   };

@@ -7,6 +7,7 @@
 #include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/anthropic/anthropic_call.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -163,7 +164,12 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
     *model = call.target.upstream_model;
   }
   const ProviderConfig& provider = *call.target.provider;
-  if (call.stream && provider.stream_usage && call.endpoint == "chat/completions") {
+  bool anthropic = anthropic::InvolvesAnthropic(call.endpoint, provider);
+  if (anthropic) {
+    if (reserialize)
+      body_text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (auto s = anthropic::AdaptCall(body, std::move(body_text), &call); !s.ok()) return s;
+  } else if (call.stream && provider.stream_usage && call.endpoint == "chat/completions") {
     bool present = body.contains("stream_options");
     auto& options = body["stream_options"];
     if (!options.is_object()) options = nlohmann::ordered_json::object();
@@ -183,11 +189,15 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   http.method = method;
   http.resolve = call.target.pinned_resolve;
   http.url = UpstreamUrl(provider, call.endpoint);
-  http.body = reserialize ? body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                          : std::move(body_text);
+  if (!anthropic) {
+    http.body = reserialize ? body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                            : std::move(body_text);
+  }
   http.headers.emplace_back("Content-Type", "application/json");
   http.headers.emplace_back("Accept", call.stream ? "text/event-stream" : "application/json");
-  if (!provider.api_key.empty()) {
+  if (provider.type == ProviderType::kAnthropic) {
+    anthropic::AddAnthropicHeaders(provider, request.client_headers(), &http.headers);
+  } else if (!provider.api_key.empty()) {
     http.headers.emplace_back("Authorization", StrCat("Bearer ", provider.api_key));
   }
   if (!request.request_id().empty())
