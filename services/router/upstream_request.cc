@@ -101,16 +101,16 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   return PrepareCall(std::move(config), request, ParseBody(request.body()), model_override);
 }
 
-absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
-                                         const v1::CallRequest& request, JsonBody body,
-                                         const std::string* model_override,
-                                         HostResolver* resolver) {
-  PreparedCall call;
-  call.endpoint = request.endpoint();
-  if (!ValidEndpoint(call.endpoint)) {
-    return absl::InvalidArgumentError(StrCat("invalid endpoint '", call.endpoint, "'"));
+namespace {
+
+// The request as the client sent it: a valid endpoint and a JSON object with a string
+// `model` and an optional boolean `stream`. Sets `call->endpoint` and `call->stream`.
+absl::Status ValidateRequest(const v1::CallRequest& request, const JsonBody& body,
+                             PreparedCall* call) {
+  call->endpoint = request.endpoint();
+  if (!ValidEndpoint(call->endpoint)) {
+    return absl::InvalidArgumentError(StrCat("invalid endpoint '", call->endpoint, "'"));
   }
-  std::string method = request.method().empty() ? "POST" : request.method();
   if (body.is_discarded() || !body.is_object()) {
     return absl::InvalidArgumentError(
         "request body must be a JSON object (we could not parse your JSON body)");
@@ -125,58 +125,62 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
     return WithOpenAiDetails(absl::InvalidArgumentError("'stream' must be a boolean"), "stream",
                              "");
   }
-  call.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  call->stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  return absl::OkStatus();
+}
+
+// The provider and upstream model for `model` (or the override), if the caller may use it.
+absl::StatusOr<Target> ResolveAllowedTarget(std::shared_ptr<const RouterConfig> config,
+                                            const v1::CallRequest& request,
+                                            const std::string& model,
+                                            const std::string* model_override,
+                                            HostResolver* resolver) {
   if (model_override == nullptr && !request.model_override().empty()) {
     model_override = &request.model_override();
   }
   auto target = model_override != nullptr
                     ? ResolveTarget(std::move(config), *model_override, "")
-                    : ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
-                                    request.proxy(), resolver);
-  if (!target.ok()) return target.status();
-  call.target = *std::move(target);
-  if (request.restrict_providers()) {
-    const auto& allowed = request.allowed_providers();
-    if (std::find(allowed.begin(), allowed.end(), call.target.provider->alias) == allowed.end()) {
-      return WithOpenAiDetails(
-          absl::PermissionDeniedError(
-              call.target.adhoc  // its "alias" is the URL, credentials and all
-                  ? std::string("you are not permitted to use a URL in ?proxy=")
-                  : StrCat("you are not permitted to use provider '", call.target.provider->alias,
-                           "'")),
-          "model", "provider_not_permitted");
-    }
+                    : ResolveTarget(std::move(config), model, request.proxy(), resolver);
+  if (!target.ok() || !request.restrict_providers()) return target;
+  const auto& allowed = request.allowed_providers();
+  if (std::find(allowed.begin(), allowed.end(), target->provider->alias) != allowed.end()) {
+    return target;
   }
-  // The body goes upstream as the client wrote it, with two possible edits spliced into the
-  // text: the model's value, and stream_options appended when the router asks for usage.
-  // Anything else (stream_options present but without include_usage, escaped keys) is
-  // re-serialized from the parsed body.
-  std::string body_text = request.body();
+  return WithOpenAiDetails(
+      absl::PermissionDeniedError(
+          target->adhoc  // its "alias" is the URL, credentials and all
+              ? std::string("you are not permitted to use a URL in ?proxy=")
+              : StrCat("you are not permitted to use provider '", target->provider->alias, "'")),
+      "model", "provider_not_permitted");
+}
+
+// The body goes upstream as the client wrote it, with two possible edits spliced into the
+// text: the model's value, and stream_options appended when the router asks for usage.
+// Anything else (stream_options present but without include_usage, escaped keys) is
+// re-serialized from the parsed body. Sets `call->hide_usage_chunk`.
+std::string EditBody(const std::string& text, JsonBody& body, PreparedCall* call) {
+  std::string body_text = text;
   bool reserialize = false;
-  if (model->get_ref<const std::string&>() != call.target.upstream_model) {
+  auto model = body.find("model");
+  if (model->get_ref<const std::string&>() != call->target.upstream_model) {
     auto range = TopLevelValueRange(body_text, "model");
-    std::string value = JsonBody(call.target.upstream_model).dump();
+    std::string value = JsonBody(call->target.upstream_model).dump();
     if (range) {
       body_text.replace(range->first, range->second - range->first, value);
     } else {
       reserialize = true;
     }
-    *model = call.target.upstream_model;
+    *model = call->target.upstream_model;
   }
-  const ProviderConfig& provider = *call.target.provider;
-  bool anthropic = anthropic::InvolvesAnthropic(call.endpoint, provider);
-  if (anthropic) {
-    if (reserialize)
-      body_text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    if (auto s = anthropic::AdaptCall(body, std::move(body_text), &call); !s.ok()) return s;
-  } else if (call.stream && provider.stream_usage && call.endpoint == "chat/completions") {
+  if (call->stream && call->target.provider->stream_usage && call->endpoint == "chat/completions" &&
+      call->target.provider->type == ProviderType::kOpenAi) {
     bool present = body.contains("stream_options");
     auto& options = body["stream_options"];
     if (!options.is_object()) options = nlohmann::ordered_json::object();
     auto include = options.find("include_usage");
     if (include == options.end() || !include->is_boolean() || !include->get<bool>()) {
       options["include_usage"] = true;
-      call.hide_usage_chunk = true;
+      call->hide_usage_chunk = true;
       size_t close = body_text.rfind('}');
       if (present || close == std::string::npos) {
         reserialize = true;
@@ -185,16 +189,20 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
       }
     }
   }
-  HttpRequest& http = call.http;
-  http.method = method;
-  http.resolve = call.target.pinned_resolve;
-  http.url = UpstreamUrl(provider, call.endpoint);
-  if (!anthropic) {
-    http.body = reserialize ? body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                            : std::move(body_text);
-  }
+  if (!reserialize) return body_text;
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The upstream HTTP request: method, URL, headers and timeouts of the chosen provider.
+void BuildHttpRequest(const v1::CallRequest& request, std::string body, PreparedCall* call) {
+  const ProviderConfig& provider = *call->target.provider;
+  HttpRequest& http = call->http;
+  http.method = request.method().empty() ? "POST" : request.method();
+  http.resolve = call->target.pinned_resolve;
+  http.url = UpstreamUrl(provider, call->endpoint);
+  http.body = std::move(body);
   http.headers.emplace_back("Content-Type", "application/json");
-  http.headers.emplace_back("Accept", call.stream ? "text/event-stream" : "application/json");
+  http.headers.emplace_back("Accept", call->stream ? "text/event-stream" : "application/json");
   if (provider.type == ProviderType::kAnthropic) {
     anthropic::AddAnthropicHeaders(provider, request.client_headers(), &http.headers);
   } else if (!provider.api_key.empty()) {
@@ -207,6 +215,28 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   http.first_byte_timeout = provider.timeouts.first_byte;
   http.idle_timeout = provider.timeouts.idle;
   http.total_timeout = provider.timeouts.total;
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
+                                         const v1::CallRequest& request, JsonBody body,
+                                         const std::string* model_override,
+                                         HostResolver* resolver) {
+  PreparedCall call;
+  if (absl::Status valid = ValidateRequest(request, body, &call); !valid.ok()) return valid;
+  auto target = ResolveAllowedTarget(std::move(config), request,
+                                     body.find("model")->get_ref<const std::string&>(),
+                                     model_override, resolver);
+  if (!target.ok()) return target.status();
+  call.target = *std::move(target);
+  std::string upstream_body = EditBody(request.body(), body, &call);
+  if (anthropic::InvolvesAnthropic(call.endpoint, *call.target.provider)) {
+    auto adapted = anthropic::AdaptCall(body, std::move(upstream_body), &call);
+    if (!adapted.ok()) return adapted.status();
+    upstream_body = *std::move(adapted);
+  }
+  BuildHttpRequest(request, std::move(upstream_body), &call);
   return call;
 }
 

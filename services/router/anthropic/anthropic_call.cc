@@ -53,23 +53,22 @@ void AddAnthropicHeaders(const ProviderConfig& provider,
   }
 }
 
-absl::Status AdaptCall(const JsonBody& body, std::string spliced, PreparedCall* call) {
+absl::StatusOr<std::string> AdaptCall(const JsonBody& body, std::string spliced,
+                                      PreparedCall* call) {
   const ProviderConfig& provider = *call->target.provider;
   bool anthropic_provider = provider.type == ProviderType::kAnthropic;
   const std::string endpoint = call->endpoint;
   if (anthropic_provider && (endpoint == "messages" || endpoint == "messages/count_tokens")) {
-    call->http.body = std::move(spliced);  // same protocol: the client's bytes
-    return absl::OkStatus();
+    return spliced;  // same protocol: the client's bytes
   }
   if (anthropic_provider && endpoint == "chat/completions") {
     auto messages = ChatToMessages(body);
     if (!messages.ok()) return messages.status();
-    call->http.body = Dump(*messages);
     call->endpoint = "messages";
     call->translation = Translation::kChatToMessages;
     const JsonBody* options = body.contains("stream_options") ? &body["stream_options"] : nullptr;
     call->include_usage = options != nullptr && JsonBool(*options, "include_usage");
-    return absl::OkStatus();
+    return Dump(*messages);
   }
   if (anthropic_provider) return EndpointError(endpoint, provider, "the Anthropic Messages API");
   if (endpoint != "messages" && endpoint != "messages/count_tokens") {
@@ -79,12 +78,11 @@ absl::Status AdaptCall(const JsonBody& body, std::string spliced, PreparedCall* 
   if (!chat.ok()) return chat.status();
   if (endpoint == "messages/count_tokens") {
     call->local_answer = Dump(JsonBody{{"input_tokens", EstimateInputTokens(body)}});
-    return absl::OkStatus();
+    return std::string();
   }
-  call->http.body = Dump(*chat);
   call->endpoint = "chat/completions";
   call->translation = Translation::kMessagesToChat;
-  return absl::OkStatus();
+  return Dump(*chat);
 }
 
 }  // namespace llmsrouter::router::anthropic

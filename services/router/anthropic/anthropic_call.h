@@ -19,12 +19,13 @@ inline bool InvolvesAnthropic(std::string_view endpoint, const ProviderConfig& p
   return provider.type == ProviderType::kAnthropic || endpoint.starts_with("messages");
 }
 
-// Sets call->http.body, call->endpoint, call->translation (or call->local_answer for a
-// count_tokens estimate). `body` is the parsed request with the upstream model already set;
-// `spliced` the client's bytes with the model rewritten (used as is for passthrough).
-// INVALID_ARGUMENT naming the field for what cannot be translated, or for an endpoint the
-// provider's protocol lacks.
-absl::Status AdaptCall(const JsonBody& body, std::string spliced, PreparedCall* call);
+// The body to send upstream; sets call->endpoint, call->translation, call->include_usage
+// (or call->local_answer for a count_tokens estimate). `body` is the parsed request with the
+// upstream model already set; `spliced` the client's bytes with the model rewritten (used as is for
+// passthrough). INVALID_ARGUMENT naming the field for what cannot be translated, or for an endpoint
+// the provider's protocol lacks.
+absl::StatusOr<std::string> AdaptCall(const JsonBody& body, std::string spliced,
+                                      PreparedCall* call);
 
 // x-api-key, anthropic-version (the client's or the default) and the client's other
 // anthropic-* headers.
