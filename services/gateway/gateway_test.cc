@@ -155,8 +155,9 @@ TEST_F(GatewayTest, MessagesCallsForwardAnthropicHeadersAndGetAnthropicErrors) {
   EXPECT_EQ(
       response.body(),
       R"({"type":"error","error":{"type":"not_found_error","message":"unknown provider 'x'"}})");
-  ASSERT_EQ(router_.requests().size(), 1u);
-  const auto& call = router_.requests()[0];
+  auto requests = router_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& call = requests[0];
   EXPECT_EQ(call.endpoint(), "messages");
   EXPECT_EQ(call.client_headers().size(), 2u);
   EXPECT_EQ(call.client_headers().at("anthropic-beta"), "tools-2024");

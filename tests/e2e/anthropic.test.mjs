@@ -66,7 +66,8 @@ for (const deployment of deployments) {
       assert.equal(r.body, JSON.stringify({ model: 'claude-fake+chunks=3', max_tokens: 100,
         messages: user('hi'), temperature: 0.5 }));
       assert.equal(r.headers['x-api-key'], 'sk-ant-upstream');
-      assert.equal(r.headers['anthropic-version'], '2023-06-01');
+      // The SDK's own anthropic-version is forwarded (the default only fills a gap).
+      assert.match(r.headers['anthropic-version'], /^\d{4}-\d{2}-\d{2}$/);
       assert.equal(r.headers.authorization, undefined);
     });
 
@@ -145,7 +146,10 @@ for (const deployment of deployments) {
       assert.equal(r.choices[0].finish_reason, 'stop');
       assert.deepEqual(r.usage, { prompt_tokens: 16, completion_tokens: 2, total_tokens: 18,
                                   prompt_tokens_details: { cached_tokens: 3 } });
-      const sent = JSON.parse((await lastRequest(claudeFake)).body);
+      const upstream = await lastRequest(claudeFake);
+      assert.equal(upstream.headers['anthropic-version'], '2023-06-01');  // the default
+      assert.equal(upstream.headers['x-api-key'], 'sk-ant-upstream');
+      const sent = JSON.parse(upstream.body);
       assert.deepEqual(sent.system, [{ type: 'text', text: 'sys' }]);
       assert.equal(sent.max_tokens, 4096);
 
@@ -210,6 +214,7 @@ for (const deployment of deployments) {
         const r = await lastRequest(fake());
         if (name === 'passthrough') {
           assert.equal(r.headers['anthropic-beta'], 'claude-code-20250219,interleaved-thinking-2025-05-14');
+          assert.equal(r.headers['anthropic-version'], '2023-06-01');
           assert.equal(JSON.parse(r.body).system[1].cache_control.type, 'ephemeral');
         } else {
           const sent = JSON.parse(r.body);
