@@ -42,7 +42,10 @@ for (const deployment of deployments) {
       claudeFake = await startFakeAnthropic();
       gw = await deployment.start(
         `servers:\n  fake: {url: "${openaiFake.url}", api_key: "sk-openai-upstream"}\n` +
-        `  claude: {url: "${claudeFake.url}", type: anthropic, api_key: "sk-ant-upstream"}\n`);
+        `  claude: {url: "${claudeFake.url}", type: anthropic, api_key: "sk-ant-upstream"}\n` +
+        `  claudedown: {url: "${claudeFake.url}", type: anthropic, api_key: "k", retries: {max: 0},\n` +
+        `               fallbacks: ["[fake]gpt-fake+chunks=2"]}\n` +
+        `  fakedown: {url: "${openaiFake.url}", retries: {max: 0}, fallbacks: ["[claude]claude-fake+chunks=2"]}\n`);
       anthropic = new Anthropic({ apiKey: 'client-key', baseURL: gw.baseURL, maxRetries: 0 });
       openai = new OpenAI({ apiKey: 'client-key', baseURL: `${gw.baseURL}/v1`, maxRetries: 0 });
     });
@@ -270,6 +273,20 @@ for (const deployment of deployments) {
         anthropic.messages.create({ model: '[nowhere]m', max_tokens: 5, messages: user('x') }),
         (e) => e instanceof Anthropic.NotFoundError && e.error.type === 'error' &&
                e.error.error.type === 'not_found_error');
+    });
+
+    it('falls back across protocols, each attempt translated for its own provider', async () => {
+      const m = await anthropic.messages.create({ model: '[claudedown]claude-fake+status=503',
+        max_tokens: 5, messages: user('hi') });
+      assert.equal(m.content[0].text, expectedText(2));
+      assert.equal((await lastRequest(openaiFake)).path, '/v1/chat/completions');
+      const stream = anthropic.messages.stream({ model: '[claudedown]claude-fake+status=503',
+        max_tokens: 5, messages: user('hi') });
+      assert.equal((await stream.finalMessage()).content[0].text, expectedText(2));
+      const r = await openai.chat.completions.create({ model: '[fakedown]gpt-fake+status=503',
+        messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(r.choices[0].message.content, expectedText(2));
+      assert.equal((await lastRequest(claudeFake)).path, '/v1/messages');
     });
 
     it('lists the Anthropic provider\'s models in /v1/models', async () => {
