@@ -100,13 +100,12 @@ function stream(res, body, d) {
 function handle(req, res, raw) {
   stats.requests++;
   const path = req.url.split('?')[0];
-  if (path === '/_fake/requests') return sendJson(res, 200, requests);
-  if (path === '/_fake/stats') return sendJson(res, 200, stats);
-  if (path === '/_fake/reset') {
-    requests = [];
-    stats = { requests: 0, streams_completed: 0 };
-    return sendJson(res, 200, {});
-  }
+  const introspection = {
+    '/_fake/requests': () => requests,
+    '/_fake/stats': () => stats,
+    '/_fake/reset': () => { requests = []; stats = { requests: 0, streams_completed: 0 }; return {}; },
+  }[path];
+  if (introspection) return sendJson(res, 200, introspection());
   requests.push({ method: req.method, path: req.url, headers: req.headers, body: raw });
   if (!req.headers['x-api-key']) return sendError(res, 401, 'x-api-key header is required');
   if (!req.headers['anthropic-version']) return sendError(res, 400, 'anthropic-version header is required');
