@@ -1,10 +1,9 @@
-#include "services/gateway/metrics_server.h"
+#include "common/http/metrics_server.h"
 
-#include "common/log.h"
+#include "common/http/responses.h"
 #include "common/metrics.h"
-#include "services/gateway/responses.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter::web {
 
 HttpResponse MetricsResponse() {
   HttpResponse response{http::status::ok, 11};
@@ -28,19 +27,4 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartMetricsServer(const std::string
       });
 }
 
-bool StartMetricsIfConfigured(const std::string& listen, std::string_view component,
-                              std::unique_ptr<HttpServer>* server) {
-  if (listen.empty()) return true;
-  auto started = StartMetricsServer(listen);
-  if (!started.ok()) {
-    Log(LogLevel::kError, component, "cannot start",
-        {{"error", std::string(started.status().message())}});
-    return false;
-  }
-  *server = *std::move(started);
-  Log(LogLevel::kInfo, component, "metrics listening",
-      {{"metrics_port", std::to_string((*server)->port())}});
-  return true;
-}
-
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter::web
