@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { deployments, runAdmin, startFakeAnthropic, startFakeUpstream, startRedis } from './harness.mjs';
+import { deployments, runAdmin, startFakeAnthropic, startFakeLangfuse, startFakeUpstream, startRedis,
+         waitFor } from './harness.mjs';
 
 const expectedText = (n) => Array.from({ length: n }, (_, i) => `tok${i} `).join('');
 const weatherTool = { name: 'weather', description: 'Current weather',
@@ -347,5 +348,50 @@ for (const deployment of deployments) {
         (e) => e instanceof Anthropic.PermissionDeniedError && e.error.error.type === 'permission_error');
       assert.equal((await claudeFake.requests()).length, before);
     });
+  });
+}
+
+for (const deployment of deployments) {
+  describe(`anthropic messages traced through ${deployment.name}`, () => {
+    let openaiFake;
+    let claudeFake;
+    let lf;
+    let gw;
+    let anthropic;
+
+    before(async () => {
+      [openaiFake, claudeFake, lf] = await Promise.all([startFakeUpstream(), startFakeAnthropic(),
+                                                        startFakeLangfuse()]);
+      gw = await deployment.start(
+        `servers:\n  fake: {url: "${openaiFake.url}"}\n` +
+        `  claude: {url: "${claudeFake.url}", type: anthropic, api_key: "k"}\n`, [],
+        { ...lf.env, LANGFUSE_TIMEOUT: '1' });
+      anthropic = new Anthropic({ apiKey: 'x', baseURL: gw.baseURL, maxRetries: 0 });
+    });
+    after(async () => {
+      await gw?.stop();
+      await Promise.all([openaiFake?.stop(), claudeFake?.stop(), lf?.stop()]);
+    });
+
+    for (const [name, model, input] of [['passthrough', '[claude]claude-fake+chunks=3+tools=1', 16],
+                                        ['translation', '[fake]gpt-fake+chunks=3', 11]]) {
+      it(`records usage and the streamed answer of a Messages call (${name})`, async () => {
+        const id = `anthropic-${name}-${Date.now()}`;
+        const stream = anthropic.messages.stream({ model, max_tokens: 20, tools: [weatherTool],
+          messages: user('hi') }, { headers: { 'x-request-id': id } });
+        await stream.finalMessage();
+        const span = await waitFor(async () => (await lf.spans()).find(
+          (s) => s.attributes['llmsrouter.request_id'] === id), { timeoutMs: 10000, what: 'the span' });
+        const usage = JSON.parse(span.attributes['langfuse.observation.usage_details']);
+        assert.equal(usage.input, input);
+        assert.equal(usage.output, 3);
+        const output = JSON.parse(span.attributes['langfuse.observation.output']);
+        assert.equal(output.content, expectedText(3));
+        if (name === 'passthrough') {
+          assert.equal(output.tool_calls[0].id, 'toolu_fake0');
+          assert.deepEqual(JSON.parse(output.tool_calls[0].function.arguments), { city: 'Paris' });
+        }
+      });
+    }
   });
 }
