@@ -12,8 +12,10 @@ namespace {
 
 // Body keys that are the input or routing, not model parameters.
 bool IsParameter(const std::string& key, const nlohmann::ordered_json& value) {
-  static const char* kNot[] = {"model",          "messages", "prompt",   "input", "stream",
-                               "stream_options", "user",     "metadata", "tools", "functions"};
+  // "system": Anthropic's system prompt (a string or blocks) is input, never a parameter.
+  static const char* kNot[] = {"model",  "messages",       "prompt", "input",
+                               "stream", "stream_options", "user",   "metadata",
+                               "tools",  "functions",      "system"};
   for (const char* k : kNot) {
     if (key == k) return false;
   }
@@ -93,6 +95,10 @@ CallTrace::CallTrace(const v1::CallRequest& request, const nlohmann::ordered_jso
     }
   }
   if (event_.user().empty()) event_.set_user(StringAt(body, "user"));
+  if (auto meta = body.find("metadata");
+      event_.user().empty() && meta != body.end() && meta->is_object()) {
+    event_.set_user(StringAt(*meta, "user_id"));  // Anthropic's metadata.user_id
+  }
   if (!content_) return;
   // Serialized straight from the parsed body (no copy of the prompt).
   const nlohmann::ordered_json* input = nullptr;

@@ -378,13 +378,18 @@ for (const deployment of deployments) {
       it(`records usage and the streamed answer of a Messages call (${name})`, async () => {
         const id = `anthropic-${name}-${Date.now()}`;
         const stream = anthropic.messages.stream({ model, max_tokens: 20, tools: [weatherTool],
-          messages: user('hi') }, { headers: { 'x-request-id': id } });
+          system: 'secret system prompt', metadata: { user_id: 'dave' }, messages: user('hi') },
+        { headers: { 'x-request-id': id } });
         await stream.finalMessage();
         const span = await waitFor(async () => (await lf.spans()).find(
           (s) => s.attributes['llmsrouter.request_id'] === id), { timeoutMs: 10000, what: 'the span' });
         const usage = JSON.parse(span.attributes['langfuse.observation.usage_details']);
         assert.equal(usage.input, input);
         assert.equal(usage.output, 3);
+        assert.equal(span.attributes['langfuse.user.id'], 'dave');
+        const parameters = JSON.parse(span.attributes['langfuse.observation.model.parameters']);
+        assert.equal(parameters.max_tokens, 20);
+        assert.equal(parameters.system, undefined, 'the system prompt is input, not a parameter');
         const output = JSON.parse(span.attributes['langfuse.observation.output']);
         assert.equal(output.content, expectedText(3));
         if (name === 'passthrough') {
