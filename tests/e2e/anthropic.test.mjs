@@ -290,6 +290,19 @@ for (const deployment of deployments) {
       assert.equal((await lastRequest(claudeFake)).path, '/v1/messages');
     });
 
+    it('stops the upstream transfer when the client leaves a translated stream', async () => {
+      const stream = anthropic.messages.stream({ model: '[fake]gpt-fake+chunks=500+interval=20',
+        max_tokens: 5, messages: user('hi') });
+      stream.finalMessage().catch(() => {});  // rejected by the abort below
+      let texts = 0;
+      await new Promise((resolve) => stream.on('text', () => {
+        if (++texts === 3) { stream.abort(); resolve(); }
+      }));
+      await waitFor(async () => (await openaiFake.requests()).at(-1).state !== 'open',
+                    { timeoutMs: 10000, what: 'the upstream transfer to end' });
+      assert.equal((await openaiFake.requests()).at(-1).state, 'aborted');
+    });
+
     it('lists the Anthropic provider\'s models in /v1/models', async () => {
       const ids = [];
       for await (const m of openai.models.list()) ids.push(m.id);
