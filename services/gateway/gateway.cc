@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
+#include "common/affinity_headers.h"
 #include "common/anthropic_error.h"
 #include "common/http/metrics_server.h"
 #include "common/json_limits.h"
@@ -200,6 +201,13 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   call.set_method("POST");
   call.set_body(std::move(ctx->request.body()));
   call.set_proxy(QueryParam(ctx->query, "proxy"));
+  // Model groups' session-affinity keys; a map entry only when the client sent the header.
+  for (std::string_view name : kAffinityHeaders) {
+    std::string_view value = Header(ctx->request, name);
+    if (!value.empty() && value.size() <= kMaxAffinityKeyBytes) {
+      (*call.mutable_affinity_headers())[std::string(name)] = std::string(value);
+    }
+  }
   if (ctx->auth) {
     call.set_user(ctx->auth->user);
     if (!ctx->auth->all_providers) {
