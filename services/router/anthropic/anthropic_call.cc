@@ -74,7 +74,7 @@ absl::StatusOr<std::string> AdaptCall(const JsonBody& body, std::string spliced,
   if (endpoint != "messages" && endpoint != "messages/count_tokens") {
     return EndpointError(endpoint, provider, "the OpenAI API");
   }
-  auto chat = MessagesToChat(body);  // also validates a count_tokens request
+  auto chat = MessagesToChat(body, provider.stream_usage);  // also validates a count_tokens request
   if (!chat.ok()) return chat.status();
   if (endpoint == "messages/count_tokens") {
     call->local_answer = Dump(JsonBody{{"input_tokens", EstimateInputTokens(body)}});

@@ -68,7 +68,7 @@ void ChatStreamToEvents::Delta(const Json& delta, std::string* out) {
 
 void ChatStreamToEvents::ToolCall(const Json& call, std::string* out) {
   int64_t index = Int(call, "index");
-  const Json& function = call.contains("function") ? call["function"] : Json();
+  const Json& function = At(call, "function");
   auto known = tool_blocks_.find(index);
   if (known == tool_blocks_.end()) {
     Open("tool_use",

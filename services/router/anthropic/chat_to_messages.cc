@@ -37,7 +37,7 @@ bool AtDefault(std::string_view key, const Json& value) {
 }
 
 absl::StatusOr<Json> ImageBlock(const Json& part, const std::string& where) {
-  std::string url = part.contains("image_url") ? Str(part["image_url"], "url") : "";
+  std::string url = Str(At(part, "image_url"), "url");
   if (url.starts_with("data:")) {
     size_t semi = url.find(";base64,");
     if (semi == std::string::npos) return FieldError(where, "data URLs must be base64");
@@ -66,9 +66,12 @@ absl::StatusOr<Json> Blocks(const Json& content, const std::string& where) {
   if (!content.is_array()) return FieldError(where, "must be a string or an array of parts");
   for (size_t i = 0; i < content.size(); ++i) {
     std::string at = StrCat(where, "[", i, "]");
+    if (!content[i].is_object()) return FieldError(at, "a content part must be an object");
     std::string type = Str(content[i], "type");
     if (type == "text") {
-      blocks.push_back({{"type", "text"}, {"text", Str(content[i], "text")}});
+      const Json& text = At(content[i], "text");
+      if (!text.is_string()) return FieldError(at + ".text", "must be a string");
+      blocks.push_back({{"type", "text"}, {"text", text}});
     } else if (type == "image_url") {
       auto image = ImageBlock(content[i], at);
       if (!image.ok()) return image.status();
@@ -82,18 +85,23 @@ absl::StatusOr<Json> Blocks(const Json& content, const std::string& where) {
 
 absl::Status AssistantBlocks(const Json& message, const std::string& where,
                              std::set<std::string>* open_calls, Json* blocks) {
-  auto text = Blocks(message.contains("content") ? message["content"] : Json(), where + ".content");
+  auto text = Blocks(At(message, "content"), where + ".content");
   if (!text.ok()) return text.status();
   *blocks = *std::move(text);
-  if (!message.contains("tool_calls") || message["tool_calls"].is_null()) return absl::OkStatus();
-  const Json& calls = message["tool_calls"];
+  const Json& calls = At(message, "tool_calls");
+  if (calls.is_null()) return absl::OkStatus();
   if (!calls.is_array()) return FieldError(where + ".tool_calls", "must be an array");
   for (size_t i = 0; i < calls.size(); ++i) {
     std::string at = StrCat(where, ".tool_calls[", i, "]");
-    const Json& function = calls[i].contains("function") ? calls[i]["function"] : Json();
+    const Json& function = At(calls[i], "function");
     std::string id = Str(calls[i], "id");
-    if (id.empty() || Str(function, "name").empty()) {
-      return FieldError(at, "a tool call needs an id and a function name");
+    if (id.empty()) return FieldError(at + ".id", "must be a non-empty string");
+    if (Str(function, "name").empty()) {
+      return FieldError(at + ".function.name", "must be a non-empty string");
+    }
+    const Json& given = At(function, "arguments");
+    if (!given.is_null() && !given.is_string()) {
+      return FieldError(at + ".function.arguments", "must be a JSON object in a string");
     }
     std::string arguments = Str(function, "arguments");
     Json input = arguments.empty() ? Json::object() : ParseUntrustedJson<Json>(arguments);
@@ -103,7 +111,7 @@ absl::Status AssistantBlocks(const Json& message, const std::string& where,
     open_calls->insert(id);
     blocks->push_back({{"type", "tool_use"},
                        {"id", id},
-                       {"name", function["name"]},
+                       {"name", Str(function, "name")},
                        {"input", std::move(input)}});
   }
   return absl::OkStatus();
@@ -122,8 +130,9 @@ void AddTurn(Json* messages, const std::string& role, Json blocks) {
 
 absl::Status TranslateMessage(const Json& message, const std::string& where,
                               std::set<std::string>* open_calls, Json* system, Json* out) {
+  if (!message.is_object()) return FieldError(where, "a message must be an object");
   std::string role = Str(message, "role");
-  const Json& content = message.contains("content") ? message["content"] : Json();
+  const Json& content = At(message, "content");
   if (role == "system" || role == "developer") {
     auto blocks = Blocks(content, where + ".content");
     if (!blocks.ok()) return blocks.status();
@@ -156,14 +165,25 @@ absl::StatusOr<Json> Tools(const Json& tools) {
   if (!tools.is_array()) return FieldError("tools", "must be an array");
   Json out = Json::array();
   for (size_t i = 0; i < tools.size(); ++i) {
-    const Json& function = tools[i].contains("function") ? tools[i]["function"] : Json();
-    if (Str(tools[i], "type") != "function" || Str(function, "name").empty()) {
-      return FieldError(StrCat("tools[", i, "]"), "only function tools with a name translate");
+    const Json& function = At(tools[i], "function");
+    if (Str(tools[i], "type") != "function") {
+      return FieldError(StrCat("tools[", i, "].type"), "only function tools translate");
     }
-    Json tool = {{"name", function["name"]}};
-    if (function.contains("description")) tool["description"] = function["description"];
-    tool["input_schema"] =
-        function.contains("parameters") ? function["parameters"] : Json{{"type", "object"}};
+    if (Str(function, "name").empty()) {
+      return FieldError(StrCat("tools[", i, "].function.name"), "must be a non-empty string");
+    }
+    Json tool = {{"name", Str(function, "name")}};
+    if (const Json& about = At(function, "description"); !about.is_null()) {
+      if (!about.is_string()) {
+        return FieldError(StrCat("tools[", i, "].function.description"), "must be a string");
+      }
+      tool["description"] = about;
+    }
+    const Json& schema = At(function, "parameters");
+    if (!schema.is_null() && !schema.is_object()) {
+      return FieldError(StrCat("tools[", i, "].function.parameters"), "must be an object");
+    }
+    tool["input_schema"] = schema.is_null() ? Json{{"type", "object"}} : schema;
     out.push_back(std::move(tool));
   }
   return out;
@@ -171,20 +191,19 @@ absl::StatusOr<Json> Tools(const Json& tools) {
 
 absl::Status ToolChoice(const Json& chat, Json* messages) {
   Json choice;
-  const Json& given = chat.contains("tool_choice") ? chat["tool_choice"] : Json();
+  const Json& given = At(chat, "tool_choice");
   if (given.is_null() || given == "auto") {
     choice = {{"type", "auto"}};
   } else if (given == "none") {
     choice = {{"type", "none"}};
   } else if (given == "required") {
     choice = {{"type", "any"}};
-  } else if (given.is_object() && given.contains("function") &&
-             !Str(given["function"], "name").empty()) {
-    choice = {{"type", "tool"}, {"name", given["function"]["name"]}};
+  } else if (!Str(At(given, "function"), "name").empty()) {
+    choice = {{"type", "tool"}, {"name", Str(At(given, "function"), "name")}};
   } else {
     return FieldError("tool_choice", "must be auto, none, required or a function");
   }
-  if (chat.contains("parallel_tool_calls") && chat["parallel_tool_calls"] == false) {
+  if (At(chat, "parallel_tool_calls") == false) {
     choice["disable_parallel_tool_use"] = true;
   }
   if (!given.is_null() || choice.contains("disable_parallel_tool_use")) {
@@ -205,13 +224,20 @@ absl::Status Sampling(const Json& chat, Json* messages) {
   }
   (*messages)["max_tokens"] = max_tokens;
   for (const char* key : {"temperature", "top_p", "top_k"}) {
-    if (chat.contains(key) && !chat[key].is_null()) (*messages)[key] = chat[key];
+    const Json& value = At(chat, key);
+    if (value.is_null()) continue;
+    if (!value.is_number()) return FieldError(key, "must be a number");
+    (*messages)[key] = value;
   }
-  if (chat.contains("stop") && !chat["stop"].is_null()) {
-    const Json& stop = chat["stop"];
-    (*messages)["stop_sequences"] = stop.is_string() ? Json::array({stop}) : stop;
+  if (const Json& stop = At(chat, "stop"); !stop.is_null()) {
+    Json list = stop.is_string() ? Json::array({stop}) : stop;
+    if (!list.is_array()) return FieldError("stop", "must be a string or an array of strings");
+    for (const auto& s : list) {
+      if (!s.is_string()) return FieldError("stop", "must be a string or an array of strings");
+    }
+    (*messages)["stop_sequences"] = std::move(list);
   }
-  if (!Str(chat, "user").empty()) (*messages)["metadata"] = {{"user_id", chat["user"]}};
+  if (!Str(chat, "user").empty()) (*messages)["metadata"] = {{"user_id", Str(chat, "user")}};
   return absl::OkStatus();
 }
 
@@ -223,8 +249,8 @@ absl::StatusOr<Json> ChatToMessages(const Json& chat) {
       return FieldError(key, "this chat field cannot be translated to the Anthropic Messages API");
     }
   }
-  Json messages = {{"model", chat.contains("model") ? chat["model"] : Json()}};
-  const Json& list = chat.contains("messages") ? chat["messages"] : Json();
+  Json messages = {{"model", At(chat, "model")}};
+  const Json& list = At(chat, "messages");
   if (!list.is_array()) return FieldError("messages", "must be an array");
   Json system = Json::array();
   Json out = Json::array();
@@ -236,13 +262,13 @@ absl::StatusOr<Json> ChatToMessages(const Json& chat) {
   if (auto s = Sampling(chat, &messages); !s.ok()) return s;
   if (!system.empty()) messages["system"] = std::move(system);
   messages["messages"] = std::move(out);
-  if (chat.contains("tools") && !chat["tools"].is_null()) {
-    auto tools = Tools(chat["tools"]);
+  if (const Json& given = At(chat, "tools"); !given.is_null()) {
+    auto tools = Tools(given);
     if (!tools.ok()) return tools.status();
     if (!tools->empty()) messages["tools"] = *std::move(tools);
   }
   if (auto s = ToolChoice(chat, &messages); !s.ok()) return s;
-  if (chat.contains("stream") && chat["stream"] == true) messages["stream"] = true;
+  if (At(chat, "stream") == true) messages["stream"] = true;
   return messages;
 }
 

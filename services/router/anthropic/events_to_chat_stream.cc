@@ -36,7 +36,7 @@ void EventsToChatStream::Feed(std::string_view data, std::string* out) {
   Json event = ParseUntrustedJson<Json>(data);
   std::string type = Str(event, "type");
   if (type == "message_start") {
-    const Json& message = event.contains("message") ? event["message"] : Json();
+    const Json& message = At(event, "message");
     id_ = Str(message, "id");
     model_ = Str(message, "model");
     if (message.is_object() && message.contains("usage")) MergeUsage(message["usage"], &usage_);
@@ -57,7 +57,7 @@ void EventsToChatStream::Feed(std::string_view data, std::string* out) {
 }
 
 void EventsToChatStream::Block(const Json& event, std::string* out) {
-  const Json& block = event.contains("content_block") ? event["content_block"] : Json();
+  const Json& block = At(event, "content_block");
   std::string type = Str(block, "type");
   if (type == "tool_use") {
     int index = static_cast<int>(tools_.size());
@@ -74,7 +74,7 @@ void EventsToChatStream::Block(const Json& event, std::string* out) {
 }
 
 void EventsToChatStream::BlockDelta(const Json& event, std::string* out) {
-  const Json& delta = event.contains("delta") ? event["delta"] : Json();
+  const Json& delta = At(event, "delta");
   std::string type = Str(delta, "type");
   if (type == "text_delta") {
     Chunk({{"content", Str(delta, "text")}}, nullptr, out);

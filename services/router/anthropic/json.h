@@ -31,6 +31,15 @@ inline std::string Str(const Json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// The value at `key`, or null when `object` is not an object or lacks the key. Untrusted
+// JSON is never read with a const operator[]: a missing key there is undefined behaviour.
+inline const Json& At(const Json& object, const char* key) {
+  static const Json* const kNull = new Json();
+  if (!object.is_object()) return *kNull;
+  auto it = object.find(key);
+  return it != object.end() ? *it : *kNull;
+}
+
 inline int64_t Int(const Json& object, const char* key) {
   if (!object.is_object()) return 0;
   auto it = object.find(key);

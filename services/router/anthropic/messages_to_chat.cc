@@ -22,23 +22,33 @@ absl::StatusOr<std::string> TextOf(const Json& content, const std::string& field
   std::string text;
   for (size_t i = 0; i < content.size(); ++i) {
     std::string where = StrCat(field, "[", i, "]");
-    if (Str(content[i], "type") != "text" || !content[i]["text"].is_string()) {
-      return FieldError(where, "only text blocks can be translated here");
+    if (!content[i].is_object()) return FieldError(where, "a content block must be an object");
+    if (Str(content[i], "type") != "text") {
+      return FieldError(where + ".type", "only text blocks can be translated here");
     }
+    const Json& piece = At(content[i], "text");
+    if (!piece.is_string()) return FieldError(where + ".text", "must be a string");
     if (!text.empty()) text += "\n\n";
-    text += content[i]["text"].get<std::string>();
+    text += piece.get_ref<const std::string&>();
   }
   return text;
 }
 
 absl::StatusOr<Json> ImagePart(const Json& block, const std::string& where) {
-  const Json& source = block.contains("source") ? block["source"] : Json();
+  const Json& source = At(block, "source");
+  if (!source.is_object()) return FieldError(where + ".source", "must be an object");
   std::string type = Str(source, "type");
   std::string url;
   if (type == "base64") {
+    for (const char* key : {"media_type", "data"}) {
+      if (Str(source, key).empty()) {
+        return FieldError(StrCat(where, ".source.", key), "must be a non-empty string");
+      }
+    }
     url = StrCat("data:", Str(source, "media_type"), ";base64,", Str(source, "data"));
   } else if (type == "url") {
     url = Str(source, "url");
+    if (url.empty()) return FieldError(where + ".source.url", "must be a non-empty string");
   } else {
     return FieldError(where + ".source.type", "images must be base64 or url");
   }
@@ -56,32 +66,36 @@ absl::Status TranslateBlock(const Json& block, const std::string& where, bool as
   if (!block.is_object()) return FieldError(where, "a content block must be an object");
   std::string type = Str(block, "type");
   if (type == "text") {
-    if (!block.contains("text") || !block["text"].is_string()) {
-      return FieldError(where + ".text", "must be a string");
-    }
-    turn->parts.push_back({{"type", "text"}, {"text", block["text"]}});
+    const Json& text = At(block, "text");
+    if (!text.is_string()) return FieldError(where + ".text", "must be a string");
+    turn->parts.push_back({{"type", "text"}, {"text", text}});
   } else if (type == "image" && !assistant) {
     auto part = ImagePart(block, where);
     if (!part.ok()) return part.status();
     turn->parts.push_back(*std::move(part));
   } else if (type == "tool_use" && assistant) {
     std::string id = Str(block, "id");
-    if (id.empty() || Str(block, "name").empty()) {
-      return FieldError(where, "tool_use needs an id and a name");
+    if (id.empty()) return FieldError(where + ".id", "must be a non-empty string");
+    std::string name = Str(block, "name");
+    if (name.empty()) return FieldError(where + ".name", "must be a non-empty string");
+    const Json& input = At(block, "input");
+    if (!input.is_null() && !input.is_object()) {
+      return FieldError(where + ".input", "must be an object");
     }
     open_calls->insert(id);
-    Json input = block.contains("input") ? block["input"] : Json::object();
     turn->tool_calls.push_back(
         {{"id", id},
          {"type", "function"},
-         {"function", {{"name", block["name"]}, {"arguments", Dump(input)}}}});
+         {"function",
+          {{"name", name}, {"arguments", input.is_null() ? std::string("{}") : Dump(input)}}}});
   } else if (type == "tool_result" && !assistant) {
     std::string id = Str(block, "tool_use_id");
+    if (id.empty()) return FieldError(where + ".tool_use_id", "must be a non-empty string");
     if (open_calls->erase(id) == 0) {
       return FieldError(where + ".tool_use_id",
                         StrCat("no earlier tool_use has the id '", id, "'"));
     }
-    auto text = TextOf(block.contains("content") ? block["content"] : Json(), where + ".content");
+    auto text = TextOf(At(block, "content"), where + ".content");
     if (!text.ok()) return text.status();
     turn->tool_messages.push_back({{"role", "tool"}, {"tool_call_id", id}, {"content", *text}});
   } else if ((type == "thinking" || type == "redacted_thinking") && assistant) {
@@ -97,21 +111,22 @@ absl::Status TranslateBlock(const Json& block, const std::string& where, bool as
 Json ContentOf(const Json& parts) {
   if (parts.empty()) return nullptr;
   bool all_text = true;
-  for (const auto& p : parts) all_text = all_text && p["type"] == "text";
+  for (const auto& p : parts) all_text = all_text && Str(p, "type") == "text";
   if (!all_text) return parts;
   std::string text;
-  for (const auto& p : parts) text += p["text"].get<std::string>();
+  for (const auto& p : parts) text += Str(p, "text");
   return text;
 }
 
 absl::Status TranslateMessage(const Json& message, const std::string& where,
                               std::set<std::string>* open_calls, Json* out) {
+  if (!message.is_object()) return FieldError(where, "a message must be an object");
   std::string role = Str(message, "role");
   if (role != "user" && role != "assistant") {
     return FieldError(where + ".role", "must be 'user' or 'assistant'");
   }
   bool assistant = role == "assistant";
-  const Json& content = message.contains("content") ? message["content"] : Json();
+  const Json& content = At(message, "content");
   if (content.is_string()) {
     out->push_back({{"role", role}, {"content", content}});
     return absl::OkStatus();
@@ -139,16 +154,24 @@ absl::StatusOr<Json> Tools(const Json& tools) {
   Json out = Json::array();
   for (size_t i = 0; i < tools.size(); ++i) {
     const Json& tool = tools[i];
+    if (!tool.is_object()) return FieldError(StrCat("tools[", i, "]"), "must be an object");
     std::string type = Str(tool, "type");
     if (!type.empty() && type != "custom") {
       return FieldError(StrCat("tools[", i, "].type"),
                         StrCat("server tool '", type, "' exists only on Anthropic's API"));
     }
     if (Str(tool, "name").empty()) return FieldError(StrCat("tools[", i, "].name"), "is required");
-    Json function = {{"name", tool["name"]}};
-    if (tool.contains("description")) function["description"] = tool["description"];
-    function["parameters"] =
-        tool.contains("input_schema") ? tool["input_schema"] : Json{{"type", "object"}};
+    Json function = {{"name", Str(tool, "name")}};
+    if (const Json& about = At(tool, "description"); !about.is_null()) {
+      if (!about.is_string())
+        return FieldError(StrCat("tools[", i, "].description"), "not a string");
+      function["description"] = about;
+    }
+    const Json& schema = At(tool, "input_schema");
+    if (!schema.is_null() && !schema.is_object()) {
+      return FieldError(StrCat("tools[", i, "].input_schema"), "must be an object");
+    }
+    function["parameters"] = schema.is_null() ? Json{{"type", "object"}} : schema;
     out.push_back({{"type", "function"}, {"function", std::move(function)}});
   }
   return out;
@@ -163,11 +186,11 @@ absl::Status ToolChoice(const Json& choice, Json* chat) {
   } else if (type == "none") {
     (*chat)["tool_choice"] = "none";
   } else if (type == "tool" && !Str(choice, "name").empty()) {
-    (*chat)["tool_choice"] = {{"type", "function"}, {"function", {{"name", choice["name"]}}}};
+    (*chat)["tool_choice"] = {{"type", "function"}, {"function", {{"name", Str(choice, "name")}}}};
   } else {
     return FieldError("tool_choice.type", "must be auto, any, none or tool (with a name)");
   }
-  if (choice.contains("disable_parallel_tool_use") && choice["disable_parallel_tool_use"] == true) {
+  if (At(choice, "disable_parallel_tool_use") == true) {
     (*chat)["parallel_tool_calls"] = false;
   }
   return absl::OkStatus();
@@ -175,16 +198,28 @@ absl::Status ToolChoice(const Json& choice, Json* chat) {
 
 absl::Status Sampling(const Json& messages, Json* chat) {
   for (const char* key : {"max_tokens", "temperature", "top_p", "top_k"}) {
-    if (messages.contains(key)) (*chat)[key] = messages[key];
+    const Json& value = At(messages, key);
+    if (value.is_null()) continue;
+    if (!value.is_number()) return FieldError(key, "must be a number");
+    (*chat)[key] = value;
   }
-  if (messages.contains("stop_sequences")) (*chat)["stop"] = messages["stop_sequences"];
-  if (messages.contains("metadata")) {
-    const Json& metadata = messages["metadata"];
+  if (const Json& stop = At(messages, "stop_sequences"); !stop.is_null()) {
+    if (!stop.is_array()) return FieldError("stop_sequences", "must be an array of strings");
+    for (const auto& s : stop) {
+      if (!s.is_string()) return FieldError("stop_sequences", "must be an array of strings");
+    }
+    (*chat)["stop"] = stop;
+  }
+  if (const Json& metadata = At(messages, "metadata"); !metadata.is_null()) {
     if (!metadata.is_object()) return FieldError("metadata", "must be an object");
-    if (!Str(metadata, "user_id").empty()) (*chat)["user"] = metadata["user_id"];
+    if (!Str(metadata, "user_id").empty()) (*chat)["user"] = Str(metadata, "user_id");
   }
-  if (messages.contains("thinking") && Str(messages["thinking"], "type") == "enabled") {
-    int64_t budget = Int(messages["thinking"], "budget_tokens");
+  const Json& thinking = At(messages, "thinking");
+  if (!thinking.is_null() && !thinking.is_object()) {
+    return FieldError("thinking", "must be an object");
+  }
+  if (Str(thinking, "type") == "enabled") {
+    int64_t budget = Int(thinking, "budget_tokens");
     (*chat)["reasoning_effort"] = budget < 4096 ? "low" : budget < 16384 ? "medium" : "high";
   }
   return absl::OkStatus();
@@ -192,20 +227,20 @@ absl::Status Sampling(const Json& messages, Json* chat) {
 
 }  // namespace
 
-absl::StatusOr<Json> MessagesToChat(const Json& messages) {
+absl::StatusOr<Json> MessagesToChat(const Json& messages, bool stream_usage) {
   for (const auto& [key, value] : messages.items()) {
     if (!KnownFields().contains(key)) {
       return FieldError(key, "this Messages API field cannot be translated to chat completions");
     }
   }
-  Json chat = {{"model", messages.contains("model") ? messages["model"] : Json()}};
+  Json chat = {{"model", At(messages, "model")}};
   Json out = Json::array();
   if (messages.contains("system")) {
-    auto system = TextOf(messages["system"], "system");
+    auto system = TextOf(At(messages, "system"), "system");
     if (!system.ok()) return system.status();
     out.push_back({{"role", "system"}, {"content", *system}});
   }
-  const Json& list = messages.contains("messages") ? messages["messages"] : Json();
+  const Json& list = At(messages, "messages");
   if (!list.is_array()) return FieldError("messages", "must be an array");
   std::set<std::string> open_calls;
   for (size_t i = 0; i < list.size(); ++i) {
@@ -215,16 +250,16 @@ absl::StatusOr<Json> MessagesToChat(const Json& messages) {
   chat["messages"] = std::move(out);
   if (auto s = Sampling(messages, &chat); !s.ok()) return s;
   if (messages.contains("tools")) {
-    auto tools = Tools(messages["tools"]);
+    auto tools = Tools(At(messages, "tools"));
     if (!tools.ok()) return tools.status();
     if (!tools->empty()) chat["tools"] = *std::move(tools);
   }
   if (messages.contains("tool_choice")) {
-    if (auto s = ToolChoice(messages["tool_choice"], &chat); !s.ok()) return s;
+    if (auto s = ToolChoice(At(messages, "tool_choice"), &chat); !s.ok()) return s;
   }
-  if (messages.contains("stream") && messages["stream"] == true) {
+  if (At(messages, "stream") == true) {
     chat["stream"] = true;
-    chat["stream_options"] = {{"include_usage", true}};
+    if (stream_usage) chat["stream_options"] = {{"include_usage", true}};
   }
   return chat;
 }

@@ -8,11 +8,12 @@
 namespace llmsrouter::router::anthropic {
 
 // `messages` must be a parsed JSON object. The model is copied as is. Streams ask for usage
-// (stream_options.include_usage). INVALID_ARGUMENT naming the field for anything the chat API
+// (stream_options.include_usage) only when `stream_usage` (the provider's setting: some
+// servers reject stream_options). INVALID_ARGUMENT naming the field for anything the chat API
 // cannot express (unknown block types, server tools, documents, a tool_result without a
 // matching tool_use, unknown top-level fields). cache_control is dropped (chat has no
 // equivalent), as are thinking blocks of earlier turns.
-absl::StatusOr<Json> MessagesToChat(const Json& messages);
+absl::StatusOr<Json> MessagesToChat(const Json& messages, bool stream_usage);
 
 }  // namespace llmsrouter::router::anthropic
 

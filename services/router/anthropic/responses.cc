@@ -33,7 +33,7 @@ Json ChatCompletionToMessage(const Json& completion) {
       !completion["choices"].empty()) {
     const Json& choice = completion["choices"][0];
     finish = Str(choice, "finish_reason");
-    const Json& message = choice.contains("message") ? choice["message"] : Json();
+    const Json& message = At(choice, "message");
     if (std::string thinking = Str(message, "reasoning_content"); !thinking.empty()) {
       content.push_back({{"type", "thinking"}, {"thinking", thinking}, {"signature", ""}});
     }
@@ -42,7 +42,7 @@ Json ChatCompletionToMessage(const Json& completion) {
     }
     if (message.contains("tool_calls") && message["tool_calls"].is_array()) {
       for (const auto& call : message["tool_calls"]) {
-        const Json& function = call.contains("function") ? call["function"] : Json();
+        const Json& function = At(call, "function");
         Json input = ParseUntrustedJson<Json>(Str(function, "arguments"));
         if (!input.is_object()) input = Json::object();
         content.push_back({{"type", "tool_use"},

@@ -50,7 +50,7 @@ Json ReadJson(const std::string& name) {
 std::string Pretty(const Json& json) { return json.dump(2) + "\n"; }
 
 TEST(AnthropicGoldenTest, MessagesRequestToChat) {
-  auto chat = MessagesToChat(ReadJson("claude_code_request.in.json"));
+  auto chat = MessagesToChat(ReadJson("claude_code_request.in.json"), /*stream_usage=*/true);
   ASSERT_TRUE(chat.ok()) << chat.status();
   ExpectGolden("claude_code_request.chat.out.json", Pretty(*chat));
 }
@@ -178,27 +178,144 @@ void ExpectRefused(const absl::StatusOr<Json>& result, const std::string& field)
   EXPECT_EQ(ErrorParam(result.status()), field) << result.status();
 }
 
+absl::StatusOr<Json> ToChat(const Json& messages) {
+  return MessagesToChat(messages, /*stream_usage=*/true);
+}
+
+// Missing and mistyped fields of every block type: a refusal naming the field, never a crash
+// (a const operator[] on a missing key is undefined behaviour).
+TEST(AnthropicRefusalTest, MissingOrMistypedMessagesFieldsNameTheField) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"system":[{"type":"text"}]})", "system[0].text"},
+      {R"({"system":[{"type":"text","text":5}]})", "system[0].text"},
+      {R"({"system":[7]})", "system[0]"},
+      {R"({"system":[{"text":"x"}]})", "system[0].type"},
+      {R"({"system":5})", "system"},
+      {R"({"messages":{}})", "messages"},
+      {R"({"messages":[5]})", "messages[0]"},
+      {R"({"messages":[{"content":"x"}]})", "messages[0].role"},
+      {R"({"messages":[{"role":"user"}]})", "messages[0].content"},
+      {R"({"messages":[{"role":"user","content":5}]})", "messages[0].content"},
+      {R"({"messages":[{"role":"user","content":[{}]}]})", "messages[0].content[0].type"},
+      {R"({"messages":[{"role":"user","content":[{"type":5}]}]})", "messages[0].content[0].type"},
+      {R"({"messages":[{"role":"user","content":[{"type":"text","text":null}]}]})",
+       "messages[0].content[0].text"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image"}]}]})",
+       "messages[0].content[0].source"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image","source":"x"}]}]})",
+       "messages[0].content[0].source"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image","source":{}}]}]})",
+       "messages[0].content[0].source.type"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64",
+          "data":"AA"}}]}]})",
+       "messages[0].content[0].source.media_type"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image","source":{"type":"base64",
+          "media_type":"image/png","data":3}}]}]})",
+       "messages[0].content[0].source.data"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url"}}]}]})",
+       "messages[0].content[0].source.url"},
+      {R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","name":"f"}]}]})",
+       "messages[0].content[0].id"},
+      {R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":1}]}]})",
+       "messages[0].content[0].name"},
+      {R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f",
+          "input":"x"}]}]})",
+       "messages[0].content[0].input"},
+      {R"({"messages":[{"role":"user","content":[{"type":"tool_result"}]}]})",
+       "messages[0].content[0].tool_use_id"},
+      {R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f"}]},
+          {"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":5}]}]})",
+       "messages[1].content[0].content"},
+      {R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f"}]},
+          {"role":"user","content":[{"type":"tool_result","tool_use_id":"t",
+           "content":[{"type":"text"}]}]}]})",
+       "messages[1].content[0].content[0].text"},
+      {R"({"messages":[{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f"}]},
+          {"role":"user","content":[{"type":"tool_result","tool_use_id":"t",
+           "content":[{"type":"image"}]}]}]})",
+       "messages[1].content[0].content[0].type"},
+      {R"({"messages":[],"tools":{}})", "tools"},
+      {R"({"messages":[],"tools":[5]})", "tools[0]"},
+      {R"({"messages":[],"tools":[{"description":"d"}]})", "tools[0].name"},
+      {R"({"messages":[],"tools":[{"name":"f","description":5}]})", "tools[0].description"},
+      {R"({"messages":[],"tools":[{"name":"f","input_schema":"x"}]})", "tools[0].input_schema"},
+      {R"({"messages":[],"tool_choice":"auto"})", "tool_choice.type"},
+      {R"({"messages":[],"tool_choice":{"type":"tool"}})", "tool_choice.type"},
+      {R"({"messages":[],"metadata":"u"})", "metadata"},
+      {R"({"messages":[],"thinking":"on"})", "thinking"},
+      {R"({"messages":[],"max_tokens":"5"})", "max_tokens"},
+      {R"({"messages":[],"temperature":"hot"})", "temperature"},
+      {R"({"messages":[],"stop_sequences":"x"})", "stop_sequences"},
+      {R"({"messages":[],"stop_sequences":[1]})", "stop_sequences"},
+  };
+  for (const auto& [body, field] : cases) {
+    SCOPED_TRACE(body);
+    ExpectRefused(ToChat(Json::parse(body)), field);
+  }
+}
+
+TEST(AnthropicRefusalTest, MissingOrMistypedChatFieldsNameTheField) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"messages":5})", "messages"},
+      {R"({"messages":[5]})", "messages[0]"},
+      {R"({"messages":[{"content":"x"}]})", "messages[0].role"},
+      {R"({"messages":[{"role":"user","content":5}]})", "messages[0].content"},
+      {R"({"messages":[{"role":"user","content":[5]}]})", "messages[0].content[0]"},
+      {R"({"messages":[{"role":"user","content":[{"type":"text"}]}]})",
+       "messages[0].content[0].text"},
+      {R"({"messages":[{"role":"system","content":[{"type":"text","text":1}]}]})",
+       "messages[0].content[0].text"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image_url"}]}]})",
+       "messages[0].content[0].image_url.url"},
+      {R"({"messages":[{"role":"user","content":[{"type":"image_url","image_url":5}]}]})",
+       "messages[0].content[0].image_url.url"},
+      {R"({"messages":[{"role":"assistant","tool_calls":{}}]})", "messages[0].tool_calls"},
+      {R"({"messages":[{"role":"assistant","tool_calls":[5]}]})", "messages[0].tool_calls[0].id"},
+      {R"({"messages":[{"role":"assistant","tool_calls":[{"id":"c"}]}]})",
+       "messages[0].tool_calls[0].function.name"},
+      {R"({"messages":[{"role":"assistant","tool_calls":[{"id":"c","function":{"name":"f",
+          "arguments":{"a":1}}}]}]})",
+       "messages[0].tool_calls[0].function.arguments"},
+      {R"({"messages":[{"role":"tool","content":"x"}]})", "messages[0].tool_call_id"},
+      {R"({"messages":[],"tools":5})", "tools"},
+      {R"({"messages":[],"tools":[{"type":"function"}]})", "tools[0].function.name"},
+      {R"({"messages":[],"tools":[{"function":{"name":"f"}}]})", "tools[0].type"},
+      {R"({"messages":[],"tools":[{"type":"function","function":{"name":"f","parameters":1}}]})",
+       "tools[0].function.parameters"},
+      {R"({"messages":[],"tools":[{"type":"function","function":{"name":"f","description":1}}]})",
+       "tools[0].function.description"},
+      {R"({"messages":[],"tool_choice":{"type":"function"}})", "tool_choice"},
+      {R"({"messages":[],"tool_choice":5})", "tool_choice"},
+      {R"({"messages":[],"temperature":"hot"})", "temperature"},
+      {R"({"messages":[],"stop":5})", "stop"},
+      {R"({"messages":[],"stop":[5]})", "stop"},
+  };
+  for (const auto& [body, field] : cases) {
+    SCOPED_TRACE(body);
+    ExpectRefused(ChatToMessages(Json::parse(body)), field);
+  }
+}
+
 TEST(AnthropicRefusalTest, MessagesThatCannotBecomeChat) {
-  ExpectRefused(MessagesToChat(Json::parse(
+  ExpectRefused(ToChat(Json::parse(
                     R"({"model":"m","max_tokens":5,"messages":[{"role":"user","content":[
                        {"type":"document","source":{"type":"text","data":"x"}}]}]})")),
                 "messages[0].content[0].type");
-  ExpectRefused(MessagesToChat(Json::parse(
+  ExpectRefused(ToChat(Json::parse(
                     R"({"model":"m","messages":[{"role":"user","content":[
                        {"type":"tool_result","tool_use_id":"toolu_x","content":"r"}]}]})")),
                 "messages[0].content[0].tool_use_id");
-  ExpectRefused(MessagesToChat(Json::parse(R"({"model":"m","messages":[{"role":"user",
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[{"role":"user",
                        "content":[{"type":"text"}]}]})")),
                 "messages[0].content[0].text");
-  ExpectRefused(MessagesToChat(Json::parse(R"({"model":"m","messages":[{"role":"user",
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[{"role":"user",
                        "content":[42]}]})")),
                 "messages[0].content[0]");
-  ExpectRefused(MessagesToChat(Json::parse(R"({"model":"m","messages":[],
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[],
                        "tools":[{"type":"web_search_20250305","name":"web_search"}]})")),
                 "tools[0].type");
-  ExpectRefused(MessagesToChat(Json::parse(R"({"model":"m","messages":[],"container":"c"})")),
-                "container");
-  ExpectRefused(MessagesToChat(Json::parse(R"({"model":"m","messages":[{"role":"system",
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[],"container":"c"})")), "container");
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[{"role":"system",
                        "content":"x"}]})")),
                 "messages[0].role");
 }
@@ -306,6 +423,19 @@ TEST(AnthropicCallTest, CrossProtocolCallsAreTranslated) {
   EXPECT_TRUE(call->include_usage);
   EXPECT_EQ(call->http.url, "http://a/v1/messages");
   EXPECT_EQ(ParseUntrustedJson<Json>(call->http.body)["model"], "c");
+}
+
+// stream_usage: false exists because some servers reject stream_options.
+TEST(AnthropicCallTest, StreamOptionsOnlyWhenTheProviderTakesThem) {
+  auto config = std::make_shared<RouterConfig>(*TwoProtocols());
+  config->providers["oa"].stream_usage = false;
+  auto call = PrepareCall(config, Request("messages", R"({"model":"[oa]g","max_tokens":5,
+                          "stream":true,"messages":[{"role":"user","content":"hi"}]})"));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->translation, Translation::kMessagesToChat);
+  Json body = ParseUntrustedJson<Json>(call->http.body);
+  EXPECT_EQ(body["stream"], true);
+  EXPECT_FALSE(body.contains("stream_options")) << call->http.body;
 }
 
 TEST(AnthropicCallTest, CountTokensIsEstimatedLocallyAndRefusalsNameTheField) {
