@@ -39,13 +39,15 @@ class GatewayTest : public ::testing::Test {
     server_ = *std::move(server);
   }
 
-  http::response<http::string_body> Send(http::verb method, std::string target,
-                                         std::string body = "") {
+  http::response<http::string_body> Send(
+      http::verb method, std::string target, std::string body = "",
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     net::io_context io;
     net::ip::tcp::socket socket(io);
     socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
     http::request<http::string_body> request{method, target, 11};
     request.set(http::field::host, "test");
+    for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = std::move(body);
     request.prepare_payload();
     http::write(socket, request);
@@ -142,6 +144,51 @@ TEST_F(GatewayTest, RouterErrorsBecomeOpenAiErrors) {
   EXPECT_EQ(body["error"]["code"], "model_not_found");
   EXPECT_EQ(body["error"]["param"], "model");
   EXPECT_EQ(body["error"]["message"], "unknown provider 'x'");
+}
+
+TEST_F(GatewayTest, MessagesCallsForwardAnthropicHeadersAndGetAnthropicErrors) {
+  router_.SetScript({{}, absl::NotFoundError("unknown provider 'x'")});
+  auto response = Send(
+      http::verb::post, "/v1/messages", R"({"model":"[x]m"})",
+      {{"Anthropic-Beta", "tools-2024"}, {"anthropic-version", "2023-06-01"}, {"x-other", "no"}});
+  EXPECT_EQ(response.result_int(), 404);
+  EXPECT_EQ(
+      response.body(),
+      R"({"type":"error","error":{"type":"not_found_error","message":"unknown provider 'x'"}})");
+  auto requests = router_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& call = requests[0];
+  EXPECT_EQ(call.endpoint(), "messages");
+  EXPECT_EQ(call.client_headers().size(), 2u);
+  EXPECT_EQ(call.client_headers().at("anthropic-beta"), "tools-2024");
+  EXPECT_EQ(call.client_headers().at("anthropic-version"), "2023-06-01");
+  // Chat calls carry no client headers (nothing added to the OpenAI path).
+  router_.SetScript({{}, absl::NotFoundError("x")});
+  Send(http::verb::post, "/v1/chat/completions", R"({"model":"m"})", {{"anthropic-beta", "b"}});
+  EXPECT_TRUE(router_.requests()[1].client_headers().empty());
+}
+
+TEST_F(GatewayTest, MessagesErrorsKeepAnthropicShapeOnEveryPath) {
+  auto bad = Send(http::verb::post, "/v1/messages", "{not json");
+  EXPECT_EQ(bad.result_int(), 400);
+  EXPECT_EQ(nlohmann::json::parse(bad.body())["error"]["type"], "invalid_request_error");
+  EXPECT_TRUE(router_.requests().empty());
+  // An upstream error body in OpenAI's shape (a router-made one) changes shape.
+  router_.SetScript({{Head(503, false, "application/json"),
+                      Data(R"({"error":{"message":"down","type":"x","param":null,"code":null}})")},
+                     absl::OkStatus()});
+  auto upstream = Send(http::verb::post, "/v1/messages/count_tokens", R"({"model":"m"})");
+  EXPECT_EQ(upstream.result_int(), 503);
+  EXPECT_EQ(upstream.body(),
+            R"({"type":"error","error":{"type":"overloaded_error","message":"down"}})");
+  // After the stream started: an `error` event.
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("event: ping\ndata: {}\n\n")},
+                     absl::UnavailableError("upstream: connection reset")});
+  auto stream = Send(http::verb::post, "/v1/messages", R"({"model":"m"})");
+  EXPECT_NE(stream.body().find("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+                               "\"overloaded_error\""),
+            std::string::npos)
+      << stream.body();
 }
 
 TEST_F(GatewayTest, ModelsListHasTheOpenAiShape) {

@@ -1,0 +1,48 @@
+// Streaming translation: OpenAI chat.completion.chunk events -> Anthropic Messages events.
+#ifndef LLMSROUTER_SERVICES_ROUTER_ANTHROPIC_CHAT_STREAM_TO_EVENTS_H_
+#define LLMSROUTER_SERVICES_ROUTER_ANTHROPIC_CHAT_STREAM_TO_EVENTS_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "services/router/anthropic/json.h"
+
+namespace llmsrouter::router::anthropic {
+
+// The sequence the Anthropic SDKs expect: message_start, ping, then per block
+// content_block_start / *_delta / content_block_stop (reasoning_content -> thinking, content
+// -> text, each tool call -> tool_use with input_json_delta pieces), then message_delta
+// (stop_reason, usage) and message_stop once the upstream sent [DONE] or ended.
+// Not thread-safe; one per stream.
+class ChatStreamToEvents {
+ public:
+  // The joined `data:` of one upstream SSE event; appends complete SSE events to `out`.
+  void Feed(std::string_view data, std::string* out);
+  // The upstream stream ended: closes what is open (once; no-op after [DONE]).
+  void Finish(std::string* out);
+
+ private:
+  void Start(const Json& chunk, std::string* out);
+  void Delta(const Json& delta, std::string* out);
+  void ToolCall(const Json& call, std::string* out);
+  void Open(const std::string& type, Json block, std::string* out);
+  void Close(std::string* out);
+  void BlockDelta(int index, Json delta, std::string* out);
+
+  bool started_ = false;
+  bool finished_ = false;
+  int open_ = -1;  // index of the open content block
+  std::string open_type_;
+  int next_index_ = 0;
+  std::map<int64_t, int> tool_blocks_;  // OpenAI tool_calls index -> block index
+  std::string stop_reason_ = "end_turn";
+  Json usage_ = Json::object();
+};
+
+// "event: <type>\ndata: <json>\n\n"
+void AppendEvent(std::string_view type, const Json& data, std::string* out);
+
+}  // namespace llmsrouter::router::anthropic
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_ANTHROPIC_CHAT_STREAM_TO_EVENTS_H_
