@@ -131,6 +131,11 @@ void AddTurn(Json* messages, const std::string& role, Json blocks) {
 absl::Status TranslateMessage(const Json& message, const std::string& where,
                               std::set<std::string>* open_calls, Json* system, Json* out) {
   if (!message.is_object()) return FieldError(where, "a message must be an object");
+  for (const char* key : {"name", "function_call", "audio", "refusal"}) {
+    if (const Json& value = At(message, key); !value.is_null() && value != "") {
+      return FieldError(StrCat(where, ".", key), "the Anthropic Messages API has no equivalent");
+    }
+  }
   std::string role = Str(message, "role");
   const Json& content = At(message, "content");
   if (role == "system" || role == "developer") {

@@ -320,6 +320,52 @@ TEST(AnthropicRefusalTest, MessagesThatCannotBecomeChat) {
                 "messages[0].role");
 }
 
+// What chat/completions cannot express is refused, never dropped silently.
+TEST(AnthropicRefusalTest, UntranslatedMessagesFieldsAreRefused) {
+  ExpectRefused(
+      ToChat(Json::parse(R"({"model":"m","messages":[],"service_tier":"standard_only"})")),
+      "service_tier");
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[],"top_k":5})")), "top_k");
+  EXPECT_TRUE(ToChat(Json::parse(R"({"model":"m","messages":[],"service_tier":"auto"})")).ok());
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[
+      {"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"x",
+                                 "is_error":"yes"}]}]})")),
+                "messages[1].content[0].is_error");
+}
+
+TEST(AnthropicRefusalTest, ToolResultErrorsAreMarkedInTheToolMessage) {
+  auto chat = ToChat(Json::parse(R"({"model":"m","messages":[
+      {"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{}},
+                                     {"type":"tool_use","id":"u","name":"f","input":{}}]},
+      {"role":"user","content":[
+          {"type":"tool_result","tool_use_id":"t","content":"no such file","is_error":true},
+          {"type":"tool_result","tool_use_id":"u","content":"fine","is_error":false}]}]})"));
+  ASSERT_TRUE(chat.ok()) << chat.status();
+  const Json& messages = (*chat)["messages"];
+  ASSERT_EQ(messages.size(), 3u) << messages.dump();
+  EXPECT_EQ(messages[1]["content"], "[tool error] no such file");
+  EXPECT_EQ(messages[2]["content"], "fine");
+}
+
+TEST(AnthropicRefusalTest, ChatMessageFieldsWithoutEquivalentAreRefused) {
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"user","content":"x",
+                                     "name":"bob"}]})")),
+                "messages[0].name");
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "function_call":{"name":"f","arguments":"{}"}}]})")),
+                "messages[0].function_call");
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "audio":{"id":"a"}}]})")),
+                "messages[0].audio");
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "refusal":"I can't"}]})")),
+                "messages[0].refusal");
+  EXPECT_TRUE(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "content":"x","refusal":null,"audio":null}]})"))
+                  .ok());
+}
+
 TEST(AnthropicRefusalTest, ChatThatCannotBecomeMessages) {
   ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[],"n":2})")), "n");
   ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[],"logprobs":true})")),
