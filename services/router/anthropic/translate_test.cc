@@ -130,6 +130,77 @@ TEST(AnthropicGoldenTest, EventsToChatStream) {
   EXPECT_TRUE(plain.ends_with("data: [DONE]\n\n"));
 }
 
+// The content blocks of a translated stream, checking Anthropic's rules on the way: one block
+// open at a time, deltas only for the open block, indexes in order.
+struct StreamedBlock {
+  std::string type, id, name, text;
+};
+std::vector<StreamedBlock> BlocksOf(const std::vector<std::string>& chunks) {
+  ChatStreamToEvents translator;
+  std::string out;
+  for (const auto& chunk : chunks) translator.Feed(chunk, &out);
+  translator.Feed("[DONE]", &out);
+  std::vector<StreamedBlock> blocks;
+  int open = -1;
+  SseParser parser;
+  parser.Feed(out, [&](std::string_view, std::string_view data) {
+    Json e = Json::parse(data);
+    std::string type = e["type"];
+    if (type == "content_block_start") {
+      EXPECT_EQ(open, -1) << out;
+      open = e["index"];
+      EXPECT_EQ(open, static_cast<int>(blocks.size())) << out;
+      const Json& b = e["content_block"];
+      blocks.push_back({b["type"], Str(b, "id"), Str(b, "name"), ""});
+    } else if (type == "content_block_delta") {
+      EXPECT_EQ(e["index"], open) << out;
+      if (open < 0) return;
+      const Json& d = e["delta"];
+      blocks[open].text += Str(d, "partial_json") + Str(d, "text") + Str(d, "thinking");
+    } else if (type == "content_block_stop") {
+      EXPECT_EQ(e["index"], open) << out;
+      open = -1;
+    }
+  });
+  EXPECT_EQ(open, -1) << out;
+  return blocks;
+}
+
+TEST(AnthropicStreamTest, InterleavedAndReusedToolCallIndexesStayApart) {
+  auto blocks = BlocksOf({
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":0,"id":"a","function":{"name":"f","arguments":"{\"x\""}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":1,"id":"b","function":{"name":"g","arguments":"{\"y\""}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":0,"function":{"arguments":":1}"}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":1,"function":{"arguments":":2}"}}]}}]})",
+      // A provider reusing index 0 with a new id: a third call, not more of the first.
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":0,"id":"c","function":{"name":"h","arguments":"{}"}}]}}]})",
+      // No id: made up. No index: the latest call.
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":5,"function":{"name":"k","arguments":"{\"z\""}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"function":{"arguments":":3}"}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"content":"after"},"finish_reason":"tool_calls"}]})",
+  });
+  ASSERT_EQ(blocks.size(), 5u);
+  EXPECT_EQ(blocks[0].id, "a");
+  EXPECT_EQ(blocks[0].text, R"({"x":1})");
+  EXPECT_EQ(blocks[1].id, "b");
+  EXPECT_EQ(blocks[1].name, "g");
+  EXPECT_EQ(blocks[1].text, R"({"y":2})");
+  EXPECT_EQ(blocks[2].id, "c");
+  EXPECT_EQ(blocks[2].text, "{}");
+  EXPECT_TRUE(blocks[3].id.starts_with("toolu_")) << blocks[3].id;
+  EXPECT_EQ(blocks[3].name, "k");
+  EXPECT_EQ(blocks[3].text, R"({"z":3})");
+  EXPECT_EQ(blocks[4].type, "text");
+  EXPECT_EQ(blocks[4].text, "after");
+}
+
 TEST(AnthropicStreamTest, AStreamCutBeforeDoneStillEndsTheMessage) {
   std::string sse =
       "data: "
