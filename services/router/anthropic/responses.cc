@@ -43,8 +43,13 @@ Json ChatCompletionToMessage(const Json& completion) {
     if (message.contains("tool_calls") && message["tool_calls"].is_array()) {
       for (const auto& call : message["tool_calls"]) {
         const Json& function = At(call, "function");
-        Json input = ParseUntrustedJson<Json>(Str(function, "arguments"));
-        if (!input.is_object()) input = Json::object();
+        std::string arguments = Str(function, "arguments");
+        Json input = arguments.empty() ? Json::object() : ParseUntrustedJson<Json>(arguments);
+        if (!input.is_object()) {
+          // Cut short (or not JSON): Claude must not run the tool with an empty input.
+          finish = "length";
+          continue;
+        }
         content.push_back({{"type", "tool_use"},
                            {"id", Str(call, "id")},
                            {"name", Str(function, "name")},

@@ -201,6 +201,18 @@ TEST(AnthropicStreamTest, InterleavedAndReusedToolCallIndexesStayApart) {
   EXPECT_EQ(blocks[4].text, "after");
 }
 
+TEST(AnthropicResponseTest, ToolArgumentsCutShortAreNotRunWithAnEmptyInput) {
+  Json message = ChatCompletionToMessage(Json::parse(R"({"id":"c","choices":[{"index":0,
+      "finish_reason":"tool_calls","message":{"role":"assistant","content":"Let me look.",
+      "tool_calls":[{"id":"ok","type":"function","function":{"name":"f","arguments":""}},
+                    {"id":"cut","type":"function","function":{"name":"g",
+                     "arguments":"{\"path\": \"/tm"}}]}}]})"));
+  EXPECT_EQ(message["stop_reason"], "max_tokens") << message.dump();
+  ASSERT_EQ(message["content"].size(), 2u) << message.dump();
+  EXPECT_EQ(message["content"][1]["id"], "ok");
+  EXPECT_EQ(message["content"][1]["input"], Json::object());
+}
+
 TEST(AnthropicStreamTest, AStreamCutBeforeDoneStillEndsTheMessage) {
   std::string sse =
       "data: "
