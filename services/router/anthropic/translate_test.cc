@@ -201,6 +201,29 @@ TEST(AnthropicStreamTest, InterleavedAndReusedToolCallIndexesStayApart) {
   EXPECT_EQ(blocks[4].text, "after");
 }
 
+TEST(AnthropicResponseTest, AnErrorBodyUnderStatus200IsAnError) {
+  for (Translation translation : {Translation::kMessagesToChat, Translation::kChatToMessages}) {
+    Collector sink;
+    TranslatingOutput output(&sink, translation, false, 0);
+    v1::CallResponse head;
+    head.mutable_head()->set_status(200);
+    output.Emit(head);
+    v1::CallResponse data;
+    data.set_data(translation == Translation::kMessagesToChat
+                      ? R"({"error":{"message":"model overloaded","type":"server_error"}})"
+                      : R"({"type":"error","error":{"type":"api_error","message":"boom"}})");
+    output.Emit(data);
+    EXPECT_EQ(sink.head.status(), 502);
+    Json body = Json::parse(sink.data);
+    if (translation == Translation::kMessagesToChat) {
+      EXPECT_EQ(body["type"], "error") << sink.data;
+      EXPECT_EQ(body["error"]["message"], "model overloaded") << sink.data;
+    } else {
+      EXPECT_EQ(body["error"]["message"], "boom") << sink.data;
+    }
+  }
+}
+
 TEST(AnthropicResponseTest, ToolArgumentsCutShortAreNotRunWithAnEmptyInput) {
   Json message = ChatCompletionToMessage(Json::parse(R"({"id":"c","choices":[{"index":0,
       "finish_reason":"tool_calls","message":{"role":"assistant","content":"Let me look.",
