@@ -52,7 +52,7 @@ void ChatStreamToEvents::Start(const Json& chunk, std::string* out) {
 }
 
 void ChatStreamToEvents::Delta(const Json& delta, std::string* out) {
-  std::string thinking = Str(delta, "reasoning_content");
+  std::string thinking = ReasoningOf(delta);
   std::string text = Str(delta, "content");
   if (streaming_tool_ >= 0) {  // a tool_use block is open: hold until the end
     held_thinking_ += thinking;

@@ -34,7 +34,7 @@ Json ChatCompletionToMessage(const Json& completion) {
     const Json& choice = completion["choices"][0];
     finish = Str(choice, "finish_reason");
     const Json& message = At(choice, "message");
-    if (std::string thinking = Str(message, "reasoning_content"); !thinking.empty()) {
+    if (std::string thinking = ReasoningOf(message); !thinking.empty()) {
       content.push_back({{"type", "thinking"}, {"thinking", thinking}, {"signature", ""}});
     }
     if (std::string text = Str(message, "content"); !text.empty()) {

@@ -166,6 +166,18 @@ std::vector<StreamedBlock> BlocksOf(const std::vector<std::string>& chunks) {
   return blocks;
 }
 
+TEST(AnthropicStreamTest, ReasoningFieldOfVllmAndOpenRouterIsThinking) {
+  auto blocks = BlocksOf({R"({"id":"c","choices":[{"index":0,"delta":{"reasoning":"hm"}}]})",
+                          R"({"id":"c","choices":[{"index":0,"delta":{"content":"ok"}}]})"});
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].type, "thinking");
+  EXPECT_EQ(blocks[0].text, "hm");
+  Json message = ChatCompletionToMessage(Json::parse(R"({"id":"c","choices":[{"index":0,
+      "finish_reason":"stop","message":{"role":"assistant","content":"ok","reasoning":"hm"}}]})"));
+  EXPECT_EQ(message["content"][0]["type"], "thinking") << message.dump();
+  EXPECT_EQ(message["content"][0]["thinking"], "hm");
+}
+
 TEST(AnthropicStreamTest, InterleavedAndReusedToolCallIndexesStayApart) {
   auto blocks = BlocksOf({
       R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
