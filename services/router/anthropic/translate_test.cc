@@ -466,6 +466,20 @@ TEST(AnthropicRefusalTest, ToolResultErrorsAreMarkedInTheToolMessage) {
   EXPECT_EQ(messages[2]["content"], "fine");
 }
 
+TEST(AnthropicRefusalTest, ThinkingIsOffInsideAToolLoop) {
+  Json chat = Json::parse(R"({"model":"m","reasoning_effort":"high","messages":[
+      {"role":"user","content":"list files"}]})");
+  auto first = ChatToMessages(chat);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ((*first)["thinking"]["type"], "enabled");
+  chat["messages"].push_back(Json::parse(R"({"role":"assistant","content":null,"tool_calls":[
+      {"id":"c","type":"function","function":{"name":"ls","arguments":"{}"}}]})"));
+  chat["messages"].push_back(Json::parse(R"({"role":"tool","tool_call_id":"c","content":"a"})"));
+  auto second = ChatToMessages(chat);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->contains("thinking")) << second->dump();
+}
+
 TEST(AnthropicRefusalTest, ChatMessageFieldsWithoutEquivalentAreRefused) {
   ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"user","content":"x",
                                      "name":"bob"}]})")),
