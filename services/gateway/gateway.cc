@@ -37,12 +37,6 @@ std::string_view Header(const HttpRequest& request, std::string_view name) {
   return {value.data(), value.size()};
 }
 
-// Anthropic Messages ingress: /v1/messages and /v1/messages/count_tokens answer errors in
-// Anthropic's shape and forward the client's anthropic-* headers (docs/ANTHROPIC.md).
-bool IsMessagesPath(std::string_view path) {
-  return path == "/v1/messages" || path.starts_with("/v1/messages/");
-}
-
 // The key: `Authorization: Bearer` (OpenAI SDK, Claude Code's auth token) or `x-api-key`
 // (the Anthropic SDK).
 std::string ApiKey(const HttpRequest& request) {
@@ -97,7 +91,7 @@ void Gateway::Refuse(const ContextPtr& ctx, const absl::Status& status) {
     event.mutable_timings()->set_end_unix_us(now);
     traces_->Record(std::move(event));
   }
-  if (IsMessagesPath(ctx->path)) {
+  if (web::IsMessagesPath(ctx->path)) {
     Reply(ctx, JsonResponse(HttpStatusFromStatus(status), AnthropicErrorBody(status)));
     return;
   }
@@ -171,18 +165,19 @@ void Gateway::Dispatch(ContextPtr ctx) {
   }
   if (path.starts_with("/v1/") && path.size() > 4) {
     if (method != http::verb::post) {
-      Reply(ctx, ErrorResponse(405,
-                               StrCat("method ",
-                                      ToStd(absl::string_view(ctx->request.method_string().data(),
-                                                              ctx->request.method_string().size())),
-                                      " is not allowed on ", path, "; use POST"),
-                               "method_not_allowed"));
+      Reply(ctx, web::ErrorResponseFor(
+                     path, 405,
+                     StrCat("method ",
+                            ToStd(absl::string_view(ctx->request.method_string().data(),
+                                                    ctx->request.method_string().size())),
+                            " is not allowed on ", path, "; use POST"),
+                     "method_not_allowed"));
       return;
     }
     HandleProxy(ctx, path.substr(4));
     return;
   }
-  Reply(ctx, ErrorResponse(404, StrCat("unknown path ", path), "not_found"));
+  Reply(ctx, web::ErrorResponseFor(path, 404, StrCat("unknown path ", path), "not_found"));
 }
 
 void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
@@ -221,7 +216,7 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
       call.set_model_override(ctx->auth->bypass_model);
     }
   }
-  bool messages = IsMessagesPath(ctx->path);
+  bool messages = web::IsMessagesPath(ctx->path);
   if (messages) {
     for (const auto& field : ctx->request) {
       std::string name =

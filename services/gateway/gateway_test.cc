@@ -260,6 +260,43 @@ TEST_F(GatewayTest, TooLargeBodyGetsItsAnswerWhileTheClientIsStillSending) {
   EXPECT_NE(response.body().find("request_too_large"), std::string::npos) << response.body();
 }
 
+// Edge errors (405, 413, 431) on Messages paths come in Anthropic's shape, elsewhere OpenAI's.
+void ExpectAnthropicError(const http::response<http::string_body>& response, int status,
+                          const std::string& type) {
+  EXPECT_EQ(response.result_int(), status);
+  auto body = nlohmann::json::parse(response.body(), nullptr, false);
+  EXPECT_EQ(body["type"], "error") << response.body();
+  EXPECT_EQ(body["error"]["type"], type) << response.body();
+  EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+}
+
+TEST_F(GatewayTest, EdgeErrorsOnMessagesPathsHaveAnthropicShape) {
+  ExpectAnthropicError(Send(http::verb::get, "/v1/messages"), 405, "invalid_request_error");
+  ExpectAnthropicError(Send(http::verb::delete_, "/v1/messages/count_tokens?beta=true"), 405,
+                       "invalid_request_error");
+  std::vector<std::pair<std::string, std::string>> big = {{"x-big", std::string(20000, 'a')}};
+  ExpectAnthropicError(Send(http::verb::post, "/v1/messages?beta=true", "{}", big), 431,
+                       "invalid_request_error");
+  auto openai = Send(http::verb::post, "/v1/chat/completions", "{}", big);
+  EXPECT_EQ(openai.result_int(), 431);
+  EXPECT_TRUE(nlohmann::json::parse(openai.body())["error"].contains("code")) << openai.body();
+  openai = Send(http::verb::get, "/v1/messagesx");
+  EXPECT_EQ(openai.result_int(), 405);
+  EXPECT_TRUE(nlohmann::json::parse(openai.body())["error"].contains("code")) << openai.body();
+  // 413: the declared length alone is over the limit.
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+  net::write(socket, net::buffer(std::string("POST /v1/messages HTTP/1.1\r\nHost: t\r\n"
+                                             "Content-Length: 67108864\r\n\r\n")));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  beast::error_code ec;
+  http::read(socket, buffer, response, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ExpectAnthropicError(response, 413, "request_too_large");
+}
+
 TEST_F(GatewayTest, UnknownEndpointsShareTheRouteLabelOther) {
   router_.SetScript({{Head(400, false, "application/json"), Data("{}")}, absl::OkStatus()});
   for (int i = 0; i < 50; ++i) {

@@ -29,7 +29,7 @@ void ChatStreamToEvents::Feed(std::string_view data, std::string* out) {
   if (!chunk.contains("choices") || !chunk["choices"].is_array()) return;
   for (const auto& choice : chunk["choices"]) {
     if (Int(choice, "index") != 0) continue;
-    if (choice.contains("delta") && choice["delta"].is_object()) Delta(choice["delta"], out);
+    if (At(choice, "delta").is_object()) Delta(At(choice, "delta"), out);
     if (std::string reason = Str(choice, "finish_reason"); !reason.empty()) {
       stop_reason_ = StopReasonFor(reason);
     }
@@ -38,6 +38,7 @@ void ChatStreamToEvents::Feed(std::string_view data, std::string* out) {
 
 void ChatStreamToEvents::Start(const Json& chunk, std::string* out) {
   started_ = true;
+  message_id_ = Str(chunk, "id");
   Json message = {{"id", StrCat("msg_", Str(chunk, "id"))},
                   {"type", "message"},
                   {"role", "assistant"},
@@ -51,37 +52,87 @@ void ChatStreamToEvents::Start(const Json& chunk, std::string* out) {
 }
 
 void ChatStreamToEvents::Delta(const Json& delta, std::string* out) {
-  if (std::string thinking = Str(delta, "reasoning_content"); !thinking.empty()) {
+  std::string thinking = ReasoningOf(delta);
+  std::string text = Str(delta, "content");
+  if (streaming_tool_ >= 0) {  // a tool_use block is open: hold until the end
+    held_thinking_ += thinking;
+    held_text_ += text;
+    thinking.clear();
+    text.clear();
+  }
+  if (!thinking.empty()) {
     if (open_type_ != "thinking") {
       Open("thinking", {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}, out);
     }
     BlockDelta(open_, {{"type", "thinking_delta"}, {"thinking", thinking}}, out);
   }
-  if (std::string text = Str(delta, "content"); !text.empty()) {
+  if (!text.empty()) {
     if (open_type_ != "text") Open("text", {{"type", "text"}, {"text", ""}}, out);
     BlockDelta(open_, {{"type", "text_delta"}, {"text", text}}, out);
   }
-  if (delta.contains("tool_calls") && delta["tool_calls"].is_array()) {
-    for (const auto& call : delta["tool_calls"]) ToolCall(call, out);
+  const Json& calls = At(delta, "tool_calls");
+  if (calls.is_array()) {
+    for (const auto& call : calls) ToolCall(call, out);
   }
 }
 
-void ChatStreamToEvents::ToolCall(const Json& call, std::string* out) {
+ChatStreamToEvents::Tool* ChatStreamToEvents::FindOrAddTool(const Json& call, std::string* out) {
+  std::string id = Str(call, "id");
+  bool has_index = At(call, "index").is_number_integer();
   int64_t index = Int(call, "index");
-  const Json& function = At(call, "function");
-  auto known = tool_blocks_.find(index);
-  if (known == tool_blocks_.end()) {
+  for (auto it = tools_.rbegin(); it != tools_.rend(); ++it) {
+    if (!id.empty() && it->id == id) return &*it;
+    if (id.empty() && (!has_index || it->index == index)) return &*it;
+    if (has_index && it->index == index) break;  // the same index with a new id: a new call
+  }
+  if (id.empty()) {
+    id = StrCat("toolu_", message_id_.empty() ? "x" : message_id_, "_", tools_.size());
+  }
+  tools_.push_back({.index = index, .id = id, .name = Str(At(call, "function"), "name")});
+  if (streaming_tool_ < 0) {
+    streaming_tool_ = static_cast<int>(tools_.size()) - 1;
+    Open(
+        "tool_use",
+        {{"type", "tool_use"}, {"id", id}, {"name", tools_.back().name}, {"input", Json::object()}},
+        out);
+  }
+  return &tools_.back();
+}
+
+void ChatStreamToEvents::ToolCall(const Json& call, std::string* out) {
+  if (!call.is_object()) return;
+  Tool* tool = FindOrAddTool(call, out);
+  std::string piece = Str(At(call, "function"), "arguments");
+  if (piece.empty()) return;
+  if (tool == &tools_[streaming_tool_]) {
+    BlockDelta(open_, {{"type", "input_json_delta"}, {"partial_json", piece}}, out);
+  } else {
+    tool->held_arguments += piece;
+  }
+}
+
+// Closes the open block, then sends what was held as whole blocks.
+void ChatStreamToEvents::FlushHeld(std::string* out) {
+  Close(out);
+  for (size_t i = 0; i < tools_.size(); ++i) {
+    if (static_cast<int>(i) == streaming_tool_) continue;
+    const Tool& tool = tools_[i];
     Open("tool_use",
-         {{"type", "tool_use"},
-          {"id", Str(call, "id")},
-          {"name", Str(function, "name")},
-          {"input", Json::object()}},
+         {{"type", "tool_use"}, {"id", tool.id}, {"name", tool.name}, {"input", Json::object()}},
          out);
-    known = tool_blocks_.emplace(index, open_).first;
+    if (!tool.held_arguments.empty()) {
+      BlockDelta(open_, {{"type", "input_json_delta"}, {"partial_json", tool.held_arguments}}, out);
+    }
   }
-  if (std::string piece = Str(function, "arguments"); !piece.empty()) {
-    BlockDelta(known->second, {{"type", "input_json_delta"}, {"partial_json", piece}}, out);
+  if (!held_thinking_.empty()) {
+    Open("thinking", {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}, out);
+    BlockDelta(open_, {{"type", "thinking_delta"}, {"thinking", held_thinking_}}, out);
   }
+  if (!held_text_.empty()) {
+    Open("text", {{"type", "text"}, {"text", ""}}, out);
+    BlockDelta(open_, {{"type", "text_delta"}, {"text", held_text_}}, out);
+  }
+  Close(out);
 }
 
 void ChatStreamToEvents::Open(const std::string& type, Json block, std::string* out) {
@@ -109,7 +160,7 @@ void ChatStreamToEvents::Finish(std::string* out) {
   if (finished_) return;
   finished_ = true;
   if (!started_) Start(Json::object(), out);
-  Close(out);
+  FlushHeld(out);
   AppendEvent("message_delta",
               {{"type", "message_delta"},
                {"delta", {{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}}},

@@ -2,9 +2,9 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_ANTHROPIC_CHAT_STREAM_TO_EVENTS_H_
 #define LLMSROUTER_SERVICES_ROUTER_ANTHROPIC_CHAT_STREAM_TO_EVENTS_H_
 
-#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "services/router/anthropic/json.h"
 
@@ -14,6 +14,11 @@ namespace llmsrouter::router::anthropic {
 // content_block_start / *_delta / content_block_stop (reasoning_content -> thinking, content
 // -> text, each tool call -> tool_use with input_json_delta pieces), then message_delta
 // (stop_reason, usage) and message_stop once the upstream sent [DONE] or ended.
+// Anthropic blocks cannot interleave, chat tool call pieces can: the first tool call streams
+// as it comes; what arrives while it is open (further tool calls, text, thinking) is held and
+// sent as whole blocks at the end. A tool call is keyed by (index, id): a new id at a known
+// index is a new call; a call without index uses its id, or else the latest call; a call
+// without id gets a made-up toolu_ id.
 // Not thread-safe; one per stream.
 class ChatStreamToEvents {
  public:
@@ -25,7 +30,15 @@ class ChatStreamToEvents {
  private:
   void Start(const Json& chunk, std::string* out);
   void Delta(const Json& delta, std::string* out);
+  struct Tool {
+    int64_t index = 0;
+    std::string id;
+    std::string name;
+    std::string held_arguments;  // pieces not streamed yet
+  };
   void ToolCall(const Json& call, std::string* out);
+  Tool* FindOrAddTool(const Json& call, std::string* out);
+  void FlushHeld(std::string* out);
   void Open(const std::string& type, Json block, std::string* out);
   void Close(std::string* out);
   void BlockDelta(int index, Json delta, std::string* out);
@@ -35,7 +48,11 @@ class ChatStreamToEvents {
   int open_ = -1;  // index of the open content block
   std::string open_type_;
   int next_index_ = 0;
-  std::map<int64_t, int> tool_blocks_;  // OpenAI tool_calls index -> block index
+  std::string message_id_;
+  std::vector<Tool> tools_;
+  int streaming_tool_ = -1;  // index in tools_ of the open tool_use block
+  std::string held_thinking_;
+  std::string held_text_;
   std::string stop_reason_ = "end_turn";
   Json usage_ = Json::object();
 };

@@ -131,6 +131,11 @@ void AddTurn(Json* messages, const std::string& role, Json blocks) {
 absl::Status TranslateMessage(const Json& message, const std::string& where,
                               std::set<std::string>* open_calls, Json* system, Json* out) {
   if (!message.is_object()) return FieldError(where, "a message must be an object");
+  for (const char* key : {"name", "function_call", "audio", "refusal"}) {
+    if (const Json& value = At(message, key); !value.is_null() && value != "") {
+      return FieldError(StrCat(where, ".", key), "the Anthropic Messages API has no equivalent");
+    }
+  }
   std::string role = Str(message, "role");
   const Json& content = At(message, "content");
   if (role == "system" || role == "developer") {
@@ -212,12 +217,25 @@ absl::Status ToolChoice(const Json& chat, Json* messages) {
   return absl::OkStatus();
 }
 
+// Anthropic wants the assistant turn of an ongoing tool loop to start with its own signed
+// thinking block when thinking is on; chat history has none to give back.
+bool InToolLoop(const Json& list) {
+  if (!list.is_array()) return false;
+  for (auto it = list.rbegin(); it != list.rend(); ++it) {
+    if (Str(*it, "role") != "assistant") continue;
+    const Json& calls = At(*it, "tool_calls");
+    return calls.is_array() && !calls.empty();
+  }
+  return false;
+}
+
 absl::Status Sampling(const Json& chat, Json* messages) {
   int64_t max_tokens = Int(chat, "max_completion_tokens");
   if (max_tokens == 0) max_tokens = Int(chat, "max_tokens");
   if (max_tokens == 0) max_tokens = kDefaultMaxTokens;
   std::string effort = Str(chat, "reasoning_effort");
-  if (!effort.empty() && effort != "none" && effort != "minimal") {
+  if (!effort.empty() && effort != "none" && effort != "minimal" &&
+      !InToolLoop(At(chat, "messages"))) {
     int64_t budget = effort == "low" ? 1024 : effort == "medium" ? 4096 : 16384;
     (*messages)["thinking"] = {{"type", "enabled"}, {"budget_tokens", budget}};
     if (max_tokens <= budget) max_tokens = budget + max_tokens;

@@ -46,6 +46,13 @@ inline int64_t Int(const Json& object, const char* key) {
   return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
+// The reasoning of a chat message or delta: `reasoning_content` (DeepSeek, vLLM's older
+// servers) or `reasoning` (vLLM, OpenRouter).
+inline std::string ReasoningOf(const Json& message) {
+  std::string text = Str(message, "reasoning_content");
+  return text.empty() ? Str(message, "reasoning") : text;
+}
+
 // Stop reasons: Anthropic -> OpenAI finish_reason and back.
 inline std::string FinishReasonFor(std::string_view stop_reason) {
   if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {

@@ -8,9 +8,8 @@ namespace {
 // Top-level fields of a Messages request the translation understands.
 const std::set<std::string, std::less<>>& KnownFields() {
   static const auto* known = new std::set<std::string, std::less<>>{
-      "model",          "messages",    "system",      "max_tokens",  "metadata",
-      "stop_sequences", "stream",      "temperature", "top_p",       "top_k",
-      "tools",          "tool_choice", "thinking",    "service_tier"};
+      "model",  "messages",    "system", "max_tokens", "metadata",    "stop_sequences",
+      "stream", "temperature", "top_p",  "tools",      "tool_choice", "thinking"};
   return *known;
 }
 
@@ -97,6 +96,12 @@ absl::Status TranslateBlock(const Json& block, const std::string& where, bool as
     }
     auto text = TextOf(At(block, "content"), where + ".content");
     if (!text.ok()) return text.status();
+    const Json& is_error = At(block, "is_error");
+    if (!is_error.is_null() && !is_error.is_boolean()) {
+      return FieldError(where + ".is_error", "must be a boolean");
+    }
+    // Chat has no error flag: the model reads it as a marker in the content.
+    if (is_error == true) *text = StrCat(kToolErrorMarker, *text);
     turn->tool_messages.push_back({{"role", "tool"}, {"tool_call_id", id}, {"content", *text}});
   } else if ((type == "thinking" || type == "redacted_thinking") && assistant) {
     // Earlier reasoning: chat APIs take no reasoning back, so it stays behind.
@@ -197,7 +202,7 @@ absl::Status ToolChoice(const Json& choice, Json* chat) {
 }
 
 absl::Status Sampling(const Json& messages, Json* chat) {
-  for (const char* key : {"max_tokens", "temperature", "top_p", "top_k"}) {
+  for (const char* key : {"max_tokens", "temperature", "top_p"}) {
     const Json& value = At(messages, key);
     if (value.is_null()) continue;
     if (!value.is_number()) return FieldError(key, "must be a number");
@@ -229,6 +234,8 @@ absl::Status Sampling(const Json& messages, Json* chat) {
 
 absl::StatusOr<Json> MessagesToChat(const Json& messages, bool stream_usage) {
   for (const auto& [key, value] : messages.items()) {
+    // service_tier "auto" is what a provider without tiers does anyway.
+    if (key == "service_tier" && (value.is_null() || value == "auto")) continue;
     if (!KnownFields().contains(key)) {
       return FieldError(key, "this Messages API field cannot be translated to chat completions");
     }

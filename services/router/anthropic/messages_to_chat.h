@@ -13,6 +13,9 @@ namespace llmsrouter::router::anthropic {
 // cannot express (unknown block types, server tools, documents, a tool_result without a
 // matching tool_use, unknown top-level fields). cache_control is dropped (chat has no
 // equivalent), as are thinking blocks of earlier turns.
+// Starts the content of a tool message translated from a tool_result with is_error: true.
+inline constexpr char kToolErrorMarker[] = "[tool error] ";
+
 absl::StatusOr<Json> MessagesToChat(const Json& messages, bool stream_usage);
 
 }  // namespace llmsrouter::router::anthropic

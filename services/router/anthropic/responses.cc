@@ -34,7 +34,7 @@ Json ChatCompletionToMessage(const Json& completion) {
     const Json& choice = completion["choices"][0];
     finish = Str(choice, "finish_reason");
     const Json& message = At(choice, "message");
-    if (std::string thinking = Str(message, "reasoning_content"); !thinking.empty()) {
+    if (std::string thinking = ReasoningOf(message); !thinking.empty()) {
       content.push_back({{"type", "thinking"}, {"thinking", thinking}, {"signature", ""}});
     }
     if (std::string text = Str(message, "content"); !text.empty()) {
@@ -43,8 +43,13 @@ Json ChatCompletionToMessage(const Json& completion) {
     if (message.contains("tool_calls") && message["tool_calls"].is_array()) {
       for (const auto& call : message["tool_calls"]) {
         const Json& function = At(call, "function");
-        Json input = ParseUntrustedJson<Json>(Str(function, "arguments"));
-        if (!input.is_object()) input = Json::object();
+        std::string arguments = Str(function, "arguments");
+        Json input = arguments.empty() ? Json::object() : ParseUntrustedJson<Json>(arguments);
+        if (!input.is_object()) {
+          // Cut short (or not JSON): Claude must not run the tool with an empty input.
+          finish = "length";
+          continue;
+        }
         content.push_back({{"type", "tool_use"},
                            {"id", Str(call, "id")},
                            {"name", Str(function, "name")},

@@ -15,7 +15,8 @@ Json UsageToAnthropic(const Json& openai_usage);
 Json UsageToOpenAi(const Json& anthropic_usage);
 
 // A chat.completion -> an Anthropic message (choice 0: reasoning_content as a thinking
-// block, text, tool calls as tool_use blocks with their ids).
+// block, text, tool calls as tool_use blocks with their ids). A tool call whose arguments are
+// not a JSON object (cut short) is left out and the stop_reason is max_tokens.
 Json ChatCompletionToMessage(const Json& completion);
 // An Anthropic message -> a chat.completion created at `created` (Unix seconds).
 Json MessageToChatCompletion(const Json& message, int64_t created);

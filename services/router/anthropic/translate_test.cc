@@ -130,6 +130,124 @@ TEST(AnthropicGoldenTest, EventsToChatStream) {
   EXPECT_TRUE(plain.ends_with("data: [DONE]\n\n"));
 }
 
+// The content blocks of a translated stream, checking Anthropic's rules on the way: one block
+// open at a time, deltas only for the open block, indexes in order.
+struct StreamedBlock {
+  std::string type, id, name, text;
+};
+std::vector<StreamedBlock> BlocksOf(const std::vector<std::string>& chunks) {
+  ChatStreamToEvents translator;
+  std::string out;
+  for (const auto& chunk : chunks) translator.Feed(chunk, &out);
+  translator.Feed("[DONE]", &out);
+  std::vector<StreamedBlock> blocks;
+  int open = -1;
+  SseParser parser;
+  parser.Feed(out, [&](std::string_view, std::string_view data) {
+    Json e = Json::parse(data);
+    std::string type = e["type"];
+    if (type == "content_block_start") {
+      EXPECT_EQ(open, -1) << out;
+      open = e["index"];
+      EXPECT_EQ(open, static_cast<int>(blocks.size())) << out;
+      const Json& b = e["content_block"];
+      blocks.push_back({b["type"], Str(b, "id"), Str(b, "name"), ""});
+    } else if (type == "content_block_delta") {
+      EXPECT_EQ(e["index"], open) << out;
+      if (open < 0) return;
+      const Json& d = e["delta"];
+      blocks[open].text += Str(d, "partial_json") + Str(d, "text") + Str(d, "thinking");
+    } else if (type == "content_block_stop") {
+      EXPECT_EQ(e["index"], open) << out;
+      open = -1;
+    }
+  });
+  EXPECT_EQ(open, -1) << out;
+  return blocks;
+}
+
+TEST(AnthropicStreamTest, ReasoningFieldOfVllmAndOpenRouterIsThinking) {
+  auto blocks = BlocksOf({R"({"id":"c","choices":[{"index":0,"delta":{"reasoning":"hm"}}]})",
+                          R"({"id":"c","choices":[{"index":0,"delta":{"content":"ok"}}]})"});
+  ASSERT_EQ(blocks.size(), 2u);
+  EXPECT_EQ(blocks[0].type, "thinking");
+  EXPECT_EQ(blocks[0].text, "hm");
+  Json message = ChatCompletionToMessage(Json::parse(R"({"id":"c","choices":[{"index":0,
+      "finish_reason":"stop","message":{"role":"assistant","content":"ok","reasoning":"hm"}}]})"));
+  EXPECT_EQ(message["content"][0]["type"], "thinking") << message.dump();
+  EXPECT_EQ(message["content"][0]["thinking"], "hm");
+}
+
+TEST(AnthropicStreamTest, InterleavedAndReusedToolCallIndexesStayApart) {
+  auto blocks = BlocksOf({
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":0,"id":"a","function":{"name":"f","arguments":"{\"x\""}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":1,"id":"b","function":{"name":"g","arguments":"{\"y\""}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":0,"function":{"arguments":":1}"}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":1,"function":{"arguments":":2}"}}]}}]})",
+      // A provider reusing index 0 with a new id: a third call, not more of the first.
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":0,"id":"c","function":{"name":"h","arguments":"{}"}}]}}]})",
+      // No id: made up. No index: the latest call.
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"index":5,"function":{"name":"k","arguments":"{\"z\""}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[
+          {"function":{"arguments":":3}"}}]}}]})",
+      R"({"id":"c1","choices":[{"index":0,"delta":{"content":"after"},"finish_reason":"tool_calls"}]})",
+  });
+  ASSERT_EQ(blocks.size(), 5u);
+  EXPECT_EQ(blocks[0].id, "a");
+  EXPECT_EQ(blocks[0].text, R"({"x":1})");
+  EXPECT_EQ(blocks[1].id, "b");
+  EXPECT_EQ(blocks[1].name, "g");
+  EXPECT_EQ(blocks[1].text, R"({"y":2})");
+  EXPECT_EQ(blocks[2].id, "c");
+  EXPECT_EQ(blocks[2].text, "{}");
+  EXPECT_TRUE(blocks[3].id.starts_with("toolu_")) << blocks[3].id;
+  EXPECT_EQ(blocks[3].name, "k");
+  EXPECT_EQ(blocks[3].text, R"({"z":3})");
+  EXPECT_EQ(blocks[4].type, "text");
+  EXPECT_EQ(blocks[4].text, "after");
+}
+
+TEST(AnthropicResponseTest, AnErrorBodyUnderStatus200IsAnError) {
+  for (Translation translation : {Translation::kMessagesToChat, Translation::kChatToMessages}) {
+    Collector sink;
+    TranslatingOutput output(&sink, translation, false, 0);
+    v1::CallResponse head;
+    head.mutable_head()->set_status(200);
+    output.Emit(head);
+    v1::CallResponse data;
+    data.set_data(translation == Translation::kMessagesToChat
+                      ? R"({"error":{"message":"model overloaded","type":"server_error"}})"
+                      : R"({"type":"error","error":{"type":"api_error","message":"boom"}})");
+    output.Emit(data);
+    EXPECT_EQ(sink.head.status(), 502);
+    Json body = Json::parse(sink.data);
+    if (translation == Translation::kMessagesToChat) {
+      EXPECT_EQ(body["type"], "error") << sink.data;
+      EXPECT_EQ(body["error"]["message"], "model overloaded") << sink.data;
+    } else {
+      EXPECT_EQ(body["error"]["message"], "boom") << sink.data;
+    }
+  }
+}
+
+TEST(AnthropicResponseTest, ToolArgumentsCutShortAreNotRunWithAnEmptyInput) {
+  Json message = ChatCompletionToMessage(Json::parse(R"({"id":"c","choices":[{"index":0,
+      "finish_reason":"tool_calls","message":{"role":"assistant","content":"Let me look.",
+      "tool_calls":[{"id":"ok","type":"function","function":{"name":"f","arguments":""}},
+                    {"id":"cut","type":"function","function":{"name":"g",
+                     "arguments":"{\"path\": \"/tm"}}]}}]})"));
+  EXPECT_EQ(message["stop_reason"], "max_tokens") << message.dump();
+  ASSERT_EQ(message["content"].size(), 2u) << message.dump();
+  EXPECT_EQ(message["content"][1]["id"], "ok");
+  EXPECT_EQ(message["content"][1]["input"], Json::object());
+}
+
 TEST(AnthropicStreamTest, AStreamCutBeforeDoneStillEndsTheMessage) {
   std::string sse =
       "data: "
@@ -318,6 +436,66 @@ TEST(AnthropicRefusalTest, MessagesThatCannotBecomeChat) {
   ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[{"role":"system",
                        "content":"x"}]})")),
                 "messages[0].role");
+}
+
+// What chat/completions cannot express is refused, never dropped silently.
+TEST(AnthropicRefusalTest, UntranslatedMessagesFieldsAreRefused) {
+  ExpectRefused(
+      ToChat(Json::parse(R"({"model":"m","messages":[],"service_tier":"standard_only"})")),
+      "service_tier");
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[],"top_k":5})")), "top_k");
+  EXPECT_TRUE(ToChat(Json::parse(R"({"model":"m","messages":[],"service_tier":"auto"})")).ok());
+  ExpectRefused(ToChat(Json::parse(R"({"model":"m","messages":[
+      {"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{}}]},
+      {"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"x",
+                                 "is_error":"yes"}]}]})")),
+                "messages[1].content[0].is_error");
+}
+
+TEST(AnthropicRefusalTest, ToolResultErrorsAreMarkedInTheToolMessage) {
+  auto chat = ToChat(Json::parse(R"({"model":"m","messages":[
+      {"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{}},
+                                     {"type":"tool_use","id":"u","name":"f","input":{}}]},
+      {"role":"user","content":[
+          {"type":"tool_result","tool_use_id":"t","content":"no such file","is_error":true},
+          {"type":"tool_result","tool_use_id":"u","content":"fine","is_error":false}]}]})"));
+  ASSERT_TRUE(chat.ok()) << chat.status();
+  const Json& messages = (*chat)["messages"];
+  ASSERT_EQ(messages.size(), 3u) << messages.dump();
+  EXPECT_EQ(messages[1]["content"], "[tool error] no such file");
+  EXPECT_EQ(messages[2]["content"], "fine");
+}
+
+TEST(AnthropicRefusalTest, ThinkingIsOffInsideAToolLoop) {
+  Json chat = Json::parse(R"({"model":"m","reasoning_effort":"high","messages":[
+      {"role":"user","content":"list files"}]})");
+  auto first = ChatToMessages(chat);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ((*first)["thinking"]["type"], "enabled");
+  chat["messages"].push_back(Json::parse(R"({"role":"assistant","content":null,"tool_calls":[
+      {"id":"c","type":"function","function":{"name":"ls","arguments":"{}"}}]})"));
+  chat["messages"].push_back(Json::parse(R"({"role":"tool","tool_call_id":"c","content":"a"})"));
+  auto second = ChatToMessages(chat);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->contains("thinking")) << second->dump();
+}
+
+TEST(AnthropicRefusalTest, ChatMessageFieldsWithoutEquivalentAreRefused) {
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"user","content":"x",
+                                     "name":"bob"}]})")),
+                "messages[0].name");
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "function_call":{"name":"f","arguments":"{}"}}]})")),
+                "messages[0].function_call");
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "audio":{"id":"a"}}]})")),
+                "messages[0].audio");
+  ExpectRefused(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "refusal":"I can't"}]})")),
+                "messages[0].refusal");
+  EXPECT_TRUE(ChatToMessages(Json::parse(R"({"model":"m","messages":[{"role":"assistant",
+                                     "content":"x","refusal":null,"audio":null}]})"))
+                  .ok());
 }
 
 TEST(AnthropicRefusalTest, ChatThatCannotBecomeMessages) {

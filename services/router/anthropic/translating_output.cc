@@ -26,15 +26,30 @@ void TranslatingOutput::TranslateEvents(std::string_view bytes, std::string* out
   });
 }
 
-std::string TranslatingOutput::TranslateBody(const std::string& body) const {
+std::string TranslatingOutput::TranslateBody(const std::string& body, int* status) const {
   bool messages_client = translation_ == Translation::kMessagesToChat;
-  if (status_ < 200 || status_ >= 300) {
-    return messages_client ? ToAnthropicErrorBody(body, status_) : ToOpenAiErrorBody(body, status_);
+  Json doc;
+  if (*status >= 200 && *status < 300) {
+    doc = ParseUntrustedJson<Json>(body);
+    // Some servers answer 200 with an error body: an error, not an empty answer.
+    bool error = messages_client ? At(doc, "error").is_object() && !doc.contains("choices")
+                                 : Str(doc, "type") == "error";
+    if (error) *status = 502;
   }
-  Json doc = ParseUntrustedJson<Json>(body);
+  if (*status < 200 || *status >= 300) {
+    return messages_client ? ToAnthropicErrorBody(body, *status) : ToOpenAiErrorBody(body, *status);
+  }
   if (!doc.is_object()) return body;
   return Dump(messages_client ? ChatCompletionToMessage(doc)
                               : MessageToChatCompletion(doc, created_));
+}
+
+void TranslatingOutput::EmitHeldHead(int status) {
+  if (!held_head_) return;
+  held_head_->mutable_head()->set_status(status);
+  v1::CallResponse head = *std::move(held_head_);
+  held_head_.reset();
+  inner_->Emit(std::move(head));
 }
 
 void TranslatingOutput::Emit(v1::CallResponse message) {
@@ -42,7 +57,11 @@ void TranslatingOutput::Emit(v1::CallResponse message) {
     case v1::CallResponse::kHead:
       status_ = message.head().status();
       stream_ = message.head().stream();
-      if (!stream_) message.mutable_head()->set_content_type("application/json");
+      if (!stream_) {
+        message.mutable_head()->set_content_type("application/json");
+        held_head_ = std::move(message);  // its status may change with the body
+        return;
+      }
       break;
     case v1::CallResponse::kData: {
       std::string out;
@@ -50,12 +69,15 @@ void TranslatingOutput::Emit(v1::CallResponse message) {
         TranslateEvents(message.data(), &out);
         if (out.empty()) return;
       } else {
-        out = TranslateBody(message.data());
+        int status = status_;
+        out = TranslateBody(message.data(), &status);
+        EmitHeldHead(status);
       }
       message.set_data(std::move(out));
       break;
     }
     case v1::CallResponse::kSummary:
+      EmitHeldHead(status_);
       if (stream_ && message.summary().error().empty()) {
         std::string out;
         if (to_events_) to_events_->Finish(&out);

@@ -32,8 +32,10 @@ class TranslatingOutput : public CallOutput {
   void Complete(absl::Status status) override { inner_->Complete(std::move(status)); }
 
  private:
+  void EmitHeldHead(int status);
   void TranslateEvents(std::string_view bytes, std::string* out);
-  std::string TranslateBody(const std::string& body) const;
+  // `status`: the HTTP status, changed to 502 for an error body under a 2xx status.
+  std::string TranslateBody(const std::string& body, int* status) const;
 
   CallOutput* inner_;
   Translation translation_;
@@ -43,6 +45,7 @@ class TranslatingOutput : public CallOutput {
   SseParser parser_;
   std::optional<ChatStreamToEvents> to_events_;
   std::optional<EventsToChatStream> to_chunks_;
+  std::optional<v1::CallResponse> held_head_;  // a whole answer's head, until its body
 };
 
 }  // namespace llmsrouter::router::anthropic
