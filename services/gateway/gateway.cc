@@ -57,6 +57,15 @@ std::string QueryParam(std::string_view query, std::string_view name) {
   return "";
 }
 
+std::string QueryWithout(std::string_view query, std::string_view name) {
+  std::string out;
+  for (std::string_view pair : Split(query, '&')) {
+    if (pair.empty() || PercentDecode(pair.substr(0, pair.find('=')), true) == name) continue;
+    StrAppend(&out, out.empty() ? "" : "&", pair);
+  }
+  return out;
+}
+
 void Gateway::Reply(const ContextPtr& ctx, HttpResponse response) {
   response.set("X-Request-Id", ctx->request_id);
   ctx->session->SendResponse(std::move(response));
@@ -150,12 +159,12 @@ void Gateway::Dispatch(ContextPtr ctx) {
     return;
   }
   if (path.starts_with("/v1/") && path.size() > 4) {
-    if (method != http::verb::post) {
+    if (method != http::verb::post && method != http::verb::get && method != http::verb::delete_) {
       Reply(ctx, ErrorResponse(405,
                                StrCat("method ",
                                       ToStd(absl::string_view(ctx->request.method_string().data(),
                                                               ctx->request.method_string().size())),
-                                      " is not allowed on ", path, "; use POST"),
+                                      " is not allowed on ", path, "; use GET, POST or DELETE"),
                                "method_not_allowed"));
       return;
     }
@@ -166,6 +175,14 @@ void Gateway::Dispatch(ContextPtr ctx) {
 }
 
 void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
+  // A multipart form (an upload) goes to the router as sent, with its content type; the
+  // router checks its structure. No body (GET, DELETE, .../cancel) needs no check.
+  std::string_view content_type = Header(ctx->request, "Content-Type");
+  bool multipart = Lower(content_type.substr(0, 19)) == "multipart/form-data";
+  if (multipart || ctx->request.body().empty()) {
+    StartProxy(std::move(ctx), std::move(endpoint), multipart ? content_type : "");
+    return;
+  }
   // Validate here so that malformed JSON never costs a router round trip.
   if (!JsonDepthWithin(ctx->request.body())) {
     Refuse(ctx, NestingTooDeepError());
@@ -177,11 +194,24 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
                     "JSON."));
     return;
   }
+  StartProxy(std::move(ctx), std::move(endpoint), "");
+}
+
+void Gateway::StartProxy(ContextPtr ctx, std::string endpoint, std::string_view content_type) {
   router::v1::CallRequest call;
   call.set_request_id(ctx->request_id);
-  call.set_method("POST");
+  call.set_method(
+      std::string(ctx->request.method_string().data(), ctx->request.method_string().size()));
   call.set_body(std::move(ctx->request.body()));
-  call.set_proxy(QueryParam(ctx->query, "proxy"));
+  if (!ctx->query.empty()) {
+    call.set_proxy(QueryParam(ctx->query, "proxy"));
+    call.set_query(QueryWithout(ctx->query, "proxy"));
+  }
+  if (call.proxy().empty()) {
+    std::string_view provider = Header(ctx->request, "X-LLMSRouter-Provider");
+    if (!provider.empty()) call.set_proxy(std::string(provider));
+  }
+  if (!content_type.empty()) call.set_content_type(std::string(content_type));
   if (ctx->auth) {
     call.set_user(ctx->auth->user);
     if (!ctx->auth->all_providers) {

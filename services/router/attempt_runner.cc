@@ -43,7 +43,8 @@ AttemptRunner::AttemptRunner(const RouterDeps& deps, v1::CallRequest request, Pr
     : deps_(deps),
       request_(std::move(request)),
       sink_(sink),
-      fallbacks_(first.target.provider->fallbacks),
+      // A call bound to a provider's resource (GET files/{id}) has nowhere else to go.
+      fallbacks_(first.pinned ? std::vector<std::string>() : first.target.provider->fallbacks),
       current_(std::move(first)) {}
 
 void AttemptRunner::Start() {
@@ -127,6 +128,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       info.max_event_bytes = call.target.config->limits.sse_event_bytes;
       info.max_buffered_bytes = call.target.config->limits.buffered_bytes;
       info.budget = deps_.budget;
+      info.id_alias = call.id_alias;
       auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, this, std::move(info));
       handler = exchange.get();
       exchanges_.push_back(std::move(exchange));
@@ -232,7 +234,8 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
     const ProviderConfig& provider = *current_.target.provider;
     std::string failure =
         http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
-    bool retry = Retryable(transport, http_status) &&
+    // An upload is not sent twice (its body went upstream, at least in part).
+    bool retry = !current_.upload && Retryable(transport, http_status) &&
                  retries_in_target_ < provider.retry.max_retries && retry_after <= kMaxRetryAfter;
     if (retry) {
       delay = RetryDelay(provider.retry, retries_in_target_, deps_.random(), retry_after);

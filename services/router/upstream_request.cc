@@ -7,6 +7,8 @@
 #include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/multipart.h"
+#include "services/router/resource_id.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -100,59 +102,157 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   return PrepareCall(std::move(config), request, ParseBody(request.body()), model_override);
 }
 
+namespace {
+
+// Removes the gateway's id infixes from `text`; `alias` gets the provider they name.
+absl::Status DecodeIdsInto(std::string* text, std::string* alias) {
+  if (text->find(kIdMarker) == std::string::npos) return absl::OkStatus();
+  auto found = DecodeResourceIds(text);
+  if (!found.ok()) return found.status();
+  if (found->empty()) return absl::OkStatus();
+  if (!alias->empty() && *alias != *found) {
+    return WithOpenAiDetails(
+        absl::InvalidArgumentError(StrCat("this call names ids of two providers ('", *alias,
+                                          "' and '", *found, "'); a call goes to one provider")),
+        "", "mixed_providers");
+  }
+  *alias = *std::move(found);
+  return absl::OkStatus();
+}
+
+bool ValidQuery(std::string_view query) {
+  for (char c : query) {
+    if (c <= ' ' || c == '#' || c == 0x7f) return false;
+  }
+  return true;
+}
+
+absl::Status CheckPermitted(const v1::CallRequest& request, const Target& target) {
+  if (!request.restrict_providers()) return absl::OkStatus();
+  const auto& allowed = request.allowed_providers();
+  if (std::find(allowed.begin(), allowed.end(), target.provider->alias) != allowed.end()) {
+    return absl::OkStatus();
+  }
+  return WithOpenAiDetails(
+      absl::PermissionDeniedError(
+          target.adhoc  // its "alias" is the URL, credentials and all
+              ? std::string("you are not permitted to use a URL in ?proxy=")
+              : StrCat("you are not permitted to use provider '", target.provider->alias, "'")),
+      "model", "provider_not_permitted");
+}
+
+// A call without a model goes where ?proxy= (or the X-LLMSRouter-Provider header) or the
+// ids in it say.
+absl::StatusOr<Target> ResolveWithoutModel(std::shared_ptr<const RouterConfig> config,
+                                           const v1::CallRequest& request,
+                                           const std::string& id_alias, HostResolver* resolver) {
+  const std::string& proxy = request.proxy().empty() ? id_alias : request.proxy();
+  if (proxy.empty()) {
+    return WithOpenAiDetails(
+        absl::InvalidArgumentError(StrCat(
+            "this call names no provider: it has no 'model' (\"[alias]model\") and no id this "
+            "gateway handed out; add ?proxy=alias or the X-LLMSRouter-Provider: alias header "
+            "(providers: ",
+            config->AliasList(), ")")),
+        "model", "provider_required");
+  }
+  // A placeholder model: the provider is all that is resolved.
+  auto target = ResolveTarget(std::move(config), "-", proxy, resolver);
+  if (target.ok()) target->requested_model = target->upstream_model = "";
+  return target;
+}
+
+// The model a multipart form names, rewritten in `body_text`; nullopt when it names none.
+absl::StatusOr<std::optional<std::string>> MultipartModel(const v1::CallRequest& request,
+                                                          std::string_view body_text) {
+  auto boundary = MultipartBoundary(request.content_type());
+  if (!boundary.ok()) return boundary.status();
+  auto range = FindMultipartField(body_text, *boundary, "model");
+  if (!range.ok()) return range.status();
+  if (!*range) return std::optional<std::string>();
+  return std::optional<std::string>(
+      std::string(body_text.substr((*range)->first, (*range)->second - (*range)->first)));
+}
+
+}  // namespace
+
 absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
                                          const v1::CallRequest& request, JsonBody body,
                                          const std::string* model_override,
                                          HostResolver* resolver) {
   PreparedCall call;
   call.endpoint = request.endpoint();
+  std::string query = request.query();
+  std::string body_text = request.body();
+  std::string id_alias;
+  for (std::string* text : {&call.endpoint, &query, &body_text}) {
+    if (absl::Status s = DecodeIdsInto(text, &id_alias); !s.ok()) return s;
+  }
   if (!ValidEndpoint(call.endpoint)) {
-    return absl::InvalidArgumentError(StrCat("invalid endpoint '", call.endpoint, "'"));
+    return absl::InvalidArgumentError(StrCat("invalid endpoint '", request.endpoint(), "'"));
   }
+  if (!ValidQuery(query)) return absl::InvalidArgumentError("invalid query string");
   std::string method = request.method().empty() ? "POST" : request.method();
-  if (body.is_discarded() || !body.is_object()) {
-    return absl::InvalidArgumentError(
-        "request body must be a JSON object (we could not parse your JSON body)");
+  call.upload = IsMultipart(request.content_type());
+  bool json = !call.upload && !body_text.empty();
+  std::optional<std::string> model_name;
+  if (call.upload) {
+    auto model = MultipartModel(request, body_text);
+    if (!model.ok()) return model.status();
+    model_name = *std::move(model);
+  } else if (json) {
+    if (body_text.size() != request.body().size()) body = ParseBody(body_text);  // ids decoded
+    if (body.is_discarded() || !body.is_object()) {
+      return absl::InvalidArgumentError(
+          "request body must be a JSON object (we could not parse your JSON body)");
+    }
+    auto model = body.find("model");
+    if (model != body.end() && !model->is_string()) {
+      return WithOpenAiDetails(
+          absl::InvalidArgumentError("'model' is required and must be a string"), "model", "");
+    }
+    if (model != body.end()) model_name = model->get<std::string>();
+    auto stream = body.find("stream");
+    if (stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
+      return WithOpenAiDetails(absl::InvalidArgumentError("'stream' must be a boolean"), "stream",
+                               "");
+    }
+    call.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
   }
-  auto model = body.find("model");
-  if (model == body.end() || !model->is_string()) {
-    return WithOpenAiDetails(absl::InvalidArgumentError("'model' is required and must be a string"),
-                             "model", "");
-  }
-  auto stream = body.find("stream");
-  if (stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
-    return WithOpenAiDetails(absl::InvalidArgumentError("'stream' must be a boolean"), "stream",
-                             "");
-  }
-  call.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
   if (model_override == nullptr && !request.model_override().empty()) {
     model_override = &request.model_override();
   }
-  auto target = model_override != nullptr
-                    ? ResolveTarget(std::move(config), *model_override, "")
-                    : ResolveTarget(std::move(config), model->get_ref<const std::string&>(),
-                                    request.proxy(), resolver);
+  absl::StatusOr<Target> target = absl::UnknownError("");
+  if (model_override != nullptr) {
+    target = ResolveTarget(std::move(config), *model_override, "");
+  } else if (model_name) {
+    // An id of the gateway's picks the provider of a plain model name ("gpt-4o").
+    bool plain = !model_name->starts_with("[") && request.proxy().empty();
+    target = ResolveTarget(std::move(config), *model_name,
+                           plain ? std::string_view(id_alias) : request.proxy(), resolver);
+  } else {
+    call.pinned = true;
+    target = ResolveWithoutModel(std::move(config), request, id_alias, resolver);
+  }
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
-  if (request.restrict_providers()) {
-    const auto& allowed = request.allowed_providers();
-    if (std::find(allowed.begin(), allowed.end(), call.target.provider->alias) == allowed.end()) {
-      return WithOpenAiDetails(
-          absl::PermissionDeniedError(
-              call.target.adhoc  // its "alias" is the URL, credentials and all
-                  ? std::string("you are not permitted to use a URL in ?proxy=")
-                  : StrCat("you are not permitted to use provider '", call.target.provider->alias,
-                           "'")),
-          "model", "provider_not_permitted");
-    }
+  if (absl::Status s = CheckPermitted(request, call.target); !s.ok()) return s;
+  if (!call.target.adhoc && EndpointHasResourceIds(call.endpoint)) {
+    call.id_alias = call.target.provider->alias;
   }
   // The body goes upstream as the client wrote it, with two possible edits spliced into the
   // text: the model's value, and stream_options appended when the router asks for usage.
   // Anything else (stream_options present but without include_usage, escaped keys) is
   // re-serialized from the parsed body.
-  std::string body_text = request.body();
   bool reserialize = false;
-  if (model->get_ref<const std::string&>() != call.target.upstream_model) {
+  if (call.upload) {
+    if (model_name && *model_name != call.target.upstream_model) {
+      auto boundary = MultipartBoundary(request.content_type());
+      auto range = FindMultipartField(body_text, *boundary, "model");
+      body_text.replace((*range)->first, (*range)->second - (*range)->first,
+                        call.target.upstream_model);
+    }
+  } else if (model_name && *model_name != call.target.upstream_model) {
     auto range = TopLevelValueRange(body_text, "model");
     std::string value = JsonBody(call.target.upstream_model).dump();
     if (range) {
@@ -160,7 +260,7 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
     } else {
       reserialize = true;
     }
-    *model = call.target.upstream_model;
+    body["model"] = call.target.upstream_model;
   }
   const ProviderConfig& provider = *call.target.provider;
   if (call.stream && provider.stream_usage && call.endpoint == "chat/completions") {
@@ -183,10 +283,17 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   http.method = method;
   http.resolve = call.target.pinned_resolve;
   http.url = UpstreamUrl(provider, call.endpoint);
+  if (!query.empty()) StrAppend(&http.url, "?", query);
   http.body = reserialize ? body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                           : std::move(body_text);
-  http.headers.emplace_back("Content-Type", "application/json");
-  http.headers.emplace_back("Accept", call.stream ? "text/event-stream" : "application/json");
+  if (call.upload) {
+    http.headers.emplace_back("Content-Type", request.content_type());
+  } else if (json) {
+    http.headers.emplace_back("Content-Type", "application/json");
+  }
+  http.headers.emplace_back("Accept", call.stream ? "text/event-stream"
+                                      : json      ? "application/json"
+                                                  : "*/*");
   if (!provider.api_key.empty()) {
     http.headers.emplace_back("Authorization", StrCat("Bearer ", provider.api_key));
   }

@@ -24,10 +24,18 @@ struct PreparedCall {
   std::string endpoint;
   // stream_options.include_usage was added by the router (see ProviderConfig::stream_usage).
   bool hide_usage_chunk = false;
+  // Routed without a model (by ?proxy= or an id): no fallbacks to other providers.
+  bool pinned = false;
+  // A multipart body (a file upload): never retried.
+  bool upload = false;
+  // Non-empty: the answer's resource ids are handed out carrying this alias (resource_id.h).
+  std::string id_alias;
 };
 
-// Validates the body (a JSON object with a string `model` for POST), resolves the provider,
-// rewrites `model` (the only change made to the body) and builds the upstream request.
+// Validates the body (a JSON object, a multipart form or nothing), resolves the provider by
+// the body's `model` ("[alias]model"), or without one by `proxy` or the provider the
+// gateway's ids in the call carry (resource_id.h), rewrites `model` and those ids (the only
+// changes made to the body) and builds the upstream request.
 // INVALID_ARGUMENT for a malformed body or endpoint, NOT_FOUND for an unknown model alias.
 // `model_override` ("[alias]model", for fallbacks) replaces the body's model and ignores
 // the proxy parameter.

@@ -22,6 +22,7 @@
 //   html=1         with status: a text/html error page instead of an OpenAI error body
 //   org=1          send the operator-identifying openai-organization / openai-project headers
 //   redirect=PORT  answer 302 with Location: http://127.0.0.1:PORT/v1/chat/completions
+// Files, stored Responses, batches and audio: see resources.mjs.
 // Introspection (not part of any provider API):
 //   GET  /_fake/requests   every request received: method, path, headers, raw body, and
 //                          state: "open" (being answered), "finished" (the whole response
@@ -31,6 +32,7 @@
 //   POST /_fake/reset      forget requests and stats
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { handleResource } from './resources.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -172,7 +174,7 @@ function embeddings(res, body, d) {
     usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
 }
 
-async function handle(req, res, raw) {
+async function handle(req, res, raw, buf) {
   stats.requests++;
   const path = req.url.split('?')[0];
   if (path === '/_fake/requests') return sendJson(res, 200, requests);
@@ -191,6 +193,7 @@ async function handle(req, res, raw) {
     stats.open_requests--;
     entry.state = res.writableFinished ? 'finished' : 'aborted';
   });
+  if (handleResource(req, res, buf, entry)) return;
   if (req.method === 'GET' && path.endsWith('/models')) {
     return sendJson(res, 200, { object: 'list', data: ['gpt-fake', 'gpt-fake-mini', 'embed-fake'].map(
       (id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })) });
@@ -238,7 +241,8 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => parts.push(c));
   req.on('end', () => {
     res.on('close', () => { if (!res.writableFinished) stats.streams_aborted++; });
-    handle(req, res, Buffer.concat(parts).toString('utf8')).catch((e) => {
+    const buf = Buffer.concat(parts);
+    handle(req, res, buf.toString('utf8'), buf).catch((e) => {
       if (!res.headersSent) sendJson(res, 500, { error: { message: String(e), type: 'api_error', param: null, code: null } });
     });
   });

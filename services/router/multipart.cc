@@ -1,0 +1,74 @@
+#include "services/router/multipart.h"
+
+#include "common/status_map.h"
+#include "common/strings.h"
+
+namespace llmsrouter::router {
+namespace {
+
+absl::Status Malformed(std::string_view why) {
+  return WithOpenAiDetails(
+      absl::InvalidArgumentError(StrCat("malformed multipart/form-data body: ", why)), "", "");
+}
+
+// The `name` parameter of the part's Content-Disposition header ("" when absent).
+std::string PartName(std::string_view headers) {
+  for (std::string_view line : Split(headers, '\n')) {
+    if (!Lower(line.substr(0, 20)).starts_with("content-disposition:")) continue;
+    for (size_t at = line.find("name=\""); at != std::string_view::npos;
+         at = line.find("name=\"", at + 1)) {
+      if (at > 0 && line[at - 1] != ' ' && line[at - 1] != ';') continue;  // filename=
+      size_t start = at + 6;
+      size_t end = line.find('"', start);
+      if (end == std::string_view::npos) return "";
+      return std::string(line.substr(start, end - start));
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+bool IsMultipart(std::string_view content_type) {
+  return Lower(content_type.substr(0, 19)) == "multipart/form-data";
+}
+
+absl::StatusOr<std::string> MultipartBoundary(std::string_view content_type) {
+  std::string lower = Lower(content_type);
+  size_t at = lower.find("boundary=");
+  if (at == std::string::npos) return Malformed("the Content-Type has no boundary");
+  std::string_view value = content_type.substr(at + 9);
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+    value = value.substr(1, value.size() - 2);
+  }
+  if (value.empty() || value.size() > 70) return Malformed("the boundary must have 1 to 70 chars");
+  return std::string(value);
+}
+
+absl::StatusOr<std::optional<std::pair<size_t, size_t>>> FindMultipartField(
+    std::string_view body, std::string_view boundary, std::string_view name) {
+  std::string delimiter = StrCat("\r\n--", boundary);
+  std::optional<std::pair<size_t, size_t>> found;
+  // The first delimiter may open the body (no CRLF before it) or follow a preamble.
+  size_t pos = body.starts_with(std::string_view(delimiter).substr(2)) ? delimiter.size() - 2
+                                                                       : body.find(delimiter);
+  if (pos == std::string_view::npos) return Malformed("the boundary does not occur in it");
+  if (pos != delimiter.size() - 2) pos += delimiter.size();
+  for (;;) {
+    if (body.substr(pos, 2) == "--") return found;  // the closing delimiter
+    if (body.substr(pos, 2) != "\r\n") return Malformed("a delimiter is not followed by CRLF");
+    size_t headers = pos + 2;
+    size_t blank = body.find("\r\n\r\n", headers);
+    if (body.substr(headers, 2) == "\r\n") blank = headers - 2;  // a part without headers
+    if (blank == std::string_view::npos) return Malformed("a part has no end of headers");
+    size_t content = blank + 4;
+    size_t next = body.find(delimiter, content);
+    if (next == std::string_view::npos) return Malformed("the closing boundary is missing");
+    if (PartName(body.substr(headers, blank - headers + 2)) == name) found.emplace(content, next);
+    pos = next + delimiter.size();
+  }
+}
+
+}  // namespace llmsrouter::router

@@ -1,0 +1,128 @@
+#include "services/router/resource_id.h"
+
+#include <array>
+#include <cctype>
+
+#include "absl/strings/escaping.h"
+#include "common/status_map.h"
+#include "common/strings.h"
+
+namespace llmsrouter::router {
+namespace {
+
+// Type prefixes of the resources a provider stores for a client.
+constexpr std::array<std::string_view, 6> kResourcePrefixes = {"file-",   "resp_", "batch_",
+                                                               "upload_", "vs_",   "vsfb_"};
+constexpr std::array<std::string_view, 5> kResourceEndpoints = {"files", "batches", "responses",
+                                                                "uploads", "vector_stores"};
+
+bool IsIdChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+bool AllIdChars(std::string_view s) {
+  for (char c : s) {
+    if (!IsIdChar(c)) return false;
+  }
+  return !s.empty();
+}
+
+// The key names a resource id: "id", "*_id" or "*_ids".
+bool IdKey(std::string_view key) {
+  return key == "id" || key.ends_with("_id") || key.ends_with("_ids");
+}
+
+bool IsResourceId(std::string_view value) {
+  if (!AllIdChars(value)) return false;
+  for (std::string_view prefix : kResourcePrefixes) {
+    if (value.starts_with(prefix) && value.size() > prefix.size()) return true;
+  }
+  return false;
+}
+
+// An infix starts at an id's beginning or right after its type prefix, never inside a word.
+bool AtIdStart(std::string_view text, size_t pos) {
+  if (pos == 0) return true;
+  char before = text[pos - 1];
+  return !IsIdChar(before) || before == '-' || before == '_';
+}
+
+}  // namespace
+
+std::string EncodeResourceId(std::string_view alias, std::string_view id) {
+  size_t cut = id.find_first_of("-_");
+  size_t prefix = cut == std::string_view::npos ? 0 : cut + 1;
+  return StrCat(id.substr(0, prefix), kIdMarker,
+                absl::WebSafeBase64Escape(absl::string_view(alias.data(), alias.size())), ".",
+                id.substr(prefix));
+}
+
+absl::StatusOr<std::string> DecodeResourceIds(std::string* text) {
+  std::string alias;
+  size_t pos = 0;
+  while ((pos = text->find(kIdMarker, pos)) != std::string::npos) {
+    size_t start = pos + kIdMarker.size();
+    size_t dot = text->find('.', start);
+    std::string decoded;
+    if (!AtIdStart(*text, pos) || dot == std::string::npos ||
+        !AllIdChars(std::string_view(*text).substr(start, dot - start)) ||
+        !absl::WebSafeBase64Unescape(text->substr(start, dot - start), &decoded) ||
+        decoded.empty()) {
+      pos = start;  // not one of ours (text that merely contains the marker)
+      continue;
+    }
+    if (!alias.empty() && decoded != alias) {
+      return WithOpenAiDetails(
+          absl::InvalidArgumentError(StrCat("this call names ids of two providers ('", alias,
+                                            "' and '", decoded, "'); a call goes to one provider")),
+          "", "mixed_providers");
+    }
+    alias = std::move(decoded);
+    text->erase(pos, dot + 1 - pos);
+  }
+  return alias;
+}
+
+bool EndpointHasResourceIds(std::string_view endpoint) {
+  std::string_view first = endpoint.substr(0, endpoint.find('/'));
+  for (std::string_view name : kResourceEndpoints) {
+    if (first == name) return true;
+  }
+  return false;
+}
+
+bool EncodeResourceIdsInJson(std::string_view alias, std::string* json) {
+  const std::string& s = *json;
+  std::string out;
+  size_t copied = 0;
+  bool key_names_id = false;
+  size_t i = 0;
+  while ((i = s.find('"', i)) != std::string::npos) {
+    size_t end = i + 1;
+    bool escaped = false;
+    while (end < s.size() && s[end] != '"') {
+      if (s[end] == '\\') {
+        escaped = true;
+        ++end;
+      }
+      ++end;
+    }
+    if (end >= s.size()) break;
+    std::string_view value(s.data() + i + 1, end - i - 1);
+    size_t next = s.find_first_not_of(" \t\r\n", end + 1);
+    if (next != std::string::npos && s[next] == ':') {
+      key_names_id = !escaped && IdKey(value);
+    } else if (key_names_id && IsResourceId(value)) {
+      out.append(s, copied, i + 1 - copied);
+      out += EncodeResourceId(alias, value);
+      copied = end;
+    }
+    i = end + 1;
+  }
+  if (copied == 0) return false;
+  out.append(s, copied, std::string::npos);
+  json->swap(out);
+  return true;
+}
+
+}  // namespace llmsrouter::router
