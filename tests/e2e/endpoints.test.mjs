@@ -54,7 +54,9 @@ for (const deployment of deployments) {
     it('lists files by ?proxy= (the parameter stays at the gateway) and rewrites the ids in the list', async () => {
       await Promise.all([a.reset(), b.reset()]);
       const created = await viaB().files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'batch' });
-      const list = await client.files.list({ limit: 5 }, { query: { proxy: 'b' } });
+      const proxied = new OpenAI({ apiKey: 'unused', baseURL: `${gw.baseURL}/v1`, maxRetries: 0,
+                                   defaultQuery: { proxy: 'b' } });
+      const list = await proxied.files.list({ limit: 5 });
       assert.ok(list.data.some((f) => f.id === created.id), JSON.stringify(list.data));
       const last = (await b.requests()).at(-1);
       assert.equal(last.method, 'GET');
