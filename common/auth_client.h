@@ -15,17 +15,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/auth_info.h"
 #include "common/clock.h"
 #include "llmsrouter/auth/v1/auth.grpc.pb.h"
 
 namespace llmsrouter {
-
-struct AuthInfo {
-  std::string user;
-  std::vector<std::string> permissions;
-  bool all_providers = false;
-  std::string bypass_model;
-};
 
 // The key in "Authorization: Bearer <key>" (scheme case-insensitive), or "".
 std::string BearerToken(std::string_view authorization);

@@ -6,7 +6,7 @@
 namespace llmsrouter::auth {
 namespace {
 
-void FillResponse(const AuthResult& result, v1::AuthenticateResponse* response) {
+void FillResponse(const AuthInfo& result, v1::AuthenticateResponse* response) {
   response->set_user(result.user);
   for (const auto& p : result.permissions) response->add_permissions(p);
   response->set_all_providers(result.all_providers);

@@ -73,9 +73,9 @@ absl::Status Authenticator::Failure(const std::string& client, bool blocked, abs
   return blocked ? TooManyFailures() : why;
 }
 
-absl::StatusOr<AuthResult> Authenticator::Decide(const std::optional<User>& user,
-                                                 const std::string& api_key,
-                                                 const std::string& client, bool blocked) {
+absl::StatusOr<AuthInfo> Authenticator::Decide(const std::optional<User>& user,
+                                               const std::string& api_key,
+                                               const std::string& client, bool blocked) {
   if (!user) {
     return Failure(
         client, blocked,
@@ -88,11 +88,11 @@ absl::StatusOr<AuthResult> Authenticator::Decide(const std::optional<User>& user
     return absl::UnauthenticatedError(
         StrCat("The API key of user '", user->name, "' is disabled. Ask an administrator."));
   }
-  return AuthResult{user->name, user->permissions, user->AllProviders(), user->bypass_model};
+  return AuthInfo{user->name, user->permissions, user->AllProviders(), user->bypass_model};
 }
 
-std::optional<absl::StatusOr<AuthResult>> Authenticator::TryCached(const std::string& api_key,
-                                                                   const std::string& client) {
+std::optional<absl::StatusOr<AuthInfo>> Authenticator::TryCached(const std::string& api_key,
+                                                                 const std::string& client) {
   absl::MutexLock lock(&mu_);
   if (api_key.empty()) {
     return absl::UnauthenticatedError(
@@ -112,8 +112,8 @@ std::optional<absl::StatusOr<AuthResult>> Authenticator::TryCached(const std::st
   return Decide(it->second.user, api_key, client, blocked);
 }
 
-absl::StatusOr<AuthResult> Authenticator::Lookup(const std::string& api_key,
-                                                 const std::string& client) {
+absl::StatusOr<AuthInfo> Authenticator::Lookup(const std::string& api_key,
+                                               const std::string& client) {
   if (auto cached = TryCached(api_key, client)) return *std::move(cached);
   {
     absl::MutexLock lock(&mu_);

@@ -19,17 +19,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/auth_info.h"
 #include "common/clock.h"
 #include "services/auth/user_store.h"
 
 namespace llmsrouter::auth {
-
-struct AuthResult {
-  std::string user;
-  std::vector<std::string> permissions;
-  bool all_providers = false;
-  std::string bypass_model;
-};
 
 struct AuthenticatorOptions {
   // Unknown keys remembered (bounded, oldest forgotten first).
@@ -53,13 +47,13 @@ class Authenticator {
   Authenticator(UserStore* store, const Clock* clock, AuthenticatorOptions options = {});
 
   // Decides from memory when it can (no I/O); nullopt means Lookup is needed.
-  std::optional<absl::StatusOr<AuthResult>> TryCached(const std::string& api_key,
-                                                      const std::string& client);
+  std::optional<absl::StatusOr<AuthInfo>> TryCached(const std::string& api_key,
+                                                    const std::string& client);
   // Blocking: asks the store and caches the answer. UNAUTHENTICATED for a missing, unknown or
   // disabled key; RESOURCE_EXHAUSTED for a failed key (or an uncached key beyond the lookup
   // rate) from a client past the failed-attempt limit; UNAVAILABLE when the store is
   // unreachable.
-  absl::StatusOr<AuthResult> Lookup(const std::string& api_key, const std::string& client);
+  absl::StatusOr<AuthInfo> Lookup(const std::string& api_key, const std::string& client);
   // Drops every cached decision when `version` differs from the last one seen.
   void ObserveVersion(int64_t version);
   // Drops every cached decision (this replica changed a user: its next answer is fresh).
@@ -74,8 +68,8 @@ class Authenticator {
     absl::Time expires;
   };
   // `blocked`: the client was past the failure limit before this attempt.
-  absl::StatusOr<AuthResult> Decide(const std::optional<User>& user, const std::string& api_key,
-                                    const std::string& client, bool blocked)
+  absl::StatusOr<AuthInfo> Decide(const std::optional<User>& user, const std::string& api_key,
+                                  const std::string& client, bool blocked)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // A failed attempt: counted; the answer is `why` or, when blocked, RESOURCE_EXHAUSTED.
   absl::Status Failure(const std::string& client, bool blocked, absl::Status why)

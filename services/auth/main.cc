@@ -3,12 +3,12 @@
 
 #include "common/grpc_server.h"
 #include "common/grpc_tls.h"
+#include "common/http/metrics_server.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
 #include "common/signals.h"
 #include "services/auth/auth_app.h"
-#include "services/gateway/metrics_server.h"
 
 using namespace llmsrouter;
 
@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
     Log(LogLevel::kWarning, "auth",
         "the admin API is refused: TLS is off and --listen is not a loopback address");
   }
-  std::unique_ptr<gateway::HttpServer> metrics;
-  if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "auth", &metrics)) {
+  std::unique_ptr<web::HttpServer> metrics;
+  if (!web::StartMetricsIfConfigured(options->Get("metrics-listen"), "auth", &metrics)) {
     return 1;
   }
   Log(LogLevel::kInfo, "auth", "listening",

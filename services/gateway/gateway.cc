@@ -3,12 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
+#include "common/http/metrics_server.h"
 #include "common/json_limits.h"
 #include "common/metrics.h"
 #include "common/request_id.h"
 #include "common/status_map.h"
 #include "common/strings.h"
-#include "services/gateway/metrics_server.h"
 #include "services/gateway/proxy_call.h"
 #include "services/gateway/responses.h"
 
@@ -114,7 +114,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     return;
   }
   if (path == "/metrics" && options_.metrics_on_api_port) {
-    session->SendResponse(MetricsResponse());
+    session->SendResponse(web::MetricsResponse());
     return;
   }
   auto ctx = std::make_shared<Context>();

@@ -11,7 +11,7 @@
 #include "common/loop_pool.h"
 #include "common/trace_sink.h"
 #include "services/gateway/client_address.h"
-#include "services/gateway/http_session.h"
+#include "services/gateway/http_types.h"
 #include "services/gateway/router_client.h"
 
 namespace llmsrouter::gateway {

@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "services/gateway/metrics_server.h"
+#include "common/http/metrics_server.h"
 
 namespace llmsrouter::gateway {
 
@@ -29,7 +29,7 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
                                                       GrpcTraceShipper::Options{});
   }
   if (!options.metrics_listen.empty()) {
-    auto metrics = StartMetricsServer(options.metrics_listen);
+    auto metrics = web::StartMetricsServer(options.metrics_listen);
     if (!metrics.ok()) return metrics.status();
     app->metrics_ = *std::move(metrics);
     options.gateway.metrics_on_api_port = false;
@@ -43,8 +43,8 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
     gateway->Handle(std::move(session), std::move(request));
   };
   auto server = options.loops != nullptr
-                    ? HttpServer::Start(options.listen, options.loops, options.limits, handler)
-                    : HttpServer::Start(options.listen, threads, options.limits, handler);
+                    ? web::HttpServer::Start(options.listen, options.loops, options.limits, handler)
+                    : web::HttpServer::Start(options.listen, threads, options.limits, handler);
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
   app->gateway_->SetLoops(&app->server_->loops());

@@ -9,10 +9,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/http/http_server.h"
 #include "common/trace_sink.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/grpc_router_client.h"
-#include "services/gateway/http_server.h"
 
 namespace llmsrouter::gateway {
 
@@ -64,8 +64,8 @@ class GatewayApp {
   std::unique_ptr<GrpcAuthClient> auth_;
   std::unique_ptr<GrpcTraceShipper> traces_;
   std::unique_ptr<Gateway> gateway_;
-  std::unique_ptr<HttpServer> server_;
-  std::unique_ptr<HttpServer> metrics_;
+  std::unique_ptr<web::HttpServer> server_;
+  std::unique_ptr<web::HttpServer> metrics_;
   absl::Duration drain_timeout_;
 };
 

@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/http/http_server.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
-#include "services/gateway/http_server.h"
 #include "services/gateway/testing/fake_router_client.h"
 
 namespace llmsrouter::gateway {
@@ -31,10 +31,10 @@ CallResponse Data(std::string data) {
 class GatewayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto server = HttpServer::Start("127.0.0.1:0", 2, HttpLimits{},
-                                    [this](std::shared_ptr<HttpSession> s, HttpRequest r) {
-                                      gateway_.Handle(std::move(s), std::move(r));
-                                    });
+    auto server = web::HttpServer::Start("127.0.0.1:0", 2, HttpLimits{},
+                                         [this](std::shared_ptr<HttpSession> s, HttpRequest r) {
+                                           gateway_.Handle(std::move(s), std::move(r));
+                                         });
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
@@ -95,7 +95,7 @@ class GatewayTest : public ::testing::Test {
 
   FakeRouterClient router_;
   Gateway gateway_{&router_};
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<web::HttpServer> server_;
 };
 
 TEST_F(GatewayTest, NonStreamAnswerKeepsStatusBodyAndHeaders) {
@@ -234,10 +234,10 @@ TEST(GatewayMetricsPortTest, ApiPortAnswers404ForMetricsWhenTheyHaveTheirOwnPort
   FakeRouterClient router;
   for (bool on_api_port : {true, false}) {
     Gateway gateway(&router, nullptr, GatewayOptions{.metrics_on_api_port = on_api_port});
-    auto server = HttpServer::Start("127.0.0.1:0", 1, HttpLimits{},
-                                    [&](std::shared_ptr<HttpSession> s, HttpRequest r) {
-                                      gateway.Handle(std::move(s), std::move(r));
-                                    });
+    auto server = web::HttpServer::Start("127.0.0.1:0", 1, HttpLimits{},
+                                         [&](std::shared_ptr<HttpSession> s, HttpRequest r) {
+                                           gateway.Handle(std::move(s), std::move(r));
+                                         });
     ASSERT_TRUE(server.ok()) << server.status();
     net::io_context io;
     net::ip::tcp::socket socket(io);
@@ -275,11 +275,11 @@ TEST(QueryParamTest, DecodesValues) {
 }
 
 TEST(SplitHostPortTest, ParsesAndRejects) {
-  EXPECT_EQ(SplitHostPort("127.0.0.1:8000")->second, 8000);
-  EXPECT_EQ(SplitHostPort(":9")->first, "0.0.0.0");
-  EXPECT_EQ(SplitHostPort("[::1]:9")->first, "::1");
-  EXPECT_FALSE(SplitHostPort("nohost").ok());
-  EXPECT_FALSE(SplitHostPort("h:99999").ok());
+  EXPECT_EQ(web::SplitHostPort("127.0.0.1:8000")->second, 8000);
+  EXPECT_EQ(web::SplitHostPort(":9")->first, "0.0.0.0");
+  EXPECT_EQ(web::SplitHostPort("[::1]:9")->first, "::1");
+  EXPECT_FALSE(web::SplitHostPort("nohost").ok());
+  EXPECT_FALSE(web::SplitHostPort("h:99999").ok());
 }
 
 }  // namespace

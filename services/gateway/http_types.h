@@ -1,13 +1,10 @@
-// Beast types shared by the gateway's HTTP code.
+// The gateway's names for the small HTTP server it is built on (common/http/): the Beast
+// aliases and the server's types, so gateway code says HttpSession, not web::HttpSession.
 #ifndef LLMSROUTER_SERVICES_GATEWAY_HTTP_TYPES_H_
 #define LLMSROUTER_SERVICES_GATEWAY_HTTP_TYPES_H_
 
-// clang-format off
-#include <utility>  // first: Boost 1.74 Asio under GCC 12 needs it (std::exchange)
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-// clang-format on
+#include "common/http/http_session.h"
+#include "common/http/http_types.h"
 
 namespace llmsrouter::gateway {
 
@@ -15,8 +12,11 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 
-using HttpRequest = http::request<http::string_body>;
-using HttpResponse = http::response<http::string_body>;
+using web::HttpLimits;
+using web::HttpRequest;
+using web::HttpResponse;
+using web::HttpSession;
+using web::RequestHandler;
 
 }  // namespace llmsrouter::gateway
 

@@ -10,7 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "services/gateway/http_session.h"
+#include "services/gateway/http_types.h"
 #include "services/gateway/router_client.h"
 
 namespace llmsrouter::gateway {

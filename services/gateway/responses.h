@@ -1,20 +1,19 @@
-// Building HTTP responses (JSON and OpenAI errors) for the gateway.
+// Building HTTP responses (JSON and OpenAI errors) for the gateway; the whole-response
+// builders are the HTTP server's (common/http/responses.h).
 #ifndef LLMSROUTER_SERVICES_GATEWAY_RESPONSES_H_
 #define LLMSROUTER_SERVICES_GATEWAY_RESPONSES_H_
 
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
+#include "common/http/responses.h"
 #include "services/gateway/http_types.h"
 
 namespace llmsrouter::gateway {
 
-HttpResponse JsonResponse(int status, std::string body);
-// OpenAI error body, HTTP status from the canonical code.
-HttpResponse ErrorResponse(const absl::Status& status);
-// For edge errors with their own HTTP status (405, 413, 431).
-HttpResponse ErrorResponse(int http_status, std::string_view message, std::string_view code = "");
+using web::ErrorResponse;
+using web::JsonResponse;
+
 // "data: {error...}\n\n" — how a failure is told after a stream has started.
 std::string SseErrorEvent(const absl::Status& status);
 

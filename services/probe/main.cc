@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "common/grpc_channel.h"
+#include "common/http/http_types.h"
 #include "common/options.h"
 #include "grpc/health/v1/health.grpc.pb.h"
-#include "services/gateway/http_types.h"
 
 namespace {
 
@@ -40,7 +40,7 @@ int ProbeGrpc(const std::string& address) {
 }
 
 int ProbeHttp(const std::string& address, const std::string& path) {
-  using namespace llmsrouter::gateway;
+  using namespace llmsrouter::web;
   try {
     size_t colon = address.rfind(':');
     net::io_context io;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/backoff.h"
 #include "common/log.h"
 #include "common/metric_labels.h"
 #include "common/strings.h"
@@ -33,9 +34,7 @@ std::string ProviderName(const Target& target) {
 
 absl::Duration RetryDelay(const RetryPolicy& policy, int retry, double unit_random,
                           absl::Duration retry_after) {
-  absl::Duration ceiling = std::min(policy.max_delay, policy.base_delay * std::pow(2.0, retry));
-  absl::Duration delay = ceiling / 2 + (ceiling / 2) * unit_random;
-  return std::max(delay, retry_after);
+  return EqualJitterBackoff(policy.base_delay, policy.max_delay, retry, unit_random, retry_after);
 }
 
 AttemptRunner::AttemptRunner(const RouterDeps& deps, v1::CallRequest request, PreparedCall first,

@@ -5,11 +5,11 @@
 
 #include "common/grpc_channel.h"
 #include "common/grpc_server.h"
+#include "common/http/metrics_server.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
 #include "common/signals.h"
-#include "services/gateway/metrics_server.h"
 #include "services/router/router_app.h"
 
 using namespace llmsrouter;
@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
   app->loops().SetStallListener([health](bool stalled) {
     if (health != nullptr) health->SetServingStatus(!stalled);
   });
-  std::unique_ptr<gateway::HttpServer> metrics;
-  if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "router", &metrics)) {
+  std::unique_ptr<web::HttpServer> metrics;
+  if (!web::StartMetricsIfConfigured(options->Get("metrics-listen"), "router", &metrics)) {
     return 1;
   }
   Log(LogLevel::kInfo, "router", "listening",

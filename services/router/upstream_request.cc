@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common/json_limits.h"
 #include "common/status_map.h"
@@ -104,6 +105,16 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
 
 namespace {
 
+// The call as the router reads it: the gateway's ids decoded in the endpoint, the query and
+// the body, and what picks the provider.
+struct CallView {
+  std::string query;
+  std::string body;
+  std::string id_alias;  // the provider the ids carry ("" without ids)
+  bool json = false;     // a JSON body (not multipart, not empty)
+  std::optional<std::string> model;
+};
+
 // Removes the gateway's id infixes from `text`; `alias` gets the provider they name.
 absl::Status DecodeIdsInto(std::string* text, std::string* alias) {
   if (text->find(kIdMarker) == std::string::npos) return absl::OkStatus();
@@ -125,6 +136,64 @@ bool ValidQuery(std::string_view query) {
     if (c <= ' ' || c == '#' || c == 0x7f) return false;
   }
   return true;
+}
+
+// The value range of a multipart body's `model` field, if any.
+absl::StatusOr<std::optional<std::pair<size_t, size_t>>> MultipartModelRange(
+    const v1::CallRequest& request, std::string_view body) {
+  auto boundary = MultipartBoundary(request.content_type());
+  if (!boundary.ok()) return boundary.status();
+  return FindMultipartField(body, *boundary, "model");
+}
+
+// A JSON body: an object with an optional string `model` and an optional boolean `stream`.
+absl::Status ValidateJson(const JsonBody& body, PreparedCall* call, CallView* view) {
+  if (body.is_discarded() || !body.is_object()) {
+    return absl::InvalidArgumentError(
+        "request body must be a JSON object (we could not parse your JSON body)");
+  }
+  auto model = body.find("model");
+  if (model != body.end() && !model->is_string()) {
+    return WithOpenAiDetails(absl::InvalidArgumentError("'model' is required and must be a string"),
+                             "model", "");
+  }
+  if (model != body.end()) view->model = model->get<std::string>();
+  auto stream = body.find("stream");
+  if (stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
+    return WithOpenAiDetails(absl::InvalidArgumentError("'stream' must be a boolean"), "stream",
+                             "");
+  }
+  call->stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
+  return absl::OkStatus();
+}
+
+// The request as the client sent it: a valid endpoint and query, and a JSON object, a
+// multipart form or no body. Sets `call->endpoint`, `call->stream` and `call->upload`.
+absl::Status ValidateRequest(const v1::CallRequest& request, JsonBody& body, PreparedCall* call,
+                             CallView* view) {
+  call->endpoint = request.endpoint();
+  view->query = request.query();
+  view->body = request.body();
+  for (std::string* text : {&call->endpoint, &view->query, &view->body}) {
+    if (absl::Status s = DecodeIdsInto(text, &view->id_alias); !s.ok()) return s;
+  }
+  if (!ValidEndpoint(call->endpoint)) {
+    return absl::InvalidArgumentError(StrCat("invalid endpoint '", request.endpoint(), "'"));
+  }
+  if (!ValidQuery(view->query)) return absl::InvalidArgumentError("invalid query string");
+  call->upload = IsMultipart(request.content_type());
+  view->json = !call->upload && !view->body.empty();
+  if (call->upload) {
+    auto range = MultipartModelRange(request, view->body);
+    if (!range.ok()) return range.status();
+    if (*range) {
+      view->model = view->body.substr((*range)->first, (*range)->second - (*range)->first);
+    }
+    return absl::OkStatus();
+  }
+  if (!view->json) return absl::OkStatus();
+  if (view->body.size() != request.body().size()) body = ParseBody(view->body);  // ids decoded
+  return ValidateJson(body, call, view);
 }
 
 absl::Status CheckPermitted(const v1::CallRequest& request, const Target& target) {
@@ -162,115 +231,68 @@ absl::StatusOr<Target> ResolveWithoutModel(std::shared_ptr<const RouterConfig> c
   return target;
 }
 
-// The model a multipart form names, rewritten in `body_text`; nullopt when it names none.
-absl::StatusOr<std::optional<std::string>> MultipartModel(const v1::CallRequest& request,
-                                                          std::string_view body_text) {
-  auto boundary = MultipartBoundary(request.content_type());
-  if (!boundary.ok()) return boundary.status();
-  auto range = FindMultipartField(body_text, *boundary, "model");
-  if (!range.ok()) return range.status();
-  if (!*range) return std::optional<std::string>();
-  return std::optional<std::string>(
-      std::string(body_text.substr((*range)->first, (*range)->second - (*range)->first)));
-}
-
-}  // namespace
-
-absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
-                                         const v1::CallRequest& request, JsonBody body,
-                                         const std::string* model_override,
-                                         HostResolver* resolver) {
-  PreparedCall call;
-  call.endpoint = request.endpoint();
-  std::string query = request.query();
-  std::string body_text = request.body();
-  std::string id_alias;
-  for (std::string* text : {&call.endpoint, &query, &body_text}) {
-    if (absl::Status s = DecodeIdsInto(text, &id_alias); !s.ok()) return s;
-  }
-  if (!ValidEndpoint(call.endpoint)) {
-    return absl::InvalidArgumentError(StrCat("invalid endpoint '", request.endpoint(), "'"));
-  }
-  if (!ValidQuery(query)) return absl::InvalidArgumentError("invalid query string");
-  std::string method = request.method().empty() ? "POST" : request.method();
-  call.upload = IsMultipart(request.content_type());
-  bool json = !call.upload && !body_text.empty();
-  std::optional<std::string> model_name;
-  if (call.upload) {
-    auto model = MultipartModel(request, body_text);
-    if (!model.ok()) return model.status();
-    model_name = *std::move(model);
-  } else if (json) {
-    if (body_text.size() != request.body().size()) body = ParseBody(body_text);  // ids decoded
-    if (body.is_discarded() || !body.is_object()) {
-      return absl::InvalidArgumentError(
-          "request body must be a JSON object (we could not parse your JSON body)");
-    }
-    auto model = body.find("model");
-    if (model != body.end() && !model->is_string()) {
-      return WithOpenAiDetails(
-          absl::InvalidArgumentError("'model' is required and must be a string"), "model", "");
-    }
-    if (model != body.end()) model_name = model->get<std::string>();
-    auto stream = body.find("stream");
-    if (stream != body.end() && !stream->is_boolean() && !stream->is_null()) {
-      return WithOpenAiDetails(absl::InvalidArgumentError("'stream' must be a boolean"), "stream",
-                               "");
-    }
-    call.stream = stream != body.end() && stream->is_boolean() && stream->get<bool>();
-  }
+// The provider and upstream model for the call's model (or the override, or its routing
+// without a model), if the caller may use it. Sets `call->pinned` for a call without a model.
+absl::StatusOr<Target> ResolveAllowedTarget(std::shared_ptr<const RouterConfig> config,
+                                            const v1::CallRequest& request, const CallView& view,
+                                            const std::string* model_override,
+                                            HostResolver* resolver, PreparedCall* call) {
   if (model_override == nullptr && !request.model_override().empty()) {
     model_override = &request.model_override();
   }
   absl::StatusOr<Target> target = absl::UnknownError("");
   if (model_override != nullptr) {
     target = ResolveTarget(std::move(config), *model_override, "");
-  } else if (model_name) {
+  } else if (view.model) {
     // An id of the gateway's picks the provider of a plain model name ("gpt-4o").
-    bool plain = !model_name->starts_with("[") && request.proxy().empty();
-    target = ResolveTarget(std::move(config), *model_name,
-                           plain ? std::string_view(id_alias) : request.proxy(), resolver);
+    bool plain = !view.model->starts_with("[") && request.proxy().empty();
+    target = ResolveTarget(std::move(config), *view.model,
+                           plain ? std::string_view(view.id_alias) : request.proxy(), resolver);
   } else {
-    call.pinned = true;
-    target = ResolveWithoutModel(std::move(config), request, id_alias, resolver);
+    call->pinned = true;
+    target = ResolveWithoutModel(std::move(config), request, view.id_alias, resolver);
   }
   if (!target.ok()) return target.status();
-  call.target = *std::move(target);
-  if (absl::Status s = CheckPermitted(request, call.target); !s.ok()) return s;
-  if (!call.target.adhoc && EndpointHasResourceIds(call.endpoint)) {
-    call.id_alias = call.target.provider->alias;
-  }
-  // The body goes upstream as the client wrote it, with two possible edits spliced into the
-  // text: the model's value, and stream_options appended when the router asks for usage.
-  // Anything else (stream_options present but without include_usage, escaped keys) is
-  // re-serialized from the parsed body.
+  if (absl::Status s = CheckPermitted(request, *target); !s.ok()) return s;
+  return target;
+}
+
+// A multipart form goes upstream as sent, with the `model` field's value replaced.
+std::string EditMultipart(const v1::CallRequest& request, CallView& view,
+                          const PreparedCall& call) {
+  if (!view.model || *view.model == call.target.upstream_model) return std::move(view.body);
+  auto range = MultipartModelRange(request, view.body);  // found before: cannot fail
+  view.body.replace((*range)->first, (*range)->second - (*range)->first,
+                    call.target.upstream_model);
+  return std::move(view.body);
+}
+
+// The body goes upstream as the client wrote it, with two possible edits spliced into the
+// text: the model's value, and stream_options appended when the router asks for usage.
+// Anything else (stream_options present but without include_usage, escaped keys) is
+// re-serialized from the parsed body. Sets `call->hide_usage_chunk`.
+std::string EditBody(CallView& view, JsonBody& body, PreparedCall* call) {
+  std::string body_text = std::move(view.body);
+  if (!view.json) return body_text;
   bool reserialize = false;
-  if (call.upload) {
-    if (model_name && *model_name != call.target.upstream_model) {
-      auto boundary = MultipartBoundary(request.content_type());
-      auto range = FindMultipartField(body_text, *boundary, "model");
-      body_text.replace((*range)->first, (*range)->second - (*range)->first,
-                        call.target.upstream_model);
-    }
-  } else if (model_name && *model_name != call.target.upstream_model) {
+  if (view.model && *view.model != call->target.upstream_model) {
     auto range = TopLevelValueRange(body_text, "model");
-    std::string value = JsonBody(call.target.upstream_model).dump();
+    std::string value = JsonBody(call->target.upstream_model).dump();
     if (range) {
       body_text.replace(range->first, range->second - range->first, value);
     } else {
       reserialize = true;
     }
-    body["model"] = call.target.upstream_model;
+    body["model"] = call->target.upstream_model;
   }
-  const ProviderConfig& provider = *call.target.provider;
-  if (call.stream && provider.stream_usage && call.endpoint == "chat/completions") {
+  if (call->stream && call->target.provider->stream_usage && call->endpoint == "chat/completions") {
     bool present = body.contains("stream_options");
     auto& options = body["stream_options"];
     if (!options.is_object()) options = nlohmann::ordered_json::object();
     auto include = options.find("include_usage");
     if (include == options.end() || !include->is_boolean() || !include->get<bool>()) {
       options["include_usage"] = true;
-      call.hide_usage_chunk = true;
+      call->hide_usage_chunk = true;
       size_t close = body_text.rfind('}');
       if (present || close == std::string::npos) {
         reserialize = true;
@@ -279,21 +301,28 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
       }
     }
   }
-  HttpRequest& http = call.http;
-  http.method = method;
-  http.resolve = call.target.pinned_resolve;
-  http.url = UpstreamUrl(provider, call.endpoint);
-  if (!query.empty()) StrAppend(&http.url, "?", query);
-  http.body = reserialize ? body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                          : std::move(body_text);
-  if (call.upload) {
+  if (!reserialize) return body_text;
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The upstream HTTP request: method, URL, headers and timeouts of the chosen provider.
+void BuildHttpRequest(const v1::CallRequest& request, const CallView& view, std::string body,
+                      PreparedCall* call) {
+  const ProviderConfig& provider = *call->target.provider;
+  HttpRequest& http = call->http;
+  http.method = request.method().empty() ? "POST" : request.method();
+  http.resolve = call->target.pinned_resolve;
+  http.url = UpstreamUrl(provider, call->endpoint);
+  if (!view.query.empty()) StrAppend(&http.url, "?", view.query);
+  http.body = std::move(body);
+  if (call->upload) {
     http.headers.emplace_back("Content-Type", request.content_type());
-  } else if (json) {
+  } else if (view.json) {
     http.headers.emplace_back("Content-Type", "application/json");
   }
-  http.headers.emplace_back("Accept", call.stream ? "text/event-stream"
-                                      : json      ? "application/json"
-                                                  : "*/*");
+  http.headers.emplace_back("Accept", call->stream ? "text/event-stream"
+                                      : view.json  ? "application/json"
+                                                   : "*/*");
   if (!provider.api_key.empty()) {
     http.headers.emplace_back("Authorization", StrCat("Bearer ", provider.api_key));
   }
@@ -304,6 +333,27 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   http.first_byte_timeout = provider.timeouts.first_byte;
   http.idle_timeout = provider.timeouts.idle;
   http.total_timeout = provider.timeouts.total;
+}
+
+}  // namespace
+
+absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> config,
+                                         const v1::CallRequest& request, JsonBody body,
+                                         const std::string* model_override,
+                                         HostResolver* resolver) {
+  PreparedCall call;
+  CallView view;
+  if (absl::Status valid = ValidateRequest(request, body, &call, &view); !valid.ok()) return valid;
+  auto target =
+      ResolveAllowedTarget(std::move(config), request, view, model_override, resolver, &call);
+  if (!target.ok()) return target.status();
+  call.target = *std::move(target);
+  if (!call.target.adhoc && EndpointHasResourceIds(call.endpoint)) {
+    call.id_alias = call.target.provider->alias;
+  }
+  std::string upstream_body =
+      call.upload ? EditMultipart(request, view, call) : EditBody(view, body, &call);
+  BuildHttpRequest(request, view, std::move(upstream_body), &call);
   return call;
 }
 

@@ -3,12 +3,12 @@
 
 #include "common/grpc_server.h"
 #include "common/grpc_tls.h"
+#include "common/http/metrics_server.h"
 #include "common/log.h"
 #include "common/options.h"
 #include "common/process_setup.h"
 #include "common/signals.h"
 #include "common/strings.h"
-#include "services/gateway/metrics_server.h"
 #include "services/tracer/tracer_flags.h"
 
 using namespace llmsrouter;
@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
         {{"error", std::string(server.status().message())}});
     return 1;
   }
-  std::unique_ptr<gateway::HttpServer> metrics;
-  if (!gateway::StartMetricsIfConfigured(options->Get("metrics-listen"), "tracer", &metrics)) {
+  std::unique_ptr<web::HttpServer> metrics;
+  if (!web::StartMetricsIfConfigured(options->Get("metrics-listen"), "tracer", &metrics)) {
     return 1;
   }
   Log(LogLevel::kInfo, "tracer", "listening",

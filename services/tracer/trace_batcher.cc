@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/backoff.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -142,9 +143,8 @@ void TraceBatcher::Loop() {
       dropped_.fetch_add(1);
     }
     if (stopping_ && Clock::now() >= stop_by_) break;
-    absl::Duration ceiling = std::min(
-        options_.max_backoff, options_.base_backoff * std::pow(2.0, std::min(failures, 20)));
-    absl::Duration delay = std::max(retry_after, ceiling / 2 + (ceiling / 2) * random_());
+    absl::Duration delay = EqualJitterBackoff(options_.base_backoff, options_.max_backoff,
+                                              std::min(failures, 20), random_(), retry_after);
     ++failures;
     if (failures == 1 || failures % 10 == 0) {
       Log(LogLevel::kWarning, "tracer", "export failed; retrying",

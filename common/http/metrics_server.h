@@ -1,15 +1,15 @@
 // A small HTTP listener serving /metrics (and /healthz) for the gRPC services, which have no
 // HTTP port of their own.
-#ifndef LLMSROUTER_SERVICES_GATEWAY_METRICS_SERVER_H_
-#define LLMSROUTER_SERVICES_GATEWAY_METRICS_SERVER_H_
+#ifndef LLMSROUTER_COMMON_HTTP_METRICS_SERVER_H_
+#define LLMSROUTER_COMMON_HTTP_METRICS_SERVER_H_
 
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "services/gateway/http_server.h"
+#include "common/http/http_server.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter::web {
 
 // The Prometheus exposition of MetricsRegistry::Global() as an HTTP response.
 HttpResponse MetricsResponse();
@@ -22,6 +22,6 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartMetricsServer(const std::string
 bool StartMetricsIfConfigured(const std::string& listen, std::string_view component,
                               std::unique_ptr<HttpServer>* server);
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter::web
 
-#endif  // LLMSROUTER_SERVICES_GATEWAY_METRICS_SERVER_H_
+#endif  // LLMSROUTER_COMMON_HTTP_METRICS_SERVER_H_

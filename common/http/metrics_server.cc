@@ -1,10 +1,10 @@
-#include "services/gateway/metrics_server.h"
+#include "common/http/metrics_server.h"
 
+#include "common/http/responses.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "services/gateway/responses.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter::web {
 
 HttpResponse MetricsResponse() {
   HttpResponse response{http::status::ok, 11};
@@ -43,4 +43,4 @@ bool StartMetricsIfConfigured(const std::string& listen, std::string_view compon
   return true;
 }
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter::web

@@ -1,9 +1,9 @@
-#include "services/gateway/http_server.h"
+#include "common/http/http_server.h"
 
 #include "absl/time/clock.h"
 #include "common/strings.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter::web {
 
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address) {
   size_t colon = address.rfind(':');
@@ -109,4 +109,4 @@ HttpServer::~HttpServer() {
   acceptor_.reset();
 }
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter::web

@@ -1,6 +1,6 @@
 // Accepts connections and runs sessions on a pool of single-threaded io_contexts.
-#ifndef LLMSROUTER_SERVICES_GATEWAY_HTTP_SERVER_H_
-#define LLMSROUTER_SERVICES_GATEWAY_HTTP_SERVER_H_
+#ifndef LLMSROUTER_COMMON_HTTP_HTTP_SERVER_H_
+#define LLMSROUTER_COMMON_HTTP_HTTP_SERVER_H_
 
 #include <memory>
 #include <string>
@@ -8,10 +8,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/http/http_session.h"
 #include "common/loop_pool.h"
-#include "services/gateway/http_session.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter::web {
 
 class HttpServer {
  public:
@@ -57,6 +57,6 @@ class HttpServer {
 // Splits "host:port"; INVALID_ARGUMENT when malformed.
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(const std::string& address);
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter::web
 
-#endif  // LLMSROUTER_SERVICES_GATEWAY_HTTP_SERVER_H_
+#endif  // LLMSROUTER_COMMON_HTTP_HTTP_SERVER_H_

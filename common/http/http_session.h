@@ -1,6 +1,6 @@
 // One client connection: HTTP/1.1 keep-alive, whole responses and chunked streams.
-#ifndef LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
-#define LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
+#ifndef LLMSROUTER_COMMON_HTTP_HTTP_SESSION_H_
+#define LLMSROUTER_COMMON_HTTP_HTTP_SESSION_H_
 
 #include <atomic>
 #include <chrono>
@@ -10,9 +10,9 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "services/gateway/http_types.h"
+#include "common/http/http_types.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter::web {
 
 struct HttpLimits {
   uint64_t max_body_bytes = 32 << 20;
@@ -90,6 +90,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void SetBusy(bool busy);
 };
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter::web
 
-#endif  // LLMSROUTER_SERVICES_GATEWAY_HTTP_SESSION_H_
+#endif  // LLMSROUTER_COMMON_HTTP_HTTP_SESSION_H_

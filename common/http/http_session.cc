@@ -1,13 +1,13 @@
-#include "services/gateway/http_session.h"
+#include "common/http/http_session.h"
 
 #include <sys/socket.h>
 
+#include "common/http/responses.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/strings.h"
-#include "services/gateway/responses.h"
 
-namespace llmsrouter::gateway {
+namespace llmsrouter::web {
 namespace {
 
 std::chrono::milliseconds ToChrono(absl::Duration d) {
@@ -239,4 +239,4 @@ void HttpSession::Close() {
   stream_.close();
 }
 
-}  // namespace llmsrouter::gateway
+}  // namespace llmsrouter::web
