@@ -160,3 +160,80 @@ TEST(PrepareCallTest, EscapedKeysFallBackToReserializing) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+v1::CallRequest Resource(std::string method, std::string endpoint, std::string body = "") {
+  v1::CallRequest request = Call(std::move(body), std::move(endpoint));
+  request.set_method(std::move(method));
+  return request;
+}
+
+TEST(PrepareCallResourceTest, AnIdRoutesACallWithoutAModelAndIsDecoded) {
+  auto request = Resource("GET", "files/file-llmsr.YXJr.abc/content");
+  request.set_query("after=file-llmsr.YXJr.x&limit=2");
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "ark");
+  EXPECT_EQ(call->http.method, "GET");
+  EXPECT_EQ(call->http.url,
+            "https://ark.example.com/api/v3/files/file-abc/content?after=file-x&limit=2");
+  EXPECT_EQ(call->http.body, "");
+  EXPECT_EQ(Header(call->http, "Content-Type"), "<none>");
+  EXPECT_TRUE(call->pinned);
+  EXPECT_EQ(call->id_alias, "ark");
+}
+
+TEST(PrepareCallResourceTest, ProxyRoutesACallWithoutAModel) {
+  auto request = Resource("DELETE", "responses/resp_1");
+  request.set_proxy("oa");
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->http.url, "http://oa/v1/responses/resp_1");
+  request.set_restrict_providers(true);
+  request.add_allowed_providers("ark");
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(PrepareCallResourceTest, NoRoutingInformationIsAClearInvalidArgument) {
+  auto call = PrepareCall(Config(), Resource("GET", "files/file-1"));
+  EXPECT_EQ(call.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(call.status().message().find("X-LLMSRouter-Provider"), std::string::npos);
+  EXPECT_NE(call.status().message().find("ark, oa"), std::string::npos);
+}
+
+TEST(PrepareCallResourceTest, BodyIdsAreDecodedAndPickTheProviderOfAPlainModel) {
+  auto call = PrepareCall(
+      Config(), Call(R"({"model":"gpt","previous_response_id":"resp_llmsr.b2E.7"})", "responses"));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  EXPECT_EQ(call->http.body, R"({"model":"gpt","previous_response_id":"resp_7"})");
+  auto mixed = PrepareCall(Config(), Resource("POST", "batches",
+                                              R"({"input_file_id":)"
+                                              R"("file-llmsr.b2E.1","x":)"
+                                              R"("file-llmsr.YXJr.2"})"));
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PrepareCallResourceTest, MultipartIsRoutedAndRewrittenByItsModelField) {
+  std::string form =
+      "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
+      "\x01\x02 name=\"model\"\r\n--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+      "[oa]whisper-1\r\n--B--\r\n";
+  auto request = Resource("POST", "audio/transcriptions", form);
+  request.set_content_type("multipart/form-data; boundary=B");
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  EXPECT_TRUE(call->upload);
+  EXPECT_EQ(Header(call->http, "Content-Type"), "multipart/form-data; boundary=B");
+  std::string expected = form;
+  expected.replace(expected.find("[oa]whisper-1"), 13, "whisper-1");
+  EXPECT_EQ(call->http.body, expected);
+  request.set_body("--B\r\nno end");
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
