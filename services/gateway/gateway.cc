@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "common/http/metrics_server.h"
 #include "common/json_limits.h"
@@ -178,7 +179,8 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   // A multipart form (an upload) goes to the router as sent, with its content type; the
   // router checks its structure. No body (GET, DELETE, .../cancel) needs no check.
   std::string_view content_type = Header(ctx->request, "Content-Type");
-  bool multipart = Lower(content_type.substr(0, 19)) == "multipart/form-data";
+  bool multipart = absl::StartsWithIgnoreCase(
+      absl::string_view(content_type.data(), content_type.size()), "multipart/form-data");
   if (multipart || ctx->request.body().empty()) {
     StartProxy(std::move(ctx), std::move(endpoint), multipart ? content_type : "");
     return;

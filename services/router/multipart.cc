@@ -1,5 +1,6 @@
 #include "services/router/multipart.h"
 
+#include "absl/strings/match.h"
 #include "common/status_map.h"
 #include "common/strings.h"
 
@@ -14,7 +15,10 @@ absl::Status Malformed(std::string_view why) {
 // The `name` parameter of the part's Content-Disposition header ("" when absent).
 std::string PartName(std::string_view headers) {
   for (std::string_view line : Split(headers, '\n')) {
-    if (!Lower(line.substr(0, 20)).starts_with("content-disposition:")) continue;
+    if (!absl::StartsWithIgnoreCase(absl::string_view(line.data(), line.size()),
+                                    "content-disposition:")) {
+      continue;
+    }
     for (size_t at = line.find("name=\""); at != std::string_view::npos;
          at = line.find("name=\"", at + 1)) {
       if (at > 0 && line[at - 1] != ' ' && line[at - 1] != ';') continue;  // filename=
@@ -30,7 +34,8 @@ std::string PartName(std::string_view headers) {
 }  // namespace
 
 bool IsMultipart(std::string_view content_type) {
-  return Lower(content_type.substr(0, 19)) == "multipart/form-data";
+  return absl::StartsWithIgnoreCase(absl::string_view(content_type.data(), content_type.size()),
+                                    "multipart/form-data");
 }
 
 absl::StatusOr<std::string> MultipartBoundary(std::string_view content_type) {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import OpenAI, { toFile } from 'openai';
-import { deployments, startFakeUpstream } from './harness.mjs';
+import { deployments, runAdmin, startFakeUpstream, startRedis } from './harness.mjs';
 import { speechBytes } from '../fake_upstream/resources.mjs';
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -158,6 +158,46 @@ for (const deployment of deployments) {
       await assert.rejects(client.batches.create({ input_file_id: fa.id, endpoint: '/v1/chat/completions',
                                                    completion_window: '24h', metadata: { other: fb.id } }),
                            (e) => e.status === 400 && /two providers/.test(e.error.message));
+    });
+  });
+}
+
+// Permissions apply to every route: by header, by ?proxy= and by an id's provider.
+for (const deployment of deployments) {
+  describe(`endpoint permissions through ${deployment.name}`, () => {
+    let a;
+    let b;
+    let redis;
+    let gw;
+    let alice;
+    before(async () => {
+      [a, b, redis] = await Promise.all([startFakeUpstream(), startFakeUpstream(), startRedis()]);
+      gw = await deployment.start(`servers:\n  a: {url: "${a.url}"}\n  b: {url: "${b.url}"}\n`, [],
+                                  { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url,
+                                    LLMSROUTER_ADMIN_TOKEN: 'admin-secret-for-tests' });
+      const added = await runAdmin(gw.authPort, 'admin-secret-for-tests', ['add', 'alice', '--permissions', 'a']);
+      assert.equal(added.code, 0, added.stderr);
+      alice = added.stdout.split('\n').find((l) => /^llmr-[A-Za-z0-9]{43}$/.test(l));
+      assert.ok(alice);
+    });
+    after(async () => {
+      await gw?.stop();
+      await Promise.all([a?.stop(), b?.stop(), redis?.stop()]);
+    });
+
+    it('a user allowed only provider a reaches a, and never b by header, ?proxy= or id', async () => {
+      const client = new OpenAI({ apiKey: alice, baseURL: `${gw.baseURL}/v1`, maxRetries: 0 });
+      const mine = await client.files.create({ file: await toFile(Buffer.from('x'), 'x'), purpose: 'batch' },
+                                             { headers: { 'X-LLMSRouter-Provider': 'a' } });
+      assert.equal((await client.files.retrieve(mine.id)).id, mine.id);
+      const forbidden = (e) => e.status === 403 && e.error.code === 'provider_not_permitted';
+      await assert.rejects(client.files.create({ file: await toFile(Buffer.from('x'), 'x'), purpose: 'batch' },
+                                               { headers: { 'X-LLMSRouter-Provider': 'b' } }), forbidden);
+      await assert.rejects(client.files.list({}, { headers: { 'X-LLMSRouter-Provider': 'b' } }), forbidden);
+      await assert.rejects(client.files.retrieve('file-llmsr.Yg.1'), forbidden);  // an id of b's
+      await assert.rejects(client.responses.create({ model: 'gpt-fake', input: 'x',
+                                                     previous_response_id: 'resp_llmsr.Yg.1' }), forbidden);
+      assert.deepEqual(await b.requests(), []);
     });
   });
 }
