@@ -1,7 +1,6 @@
 #include "common/http/metrics_server.h"
 
 #include "common/http/responses.h"
-#include "common/log.h"
 #include "common/metrics.h"
 
 namespace llmsrouter::web {
@@ -26,21 +25,6 @@ absl::StatusOr<std::unique_ptr<HttpServer>> StartMetricsServer(const std::string
           session->SendResponse(ErrorResponse(404, "only /metrics here"));
         }
       });
-}
-
-bool StartMetricsIfConfigured(const std::string& listen, std::string_view component,
-                              std::unique_ptr<HttpServer>* server) {
-  if (listen.empty()) return true;
-  auto started = StartMetricsServer(listen);
-  if (!started.ok()) {
-    Log(LogLevel::kError, component, "cannot start",
-        {{"error", std::string(started.status().message())}});
-    return false;
-  }
-  *server = *std::move(started);
-  Log(LogLevel::kInfo, component, "metrics listening",
-      {{"metrics_port", std::to_string((*server)->port())}});
-  return true;
 }
 
 }  // namespace llmsrouter::web

@@ -17,11 +17,6 @@ HttpResponse MetricsResponse();
 // Serves MetricsRegistry::Global() on `listen` with one I/O thread.
 absl::StatusOr<std::unique_ptr<HttpServer>> StartMetricsServer(const std::string& listen);
 
-// For a service's main: starts the metrics listener when `listen` is set and logs where it
-// is; false (after logging why) when it cannot start. `server` stays null when unset.
-bool StartMetricsIfConfigured(const std::string& listen, std::string_view component,
-                              std::unique_ptr<HttpServer>* server);
-
 }  // namespace llmsrouter::web
 
 #endif  // LLMSROUTER_COMMON_HTTP_METRICS_SERVER_H_

@@ -1,20 +1,15 @@
 // llmsrouter-auth: API keys and provider permissions kept in Redis (gRPC).
-#include <iostream>
-
-#include "common/grpc_server.h"
 #include "common/grpc_tls.h"
-#include "common/http/metrics_server.h"
+#include "common/http/service_listeners.h"
 #include "common/log.h"
-#include "common/options.h"
-#include "common/process_setup.h"
-#include "common/signals.h"
+#include "common/service_main.h"
 #include "services/auth/auth_app.h"
 
 using namespace llmsrouter;
 
-int main(int argc, char** argv) {
-  SetUpProcess();
-  SignalWaiter signals;
+namespace {
+
+std::vector<FlagSpec> Flags() {
   std::vector<FlagSpec> specs = {
       {"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50052",
        "gRPC address (use 0.0.0.0:50052 in containers)."},
@@ -24,58 +19,54 @@ int main(int argc, char** argv) {
        "Redis holding users and keys: redis://[:password@]host:port[/db]."}};
   for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
-  auto options = Options::FromProcess(std::move(specs), argc, argv);
-  if (!options.ok()) {
-    std::cerr << "llmsrouter-auth: " << options.status().message() << "\n";
-    return 2;
+  return specs;
+}
+
+class AuthProcess : public ServiceProcess {
+ public:
+  AuthProcess(std::unique_ptr<auth::AuthApp> app, std::unique_ptr<web::ServiceListeners> listeners)
+      : app_(std::move(app)), listeners_(std::move(listeners)) {}
+
+  void Stop() override {
+    Log(LogLevel::kInfo, "auth", "shutting down");
+    listeners_->Shutdown(absl::Seconds(5));
   }
-  if (options->help()) {
-    std::cout << options->HelpText(
-        "llmsrouter-auth — API keys, users and provider permissions (Redis).\n"
-        "Usage: llmsrouter-auth [--listen HOST:PORT] [--redis-url URL]");
-    return 0;
-  }
-  auto tls = TlsFilesFrom(*options);
-  auto admin = tls.ok()
-                   ? auth::AdminOptionsFrom(*options, options->Get("listen"), tls->server_enabled())
-                   : absl::StatusOr<auth::AdminOptions>(tls.status());
-  if (!admin.ok()) {
-    Log(LogLevel::kError, "auth", "cannot start",
-        {{"error", std::string(admin.status().message())}});
-    return 1;
-  }
-  auto app = auth::AuthApp::Create({options->Get("redis-url"), *admin});
-  if (!app.ok()) {
-    Log(LogLevel::kError, "auth", "cannot start", {{"error", std::string(app.status().message())}});
-    return 1;
-  }
-  auto credentials = ServerCredentialsFrom(*options);
-  if (!credentials.ok()) {
-    Log(LogLevel::kError, "auth", "cannot start",
-        {{"error", std::string(credentials.status().message())}});
-    return 1;
-  }
-  auto server = StartGrpcServer(options->Get("listen"), (*app)->services(), *credentials);
-  if (!server.ok()) {
-    Log(LogLevel::kError, "auth", "cannot start",
-        {{"error", std::string(server.status().message())}});
-    return 1;
-  }
-  if (admin->tokens.empty()) {
+
+ private:
+  std::unique_ptr<auth::AuthApp> app_;
+  std::unique_ptr<web::ServiceListeners> listeners_;
+};
+
+void WarnAboutAdmin(const auth::AdminOptions& admin) {
+  if (admin.tokens.empty()) {
     Log(LogLevel::kWarning, "auth", "LLMSROUTER_ADMIN_TOKEN is not set: the admin API is off");
-  } else if (!admin->transport_ok) {
+  } else if (!admin.transport_ok) {
     Log(LogLevel::kWarning, "auth",
         "the admin API is refused: TLS is off and --listen is not a loopback address");
   }
-  std::unique_ptr<web::HttpServer> metrics;
-  if (!web::StartMetricsIfConfigured(options->Get("metrics-listen"), "auth", &metrics)) {
-    return 1;
-  }
+}
+
+absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
+  auto tls = TlsFilesFrom(options);
+  if (!tls.ok()) return tls.status();
+  auto admin = auth::AdminOptionsFrom(options, options.Get("listen"), tls->server_enabled());
+  if (!admin.ok()) return admin.status();
+  auto app = auth::AuthApp::Create({options.Get("redis-url"), *admin});
+  if (!app.ok()) return app.status();
+  auto listeners = web::ServiceListeners::Start(options, (*app)->services(), "auth");
+  if (!listeners.ok()) return listeners.status();
+  WarnAboutAdmin(*admin);
   Log(LogLevel::kInfo, "auth", "listening",
-      {{"service", "auth"}, {"port", std::to_string(server->port)}});
-  while (signals.Wait() == SIGHUP) {
-  }
-  Log(LogLevel::kInfo, "auth", "shutting down");
-  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  return 0;
+      {{"service", "auth"}, {"port", std::to_string((*listeners)->port())}});
+  return std::make_unique<AuthProcess>(*std::move(app), *std::move(listeners));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return RunServiceMain({"llmsrouter-auth", "auth",
+                         "llmsrouter-auth — API keys, users and provider permissions (Redis).\n"
+                         "Usage: llmsrouter-auth [--listen HOST:PORT] [--redis-url URL]",
+                         Flags()},
+                        argc, argv, Start);
 }

@@ -8,15 +8,10 @@
 
 namespace llmsrouter::gateway {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
-
-using web::HttpLimits;
-using web::HttpRequest;
-using web::HttpResponse;
-using web::HttpSession;
-using web::RequestHandler;
+namespace net = web::net;
+namespace beast = web::beast;
+namespace http = web::http;
+using web::HttpLimits, web::HttpRequest, web::HttpResponse, web::HttpSession, web::RequestHandler;
 
 }  // namespace llmsrouter::gateway
 

@@ -1,15 +1,9 @@
 // llmsrouter-router: the router gRPC service.
-#include <cstdio>
-#include <cstdlib>
-#include <iostream>
-
 #include "common/grpc_channel.h"
-#include "common/grpc_server.h"
-#include "common/http/metrics_server.h"
+#include "common/grpc_tls.h"
+#include "common/http/service_listeners.h"
 #include "common/log.h"
-#include "common/options.h"
-#include "common/process_setup.h"
-#include "common/signals.h"
+#include "common/service_main.h"
 #include "services/router/router_app.h"
 
 using namespace llmsrouter;
@@ -71,75 +65,72 @@ absl::StatusOr<router::CallerAuthConfig> CallerAuthFrom(const Options& options,
   return config;
 }
 
-// Everything that can fail at start, in order; the server and the app on success.
-absl::Status Start(const Options& options, const TlsFiles& tls,
-                   std::unique_ptr<router::RouterApp>* app, GrpcServer* server) {
-  auto created = router::RouterApp::Create({options.Get("config"), ProcessEnv()});
-  if (!created.ok()) return created.status();
-  *app = *std::move(created);
+class RouterProcess : public ServiceProcess {
+ public:
+  RouterProcess(std::unique_ptr<router::RouterApp> app,
+                std::unique_ptr<web::ServiceListeners> listeners)
+      : app_(std::move(app)), listeners_(std::move(listeners)) {}
+
+  void Reload() override { app_->ReloadAndLog("SIGHUP"); }
+  // No new calls, those in flight get 10 s; the rest end CANCELLED; then the traces go out.
+  void Stop() override {
+    Log(LogLevel::kInfo, "router", "shutting down");
+    listeners_->Shutdown(absl::Seconds(10));
+    app_->Shutdown();
+    app_->FlushTraces(absl::Seconds(5));
+  }
+
+ private:
+  std::unique_ptr<router::RouterApp> app_;
+  std::unique_ptr<web::ServiceListeners> listeners_;
+};
+
+// Caller auth and tracing, before the app serves.
+absl::Status Configure(const Options& options, const TlsFiles& tls, router::RouterApp& app) {
   auto caller_auth = CallerAuthFrom(options, tls);
   if (!caller_auth.ok()) return caller_auth.status();
-  if (auto s = (*app)->EnableCallerAuth(*std::move(caller_auth)); !s.ok()) return s;
+  if (auto s = app.EnableCallerAuth(*std::move(caller_auth)); !s.ok()) return s;
   if (!options.Get("tracer").empty()) {
     auto channel = MakeServiceChannel(options.Get("tracer"), {tls, ""});
     if (!channel.ok()) return channel.status();
     std::string content = options.Get("trace-content");
-    (*app)->EnableTracing(*channel, content == "auto" || options.GetBool("trace-content"));
+    app.EnableTracing(*channel, content == "auto" || options.GetBool("trace-content"));
   } else {
     Log(LogLevel::kInfo, "router",
         "tracer not configured (--tracer/TRACER_ADDR): calls are not traced");
   }
-  auto credentials = MakeServerCredentials(tls);
-  if (!credentials.ok()) return credentials.status();
-  auto started = StartGrpcServer(options.Get("listen"), {(*app)->service()}, *credentials);
-  if (!started.ok()) return started.status();
-  *server = *std::move(started);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
+  auto tls = TlsFilesFrom(options);
+  if (!tls.ok()) return tls.status();
+  auto app = router::RouterApp::Create({options.Get("config"), ProcessEnv()});
+  if (!app.ok()) return app.status();
+  if (absl::Status s = Configure(options, *tls, **app); !s.ok()) return s;
+  auto listeners = web::ServiceListeners::Start(options, {(*app)->service()}, "router");
+  if (!listeners.ok()) return listeners.status();
+  // A stuck I/O thread turns the gRPC health check (the liveness probe) NOT_SERVING.
+  grpc::HealthCheckServiceInterface* health = (*listeners)->grpc().GetHealthCheckService();
+  (*app)->loops().SetStallListener([health](bool stalled) {
+    if (health != nullptr) health->SetServingStatus(!stalled);
+  });
+  Log(LogLevel::kInfo, "router", "listening",
+      {{"service", "router"},
+       {"port", std::to_string((*listeners)->port())},
+       {"tls", ServerTlsMode(*tls)},
+       {"providers", (*app)->config()->AliasList()}});
+  return std::make_unique<RouterProcess>(*std::move(app), *std::move(listeners));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  SetUpProcess();
-  SignalWaiter signals;
-  auto options = Options::FromProcess(RouterFlagSpecs(), argc, argv);
-  if (!options.ok()) {
-    std::cerr << "llmsrouter-router: " << options.status().message() << "\n";
-    return 2;
-  }
-  if (options->help()) {
-    std::cout << options->HelpText(
-        "llmsrouter-router — routes OpenAI calls to the configured providers (gRPC).\n"
-        "Usage: llmsrouter-router [--config FILE] [--listen HOST:PORT] [--tracer ADDR]\n"
-        "SIGHUP reloads the config file.");
-    return 0;
-  }
-  std::unique_ptr<router::RouterApp> app;
-  GrpcServer server;
-  auto tls = TlsFilesFrom(*options);
-  absl::Status status = tls.ok() ? Start(*options, *tls, &app, &server) : tls.status();
-  if (!status.ok()) {
-    Log(LogLevel::kError, "router", "cannot start", {{"error", std::string(status.message())}});
-    return 1;
-  }
-  // A stuck I/O thread turns the gRPC health check (the liveness probe) NOT_SERVING.
-  grpc::HealthCheckServiceInterface* health = server.server->GetHealthCheckService();
-  app->loops().SetStallListener([health](bool stalled) {
-    if (health != nullptr) health->SetServingStatus(!stalled);
-  });
-  std::unique_ptr<web::HttpServer> metrics;
-  if (!web::StartMetricsIfConfigured(options->Get("metrics-listen"), "router", &metrics)) {
-    return 1;
-  }
-  Log(LogLevel::kInfo, "router", "listening",
-      {{"service", "router"},
-       {"port", std::to_string(server.port)},
-       {"tls", ServerTlsMode(*tls)},
-       {"providers", app->config()->AliasList()}});
-  while (signals.Wait() == SIGHUP) app->ReloadAndLog("SIGHUP");
-  Log(LogLevel::kInfo, "router", "shutting down");
-  server.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  app->Shutdown();
-  app->FlushTraces(absl::Seconds(5));
-  return 0;
+  return RunServiceMain(
+      {"llmsrouter-router", "router",
+       "llmsrouter-router — routes OpenAI calls to the configured providers (gRPC).\n"
+       "Usage: llmsrouter-router [--config FILE] [--listen HOST:PORT] [--tracer ADDR]\n"
+       "SIGHUP reloads the config file.",
+       RouterFlagSpecs()},
+      argc, argv, Start);
 }

@@ -1,21 +1,16 @@
 // llmsrouter-tracer: receives trace events over gRPC and exports them to Langfuse.
-#include <iostream>
-
-#include "common/grpc_server.h"
 #include "common/grpc_tls.h"
-#include "common/http/metrics_server.h"
+#include "common/http/service_listeners.h"
 #include "common/log.h"
-#include "common/options.h"
-#include "common/process_setup.h"
-#include "common/signals.h"
+#include "common/service_main.h"
 #include "common/strings.h"
 #include "services/tracer/tracer_flags.h"
 
 using namespace llmsrouter;
 
-int main(int argc, char** argv) {
-  SetUpProcess();
-  SignalWaiter signals;
+namespace {
+
+std::vector<FlagSpec> Flags() {
   std::vector<FlagSpec> specs = tracer::TracerFlagSpecs();
   specs.insert(specs.begin(),
                {FlagSpec{"listen", "LLMSROUTER_LISTEN", "127.0.0.1:50053",
@@ -25,52 +20,52 @@ int main(int argc, char** argv) {
   specs.push_back({"drain-timeout", "LLMSROUTER_DRAIN_TIMEOUT", "10",
                    "Seconds allowed on SIGTERM to export what is queued."});
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
-  auto options = Options::FromProcess(std::move(specs), argc, argv);
-  if (!options.ok()) {
-    std::cerr << "llmsrouter-tracer: " << options.status().message() << "\n";
-    return 2;
+  return specs;
+}
+
+class TracerProcess : public ServiceProcess {
+ public:
+  TracerProcess(std::unique_ptr<tracer::TracerApp> app,
+                std::unique_ptr<web::ServiceListeners> listeners, absl::Duration drain)
+      : app_(std::move(app)), listeners_(std::move(listeners)), drain_(drain) {}
+
+  // Calls in flight get 2 s; then what is queued is exported within the drain timeout.
+  void Stop() override {
+    listeners_->Shutdown(absl::Seconds(2));
+    bool all = app_->batcher().Shutdown(drain_);
+    Log(LogLevel::kInfo, "tracer", "stopped",
+        {{"exported", std::to_string(app_->batcher().exported())},
+         {"dropped", std::to_string(app_->batcher().dropped())},
+         {"flushed_all", all ? "true" : "false"}});
   }
-  if (options->help()) {
-    std::cout << options->HelpText(
-        "llmsrouter-tracer — batches trace events and exports them to Langfuse.\n"
-        "Usage: llmsrouter-tracer [--listen HOST:PORT]");
-    return 0;
-  }
-  auto app = tracer::TracerApp::Create(tracer::TracerOptionsFrom(*options));
-  if (!app.ok()) {
-    Log(LogLevel::kError, "tracer", "cannot start",
-        {{"error", std::string(app.status().message())}});
-    return 1;
-  }
-  auto credentials = ServerCredentialsFrom(*options);
-  if (!credentials.ok()) {
-    Log(LogLevel::kError, "tracer", "cannot start",
-        {{"error", std::string(credentials.status().message())}});
-    return 1;
-  }
-  auto server = StartGrpcServer(options->Get("listen"), {(*app)->service()}, *credentials);
-  if (!server.ok()) {
-    Log(LogLevel::kError, "tracer", "cannot start",
-        {{"error", std::string(server.status().message())}});
-    return 1;
-  }
-  std::unique_ptr<web::HttpServer> metrics;
-  if (!web::StartMetricsIfConfigured(options->Get("metrics-listen"), "tracer", &metrics)) {
-    return 1;
-  }
+
+ private:
+  std::unique_ptr<tracer::TracerApp> app_;
+  std::unique_ptr<web::ServiceListeners> listeners_;
+  absl::Duration drain_;
+};
+
+absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
+  auto app = tracer::TracerApp::Create(tracer::TracerOptionsFrom(options));
+  if (!app.ok()) return app.status();
+  auto listeners = web::ServiceListeners::Start(options, {(*app)->service()}, "tracer");
+  if (!listeners.ok()) return listeners.status();
   Log(LogLevel::kInfo, "tracer", "listening",
       {{"service", "tracer"},
-       {"port", std::to_string(server->port)},
+       {"port", std::to_string((*listeners)->port())},
        {"destination", (*app)->destination()}});
-  while (signals.Wait() == SIGHUP) {
-  }
   int drain = 10;
-  ParseInt(options->Get("drain-timeout"), &drain);
-  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  bool all = (*app)->batcher().Shutdown(absl::Seconds(drain));
-  Log(LogLevel::kInfo, "tracer", "stopped",
-      {{"exported", std::to_string((*app)->batcher().exported())},
-       {"dropped", std::to_string((*app)->batcher().dropped())},
-       {"flushed_all", all ? "true" : "false"}});
-  return 0;
+  ParseInt(options.Get("drain-timeout"), &drain);
+  return std::make_unique<TracerProcess>(*std::move(app), *std::move(listeners),
+                                         absl::Seconds(drain));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return RunServiceMain({"llmsrouter-tracer", "tracer",
+                         "llmsrouter-tracer — batches trace events and exports them to Langfuse.\n"
+                         "Usage: llmsrouter-tracer [--listen HOST:PORT]",
+                         Flags()},
+                        argc, argv, Start);
 }

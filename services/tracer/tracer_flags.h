@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/options.h"
-#include "services/tracer/tracer_service.h"
+#include "services/tracer/tracer_app.h"
 
 namespace llmsrouter::tracer {
 
