@@ -57,16 +57,21 @@ std::string EncodeResourceId(std::string_view alias, std::string_view id) {
                 id.substr(prefix));
 }
 
+// One pass, copying the text between infixes once (erasing in place would be quadratic in
+// a hostile body full of infixes).
 absl::StatusOr<std::string> DecodeResourceIds(std::string* text) {
+  std::string_view in = *text;
   std::string alias;
+  std::string out;
+  size_t copied = 0;
   size_t pos = 0;
-  while ((pos = text->find(kIdMarker, pos)) != std::string::npos) {
+  while ((pos = in.find(kIdMarker, pos)) != std::string_view::npos) {
     size_t start = pos + kIdMarker.size();
-    size_t dot = text->find('.', start);
+    size_t dot = in.find('.', start);
     std::string decoded;
-    if (!AtIdStart(*text, pos) || dot == std::string::npos ||
-        !AllIdChars(std::string_view(*text).substr(start, dot - start)) ||
-        !absl::WebSafeBase64Unescape(text->substr(start, dot - start), &decoded) ||
+    if (!AtIdStart(in, pos) || dot == std::string_view::npos ||
+        !AllIdChars(in.substr(start, dot - start)) ||
+        !absl::WebSafeBase64Unescape(absl::string_view(in.data() + start, dot - start), &decoded) ||
         decoded.empty()) {
       pos = start;  // not one of ours (text that merely contains the marker)
       continue;
@@ -78,8 +83,12 @@ absl::StatusOr<std::string> DecodeResourceIds(std::string* text) {
           "", "mixed_providers");
     }
     alias = std::move(decoded);
-    text->erase(pos, dot + 1 - pos);
+    out.append(in.substr(copied, pos - copied));
+    copied = pos = dot + 1;
   }
+  if (copied == 0) return alias;
+  out.append(in.substr(copied));
+  text->swap(out);
   return alias;
 }
 

@@ -99,3 +99,21 @@ TEST(ResourceIdTest, KnowsWhichEndpointsCarryResourceIds) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+// A hostile body full of infixes is decoded in one linear pass (this would take minutes if
+// each infix were erased in place).
+TEST(ResourceIdHostileTest, ManyInfixesDecodeInOnePass) {
+  std::string body;
+  for (int i = 0; i < 400000; ++i) body += "\"file-llmsr.YQ.1\",";
+  auto alias = DecodeResourceIds(&body);
+  ASSERT_TRUE(alias.ok());
+  EXPECT_EQ(*alias, "a");
+  EXPECT_EQ(body.size(), 400000u * 9);
+  EXPECT_EQ(body.substr(0, 18), "\"file-1\",\"file-1\",");
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
