@@ -42,15 +42,31 @@ AttemptRunner::AttemptRunner(const RouterDeps& deps, v1::CallRequest request, Pr
     : deps_(deps),
       request_(std::move(request)),
       sink_(sink),
-      // A call bound to a provider's resource (GET files/{id}) has nowhere else to go.
-      fallbacks_(first.pinned ? std::vector<std::string>() : first.target.provider->fallbacks),
-      current_(std::move(first)) {}
+      // A call bound to a provider's resource (GET files/{id}) has nowhere else to go, and
+      // an upload is never sent twice.
+      fallbacks_(first.pinned || first.upload ? std::vector<std::string>()
+                                              : first.target.provider->fallbacks),
+      current_(std::move(first)) {
+  if (current_.upload) request_.clear_body();  // only a fallback would read it again
+}
+
+// A copy of `call` to keep for retries; an upload's body stays in `call` and is not copied
+// (an upload is never retried).
+PreparedCall AttemptRunner::CopyToKeep(PreparedCall& call) {
+  if (!call.upload) return call;
+  std::string body = std::move(call.http.body);
+  call.http.body.clear();
+  PreparedCall copy = call;
+  call.http.body = std::move(body);
+  return copy;
+}
 
 void AttemptRunner::Start() {
   PreparedCall call;
   {
     absl::MutexLock lock(&mu_);
-    call = current_;
+    call = CopyToKeep(current_);
+    std::swap(call.http.body, current_.http.body);  // an upload's body moves to the transfer
   }
   Launch(std::move(call));
 }
@@ -115,7 +131,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
     waiting_ = false;
     queued_ticket_ = 0;
     holding_slot_ = true;
-    current_ = call;
+    current_ = CopyToKeep(call);
     if (cancelled_ || done_) {
       release = TakeSlotLocked();
       finish_cancelled = !done_;

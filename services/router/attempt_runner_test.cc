@@ -221,3 +221,32 @@ TEST_F(AttemptRunnerTest, AnAdhocUrlIsNamedAdhocNotByItsUrl) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+TEST_F(AttemptRunnerTest, AnUploadIsNeverRetriedNorSentToAFallback) {
+  std::string form =
+      "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n[a]whisper-1\r\n--B--\r\n";
+  v1::CallRequest request;
+  request.set_endpoint("audio/transcriptions");
+  request.set_body(form);
+  request.set_content_type("multipart/form-data; boundary=B");
+  auto prepared = PrepareCall(store_->Get(), request);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  Sink sink;
+  auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), &sink);
+  runner->Start();
+  ASSERT_EQ(http_.started.size(), 1u);
+  EXPECT_NE(http_.started[0]->request.body.find("\r\n\r\nwhisper-1\r\n"), std::string::npos);
+  http_.Respond(0, 503, {{"content-type", "application/json"}}, "{}");
+  EXPECT_TRUE(scheduler_.pending.empty());  // "a" has 2 retries and fallbacks: none used
+  EXPECT_EQ(http_.started.size(), 1u);
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_TRUE(sink.status->ok());  // the provider's 503 is the answer
+  ASSERT_FALSE(sink.messages.empty());
+  EXPECT_EQ(sink.messages[0].head().status(), 503);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
