@@ -263,6 +263,8 @@ std::string UsageText() {
          "  import FILE.csv|FILE.json                         columns username,email,permissions\n"
          "  export                                            CSV of users (no keys)\n"
          "  audit [--limit N]                                 admin actions, newest first\n"
+         "  health                                            model groups at --router: each\n"
+         "                                                    deployment's state, cooldown, cause\n"
          "Exit codes: 0 ok, 1 refused, 2 usage, 3 import partly failed, 4 unreachable,\n"
          "            5 wrong admin token.\n";
 }

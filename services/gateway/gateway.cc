@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "common/affinity_headers.h"
 #include "common/http/metrics_server.h"
 #include "common/json_limits.h"
 #include "common/metrics.h"
@@ -214,6 +215,13 @@ void Gateway::StartProxy(ContextPtr ctx, std::string endpoint, std::string_view 
     if (!provider.empty()) call.set_proxy(std::string(provider));
   }
   if (!content_type.empty()) call.set_content_type(std::string(content_type));
+  // Model groups' session-affinity keys; a map entry only when the client sent the header.
+  for (std::string_view name : kAffinityHeaders) {
+    std::string_view value = Header(ctx->request, name);
+    if (!value.empty() && value.size() <= kMaxAffinityKeyBytes) {
+      (*call.mutable_affinity_headers())[std::string(name)] = std::string(value);
+    }
+  }
   if (ctx->auth) {
     call.set_user(ctx->auth->user);
     if (!ctx->auth->all_providers) {

@@ -61,6 +61,26 @@ PreparedCall AttemptRunner::CopyToKeep(PreparedCall& call) {
   return copy;
 }
 
+void AttemptRunner::SetGroupRoute(GroupRoute route) {
+  absl::MutexLock lock(&mu_);
+  route_ = std::move(route);
+}
+
+void AttemptRunner::FinishGroupAttemptLocked(const AttemptResult& result) {
+  if (route_ && deps_.groups != nullptr) FinishAttempt(*deps_.groups, &*route_, result);
+}
+
+std::optional<PreparedCall> AttemptRunner::NextDeploymentLocked(const absl::Status& transport,
+                                                                int http_status,
+                                                                absl::Duration retry_after) {
+  if (!route_ || deps_.groups == nullptr) return std::nullopt;
+  FinishGroupAttemptLocked(FailureResult(transport, http_status, retry_after));
+  if (!WorthAFallback(transport, http_status)) return std::nullopt;
+  auto next = NextDeployment(*deps_.groups, deps_.config->Get(), request_, &*route_);
+  if (next) retries_in_target_ = 0;
+  return next;
+}
+
 void AttemptRunner::Start() {
   PreparedCall call;
   {
@@ -117,6 +137,7 @@ void AttemptRunner::Refuse(absl::Status status) {
     if (done_) return;  // a Cancel() completed the call meanwhile
     done_ = true;
     waiting_ = false;
+    FinishGroupAttemptLocked({});
   }
   sink_->Complete(std::move(status));
 }
@@ -136,6 +157,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       release = TakeSlotLocked();
       finish_cancelled = !done_;
       done_ = true;
+      FinishGroupAttemptLocked({});
     } else {
       attempt = ++attempts_;
       ExchangeInfo info{ProviderName(call.target), call.target.upstream_model,
@@ -192,6 +214,7 @@ void AttemptRunner::Cancel() {
       // Waiting for a backoff or a slot: nobody else will complete the call.
       done_ = true;
       finish_now = true;
+      FinishGroupAttemptLocked({});
       ticket = queued_ticket_;
       queued_alias_.swap(queued_alias);
       queued_ticket_ = 0;
@@ -216,6 +239,7 @@ void AttemptRunner::Emit(v1::CallResponse message) {
   if (message.has_summary()) {
     absl::MutexLock lock(&mu_);
     message.mutable_summary()->set_attempts(attempts_);
+    if (route_) summary_ = message.summary();
   }
   sink_->Emit(std::move(message));
 }
@@ -230,6 +254,7 @@ void AttemptRunner::Complete(absl::Status status) {
     transfer_.reset();
     already_done = done_;
     done_ = true;
+    if (route_) FinishGroupAttemptLocked(FinishedResult(status, summary_ ? &*summary_ : nullptr));
   }
   ReleaseSlot(std::move(release));
   if (!already_done) sink_->Complete(std::move(status));
@@ -249,10 +274,15 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
     const ProviderConfig& provider = *current_.target.provider;
     std::string failure =
         http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
-    // An upload is not sent twice (its body went upstream, at least in part).
-    bool retry = !current_.upload && Retryable(transport, http_status) &&
+    // A group call moves to its next deployment at once; the provider's own retries and
+    // fallbacks apply once every deployment was tried. An upload is not sent twice (its body
+    // went upstream, at least in part).
+    if (!current_.upload) next = NextDeploymentLocked(transport, http_status, retry_after);
+    bool retry = !next && !current_.upload && Retryable(transport, http_status) &&
                  retries_in_target_ < provider.retry.max_retries && retry_after <= kMaxRetryAfter;
-    if (retry) {
+    if (next) {
+      // no delay: another deployment
+    } else if (retry) {
       delay = RetryDelay(provider.retry, retries_in_target_, deps_.random(), retry_after);
       ++retries_in_target_;
       next = current_;
@@ -260,7 +290,10 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
       next = NextFallback();
     }
     if (!next) return false;
-    Log(LogLevel::kWarning, "router", retry ? "retrying upstream call" : "trying fallback",
+    Log(LogLevel::kWarning, "router",
+        route_ && route_->open ? "trying next deployment"
+        : retry                ? "retrying upstream call"
+                               : "trying fallback",
         {{"request_id", request_.request_id()},
          {"provider", ProviderName(current_.target)},
          {"failure", failure},

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "llmsrouter/router/v1/router.pb.h"
+#include "services/router/group_route.h"
 #include "services/router/router_deps.h"
 #include "services/router/upstream_exchange.h"
 #include "services/router/upstream_request.h"
@@ -36,6 +37,11 @@ class AttemptRunner : public HttpTransfer,
 
   AttemptRunner(const RouterDeps& deps, v1::CallRequest request, PreparedCall first,
                 CallOutput* sink);
+
+  // A call to a model group: a failure before the first byte moves to the group's next
+  // deployment (counted as a retry), and each attempt's end is reported to deps.groups.
+  // Before Start().
+  void SetGroupRoute(GroupRoute route);
 
   void Start();
 
@@ -64,6 +70,12 @@ class AttemptRunner : public HttpTransfer,
   // Gives up the provider slot, if held: returns the alias to Release() once unlocked.
   std::optional<std::string> TakeSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ReleaseSlot(std::optional<std::string> alias);
+  // The group's next deployment after a failure, having reported the failure.
+  std::optional<PreparedCall> NextDeploymentLocked(const absl::Status& transport, int http_status,
+                                                   absl::Duration retry_after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reports the end of the group attempt in flight, if any (the balancer is a leaf lock).
+  void FinishGroupAttemptLocked(const AttemptResult& result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   RouterDeps deps_;
   v1::CallRequest request_;
@@ -85,6 +97,9 @@ class AttemptRunner : public HttpTransfer,
   // Shared so that Cancel() can call it outside the lock while a completion resets it.
   std::shared_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<UpstreamExchange>> exchanges_ ABSL_GUARDED_BY(mu_);
+  std::optional<GroupRoute> route_ ABSL_GUARDED_BY(mu_);
+  // The summary of the attempt that answered (its status and timings, for the group).
+  std::optional<v1::CallSummary> summary_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace llmsrouter::router

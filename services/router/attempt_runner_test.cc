@@ -5,7 +5,9 @@
 #include <optional>
 
 #include "common/status_map.h"
+#include "common/testing/fake_clock.h"
 #include "common/testing/fake_scheduler.h"
+#include "services/router/group_balancer.h"
 #include "services/router/testing/fake_http_client.h"
 
 namespace llmsrouter::router {
@@ -217,6 +219,94 @@ TEST_F(AttemptRunnerTest, AnAdhocUrlIsNamedAdhocNotByItsUrl) {
   ASSERT_TRUE(sink.status.has_value());
   EXPECT_TRUE(sink.status->ok());
   EXPECT_EQ(sink.messages[0].head().provider(), "adhoc");
+}
+
+// Calls model group "g" (deployments [a]m-a and [b]m-b, `ejection`) the way CallPipe does.
+class GroupAttemptTest : public AttemptRunnerTest {
+ protected:
+  std::shared_ptr<AttemptRunner> RunGroup(Sink* sink, EjectionPolicy ejection = {}) {
+    auto config = std::make_shared<RouterConfig>(*store_->Get());
+    for (const char* alias : {"a", "b"}) config->providers[alias].retry.max_retries = 0;
+    config->providers["a"].fallbacks.clear();
+    config->groups["g"] = GroupConfig{
+        .name = "g", .deployments = {{"[a]m-a", "a", 1}, {"[b]m-b", "b", 1}}, .ejection = ejection};
+    config_ = config;
+    store_ = std::make_unique<ConfigStore>(config);
+    deps_.config = store_.get();
+    deps_.groups = &groups_;
+    v1::CallRequest request;
+    request.set_endpoint("chat/completions");
+    request.set_body(R"({"model":"g"})");
+    JsonBody body = ParseBody(request.body());
+    auto route = RouteToGroup(groups_, *config, request, body);
+    EXPECT_TRUE(route.ok() && route->has_value());
+    EXPECT_EQ((*route)->open, "[a]m-a");
+    auto prepared = PrepareCall(config, request, std::move(body), &*(*route)->open);
+    EXPECT_TRUE(prepared.ok()) << prepared.status();
+    auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), sink);
+    runner->SetGroupRoute(**std::move(route));
+    runner->Start();
+    return runner;
+  }
+
+  FakeClock clock_;
+  GroupBalancer groups_{clock_, [] { return 0.5; }};
+  std::shared_ptr<const RouterConfig> config_;
+};
+
+// A failure before the first byte moves to the other deployment at once (no backoff),
+// counted as an attempt; the balancer sees both attempts end.
+TEST_F(GroupAttemptTest, AGroupCallMovesToTheNextDeploymentBeforeItsFirstByte) {
+  Sink sink;
+  auto runner = RunGroup(&sink, {.consecutive_failures = 1});
+  http_.Fail(0, absl::UnavailableError("connection refused"));
+  ASSERT_EQ(scheduler_.delays.size(), 1u);
+  EXPECT_EQ(scheduler_.delays[0], absl::ZeroDuration());
+  scheduler_.RunAll();
+  ASSERT_EQ(http_.started.size(), 2u);
+  EXPECT_EQ(http_.started[1]->request.url, "http://b/chat/completions");
+  EXPECT_EQ(http_.started[1]->request.body, R"({"model":"m-b"})");
+  http_.Respond(1, 200, {{"content-type", "application/json"}}, "{}");
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_TRUE(sink.status->ok());
+  EXPECT_EQ(sink.messages.back().summary().attempts(), 2);
+  auto health = groups_.Snapshot(config_->groups);
+  ASSERT_EQ(health.size(), 2u);
+  EXPECT_TRUE(health[0].ejected);  // one failure ejects with consecutive_failures: 1
+  EXPECT_EQ(health[0].cause, "provider 'a': connection refused");
+  EXPECT_EQ(health[0].in_flight, 0);
+  EXPECT_EQ(health[1].in_flight, 0);
+  EXPECT_EQ(health[1].calls, 1u);
+}
+
+// Every deployment failed: the last upstream's own answer reaches the client.
+TEST_F(GroupAttemptTest, AGroupWhoseDeploymentsAllFailReturnsTheUpstreamsError) {
+  Sink sink;
+  auto runner = RunGroup(&sink);
+  http_.Respond(0, 503, {{"content-type", "application/json"}}, R"({"error":"a down"})");
+  scheduler_.RunAll();
+  ASSERT_EQ(http_.started.size(), 2u);
+  http_.Respond(1, 503, {{"content-type", "application/json"}}, R"({"error":"b down"})");
+  scheduler_.RunAll();
+  ASSERT_TRUE(sink.status.has_value());
+  ASSERT_GE(sink.messages.size(), 2u);
+  EXPECT_EQ(sink.messages[0].head().status(), 503);
+  EXPECT_EQ(sink.messages[1].data(), R"({"error":"b down"})");
+  for (const auto& h : groups_.Snapshot(config_->groups)) EXPECT_EQ(h.in_flight, 0) << h.model;
+}
+
+// A cancel while the next deployment's attempt waits ends the call and frees its count.
+TEST_F(GroupAttemptTest, ACancelBetweenDeploymentsReleasesTheAttempt) {
+  Sink sink;
+  auto runner = RunGroup(&sink);
+  http_.Fail(0, absl::UnavailableError("connection refused"));
+  ASSERT_EQ(scheduler_.pending.size(), 1u);
+  runner->Cancel();
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_EQ(sink.status->code(), absl::StatusCode::kCancelled);
+  scheduler_.RunAll();
+  EXPECT_EQ(http_.started.size(), 1u);
+  for (const auto& h : groups_.Snapshot(config_->groups)) EXPECT_EQ(h.in_flight, 0) << h.model;
 }
 
 }  // namespace

@@ -69,13 +69,25 @@ class CallPipe : public CallOutput {
       trace_sink_ = deps.traces;
       trace_.emplace(request, body, *deps.clock, deps.trace_content);
     }
-    auto prepared =
-        PrepareCall(deps.config->Get(), request, std::move(body), nullptr, deps.resolver);
+    std::shared_ptr<const RouterConfig> config = deps.config->Get();
+    std::optional<GroupRoute> route;
+    if (!config->groups.empty() && deps.groups != nullptr) {  // nothing to do without groups
+      auto routed = RouteToGroup(*deps.groups, *config, request, body);
+      if (!routed.ok()) {
+        FailEarly(routed.status());
+        return;
+      }
+      route = *std::move(routed);
+    }
+    auto prepared = PrepareCall(std::move(config), request, std::move(body),
+                                route ? &*route->open : nullptr, deps.resolver);
     if (!prepared.ok()) {
+      if (route) FinishAttempt(*deps.groups, &*route, {});
       FailEarly(prepared.status());
       return;
     }
     auto runner = std::make_shared<AttemptRunner>(deps, request, *std::move(prepared), this);
+    if (route) runner->SetGroupRoute(*std::move(route));
     runner->Start();
     SetTransfer(std::move(runner));
   }

@@ -46,11 +46,37 @@ absl::Status CheckMapping(const YAML::Node& node, std::string_view pattern, std:
   return absl::OkStatus();
 }
 
+// groups.<name> and its blocks; each deployment of a list is a mapping of its own.
+absl::Status CheckGroupKeys(const YAML::Node& groups) {
+  if (!groups || !groups.IsMap()) return absl::OkStatus();
+  for (const auto& entry : groups) {
+    if (!entry.first.IsScalar()) continue;  // the loader refuses it
+    std::string where = StrCat("groups.", entry.first.Scalar());
+    if (auto s = CheckMapping(entry.second, "groups.*", where); !s.ok()) return s;
+    if (!entry.second.IsMap()) continue;
+    for (const char* block : {"affinity", "ejection", "health_check"}) {
+      if (auto s = CheckMapping(entry.second[block], StrCat("groups.*.", block),
+                                StrCat(where, ".", block));
+          !s.ok()) {
+        return s;
+      }
+    }
+    const YAML::Node list = entry.second["deployments"];
+    if (!list || !list.IsSequence()) continue;
+    for (size_t i = 0; i < list.size(); ++i) {
+      auto s =
+          CheckMapping(list[i], "groups.*.deployments.*", StrCat(where, ".deployments[", i, "]"));
+      if (!s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const std::map<std::string, std::vector<std::string>, std::less<>>& KnownConfigKeys() {
   static const auto* const keys = new std::map<std::string, std::vector<std::string>, std::less<>>{
-      {"", {"servers", "models", "proxy", "limits"}},
+      {"", {"servers", "models", "proxy", "limits", "groups"}},
       {"models", {"cache_ttl", "timeout", "retry_after_failure"}},
       {"proxy", {"allow_urls"}},
       {"limits", {"sse_event_bytes", "buffered_bytes"}},
@@ -59,6 +85,11 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& KnownConfigK
         "retries", "stream_usage", "max_connections"}},
       {"servers.*.timeouts", {"connect", "first_byte", "idle", "total"}},
       {"servers.*.retries", {"max", "base_delay", "max_delay"}},
+      {"groups.*", {"strategy", "affinity", "deployments", "ejection", "health_check"}},
+      {"groups.*.affinity", {"header", "field"}},
+      {"groups.*.deployments.*", {"model", "weight"}},
+      {"groups.*.ejection", {"consecutive_failures", "cooldown", "max_cooldown"}},
+      {"groups.*.health_check", {"interval"}},
   };
   return *keys;
 }
@@ -82,6 +113,7 @@ absl::Status CheckConfigKeys(const YAML::Node& root) {
   for (const char* block : {"models", "proxy", "limits"}) {
     if (auto s = CheckMapping(root[block], block, block); !s.ok()) return s;
   }
+  if (auto s = CheckGroupKeys(root["groups"]); !s.ok()) return s;
   const YAML::Node servers = root["servers"];
   if (!servers || !servers.IsMap()) return absl::OkStatus();
   for (const auto& entry : servers) {

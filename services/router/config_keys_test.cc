@@ -24,6 +24,9 @@ void CollectSchemaKeys(const nlohmann::json& schema, const std::string& path, Ke
   if (auto extra = schema.find("additionalProperties"); extra != schema.end()) {
     CollectSchemaKeys(*extra, path + ".*", out);
   }
+  if (auto items = schema.find("items"); items != schema.end()) {
+    CollectSchemaKeys(*items, path + ".*", out);  // a list of mappings (groups' deployments)
+  }
 }
 
 TEST(ConfigKeysTest, TheSchemaAllowsExactlyTheKeysTheLoaderReads) {

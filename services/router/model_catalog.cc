@@ -164,6 +164,20 @@ std::vector<v1::Model> ModelCatalog::Assemble(const RouterConfig& config,
       if (!listed) add(*p, id, 0);
     }
   }
+  // Groups by their plain name, when the caller may use one of their deployments.
+  for (const auto& [name, group] : config.groups) {
+    bool reachable = std::any_of(
+        group.deployments.begin(), group.deployments.end(), [&](const GroupDeployment& d) {
+          return std::any_of(providers.begin(), providers.end(),
+                             [&](const ProviderConfig* p) { return p->alias == d.alias; });
+        });
+    if (!reachable) continue;
+    v1::Model model;
+    model.set_id(name);
+    model.set_owned_by("group");
+    model.set_created(now);
+    models.push_back(std::move(model));
+  }
   return models;
 }
 

@@ -115,5 +115,15 @@ TEST_F(ModelCatalogTest, FailedRefreshKeepsTheLastGoodListAndRetriesSoon) {
   EXPECT_EQ(http_.started.size(), 3u);  // retried soon, not after the whole TTL
 }
 
+TEST_F(ModelCatalogTest, ListsGroupsTheCallerMayReachByTheirPlainName) {
+  auto config = std::make_shared<RouterConfig>(*config_);
+  config->groups["team"] = GroupConfig{.name = "team", .deployments = {{"[c]only", "c", 1}}};
+  config->groups["elsewhere"] =
+      GroupConfig{.name = "elsewhere", .deployments = {{"[zz]m", "zz", 1}}};
+  catalog_.List(config, std::vector<std::string>{"c"}, Collect());
+  ASSERT_TRUE(ids_);
+  EXPECT_EQ(*ids_, (std::vector<std::string>{"[c]only", "team"}));
+}
+
 }  // namespace
 }  // namespace llmsrouter::router

@@ -15,16 +15,21 @@ LoopPool* PoolFor(const RouterAppOptions& options, std::unique_ptr<LoopPool>* ow
   return owned->get();
 }
 
+double UnitRandom() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0, 1)(engine);
+}
+
 }  // namespace
 
 RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config)
     : options_(std::move(options)),
       store_(std::move(config)),
       pool_(PoolFor(options_, &owned_loops_)),
-      service_(RouterDeps{&store_, nullptr, &SystemClock::Get(), &scheduler_, &limiter_, [] {
-                            thread_local std::mt19937_64 engine{std::random_device{}()};
-                            return std::uniform_real_distribution<double>(0, 1)(engine);
-                          }}) {
+      groups_(SystemClock::Get(), UnitRandom),
+      service_(
+          RouterDeps{&store_, nullptr, &SystemClock::Get(), &scheduler_, &limiter_, UnitRandom}) {
+  service_.SetGroups(&groups_);
   loops_.pool = pool_;
   for (int i = 0; i < pool_->size(); ++i) {
     http_.push_back(std::make_unique<CurlHttpClient>(pool_->loop(i)));
@@ -32,6 +37,9 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
   }
   // Calls outside the loops (model list fetches) use the first loop's client.
   service_.SetLoops(&loops_, http_.front().get());
+  checker_ = std::make_shared<HealthChecker>(&store_, &groups_, http_.front().get(),
+                                             SystemClock::Get(), &scheduler_);
+  checker_->Start();
   service_.RequireCallerAuth();
 }
 
@@ -57,6 +65,7 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
 void RouterApp::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  checker_->Stop();
   pool_->RunOnEach([this](IoLoop& loop) { http_[loop.index()]->Shutdown(); });
   if (owned_loops_) owned_loops_->Stop();
 }

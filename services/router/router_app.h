@@ -14,6 +14,8 @@
 #include "services/router/config_store.h"
 #include "services/router/curl_http_client.h"
 #include "services/router/file_watcher.h"
+#include "services/router/group_balancer.h"
+#include "services/router/health_checker.h"
 #include "services/router/router_service.h"
 
 namespace llmsrouter::router {
@@ -70,6 +72,7 @@ class RouterApp {
   ConfigStore store_;
   ThreadScheduler scheduler_;
   ProviderLimiter limiter_;
+  GroupBalancer groups_;
   std::unique_ptr<GrpcTraceShipper> shipper_;
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
@@ -81,6 +84,8 @@ class RouterApp {
   LoopDeps loops_;
   RouterService service_;
   std::vector<std::unique_ptr<CurlHttpClient>> http_;
+  // Active health checks of ejected group deployments (stopped first at shutdown).
+  std::shared_ptr<HealthChecker> checker_;
   bool shut_down_ = false;
   std::unique_ptr<FileWatcher> watcher_;
 };

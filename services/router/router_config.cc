@@ -186,6 +186,11 @@ const ProviderConfig* RouterConfig::Find(std::string_view alias) const {
   return it == providers.end() ? nullptr : &it->second;
 }
 
+const GroupConfig* RouterConfig::FindGroup(std::string_view name) const {
+  auto it = groups.find(name);
+  return it == groups.end() ? nullptr : &it->second;
+}
+
 std::string RouterConfig::AliasList() const {
   std::vector<std::string> aliases;
   for (const auto& [alias, provider] : providers) aliases.push_back(alias);
@@ -279,6 +284,14 @@ absl::StatusOr<std::shared_ptr<const RouterConfig>> ParseRouterConfig(std::strin
     } catch (const YAML::Exception& e) {
       return absl::InvalidArgumentError(StrCat("config: ", e.what()));
     }
+  }
+  try {
+    auto groups = ParseGroups(
+        root["groups"], [&](std::string_view alias) { return config->Find(alias) != nullptr; });
+    if (!groups.ok()) return groups.status();
+    config->groups = *std::move(groups);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(StrCat("config: ", e.what()));
   }
   return config;
 }

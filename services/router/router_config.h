@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/options.h"
+#include "services/router/model_group.h"
 
 namespace llmsrouter::router {
 
@@ -76,8 +77,12 @@ struct RouterConfig {
   // URL patterns allowed in ?proxy= (empty: URLs are refused); each one parses as a
   // UrlPattern (services/router/proxy_url.h), checked when the config is loaded.
   std::vector<std::string> proxy_allow_urls;
+  // Model groups by public name (services/router/model_group.h).
+  GroupMap groups;
 
   const ProviderConfig* Find(std::string_view alias) const;
+  // The group called `name`, or null.
+  const GroupConfig* FindGroup(std::string_view name) const;
   // "openai, deepseek" — for error messages.
   std::string AliasList() const;
 };

@@ -20,6 +20,8 @@ class LoopPool;
 
 namespace llmsrouter::router {
 
+class GroupBalancer;
+
 // The event loops calls run on, and the HTTP client of each (same index). Not owned.
 struct LoopDeps {
   LoopPool* pool = nullptr;
@@ -47,6 +49,9 @@ struct RouterDeps {
   // that loop's thread (see ForCurrentLoop). A provider slot freed on another loop starts
   // the waiting call on the releasing thread; its transfer is then posted to its own loop.
   const LoopDeps* loops = nullptr;
+  // Live state of the model groups (services/router/group_balancer.h); null: groups are not
+  // routed (plain names stay unknown).
+  GroupBalancer* groups = nullptr;
 };
 
 // `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the

@@ -1,10 +1,13 @@
 #include "services/router/router_service.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/status_map.h"
 #include "services/router/call_reactor.h"
 #include "services/router/chat_reactor.h"
+#include "services/router/group_balancer.h"
+#include "services/router/target.h"
 
 namespace llmsrouter::router {
 
@@ -72,6 +75,48 @@ grpc::ServerUnaryReactor* RouterService::ListModels(grpc::CallbackServerContext*
       *response = std::move(models);
       reactor->Finish(grpc::Status::OK);
     });
+  });
+  return reactor;
+}
+
+v1::GroupHealthResponse RouterService::GroupHealth(const v1::ListModelsRequest& scope) {
+  v1::GroupHealthResponse response;
+  if (deps_.groups == nullptr) return response;
+  std::shared_ptr<const RouterConfig> config = deps_.config->Get();
+  for (const DeploymentHealth& h : deps_.groups->Snapshot(config->groups)) {
+    auto alias = ParseModelName(h.model);
+    if (scope.restrict() && alias.ok() &&
+        std::find(scope.providers().begin(), scope.providers().end(), alias->alias) ==
+            scope.providers().end()) {
+      continue;
+    }
+    v1::DeploymentHealth* out = response.add_deployments();
+    out->set_group(h.group);
+    out->set_deployment(h.model);
+    out->set_strategy(h.strategy);
+    out->set_weight(h.weight);
+    out->set_state(h.ejected ? "ejected" : "healthy");
+    out->set_cooldown_left_ms(absl::ToInt64Milliseconds(h.cooldown_left));
+    out->set_cause(h.cause);
+    out->set_in_flight(h.in_flight);
+    out->set_calls(h.calls);
+    out->set_ejections(h.ejections);
+    out->set_consecutive_failures(h.consecutive_failures);
+    if (h.ttft) out->set_ttft_ms(absl::ToDoubleMilliseconds(*h.ttft));
+  }
+  return response;
+}
+
+grpc::ServerUnaryReactor* RouterService::Health(grpc::CallbackServerContext* context,
+                                                const v1::GroupHealthRequest*,
+                                                v1::GroupHealthResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  Authorize(context, [this, reactor, response](absl::StatusOr<CallerGrant> grant) {
+    if (!grant.ok()) return reactor->Finish(ToGrpcStatus(grant.status()));
+    v1::ListModelsRequest scope;  // a user's key sees the deployments it may use
+    ApplyGrant(*grant, &scope);
+    *response = GroupHealth(scope);
+    reactor->Finish(grpc::Status::OK);
   });
   return reactor;
 }

@@ -22,6 +22,8 @@ class RouterService final : public v1::RouterService::CallbackService {
     deps_.http = http;
     catalog_.SetHttpClient(http);
   }
+  // Before serving: the live state of model groups (not owned).
+  void SetGroups(GroupBalancer* groups) { deps_.groups = groups; }
   // Before serving: where finished calls are traced.
   void SetTracing(TraceSink* traces, bool content) {
     deps_.traces = traces;
@@ -45,6 +47,11 @@ class RouterService final : public v1::RouterService::CallbackService {
   grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,
                                        const v1::ListModelsRequest* request,
                                        v1::ListModelsResponse* response) override;
+  grpc::ServerUnaryReactor* Health(grpc::CallbackServerContext* context,
+                                   const v1::GroupHealthRequest* request,
+                                   v1::GroupHealthResponse* response) override;
+  // The groups' deployments; with `restrict`, only those of providers in `providers`.
+  v1::GroupHealthResponse GroupHealth(const v1::ListModelsRequest& scope);
 
  private:
   // `done` runs once with the caller's grant (trusted when there is no authorizer).

@@ -4,7 +4,7 @@
     grpc_client.py --router ADDR [--api-key K] [--ca F --cert F --key F] [--service-token T]
                    OP [--model M] [--spoof]
 
-OP: list (ListModels), chat (typed Chat), call (raw Call), wait-refused (ListModels every
+OP: list (ListModels), chat (typed Chat), call (raw Call), health (Health of model groups), wait-refused (ListModels every
 20 ms until refused; prints {"ready": true} once a first call succeeded, then the refusal time),
 set-bypass (AuthService.SetBypass of --user to --model; --router is then the auth address).
 Prints one JSON line: {"ok": ..., "code": "UNAUTHENTICATED", "details": ..., ...}.
@@ -44,6 +44,12 @@ def run(op, args, pb, stub, metadata):
     if op == "list":
         models = stub.ListModels(pb.ListModelsRequest(), timeout=30, metadata=metadata).models
         return {"models": [m.id for m in models]}
+    if op == "health":
+        r = stub.Health(pb.GroupHealthRequest(), timeout=30, metadata=metadata)
+        return {"deployments": [{"group": d.group, "deployment": d.deployment, "state": d.state,
+                                 "cause": d.cause, "calls": d.calls, "ejections": d.ejections,
+                                 "cooldown_left_ms": d.cooldown_left_ms}
+                                for d in r.deployments]}
     if op == "chat":
         request = pb.ChatRequest(model=args.model, user="mallory" if args.spoof else "",
                                  messages=[pb.ChatMessage(role="user", content="hi")])
@@ -77,7 +83,7 @@ def main():
     parser.add_argument("--model", default="[fake]gpt-fake")
     parser.add_argument("--spoof", action="store_true")
     parser.add_argument("--user", default="")
-    parser.add_argument("op", choices=["list", "chat", "call", "wait-refused", "set-bypass"])
+    parser.add_argument("op", choices=["list", "chat", "call", "health", "wait-refused", "set-bypass"])
     args = parser.parse_args()
     if args.op == "set-bypass":
         apb, apb_grpc = auth_stubs()

@@ -286,6 +286,7 @@ export async function startFakeUpstream(extraArgs = []) {
     requests: () => get('/_fake/requests'),
     stats: () => get('/_fake/stats'),
     reset: () => fetch(base + '/_fake/reset', { method: 'POST' }),
+    behave: (b) => fetch(base + '/_fake/behave', { method: 'POST', body: JSON.stringify(b) }),
   };
 }
 

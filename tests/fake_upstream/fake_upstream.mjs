@@ -29,7 +29,9 @@
 //                          was handed to the socket) or "aborted" (the peer closed first)
 //   GET  /_fake/stats      connections opened/closed, streams completed/aborted (any response
 //                          the peer closed before its end), open_requests (in progress now)
-//   POST /_fake/reset      forget requests and stats
+//   POST /_fake/reset      forget requests and stats (and the behaviour below)
+//   POST /_fake/behave     directives as a JSON object ({"status": 429, "retry_after": 3})
+//                          applied to every later request, over the model's; {} clears them
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { handleResource } from './resources.mjs';
@@ -50,6 +52,7 @@ const defaults = {
 };
 const recordRequests = opts.record !== '0';
 let requests = [];
+let behaviour = {};
 const flakyCounts = new Map();
 let stats = newStats();
 function newStats() {
@@ -182,8 +185,13 @@ async function handle(req, res, raw, buf) {
   if (path === '/_fake/reset') {
     // Requests still being answered stay counted until they end.
     requests = [];
+    behaviour = {};
     stats = { ...newStats(), open_requests: stats.open_requests };
     return sendJson(res, 200, {});
+  }
+  if (path === '/_fake/behave') {
+    try { behaviour = JSON.parse(raw || '{}'); } catch { return sendJson(res, 400, {}); }
+    return sendJson(res, 200, behaviour);
   }
   // Whether the transfer ran to its end or the peer (the router) gave it up.
   const entry = { method: req.method, path: req.url, headers: req.headers, body: raw, state: 'open' };
@@ -202,7 +210,7 @@ async function handle(req, res, raw, buf) {
   try { body = JSON.parse(raw); } catch {
     return sendJson(res, 400, { error: { message: 'invalid JSON', type: 'invalid_request_error', param: null, code: null } });
   }
-  const d = directives(body.model);
+  const d = { ...directives(body.model), ...behaviour };
   if (d.hang) return;
   await sleep(d.latency);
   if (d.flaky !== undefined) {
