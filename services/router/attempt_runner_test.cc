@@ -254,6 +254,22 @@ class GroupAttemptTest : public AttemptRunnerTest {
   std::shared_ptr<const RouterConfig> config_;
 };
 
+// A group call carrying the gateway's ids is bound to their provider: no group route.
+TEST_F(GroupAttemptTest, ACallWithIdsIsNotRoutedToAGroup) {
+  auto config = std::make_shared<RouterConfig>(*store_->Get());
+  config->groups["g"] = GroupConfig{.name = "g", .deployments = {{"[a]m-a", "a", 1}}};
+  v1::CallRequest request;
+  request.set_endpoint("responses");
+  request.set_body(R"({"model":"g","previous_response_id":"resp_llmsr.Yg.1"})");
+  auto route = RouteToGroup(groups_, *config, request, ParseBody(request.body()));
+  ASSERT_TRUE(route.ok()) << route.status();
+  EXPECT_FALSE(route->has_value());
+  request.set_body(R"({"model":"g","previous_response_id":"resp_1"})");
+  route = RouteToGroup(groups_, *config, request, ParseBody(request.body()));
+  ASSERT_TRUE(route.ok()) << route.status();
+  EXPECT_TRUE(route->has_value());
+}
+
 // A failure before the first byte moves to the other deployment at once (no backoff),
 // counted as an attempt; the balancer sees both attempts end.
 TEST_F(GroupAttemptTest, AGroupCallMovesToTheNextDeploymentBeforeItsFirstByte) {

@@ -210,6 +210,20 @@ absl::Status CheckPermitted(const v1::CallRequest& request, const Target& target
       "model", "provider_not_permitted");
 }
 
+// The ids in a call are the provider's own only for the provider that made them: a call
+// that carries ids of provider X but names another ("[A]model", ?proxy=A, a bypass header)
+// is refused rather than sending X's ids to A.
+absl::Status CheckIdsReachTheirProvider(const CallView& view, const Target& target) {
+  if (view.id_alias.empty()) return absl::OkStatus();
+  if (!target.adhoc && target.provider->alias == view.id_alias) return absl::OkStatus();
+  return WithOpenAiDetails(
+      absl::InvalidArgumentError(
+          StrCat("this call names ids of provider '", view.id_alias,
+                 "' but is routed to another provider; a resource is reached only through the "
+                 "provider that created it")),
+      "", "mixed_providers");
+}
+
 // A call without a model goes where ?proxy= (or the X-LLMSRouter-Provider header) or the
 // ids in it say.
 absl::StatusOr<Target> ResolveWithoutModel(std::shared_ptr<const RouterConfig> config,
@@ -232,7 +246,8 @@ absl::StatusOr<Target> ResolveWithoutModel(std::shared_ptr<const RouterConfig> c
 }
 
 // The provider and upstream model for the call's model (or the override, or its routing
-// without a model), if the caller may use it. Sets `call->pinned` for a call without a model.
+// without a model), if the caller may use it. Sets `call->pinned` for a call without a model
+// or with ids; INVALID_ARGUMENT (mixed_providers) when its ids are another provider's.
 absl::StatusOr<Target> ResolveAllowedTarget(std::shared_ptr<const RouterConfig> config,
                                             const v1::CallRequest& request, const CallView& view,
                                             const std::string* model_override,
@@ -249,10 +264,12 @@ absl::StatusOr<Target> ResolveAllowedTarget(std::shared_ptr<const RouterConfig> 
     target = ResolveTarget(std::move(config), *view.model,
                            plain ? std::string_view(view.id_alias) : request.proxy(), resolver);
   } else {
-    call->pinned = true;
     target = ResolveWithoutModel(std::move(config), request, view.id_alias, resolver);
   }
   if (!target.ok()) return target.status();
+  // A call naming a resource is bound to the provider that stores it: no fallbacks.
+  call->pinned = (model_override == nullptr && !view.model) || !view.id_alias.empty();
+  if (absl::Status s = CheckIdsReachTheirProvider(view, *target); !s.ok()) return s;
   if (absl::Status s = CheckPermitted(request, *target); !s.ok()) return s;
   return target;
 }

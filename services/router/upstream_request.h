@@ -24,7 +24,8 @@ struct PreparedCall {
   std::string endpoint;
   // stream_options.include_usage was added by the router (see ProviderConfig::stream_usage).
   bool hide_usage_chunk = false;
-  // Routed without a model (by ?proxy= or an id): no fallbacks to other providers.
+  // Routed without a model (by ?proxy= or an id) or carrying the gateway's ids: no fallbacks
+  // to other providers (the ids are the chosen provider's only).
   bool pinned = false;
   // A multipart body (a file upload): never retried.
   bool upload = false;

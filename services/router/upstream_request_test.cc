@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/status_map.h"
+
 namespace llmsrouter::router {
 namespace {
 
@@ -233,6 +235,36 @@ TEST(PrepareCallResourceTest, MultipartIsRoutedAndRewrittenByItsModelField) {
   EXPECT_EQ(call->http.body, expected);
   request.set_body("--B\r\nno end");
   EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+// Ids of provider "oa" (b2E) never reach "ark": whether the call names ark by its model, by
+// ?proxy= or by a bypass override; and a call with ids gets no fallbacks.
+TEST(PrepareCallResourceTest, IdsOfOneProviderNeverReachAnother) {
+  const std::string ids = R"("previous_response_id":"resp_llmsr.b2E.7"})";
+  auto by_model = PrepareCall(Config(), Call(R"({"model":"[ark]m",)" + ids, "responses"));
+  EXPECT_EQ(by_model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorCode(by_model.status()), "mixed_providers") << by_model.status();
+  auto proxied = Call(R"({"model":"m",)" + ids, "responses");
+  proxied.set_proxy("ark");
+  EXPECT_EQ(PrepareCall(Config(), proxied).status().code(), absl::StatusCode::kInvalidArgument);
+  auto no_model = Resource("GET", "files/file-llmsr.b2E.1");
+  no_model.set_proxy("ark");
+  EXPECT_EQ(PrepareCall(Config(), no_model).status().code(), absl::StatusCode::kInvalidArgument);
+  auto bypass = Call(R"({"model":"m",)" + ids, "responses");
+  bypass.set_model_override("[ark]m");
+  EXPECT_EQ(PrepareCall(Config(), bypass).status().code(), absl::StatusCode::kInvalidArgument);
+  auto same = PrepareCall(Config(), Call(R"({"model":"[oa]m",)" + ids, "responses"));
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_TRUE(same->pinned);
+  auto plain = PrepareCall(Config(), Call(R"({"model":"[oa]m"})", "responses"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->pinned);
 }
 
 }  // namespace
