@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -19,10 +20,24 @@ bool IsMultipart(std::string_view content_type);
 // it is missing, empty or longer than RFC 2046's 70 characters.
 absl::StatusOr<std::string> MultipartBoundary(std::string_view content_type);
 
+// One part of a form: its name, whether it is a file (a `filename` parameter), and the byte
+// range [begin, end) of its content in the body.
+struct MultipartPart {
+  std::string name;
+  bool file = false;
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+// Checks the structure of a whole multipart body (see FindMultipartField) and lists its
+// parts in order. INVALID_ARGUMENT (naming what is wrong) for a malformed body.
+absl::StatusOr<std::vector<MultipartPart>> MultipartParts(std::string_view body,
+                                                          std::string_view boundary);
+
 // Checks the structure of a whole multipart body (a first delimiter, every part with its
 // header block, the closing delimiter) and returns the byte range [first, second) of the
-// value of the form field `name`, or nullopt when there is none (the last one wins).
-// INVALID_ARGUMENT (naming what is wrong) for a malformed body.
+// value of the form field `name` (a field, not a file part), or nullopt when there is none (the
+// last one wins). INVALID_ARGUMENT (naming what is wrong) for a malformed body.
 absl::StatusOr<std::optional<std::pair<size_t, size_t>>> FindMultipartField(
     std::string_view body, std::string_view boundary, std::string_view name);
 

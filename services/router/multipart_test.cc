@@ -37,7 +37,16 @@ TEST(MultipartTest, ReadsTheBoundary) {
 TEST(MultipartTest, FindsTheModelAfterTheFileAndIgnoresFilename) {
   std::string bytes("RIFF\r\n--Xy\r\n\0\xff name=\"model\"", 27);
   EXPECT_EQ(ValueOf(Form("XyZ", bytes, "[a]whisper-1"), "model"), "[a]whisper-1");
-  EXPECT_EQ(ValueOf(Form("XyZ", bytes, "[a]whisper-1"), "file"), bytes);
+  EXPECT_EQ(ValueOf(Form("XyZ", bytes, "[a]whisper-1"), "file"), "<none>");  // a file part
+  std::string form = Form("XyZ", bytes, "m");
+  auto parts = MultipartParts(form, "XyZ");
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ((*parts)[0].name, "file");
+  EXPECT_TRUE((*parts)[0].file);
+  EXPECT_EQ(form.substr((*parts)[0].begin, (*parts)[0].end - (*parts)[0].begin), bytes);
+  EXPECT_EQ((*parts)[1].name, "model");
+  EXPECT_FALSE((*parts)[1].file);
   EXPECT_EQ(ValueOf(Form("XyZ", bytes, ""), "model"), "");
   EXPECT_EQ(ValueOf(Form("XyZ", bytes, "m"), "purpose"), "<none>");
 }

@@ -146,6 +146,24 @@ absl::StatusOr<std::optional<std::pair<size_t, size_t>>> MultipartModelRange(
   return FindMultipartField(body, *boundary, "model");
 }
 
+// Decodes the ids in a form's fields, never in its files: an uploaded file goes upstream
+// byte for byte, whatever text it holds.
+absl::Status DecodeIdsInForm(const v1::CallRequest& request, std::string* body,
+                             std::string* alias) {
+  auto boundary = MultipartBoundary(request.content_type());
+  if (!boundary.ok()) return boundary.status();
+  auto parts = MultipartParts(*body, *boundary);
+  if (!parts.ok()) return parts.status();
+  for (auto part = parts->rbegin(); part != parts->rend(); ++part) {  // later offsets first
+    std::string_view value = std::string_view(*body).substr(part->begin, part->end - part->begin);
+    if (part->file || value.find(kIdMarker) == std::string_view::npos) continue;
+    std::string text(value);
+    if (absl::Status s = DecodeIdsInto(&text, alias); !s.ok()) return s;
+    body->replace(part->begin, part->end - part->begin, text);
+  }
+  return absl::OkStatus();
+}
+
 // A JSON body: an object with an optional string `model` and an optional boolean `stream`.
 absl::Status ValidateJson(const JsonBody& body, PreparedCall* call, CallView* view) {
   if (body.is_discarded() || !body.is_object()) {
@@ -174,15 +192,18 @@ absl::Status ValidateRequest(const v1::CallRequest& request, JsonBody& body, Pre
   call->endpoint = request.endpoint();
   view->query = request.query();
   view->body = request.body();
-  for (std::string* text : {&call->endpoint, &view->query, &view->body}) {
+  call->upload = IsMultipart(request.content_type());
+  for (std::string* text : {&call->endpoint, &view->query}) {
     if (absl::Status s = DecodeIdsInto(text, &view->id_alias); !s.ok()) return s;
   }
   if (!ValidEndpoint(call->endpoint)) {
     return absl::InvalidArgumentError(StrCat("invalid endpoint '", request.endpoint(), "'"));
   }
   if (!ValidQuery(view->query)) return absl::InvalidArgumentError("invalid query string");
-  call->upload = IsMultipart(request.content_type());
   view->json = !call->upload && !view->body.empty();
+  absl::Status decoded = call->upload ? DecodeIdsInForm(request, &view->body, &view->id_alias)
+                                      : DecodeIdsInto(&view->body, &view->id_alias);
+  if (!decoded.ok()) return decoded;
   if (call->upload) {
     auto range = MultipartModelRange(request, view->body);
     if (!range.ok()) return range.status();

@@ -267,5 +267,22 @@ TEST(PrepareCallResourceTest, IdsOfOneProviderNeverReachAnother) {
   EXPECT_FALSE(plain->pinned);
 }
 
+// An uploaded file's bytes are never rewritten, even when they hold text that looks like the
+// gateway's ids (of any provider); ids in the form's fields are decoded and route the call.
+TEST(PrepareCallResourceTest, UploadedFilesAreNeverRewritten) {
+  std::string form =
+      "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n"
+      "{\"id\":\"file-llmsr.YXJr.abc\"}\r\n--B\r\n"
+      "Content-Disposition: form-data; name=\"file_id\"\r\n\r\nfile-llmsr.b2E.1\r\n--B--\r\n";
+  auto request = Resource("POST", "files", form);
+  request.set_content_type("multipart/form-data; boundary=B");
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  std::string expected = form;
+  expected.replace(expected.find("file-llmsr.b2E.1"), 16, "file-1");
+  EXPECT_EQ(call->http.body, expected);
+}
+
 }  // namespace
 }  // namespace llmsrouter::router
