@@ -27,17 +27,43 @@ bool AllIdChars(std::string_view s) {
   return !s.empty();
 }
 
-// The key names a resource id: "id", "*_id" or "*_ids".
-bool IdKey(std::string_view key) {
-  return key == "id" || key.ends_with("_id") || key.ends_with("_ids");
-}
-
+// An id of exactly one of the resource types: its type prefix, then letters and digits only
+// (so "batch_req_1", a batch's request id, is not taken for a batch id).
 bool IsResourceId(std::string_view value) {
   if (!AllIdChars(value)) return false;
   for (std::string_view prefix : kResourcePrefixes) {
-    if (value.starts_with(prefix) && value.size() > prefix.size()) return true;
+    if (!value.starts_with(prefix) || value.size() == prefix.size()) continue;
+    std::string_view rest = value.substr(prefix.size());
+    return rest.find_first_of("-_") == std::string_view::npos;
   }
   return false;
+}
+
+// Calls `fn(begin, end)` with the byte range of every string value of an id key (IsIdKey)
+// in the JSON text `s`, in order, without parsing it: a key is a string followed by ':'.
+template <typename Fn>
+void ForEachIdValue(std::string_view s, Fn fn) {
+  bool key_names_id = false;
+  size_t i = 0;
+  while ((i = s.find('"', i)) != std::string_view::npos) {
+    size_t end = i + 1;
+    bool escaped = false;
+    while (end < s.size() && s[end] != '"') {
+      if (s[end] == '\\') {
+        escaped = true;
+        ++end;
+      }
+      ++end;
+    }
+    if (end >= s.size()) return;
+    size_t next = s.find_first_not_of(" \t\r\n", end + 1);
+    if (next != std::string_view::npos && s[next] == ':') {
+      key_names_id = !escaped && IsIdKey(s.substr(i + 1, end - i - 1));
+    } else if (key_names_id) {
+      fn(i + 1, end);
+    }
+    i = end + 1;
+  }
 }
 
 // An infix starts at an id's beginning or right after its type prefix, never inside a word.
@@ -48,6 +74,17 @@ bool AtIdStart(std::string_view text, size_t pos) {
 }
 
 }  // namespace
+
+bool IsIdKey(std::string_view key) {
+  return key == "id" || key.ends_with("_id") || key.ends_with("_ids");
+}
+
+absl::Status MixedProvidersError(std::string_view first, std::string_view second) {
+  return WithOpenAiDetails(
+      absl::InvalidArgumentError(StrCat("this call names ids of two providers ('", first, "' and '",
+                                        second, "'); a call goes to one provider")),
+      "", "mixed_providers");
+}
 
 std::string EncodeResourceId(std::string_view alias, std::string_view id) {
   size_t cut = id.find_first_of("-_");
@@ -76,12 +113,7 @@ absl::StatusOr<std::string> DecodeResourceIds(std::string* text) {
       pos = start;  // not one of ours (text that merely contains the marker)
       continue;
     }
-    if (!alias.empty() && decoded != alias) {
-      return WithOpenAiDetails(
-          absl::InvalidArgumentError(StrCat("this call names ids of two providers ('", alias,
-                                            "' and '", decoded, "'); a call goes to one provider")),
-          "", "mixed_providers");
-    }
+    if (!alias.empty() && decoded != alias) return MixedProvidersError(alias, decoded);
     alias = std::move(decoded);
     out.append(in.substr(copied, pos - copied));
     copied = pos = dot + 1;
@@ -100,36 +132,51 @@ bool EndpointHasResourceIds(std::string_view endpoint) {
   return false;
 }
 
-bool EncodeResourceIdsInJson(std::string_view alias, std::string* json) {
-  const std::string& s = *json;
+absl::StatusOr<std::string> DecodeResourceIdsInJson(std::string* json) {
+  std::string alias;
+  if (json->find(kIdMarker) == std::string::npos) return alias;
+  std::string_view s = *json;
+  absl::Status status;
   std::string out;
   size_t copied = 0;
-  bool key_names_id = false;
-  size_t i = 0;
-  while ((i = s.find('"', i)) != std::string::npos) {
-    size_t end = i + 1;
-    bool escaped = false;
-    while (end < s.size() && s[end] != '"') {
-      if (s[end] == '\\') {
-        escaped = true;
-        ++end;
-      }
-      ++end;
+  ForEachIdValue(s, [&](size_t begin, size_t end) {
+    std::string_view value = s.substr(begin, end - begin);
+    if (!status.ok() || value.find(kIdMarker) == std::string_view::npos) return;
+    std::string text(value);
+    auto found = DecodeResourceIds(&text);
+    if (!found.ok() || found->empty()) {
+      status = found.status();
+      return;
     }
-    if (end >= s.size()) break;
-    std::string_view value(s.data() + i + 1, end - i - 1);
-    size_t next = s.find_first_not_of(" \t\r\n", end + 1);
-    if (next != std::string::npos && s[next] == ':') {
-      key_names_id = !escaped && IdKey(value);
-    } else if (key_names_id && IsResourceId(value)) {
-      out.append(s, copied, i + 1 - copied);
-      out += EncodeResourceId(alias, value);
-      copied = end;
+    if (!alias.empty() && *found != alias) {
+      status = MixedProvidersError(alias, *found);
+      return;
     }
-    i = end + 1;
-  }
+    alias = *std::move(found);
+    out.append(s.substr(copied, begin - copied));
+    out += text;
+    copied = end;
+  });
+  if (!status.ok()) return status;
+  if (copied == 0) return alias;
+  out.append(s.substr(copied));
+  json->swap(out);
+  return alias;
+}
+
+bool EncodeResourceIdsInJson(std::string_view alias, std::string* json) {
+  std::string_view s = *json;
+  std::string out;
+  size_t copied = 0;
+  ForEachIdValue(s, [&](size_t begin, size_t end) {
+    std::string_view value = s.substr(begin, end - begin);
+    if (!IsResourceId(value)) return;
+    out.append(s.substr(copied, begin - copied));
+    out += EncodeResourceId(alias, value);
+    copied = end;
+  });
   if (copied == 0) return false;
-  out.append(s, copied, std::string::npos);
+  out.append(s.substr(copied));
   json->swap(out);
   return true;
 }

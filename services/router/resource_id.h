@@ -29,12 +29,25 @@ std::string EncodeResourceId(std::string_view alias, std::string_view id);
 // providers are mixed or an infix is malformed.
 absl::StatusOr<std::string> DecodeResourceIds(std::string* text);
 
+// The same in a JSON request body, but only inside the string values of id keys
+// (IsIdKey), as EncodeResourceIdsInJson writes them: a prompt that quotes an id is left as
+// it is and does not route the call.
+absl::StatusOr<std::string> DecodeResourceIdsInJson(std::string* json);
+
+// A key that names resource ids: "id", "*_id" or "*_ids".
+bool IsIdKey(std::string_view key);
+
+// INVALID_ARGUMENT (code mixed_providers): one call names ids of providers `first` and
+// `second`.
+absl::Status MixedProvidersError(std::string_view first, std::string_view second);
+
 // True for endpoints whose answers carry ids of resources the provider stores
 // ("files...", "batches...", "responses...", "uploads...", "vector_stores...").
 bool EndpointHasResourceIds(std::string_view endpoint);
 
 // Rewrites, in the JSON text (an answer body or SSE events), every string value of a key
-// "id" or "*_id"/"*_ids" that is a resource id (a known type prefix, id characters only)
+// "id" or "*_id"/"*_ids" that is a resource id (exactly a known type: its prefix, then
+// letters and digits only)
 // into EncodeResourceId(alias, id). Everything else is left byte for byte. Returns whether
 // anything changed.
 bool EncodeResourceIdsInJson(std::string_view alias, std::string* json);

@@ -115,5 +115,20 @@ TEST(ResourceIdHostileTest, ManyInfixesDecodeInOnePass) {
   EXPECT_EQ(body.substr(0, 18), "\"file-1\",\"file-1\",");
 }
 
+// Request bodies: only the values of id keys are decoded; answers: only exact id types
+// are encoded (a batch's request ids, "batch_req_...", are not batch ids).
+TEST(ResourceIdJsonTest, DecodesOnlyIdKeysAndEncodesOnlyExactTypes) {
+  std::string body = R"({"file_ids":["file-llmsr.YQ.1"],"note":"file-llmsr.Yg.2"})";
+  auto alias = DecodeResourceIdsInJson(&body);
+  ASSERT_TRUE(alias.ok()) << alias.status();
+  EXPECT_EQ(*alias, "a");
+  EXPECT_EQ(body, R"({"file_ids":["file-1"],"note":"file-llmsr.Yg.2"})");
+  std::string mixed = R"({"id":"file-llmsr.YQ.1","file_id":"file-llmsr.Yg.2"})";
+  EXPECT_EQ(DecodeResourceIdsInJson(&mixed).status().code(), absl::StatusCode::kInvalidArgument);
+  std::string answer = R"({"id":"batch_req_1","custom_id":"x","batch_id":"batch_7"})";
+  EXPECT_TRUE(EncodeResourceIdsInJson("a", &answer));
+  EXPECT_EQ(answer, R"({"id":"batch_req_1","custom_id":"x","batch_id":"batch_llmsr.YQ.7"})");
+}
+
 }  // namespace
 }  // namespace llmsrouter::router

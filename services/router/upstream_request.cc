@@ -115,20 +115,20 @@ struct CallView {
   std::optional<std::string> model;
 };
 
-// Removes the gateway's id infixes from `text`; `alias` gets the provider they name.
-absl::Status DecodeIdsInto(std::string* text, std::string* alias) {
-  if (text->find(kIdMarker) == std::string::npos) return absl::OkStatus();
-  auto found = DecodeResourceIds(text);
+// Adds the provider `found` names (from the ids of one part of the call) to `alias`.
+absl::Status MergeIdAlias(absl::StatusOr<std::string> found, std::string* alias) {
   if (!found.ok()) return found.status();
   if (found->empty()) return absl::OkStatus();
-  if (!alias->empty() && *alias != *found) {
-    return WithOpenAiDetails(
-        absl::InvalidArgumentError(StrCat("this call names ids of two providers ('", *alias,
-                                          "' and '", *found, "'); a call goes to one provider")),
-        "", "mixed_providers");
-  }
+  if (!alias->empty() && *alias != *found) return MixedProvidersError(*alias, *found);
   *alias = *std::move(found);
   return absl::OkStatus();
+}
+
+// Removes the gateway's id infixes from `text` (a path or query); `alias` gets the provider
+// they name.
+absl::Status DecodeIdsInto(std::string* text, std::string* alias) {
+  if (text->find(kIdMarker) == std::string::npos) return absl::OkStatus();
+  return MergeIdAlias(DecodeResourceIds(text), alias);
 }
 
 bool ValidQuery(std::string_view query) {
@@ -146,8 +146,8 @@ absl::StatusOr<std::optional<std::pair<size_t, size_t>>> MultipartModelRange(
   return FindMultipartField(body, *boundary, "model");
 }
 
-// Decodes the ids in a form's fields, never in its files: an uploaded file goes upstream
-// byte for byte, whatever text it holds.
+// Decodes the ids in a form's id fields (IsIdKey names), never in its files: an uploaded
+// file goes upstream byte for byte, whatever text it holds.
 absl::Status DecodeIdsInForm(const v1::CallRequest& request, std::string* body,
                              std::string* alias) {
   auto boundary = MultipartBoundary(request.content_type());
@@ -156,7 +156,9 @@ absl::Status DecodeIdsInForm(const v1::CallRequest& request, std::string* body,
   if (!parts.ok()) return parts.status();
   for (auto part = parts->rbegin(); part != parts->rend(); ++part) {  // later offsets first
     std::string_view value = std::string_view(*body).substr(part->begin, part->end - part->begin);
-    if (part->file || value.find(kIdMarker) == std::string_view::npos) continue;
+    if (part->file || !IsIdKey(part->name) || value.find(kIdMarker) == std::string_view::npos) {
+      continue;
+    }
     std::string text(value);
     if (absl::Status s = DecodeIdsInto(&text, alias); !s.ok()) return s;
     body->replace(part->begin, part->end - part->begin, text);
@@ -201,8 +203,9 @@ absl::Status ValidateRequest(const v1::CallRequest& request, JsonBody& body, Pre
   }
   if (!ValidQuery(view->query)) return absl::InvalidArgumentError("invalid query string");
   view->json = !call->upload && !view->body.empty();
-  absl::Status decoded = call->upload ? DecodeIdsInForm(request, &view->body, &view->id_alias)
-                                      : DecodeIdsInto(&view->body, &view->id_alias);
+  absl::Status decoded = call->upload
+                             ? DecodeIdsInForm(request, &view->body, &view->id_alias)
+                             : MergeIdAlias(DecodeResourceIdsInJson(&view->body), &view->id_alias);
   if (!decoded.ok()) return decoded;
   if (call->upload) {
     auto range = MultipartModelRange(request, view->body);

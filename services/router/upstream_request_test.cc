@@ -213,8 +213,8 @@ TEST(PrepareCallResourceTest, BodyIdsAreDecodedAndPickTheProviderOfAPlainModel) 
   EXPECT_EQ(call->http.body, R"({"model":"gpt","previous_response_id":"resp_7"})");
   auto mixed = PrepareCall(Config(), Resource("POST", "batches",
                                               R"({"input_file_id":)"
-                                              R"("file-llmsr.b2E.1","x":)"
-                                              R"("file-llmsr.YXJr.2"})"));
+                                              R"("file-llmsr.b2E.1","file_ids":[)"
+                                              R"("file-llmsr.YXJr.2"]})"));
   EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -282,6 +282,19 @@ TEST(PrepareCallResourceTest, UploadedFilesAreNeverRewritten) {
   std::string expected = form;
   expected.replace(expected.find("file-llmsr.b2E.1"), 16, "file-1");
   EXPECT_EQ(call->http.body, expected);
+}
+
+// Only ids under id keys are decoded: a prompt quoting an id is not rewritten, does not
+// route the call and does not pin it.
+TEST(PrepareCallResourceTest, TextThatQuotesAnIdIsLeftAlone) {
+  const std::string body =
+      R"({"model":"[oa]m","messages":[{"role":"user","content":"file-llmsr.YXJr.abc"}]})";
+  auto call = PrepareCall(Config(), Call(body));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  EXPECT_EQ(call->http.body, R"({"model":"m","messages":[{"role":"user","content":)"
+                             R"("file-llmsr.YXJr.abc"}]})");
+  EXPECT_FALSE(call->pinned);
 }
 
 }  // namespace
