@@ -166,6 +166,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       info.max_buffered_bytes = call.target.config->limits.buffered_bytes;
       info.budget = deps_.budget;
       info.id_alias = call.id_alias;
+      info.raw_answer = call.raw_answer;
       auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, this, std::move(info));
       handler = exchange.get();
       exchanges_.push_back(std::move(exchange));

@@ -17,7 +17,8 @@ namespace {
 // account and stay behind.
 bool ForwardedHeader(std::string_view name) {
   return name == "retry-after" || name == "retry-after-ms" || name.starts_with("x-ratelimit-") ||
-         name == "openai-processing-ms" || name == "openai-version";
+         name == "openai-processing-ms" || name == "openai-version" ||
+         name == "content-disposition";  // a file's name (files/{id}/content)
 }
 
 constexpr size_t kQuotedErrorBytes = 512;
@@ -96,9 +97,10 @@ void UpstreamExchange::OnHeaders(int status, HeaderList headers) {
     }
   }
   bool ok = status >= 200 && status < 300;
-  streaming_ = ok && Contains(head_.content_type(), "text/event-stream");
-  raw_ = ok && !streaming_ && !head_.content_type().empty() &&
-         !Contains(Lower(head_.content_type()), "json");
+  streaming_ = ok && !info_.raw_answer && Contains(head_.content_type(), "text/event-stream");
+  raw_ = ok && !streaming_ &&
+         (info_.raw_answer ||
+          (!head_.content_type().empty() && !Contains(Lower(head_.content_type()), "json")));
   head_.set_stream(streaming_ || raw_);
   if (streaming_ || raw_) EmitHead();
 }

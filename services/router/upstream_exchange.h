@@ -49,6 +49,9 @@ struct ExchangeInfo {
   // Non-empty: resource ids in the answer (files, responses, ...) are handed out carrying
   // this provider alias (EncodeResourceIdsInJson), in whole bodies and in SSE events.
   std::string id_alias;
+  // A 2xx answer is a file's bytes (files/{id}/content): passed through as it comes,
+  // whatever its content type, never buffered, parsed or rewritten.
+  bool raw_answer = false;
 };
 
 // Retry-After / retry-after-ms in a header list (seconds or milliseconds; dates ignored).

@@ -321,5 +321,27 @@ TEST(UpstreamExchangeRawTest, ResourceIdsCarryTheProviderInBodiesAndEvents) {
             "event: response.created\ndata: {\"response\":{\"id\":\"resp_llmsr.Yg.9\"}}\n\n");
 }
 
+// A file's content is passed through raw even when it is JSON (a batch's JSONL output full
+// of "id" keys): not buffered, not rewritten; its name (content-disposition) is forwarded.
+TEST(UpstreamExchangeRawTest, FileContentIsRawEvenWhenJson) {
+  FakeClock clock;
+  RecordingOutput out;
+  ExchangeInfo info{"fake", "", "req_1", false};
+  info.raw_answer = true;
+  UpstreamExchange exchange(clock, &out, info);
+  exchange.OnHeaders(200, {{"content-type", "application/jsonl"},
+                           {"content-disposition", "attachment; filename=\"out.jsonl\""}});
+  ASSERT_EQ(out.messages.size(), 1u);  // the head at once: nothing buffered
+  EXPECT_TRUE(out.messages[0].head().stream());
+  EXPECT_EQ(out.messages[0].head().headers().at("content-disposition"),
+            "attachment; filename=\"out.jsonl\"");
+  const std::string line = R"({"id":"batch_req_1","custom_id":"file-2"})"
+                           "\n";
+  EXPECT_TRUE(exchange.OnData(line));
+  exchange.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[1].data(), line);
+}
+
 }  // namespace
 }  // namespace llmsrouter::router

@@ -389,7 +389,8 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
       ResolveAllowedTarget(std::move(config), request, view, model_override, resolver, &call);
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
-  if (!call.target.adhoc && EndpointHasResourceIds(call.endpoint)) {
+  call.raw_answer = call.endpoint.ends_with("/content");
+  if (!call.target.adhoc && !call.raw_answer && EndpointHasResourceIds(call.endpoint)) {
     call.id_alias = call.target.provider->alias;
   }
   std::string upstream_body =

@@ -31,6 +31,8 @@ struct PreparedCall {
   bool upload = false;
   // Non-empty: the answer's resource ids are handed out carrying this alias (resource_id.h).
   std::string id_alias;
+  // The answer is a file's content (files/{id}/content): raw bytes, never rewritten.
+  bool raw_answer = false;
 };
 
 // Validates the body (a JSON object, a multipart form or nothing), resolves the provider by

@@ -184,7 +184,12 @@ TEST(PrepareCallResourceTest, AnIdRoutesACallWithoutAModelAndIsDecoded) {
   EXPECT_EQ(call->http.body, "");
   EXPECT_EQ(Header(call->http, "Content-Type"), "<none>");
   EXPECT_TRUE(call->pinned);
-  EXPECT_EQ(call->id_alias, "ark");
+  EXPECT_TRUE(call->raw_answer);  // a file's content: never rewritten
+  EXPECT_EQ(call->id_alias, "");
+  auto meta = PrepareCall(Config(), Resource("GET", "files/file-llmsr.YXJr.abc"));
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_FALSE(meta->raw_answer);
+  EXPECT_EQ(meta->id_alias, "ark");
 }
 
 TEST(PrepareCallResourceTest, ProxyRoutesACallWithoutAModel) {
@@ -218,13 +223,19 @@ TEST(PrepareCallResourceTest, BodyIdsAreDecodedAndPickTheProviderOfAPlainModel) 
   EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A POST of a multipart form with boundary "B".
+v1::CallRequest Upload(std::string endpoint, std::string form) {
+  v1::CallRequest request = Resource("POST", std::move(endpoint), std::move(form));
+  request.set_content_type("multipart/form-data; boundary=B");
+  return request;
+}
+
 TEST(PrepareCallResourceTest, MultipartIsRoutedAndRewrittenByItsModelField) {
   std::string form =
       "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
       "\x01\x02 name=\"model\"\r\n--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
       "[oa]whisper-1\r\n--B--\r\n";
-  auto request = Resource("POST", "audio/transcriptions", form);
-  request.set_content_type("multipart/form-data; boundary=B");
+  auto request = Upload("audio/transcriptions", form);
   auto call = PrepareCall(Config(), request);
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(call->target.provider->alias, "oa");
@@ -274,9 +285,7 @@ TEST(PrepareCallResourceTest, UploadedFilesAreNeverRewritten) {
       "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n"
       "{\"id\":\"file-llmsr.YXJr.abc\"}\r\n--B\r\n"
       "Content-Disposition: form-data; name=\"file_id\"\r\n\r\nfile-llmsr.b2E.1\r\n--B--\r\n";
-  auto request = Resource("POST", "files", form);
-  request.set_content_type("multipart/form-data; boundary=B");
-  auto call = PrepareCall(Config(), request);
+  auto call = PrepareCall(Config(), Upload("files", form));
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(call->target.provider->alias, "oa");
   std::string expected = form;
