@@ -18,6 +18,14 @@ bool Retryable(const absl::Status& transport, int http_status) {
          transport.code() == absl::StatusCode::kDeadlineExceeded;
 }
 
+// Whether the failed attempt may be sent again (a retry, another deployment, a fallback):
+// never an upload; a call that is not idempotent only when it never left.
+bool MayResend(const PreparedCall& call, const absl::Status& transport, int http_status) {
+  if (call.upload) return false;
+  if (!call.resend_only_unsent) return true;
+  return http_status == 0 && transport.GetPayload(kNotSent).has_value();
+}
+
 // Failures another provider may not have: its own outage, limits, keys or model list.
 bool WorthAFallback(const absl::Status& transport, int http_status) {
   return Retryable(transport, http_status) || http_status == 401 || http_status == 403 ||
@@ -278,8 +286,9 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
     // A group call moves to its next deployment at once; the provider's own retries and
     // fallbacks apply once every deployment was tried. An upload is not sent twice (its body
     // went upstream, at least in part).
-    if (!current_.upload) next = NextDeploymentLocked(transport, http_status, retry_after);
-    bool retry = !next && !current_.upload && Retryable(transport, http_status) &&
+    bool may_resend = MayResend(current_, transport, http_status);
+    if (may_resend) next = NextDeploymentLocked(transport, http_status, retry_after);
+    bool retry = !next && may_resend && Retryable(transport, http_status) &&
                  retries_in_target_ < provider.retry.max_retries && retry_after <= kMaxRetryAfter;
     if (next) {
       // no delay: another deployment
@@ -287,7 +296,7 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
       delay = RetryDelay(provider.retry, retries_in_target_, deps_.random(), retry_after);
       ++retries_in_target_;
       next = current_;
-    } else if (WorthAFallback(transport, http_status)) {
+    } else if (may_resend && WorthAFallback(transport, http_status)) {
       next = NextFallback();
     }
     if (!next) return false;

@@ -221,6 +221,37 @@ TEST_F(AttemptRunnerTest, AnAdhocUrlIsNamedAdhocNotByItsUrl) {
   EXPECT_EQ(sink.messages[0].head().provider(), "adhoc");
 }
 
+// A POST that creates a resource (a batch) is sent again only when it never left: not
+// after a timeout (the provider may have made the batch), but after a refused connection.
+TEST_F(AttemptRunnerTest, ANonIdempotentPostIsResentOnlyWhenItNeverLeft) {
+  v1::CallRequest request;
+  request.set_method("POST");
+  request.set_endpoint("batches");
+  request.set_body(R"({"input_file_id":"file-1"})");
+  request.set_proxy("a");
+  auto run = [&](Sink* sink) {
+    auto prepared = PrepareCall(store_->Get(), request);
+    EXPECT_TRUE(prepared.ok()) << prepared.status();
+    auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), sink);
+    runner->Start();
+    return runner;
+  };
+  Sink timed_out;
+  auto first = run(&timed_out);
+  http_.Fail(0, absl::DeadlineExceededError("upstream: timeout"));
+  EXPECT_TRUE(scheduler_.pending.empty());
+  ASSERT_TRUE(timed_out.status.has_value());
+  EXPECT_FALSE(timed_out.status->ok());
+  Sink refused;
+  auto second = run(&refused);
+  absl::Status not_sent = absl::UnavailableError("upstream: could not connect");
+  not_sent.SetPayload(kNotSent, absl::Cord("1"));
+  http_.Fail(1, not_sent);
+  ASSERT_EQ(scheduler_.pending.size(), 1u);  // a retry
+  EXPECT_FALSE(refused.status.has_value());
+  second->Cancel();
+}
+
 // Calls model group "g" (deployments [a]m-a and [b]m-b, `ejection`) the way CallPipe does.
 class GroupAttemptTest : public AttemptRunnerTest {
  protected:

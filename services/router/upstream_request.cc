@@ -131,6 +131,15 @@ absl::Status DecodeIdsInto(std::string* text, std::string* alias) {
   return MergeIdAlias(DecodeResourceIds(text), alias);
 }
 
+// A header value (from a direct gRPC client, unchecked by the gateway) without control
+// characters: no CR/LF can smuggle a second header upstream.
+bool ValidHeaderValue(std::string_view value) {
+  for (char c : value) {
+    if ((static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
 bool ValidQuery(std::string_view query) {
   for (char c : query) {
     if (c <= ' ' || c == '#' || c == 0x7f) return false;
@@ -202,6 +211,9 @@ absl::Status ValidateRequest(const v1::CallRequest& request, JsonBody& body, Pre
     return absl::InvalidArgumentError(StrCat("invalid endpoint '", request.endpoint(), "'"));
   }
   if (!ValidQuery(view->query)) return absl::InvalidArgumentError("invalid query string");
+  if (!ValidHeaderValue(request.content_type())) {
+    return absl::InvalidArgumentError("invalid content type (control characters)");
+  }
   view->json = !call->upload && !view->body.empty();
   absl::Status decoded = call->upload
                              ? DecodeIdsInForm(request, &view->body, &view->id_alias)
@@ -390,6 +402,7 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
   call.raw_answer = call.endpoint.ends_with("/content");
+  call.resend_only_unsent = request.method() == "POST" && EndpointHasResourceIds(call.endpoint);
   if (!call.target.adhoc && !call.raw_answer && EndpointHasResourceIds(call.endpoint)) {
     call.id_alias = call.target.provider->alias;
   }

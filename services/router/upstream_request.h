@@ -31,6 +31,9 @@ struct PreparedCall {
   bool upload = false;
   // Non-empty: the answer's resource ids are handed out carrying this alias (resource_id.h).
   std::string id_alias;
+  // A POST that creates or changes a stored resource (a batch, a cancel, a stored
+  // response): not idempotent, so sent again only when it never left (kNotSent).
+  bool resend_only_unsent = false;
   // The answer is a file's content (files/{id}/content): raw bytes, never rewritten.
   bool raw_answer = false;
 };

@@ -306,5 +306,15 @@ TEST(PrepareCallResourceTest, TextThatQuotesAnIdIsLeftAlone) {
   EXPECT_FALSE(call->pinned);
 }
 
+// A content type from a direct gRPC client cannot inject headers upstream.
+TEST(PrepareCallResourceTest, ContentTypeWithControlCharactersIsRefused) {
+  auto request =
+      Upload("files", "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--B--\r\n");
+  request.set_proxy("oa");
+  ASSERT_TRUE(PrepareCall(Config(), request).ok());
+  request.set_content_type("multipart/form-data; boundary=B\r\nX-Injected: 1");
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace llmsrouter::router
