@@ -45,11 +45,20 @@ bool IsMultipart(std::string_view content_type) {
 }
 
 absl::StatusOr<std::string> MultipartBoundary(std::string_view content_type) {
-  std::string lower = Lower(content_type);
-  size_t at = lower.find("boundary=");
-  if (at == std::string::npos) return Malformed("the Content-Type has no boundary");
-  std::string_view value = content_type.substr(at + 9);
-  value = value.substr(0, value.find(';'));
+  std::optional<std::string_view> found;
+  // Parameters after the media type, each "name=value" ("xboundary=" is not "boundary=").
+  std::vector<std::string_view> params = Split(content_type, ';');
+  for (size_t i = 1; i < params.size(); ++i) {
+    std::string_view param = params[i];
+    while (!param.empty() && (param.front() == ' ' || param.front() == '\t')) {
+      param.remove_prefix(1);
+    }
+    if (absl::StartsWithIgnoreCase(absl::string_view(param.data(), param.size()), "boundary=")) {
+      found = param.substr(9);
+    }
+  }
+  if (!found) return Malformed("the Content-Type has no boundary");
+  std::string_view value = *found;
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
     value = value.substr(1, value.size() - 2);
@@ -89,7 +98,9 @@ absl::StatusOr<std::optional<std::pair<size_t, size_t>>> FindMultipartField(
   if (!parts.ok()) return parts.status();
   std::optional<std::pair<size_t, size_t>> found;
   for (const MultipartPart& part : *parts) {
-    if (part.name == name && !part.file) found.emplace(part.begin, part.end);
+    if (part.name != name || part.file) continue;
+    if (found) return Malformed(StrCat("the field '", name, "' occurs twice"));
+    found.emplace(part.begin, part.end);
   }
   return found;
 }

@@ -36,8 +36,8 @@ absl::StatusOr<std::vector<MultipartPart>> MultipartParts(std::string_view body,
 
 // Checks the structure of a whole multipart body (a first delimiter, every part with its
 // header block, the closing delimiter) and returns the byte range [first, second) of the
-// value of the form field `name` (a field, not a file part), or nullopt when there is none (the
-// last one wins). INVALID_ARGUMENT (naming what is wrong) for a malformed body.
+// value of the form field `name` (a field, not a file part), or nullopt when there is none.
+// INVALID_ARGUMENT (naming what is wrong) for a malformed body or a field given twice.
 absl::StatusOr<std::optional<std::pair<size_t, size_t>>> FindMultipartField(
     std::string_view body, std::string_view boundary, std::string_view name);
 

@@ -25,6 +25,8 @@ std::string ValueOf(const std::string& body, std::string_view name) {
 TEST(MultipartTest, ReadsTheBoundary) {
   EXPECT_EQ(*MultipartBoundary("multipart/form-data; boundary=abc"), "abc");
   EXPECT_EQ(*MultipartBoundary("Multipart/Form-Data; boundary=\"a b\"; charset=x"), "a b");
+  EXPECT_EQ(*MultipartBoundary("multipart/form-data; xboundary=no; boundary=yes"), "yes");
+  EXPECT_FALSE(MultipartBoundary("multipart/form-data; xboundary=no").ok());
   EXPECT_TRUE(IsMultipart("multipart/form-data; boundary=x"));
   EXPECT_FALSE(IsMultipart("application/json"));
   for (std::string bad :

@@ -72,7 +72,7 @@ size_t SkipValue(std::string_view s, size_t i) {
 }  // namespace
 
 std::optional<std::pair<size_t, size_t>> TopLevelValueRange(std::string_view json,
-                                                            std::string_view key) {
+                                                            std::string_view key, bool* duplicate) {
   std::optional<std::pair<size_t, size_t>> found;
   size_t i = SkipWhitespace(json, 0);
   if (i >= json.size() || json[i] != '{') return std::nullopt;
@@ -85,7 +85,10 @@ std::optional<std::pair<size_t, size_t>> TopLevelValueRange(std::string_view jso
     if (i >= json.size() || json[i] != ':') return std::nullopt;
     size_t value = SkipWhitespace(json, i + 1);
     i = SkipValue(json, value);
-    if (name == key) found.emplace(value, i);  // the last one wins, as in the parsed body
+    if (name == key) {
+      if (found && duplicate != nullptr) *duplicate = true;
+      found.emplace(value, i);  // the last one wins, as in the parsed body
+    }
     i = SkipWhitespace(json, i);
     if (i < json.size() && json[i] == ',') i = SkipWhitespace(json, i + 1);
   }
@@ -325,12 +328,17 @@ std::string EditMultipart(const v1::CallRequest& request, CallView& view,
 // text: the model's value, and stream_options appended when the router asks for usage.
 // Anything else (stream_options present but without include_usage, escaped keys) is
 // re-serialized from the parsed body. Sets `call->hide_usage_chunk`.
-std::string EditBody(CallView& view, JsonBody& body, PreparedCall* call) {
+absl::StatusOr<std::string> EditBody(CallView& view, JsonBody& body, PreparedCall* call) {
   std::string body_text = std::move(view.body);
   if (!view.json) return body_text;
   bool reserialize = false;
   if (view.model && *view.model != call->target.upstream_model) {
-    auto range = TopLevelValueRange(body_text, "model");
+    bool duplicate = false;
+    auto range = TopLevelValueRange(body_text, "model", &duplicate);
+    if (duplicate) {  // a provider reading the first one would get the unrewritten model
+      return WithOpenAiDetails(absl::InvalidArgumentError("'model' occurs twice in the body"),
+                               "model", "");
+    }
     std::string value = JsonBody(call->target.upstream_model).dump();
     if (range) {
       body_text.replace(range->first, range->second - range->first, value);
@@ -410,14 +418,15 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   if (!call.target.adhoc && !call.raw_answer && EndpointHasResourceIds(call.endpoint)) {
     call.id_alias = call.target.provider->alias;
   }
-  std::string upstream_body =
+  absl::StatusOr<std::string> upstream_body =
       call.upload ? EditMultipart(request, view, call) : EditBody(view, body, &call);
+  if (!upstream_body.ok()) return upstream_body.status();
   if (!call.upload && anthropic::InvolvesAnthropic(call.endpoint, *call.target.provider)) {
-    auto adapted = anthropic::AdaptCall(body, std::move(upstream_body), &call);
+    auto adapted = anthropic::AdaptCall(body, *std::move(upstream_body), &call);
     if (!adapted.ok()) return adapted.status();
     upstream_body = *std::move(adapted);
   }
-  BuildHttpRequest(request, view, std::move(upstream_body), &call);
+  BuildHttpRequest(request, view, *std::move(upstream_body), &call);
   return call;
 }
 

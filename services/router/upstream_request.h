@@ -69,8 +69,10 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
 
 // The byte range [first, second) of the value of the top-level `key` in `json`, a JSON
 // object already known to be valid; nullopt when absent or when a key is escaped.
+// `*duplicate` (if given) is set when the key occurs more than once.
 std::optional<std::pair<size_t, size_t>> TopLevelValueRange(std::string_view json,
-                                                            std::string_view key);
+                                                            std::string_view key,
+                                                            bool* duplicate = nullptr);
 
 // "<base>/<endpoint>" with the base exactly as configured.
 std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoint);

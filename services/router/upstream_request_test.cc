@@ -141,6 +141,9 @@ TEST(TopLevelValueRangeTest, LastDuplicateWinsAndEscapedKeysAreRefused) {
   auto range = TopLevelValueRange(json, "model");
   ASSERT_TRUE(range.has_value());
   EXPECT_EQ(json.substr(range->first, range->second - range->first), R"("b\"c")");
+  bool duplicate = false;
+  TopLevelValueRange(json, "model", &duplicate);
+  EXPECT_TRUE(duplicate);
   EXPECT_FALSE(TopLevelValueRange(R"({"mod\u0065l":"x"})", "model").has_value());
 }
 
@@ -314,6 +317,17 @@ TEST(PrepareCallResourceTest, ContentTypeWithControlCharactersIsRefused) {
   ASSERT_TRUE(PrepareCall(Config(), request).ok());
   request.set_content_type("multipart/form-data; boundary=B\r\nX-Injected: 1");
   EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A duplicate model is refused: only one could be rewritten, and a provider reading the
+// other would get "[alias]model".
+TEST(PrepareCallResourceTest, DuplicateModelsAreRefused) {
+  EXPECT_EQ(PrepareCall(Config(), Call(R"({"model":"[oa]x","model":"[oa]y"})")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const std::string field =
+      "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n[oa]m\r\n";
+  auto upload = Upload("audio/transcriptions", field + field + "--B--\r\n");
+  EXPECT_EQ(PrepareCall(Config(), upload).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -156,8 +156,21 @@ for (const deployment of deployments) {
                                            { query: { proxy: 'a' } });
       const fb = await viaB().files.create({ file: await toFile(Buffer.from('x'), 'x'), purpose: 'batch' });
       await assert.rejects(client.batches.create({ input_file_id: fa.id, endpoint: '/v1/chat/completions',
-                                                   completion_window: '24h', metadata: { other: fb.id } }),
+                                                   completion_window: '24h', metadata: { other_file_id: fb.id } }),
                            (e) => e.status === 400 && /two providers/.test(e.error.message));
+    });
+
+    it("an id of provider a never reaches provider b ([b]model, ?proxy=b)", async () => {
+      const fa = await client.files.create({ file: await toFile(Buffer.from('x'), 'x'), purpose: 'batch' },
+                                           { query: { proxy: 'a' } });
+      const before = (await b.requests()).length;
+      await assert.rejects(client.batches.create({ input_file_id: fa.id, endpoint: '/v1/chat/completions',
+                                                   completion_window: '24h' }, { query: { proxy: 'b' } }),
+                           (e) => e.status === 400 && e.error.code === 'mixed_providers');
+      await assert.rejects(client.responses.create({ model: '[b]m', input: [{ role: 'user', content: [
+                             { type: 'input_file', file_id: fa.id }] }] }),
+                           (e) => e.status === 400 && e.error.code === 'mixed_providers');
+      assert.equal((await b.requests()).length, before);
     });
   });
 }
