@@ -174,13 +174,18 @@ void Gateway::Dispatch(ContextPtr ctx) {
     return;
   }
   if (path.starts_with("/v1/") && path.size() > 4) {
-    if (method != http::verb::post && method != http::verb::get && method != http::verb::delete_) {
+    // Anthropic's Messages paths take POST only; OpenAI's resource paths GET, POST, DELETE.
+    const bool messages = web::IsMessagesPath(path);
+    if (messages ? method != http::verb::post
+                 : method != http::verb::post && method != http::verb::get &&
+                       method != http::verb::delete_) {
       Reply(ctx, web::ErrorResponseFor(
                      path, 405,
                      StrCat("method ",
                             ToStd(absl::string_view(ctx->request.method_string().data(),
                                                     ctx->request.method_string().size())),
-                            " is not allowed on ", path, "; use GET, POST or DELETE"),
+                            " is not allowed on ", path,
+                            messages ? "; use POST" : "; use GET, POST or DELETE"),
                      "method_not_allowed"));
       return;
     }

@@ -302,7 +302,7 @@ TEST_F(GatewayTest, EdgeErrorsOnMessagesPathsHaveAnthropicShape) {
   auto openai = Send(http::verb::post, "/v1/chat/completions", "{}", big);
   EXPECT_EQ(openai.result_int(), 431);
   EXPECT_TRUE(nlohmann::json::parse(openai.body())["error"].contains("code")) << openai.body();
-  openai = Send(http::verb::get, "/v1/messagesx");
+  openai = Send(http::verb::put, "/v1/messagesx");
   EXPECT_EQ(openai.result_int(), 405);
   EXPECT_TRUE(nlohmann::json::parse(openai.body())["error"].contains("code")) << openai.body();
   // 413: the declared length alone is over the limit.
