@@ -88,7 +88,8 @@ class CallPipe : public CallOutput {
       return;
     }
     if (meter_) {
-      if (absl::Status priced = meter_->SetTarget(prepared->target); !priced.ok()) {
+      const GroupConfig* group = route ? prepared->target.config->FindGroup(route->group) : nullptr;
+      if (absl::Status priced = meter_->SetTarget(prepared->target, group); !priced.ok()) {
         if (route) FinishAttempt(*deps.groups, &*route, {});
         FailEarly(priced);
         return;

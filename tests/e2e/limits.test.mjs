@@ -257,6 +257,15 @@ describe('limits across three replicas on one Redis', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /day, week, month or total/);
     assert.equal((await admin('limits', 'set', 'nobody', '--rpm', '1')).code, 1);
+    // set merges: a flag not given keeps its value; no flag, or --period alone, is refused.
+    assert.equal((await admin('limits', 'set', 'u-cli', '--tpm', '900')).code, 0);
+    assert.deepEqual(JSON.parse((await admin('limits', 'show', 'u-cli', '--format', 'json')).stdout),
+      { user: 'u-cli', rpm: 7, tpm: 900, parallel: 0, budget_usd: 2.5, budget_period: 'week' });
+    assert.equal((await admin('limits', 'set', 'u-cli')).code, 2);
+    assert.equal((await admin('limits', 'set', 'u-cli', '--period', 'day')).code, 2);
+    const huge = await admin('limits', 'set', 'u-cli', '--budget', '1e300');
+    assert.equal(huge.code, 2, huge.stderr);
+    assert.match(huge.stderr, /at most/);
     assert.equal((await admin('limits', 'clear', 'u-cli')).code, 0);
     const cleared = JSON.parse((await admin('limits', 'show', 'u-cli', '--format', 'json')).stdout);
     assert.equal(cleared.rpm, 0);
