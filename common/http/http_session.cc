@@ -69,6 +69,24 @@ void HttpSession::DoRead() {
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
 }
 
+// The request's target, for the error shape: from the parser once it has the request line,
+// else from the request line still in the read buffer (a header over the limit is refused
+// unparsed).
+std::string_view HttpSession::RequestTarget() const {
+  if (parser_ && !parser_->get().target().empty()) {
+    auto target = parser_->get().target();
+    return {target.data(), target.size()};
+  }
+  auto data = buffer_.data();
+  std::string_view text(static_cast<const char*>(data.data()), data.size());
+  text = text.substr(0, text.find("\r\n"));
+  size_t start = text.find(' ');
+  if (start == std::string_view::npos) return "";
+  size_t end = text.find(' ', start + 1);
+  if (end == std::string_view::npos) return "";
+  return text.substr(start + 1, end - start - 1);
+}
+
 void HttpSession::OnRead(beast::error_code ec) {
   if (ec && ec != http::error::end_of_stream && ec != beast::error::timeout &&
       ec != net::error::connection_reset && ec != net::error::eof) {
@@ -76,14 +94,15 @@ void HttpSession::OnRead(beast::error_code ec) {
   }
   if (ec == http::error::body_limit) {
     keep_alive_ = false;
-    SendResponse(ErrorResponse(
-        413, StrCat("request body exceeds the limit of ", limits_.max_body_bytes, " bytes"),
+    SendResponse(ErrorResponseFor(
+        RequestTarget(), 413,
+        StrCat("request body exceeds the limit of ", limits_.max_body_bytes, " bytes"),
         "request_too_large"));
     return;
   }
   if (ec == http::error::header_limit) {
     keep_alive_ = false;
-    SendResponse(ErrorResponse(431, "request headers are too large"));
+    SendResponse(ErrorResponseFor(RequestTarget(), 431, "request headers are too large"));
     return;
   }
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/time/time.h"
 #include "common/http/http_types.h"
@@ -64,6 +65,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void DoRead();
   void OnRead(beast::error_code ec);
+  std::string_view RequestTarget() const;
   void AfterResponse(bool keep_alive, beast::error_code ec);
   // Closes after an answer given while the client may still be sending (413, 431, a
   // malformed request): shuts down the write side, then reads and discards for a bounded

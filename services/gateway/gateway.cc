@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "common/affinity_headers.h"
+#include "common/anthropic_error.h"
 #include "common/http/metrics_server.h"
 #include "common/json_limits.h"
 #include "common/metrics.h"
@@ -34,6 +35,13 @@ std::string PercentDecode(std::string_view in, bool plus_is_space) {
 std::string_view Header(const HttpRequest& request, std::string_view name) {
   auto value = request[beast::string_view(name.data(), name.size())];
   return {value.data(), value.size()};
+}
+
+// The key: `Authorization: Bearer` (OpenAI SDK, Claude Code's auth token) or `x-api-key`
+// (the Anthropic SDK).
+std::string ApiKey(const HttpRequest& request) {
+  std::string key = BearerToken(Header(request, "Authorization"));
+  return key.empty() ? std::string(Trim(Header(request, "x-api-key"))) : key;
 }
 
 nlohmann::json ModelsJson(const router::v1::ListModelsResponse& response) {
@@ -83,6 +91,10 @@ void Gateway::Refuse(const ContextPtr& ctx, const absl::Status& status) {
     event.mutable_timings()->set_end_unix_us(now);
     traces_->Record(std::move(event));
   }
+  if (web::IsMessagesPath(ctx->path)) {
+    Reply(ctx, JsonResponse(HttpStatusFromStatus(status), AnthropicErrorBody(status)));
+    return;
+  }
   Reply(ctx, ErrorResponse(status));
 }
 
@@ -122,7 +134,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     Dispatch(std::move(ctx));
     return;
   }
-  std::string key = BearerToken(Header(ctx->request, "Authorization"));
+  std::string key = ApiKey(ctx->request);
   auth_->Authenticate(key, ClientAddressOf(*ctx->session, ctx->request),
                       [this, ctx](absl::StatusOr<AuthInfo> info) {
                         net::post(ctx->session->executor(), [this, ctx, info = std::move(info)] {
@@ -153,18 +165,19 @@ void Gateway::Dispatch(ContextPtr ctx) {
   }
   if (path.starts_with("/v1/") && path.size() > 4) {
     if (method != http::verb::post) {
-      Reply(ctx, ErrorResponse(405,
-                               StrCat("method ",
-                                      ToStd(absl::string_view(ctx->request.method_string().data(),
-                                                              ctx->request.method_string().size())),
-                                      " is not allowed on ", path, "; use POST"),
-                               "method_not_allowed"));
+      Reply(ctx, web::ErrorResponseFor(
+                     path, 405,
+                     StrCat("method ",
+                            ToStd(absl::string_view(ctx->request.method_string().data(),
+                                                    ctx->request.method_string().size())),
+                            " is not allowed on ", path, "; use POST"),
+                     "method_not_allowed"));
       return;
     }
     HandleProxy(ctx, path.substr(4));
     return;
   }
-  Reply(ctx, ErrorResponse(404, StrCat("unknown path ", path), "not_found"));
+  Reply(ctx, web::ErrorResponseFor(path, 404, StrCat("unknown path ", path), "not_found"));
 }
 
 void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
@@ -198,8 +211,20 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
       call.set_restrict_providers(true);
       for (const auto& p : ctx->auth->permissions) call.add_allowed_providers(p);
     }
-    if (options_.bypass && endpoint == "chat/completions" && !ctx->auth->bypass_model.empty()) {
+    if (options_.bypass && (endpoint == "chat/completions" || endpoint == "messages") &&
+        !ctx->auth->bypass_model.empty()) {
       call.set_model_override(ctx->auth->bypass_model);
+    }
+  }
+  bool messages = web::IsMessagesPath(ctx->path);
+  if (messages) {
+    for (const auto& field : ctx->request) {
+      std::string name =
+          Lower(ToStd(absl::string_view(field.name_string().data(), field.name_string().size())));
+      if (name.starts_with("anthropic-")) {
+        (*call.mutable_client_headers())[name] =
+            std::string(field.value().data(), field.value().size());
+      }
     }
   }
   call.set_endpoint(std::move(endpoint));
@@ -214,7 +239,7 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
   }
   ProxyCall::Start(*router_, ctx->session, call, ctx->request_id,
                    options_.max_concurrent_calls > 0 ? active_calls_ : nullptr,
-                   options_.overhead_header);
+                   options_.overhead_header, messages);
 }
 
 router::v1::ListModelsRequest Gateway::ModelsRequestFor(const Context& ctx) const {

@@ -39,13 +39,15 @@ class GatewayTest : public ::testing::Test {
     server_ = *std::move(server);
   }
 
-  http::response<http::string_body> Send(http::verb method, std::string target,
-                                         std::string body = "") {
+  http::response<http::string_body> Send(
+      http::verb method, std::string target, std::string body = "",
+      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     net::io_context io;
     net::ip::tcp::socket socket(io);
     socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
     http::request<http::string_body> request{method, target, 11};
     request.set(http::field::host, "test");
+    for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = std::move(body);
     request.prepare_payload();
     http::write(socket, request);
@@ -144,6 +146,51 @@ TEST_F(GatewayTest, RouterErrorsBecomeOpenAiErrors) {
   EXPECT_EQ(body["error"]["message"], "unknown provider 'x'");
 }
 
+TEST_F(GatewayTest, MessagesCallsForwardAnthropicHeadersAndGetAnthropicErrors) {
+  router_.SetScript({{}, absl::NotFoundError("unknown provider 'x'")});
+  auto response = Send(
+      http::verb::post, "/v1/messages", R"({"model":"[x]m"})",
+      {{"Anthropic-Beta", "tools-2024"}, {"anthropic-version", "2023-06-01"}, {"x-other", "no"}});
+  EXPECT_EQ(response.result_int(), 404);
+  EXPECT_EQ(
+      response.body(),
+      R"({"type":"error","error":{"type":"not_found_error","message":"unknown provider 'x'"}})");
+  auto requests = router_.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& call = requests[0];
+  EXPECT_EQ(call.endpoint(), "messages");
+  EXPECT_EQ(call.client_headers().size(), 2u);
+  EXPECT_EQ(call.client_headers().at("anthropic-beta"), "tools-2024");
+  EXPECT_EQ(call.client_headers().at("anthropic-version"), "2023-06-01");
+  // Chat calls carry no client headers (nothing added to the OpenAI path).
+  router_.SetScript({{}, absl::NotFoundError("x")});
+  Send(http::verb::post, "/v1/chat/completions", R"({"model":"m"})", {{"anthropic-beta", "b"}});
+  EXPECT_TRUE(router_.requests()[1].client_headers().empty());
+}
+
+TEST_F(GatewayTest, MessagesErrorsKeepAnthropicShapeOnEveryPath) {
+  auto bad = Send(http::verb::post, "/v1/messages", "{not json");
+  EXPECT_EQ(bad.result_int(), 400);
+  EXPECT_EQ(nlohmann::json::parse(bad.body())["error"]["type"], "invalid_request_error");
+  EXPECT_TRUE(router_.requests().empty());
+  // An upstream error body in OpenAI's shape (a router-made one) changes shape.
+  router_.SetScript({{Head(503, false, "application/json"),
+                      Data(R"({"error":{"message":"down","type":"x","param":null,"code":null}})")},
+                     absl::OkStatus()});
+  auto upstream = Send(http::verb::post, "/v1/messages/count_tokens", R"({"model":"m"})");
+  EXPECT_EQ(upstream.result_int(), 503);
+  EXPECT_EQ(upstream.body(),
+            R"({"type":"error","error":{"type":"overloaded_error","message":"down"}})");
+  // After the stream started: an `error` event.
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("event: ping\ndata: {}\n\n")},
+                     absl::UnavailableError("upstream: connection reset")});
+  auto stream = Send(http::verb::post, "/v1/messages", R"({"model":"m"})");
+  EXPECT_NE(stream.body().find("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+                               "\"overloaded_error\""),
+            std::string::npos)
+      << stream.body();
+}
+
 TEST_F(GatewayTest, ModelsListHasTheOpenAiShape) {
   auto response = Send(http::verb::get, "/v1/models");
   ASSERT_EQ(response.result_int(), 200);
@@ -211,6 +258,43 @@ TEST_F(GatewayTest, TooLargeBodyGetsItsAnswerWhileTheClientIsStillSending) {
   ASSERT_FALSE(ec) << ec.message();
   EXPECT_EQ(response.result_int(), 413);
   EXPECT_NE(response.body().find("request_too_large"), std::string::npos) << response.body();
+}
+
+// Edge errors (405, 413, 431) on Messages paths come in Anthropic's shape, elsewhere OpenAI's.
+void ExpectAnthropicError(const http::response<http::string_body>& response, int status,
+                          const std::string& type) {
+  EXPECT_EQ(response.result_int(), status);
+  auto body = nlohmann::json::parse(response.body(), nullptr, false);
+  EXPECT_EQ(body["type"], "error") << response.body();
+  EXPECT_EQ(body["error"]["type"], type) << response.body();
+  EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+}
+
+TEST_F(GatewayTest, EdgeErrorsOnMessagesPathsHaveAnthropicShape) {
+  ExpectAnthropicError(Send(http::verb::get, "/v1/messages"), 405, "invalid_request_error");
+  ExpectAnthropicError(Send(http::verb::delete_, "/v1/messages/count_tokens?beta=true"), 405,
+                       "invalid_request_error");
+  std::vector<std::pair<std::string, std::string>> big = {{"x-big", std::string(20000, 'a')}};
+  ExpectAnthropicError(Send(http::verb::post, "/v1/messages?beta=true", "{}", big), 431,
+                       "invalid_request_error");
+  auto openai = Send(http::verb::post, "/v1/chat/completions", "{}", big);
+  EXPECT_EQ(openai.result_int(), 431);
+  EXPECT_TRUE(nlohmann::json::parse(openai.body())["error"].contains("code")) << openai.body();
+  openai = Send(http::verb::get, "/v1/messagesx");
+  EXPECT_EQ(openai.result_int(), 405);
+  EXPECT_TRUE(nlohmann::json::parse(openai.body())["error"].contains("code")) << openai.body();
+  // 413: the declared length alone is over the limit.
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+  net::write(socket, net::buffer(std::string("POST /v1/messages HTTP/1.1\r\nHost: t\r\n"
+                                             "Content-Length: 67108864\r\n\r\n")));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  beast::error_code ec;
+  http::read(socket, buffer, response, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  ExpectAnthropicError(response, 413, "request_too_large");
 }
 
 TEST_F(GatewayTest, UnknownEndpointsShareTheRouteLabelOther) {

@@ -4,10 +4,12 @@
 #include <cstdio>
 
 #include "absl/strings/cord.h"
+#include "common/anthropic_error.h"
 #include "common/log.h"
 #include "common/metric_labels.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
+#include "common/strings.h"
 #include "services/gateway/responses.h"
 
 namespace llmsrouter::gateway {
@@ -49,11 +51,13 @@ void ProxyCall::RecordMetrics(int status) {
 
 void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
                       const router::v1::CallRequest& request, std::string request_id,
-                      std::shared_ptr<std::atomic<int>> active, bool overhead_header) {
+                      std::shared_ptr<std::atomic<int>> active, bool overhead_header,
+                      bool anthropic_errors) {
   std::string route(RouteLabel(request.endpoint()));
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;
+  call->anthropic_errors_ = anthropic_errors;
   // Watch first: the call may be answered inside StartCall (a request that cannot be routed),
   // and the watch must belong to this request. Its handler runs on this thread, so not
   // before StartCall has attached the stream.
@@ -194,7 +198,12 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
   if (streaming_) {
     ActiveStreams().Add(-1);
     RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));
-    session_->FinishStream(status.ok() ? std::string() : SseErrorEvent(status), status.ok());
+    std::string error;
+    if (!status.ok()) {
+      error = anthropic_errors_ ? StrCat("event: error\ndata: ", AnthropicErrorBody(status), "\n\n")
+                                : SseErrorEvent(status);
+    }
+    session_->FinishStream(std::move(error), status.ok());
     return;
   }
   if (session_->client_gone()) {
@@ -203,15 +212,19 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
   }
   HttpResponse response;
   if (have_head_ && status.ok()) {
+    bool failed = head_.status() < 200 || head_.status() >= 300;
+    if (anthropic_errors_ && failed) body_ = ToAnthropicErrorBody(body_, head_.status());
     response = JsonResponse(head_.status(), std::move(body_));
     if (!head_.content_type().empty()) {
       response.set(http::field::content_type, head_.content_type());
     }
     for (const auto& [name, value] : head_.headers()) response.set(name, value);
   } else {
-    response = ErrorResponse(status.ok() ? absl::InternalError("router ended the call without "
-                                                               "an answer")
-                                         : status);
+    absl::Status error =
+        status.ok() ? absl::InternalError("router ended the call without an answer") : status;
+    response = anthropic_errors_
+                   ? JsonResponse(HttpStatusFromStatus(error), AnthropicErrorBody(error))
+                   : ErrorResponse(error);
   }
   response.set("X-Request-Id", request_id_);
   // Whatever an upstream sends is never interpreted by a browser as anything but its declared

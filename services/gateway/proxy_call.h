@@ -20,10 +20,11 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   // Starts the call; the session is answered when the router's stream ends.
   // `active` counts calls in flight (for the gateway's cap); this call holds one until done.
   // `overhead_header`: add X-LLMSRouter-Overhead-Ms (total minus upstream time) to
-  // non-streamed answers.
+  // non-streamed answers. `anthropic_errors`: errors in Anthropic's shape (/v1/messages).
   static void Start(RouterClient& router, std::shared_ptr<HttpSession> session,
                     const router::v1::CallRequest& request, std::string request_id,
-                    std::shared_ptr<std::atomic<int>> active, bool overhead_header = false);
+                    std::shared_ptr<std::atomic<int>> active, bool overhead_header = false,
+                    bool anthropic_errors = false);
 
   ProxyCall(std::shared_ptr<HttpSession> session, std::string request_id, std::string route,
             std::shared_ptr<std::atomic<int>> active)
@@ -72,6 +73,7 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   absl::Time started_;
   int64_t upstream_us_ = -1;  // upstream time from the router's summary
   bool overhead_header_ = false;
+  bool anthropic_errors_ = false;
 };
 
 }  // namespace llmsrouter::gateway

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/metric_labels.h"
 #include "common/strings.h"
+#include "services/router/anthropic/translating_output.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -148,7 +149,14 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       info.max_event_bytes = call.target.config->limits.sse_event_bytes;
       info.max_buffered_bytes = call.target.config->limits.buffered_bytes;
       info.budget = deps_.budget;
-      auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, this, std::move(info));
+      info.anthropic = call.target.provider->type == ProviderType::kAnthropic;
+      CallOutput* output = this;
+      if (call.translation != Translation::kNone) {
+        outputs_.push_back(std::make_unique<anthropic::TranslatingOutput>(
+            this, call.translation, call.include_usage, absl::ToUnixSeconds(deps_.clock->Now())));
+        output = outputs_.back().get();
+      }
+      auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, output, std::move(info));
       handler = exchange.get();
       exchanges_.push_back(std::move(exchange));
     }
@@ -296,6 +304,9 @@ std::optional<PreparedCall> AttemptRunner::NextFallback() {
   while (next_fallback_ < fallbacks_.size()) {
     const std::string& model = fallbacks_[next_fallback_++];
     auto call = PrepareCall(deps_.config->Get(), request_, &model);
+    if (call.ok() && call->local_answer) {  // a count_tokens estimate is no fallback
+      call = absl::FailedPreconditionError("no upstream for count_tokens");
+    }
     if (call.ok()) {
       retries_in_target_ = 0;
       return *std::move(call);

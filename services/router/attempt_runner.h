@@ -99,6 +99,8 @@ class AttemptRunner : public HttpTransfer,
   std::optional<GroupRoute> route_ ABSL_GUARDED_BY(mu_);
   // The summary of the attempt that answered (its status and timings, for the group).
   std::optional<v1::CallSummary> summary_ ABSL_GUARDED_BY(mu_);
+  // Protocol translators between an exchange and this runner (cross-protocol attempts only).
+  std::vector<std::unique_ptr<CallOutput>> outputs_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace llmsrouter::router

@@ -87,6 +87,11 @@ class CallPipe : public CallOutput {
       FailEarly(prepared.status());
       return;
     }
+    if (prepared->local_answer) {  // a count_tokens estimate: no upstream attempt
+      if (route) FinishAttempt(*deps.groups, &*route, {});
+      AnswerLocally(request, *prepared);
+      return;
+    }
     if (meter_) {
       const GroupConfig* group = route ? prepared->target.config->FindGroup(route->group) : nullptr;
       if (absl::Status priced = meter_->SetTarget(prepared->target, group); !priced.ok()) {
@@ -149,6 +154,24 @@ class CallPipe : public CallOutput {
     deps.loops->pool->Next().Post([this, deps, request = std::move(request)] {
       StartUpstream(ForCurrentLoop(deps), request);
     });
+  }
+
+  // The router's own answer (a count_tokens estimate): head, body, summary, no upstream.
+  void AnswerLocally(const v1::CallRequest& request, const PreparedCall& prepared) {
+    v1::CallResponse head;
+    head.mutable_head()->set_status(200);
+    head.mutable_head()->set_content_type("application/json");
+    head.mutable_head()->set_provider(prepared.target.provider->alias);
+    head.mutable_head()->set_upstream_model(prepared.target.upstream_model);
+    head.mutable_head()->set_request_id(request.request_id());
+    Emit(std::move(head));
+    v1::CallResponse data;
+    data.set_data(*prepared.local_answer);
+    Emit(std::move(data));
+    v1::CallResponse summary;
+    summary.mutable_summary()->set_upstream_status(200);
+    Emit(std::move(summary));
+    FailEarly(absl::OkStatus());
   }
 
   // Ends the call before any upstream was started.

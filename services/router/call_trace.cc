@@ -12,8 +12,10 @@ namespace {
 
 // Body keys that are the input or routing, not model parameters.
 bool IsParameter(const std::string& key, const nlohmann::ordered_json& value) {
-  static const char* kNot[] = {"model",          "messages", "prompt",   "input", "stream",
-                               "stream_options", "user",     "metadata", "tools", "functions"};
+  // "system": Anthropic's system prompt (a string or blocks) is input, never a parameter.
+  static const char* kNot[] = {"model",  "messages",       "prompt", "input",
+                               "stream", "stream_options", "user",   "metadata",
+                               "tools",  "functions",      "system"};
   for (const char* k : kNot) {
     if (key == k) return false;
   }
@@ -24,6 +26,33 @@ template <typename Json>
 std::string StringAt(const Json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->template get<std::string>() : "";
+}
+
+// A streamed Anthropic Messages event (endpoint "messages"): text, thinking and tool_use
+// blocks, merged as the chat deltas are.
+void ObserveAnthropicEvent(std::string_view data, std::string* text, std::string* reasoning,
+                           std::map<int, nlohmann::json>* tool_calls) {
+  if (!Contains(data, "content_block_")) return;
+  auto event = ParseUntrustedJson(data);
+  if (!event.is_object()) return;
+  int index = static_cast<int>(JsonInt(event, "index"));
+  if (auto block = event.find("content_block"); block != event.end() && block->is_object()) {
+    if (StringAt(*block, "type") == "tool_use") {
+      (*tool_calls)[index] = {
+          {"id", StringAt(*block, "id")},
+          {"type", "function"},
+          {"function", {{"name", StringAt(*block, "name")}, {"arguments", ""}}}};
+    }
+    return;
+  }
+  auto delta = event.find("delta");
+  if (delta == event.end() || !delta->is_object()) return;
+  *text += StringAt(*delta, "text");
+  *reasoning += StringAt(*delta, "thinking");
+  if (auto call = tool_calls->find(index); call != tool_calls->end()) {
+    auto& arguments = call->second["function"]["arguments"];
+    arguments = arguments.get<std::string>() + StringAt(*delta, "partial_json");
+  }
 }
 
 }  // namespace
@@ -66,6 +95,10 @@ CallTrace::CallTrace(const v1::CallRequest& request, const nlohmann::ordered_jso
     }
   }
   if (event_.user().empty()) event_.set_user(StringAt(body, "user"));
+  if (auto meta = body.find("metadata");
+      event_.user().empty() && meta != body.end() && meta->is_object()) {
+    event_.set_user(StringAt(*meta, "user_id"));  // Anthropic's metadata.user_id
+  }
   if (!content_) return;
   // Serialized straight from the parsed body (no copy of the prompt).
   const nlohmann::ordered_json* input = nullptr;
@@ -125,6 +158,10 @@ void CallTrace::Observe(const v1::CallResponse& message) {
 // Chunks with tool calls, which need merging, take the DOM path below.
 void CallTrace::ObserveEvent(std::string_view data) {
   if (data.empty() || data == "[DONE]") return;
+  if (event_.endpoint() == "messages") {
+    ObserveAnthropicEvent(data, &text_, &reasoning_, &tool_calls_);
+    return;
+  }
   if (Contains(data, "\"tool_calls\"")) {
     ObserveToolCallEvent(data);
     return;

@@ -8,6 +8,7 @@
 #include "common/json_limits.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "services/router/anthropic/anthropic_call.h"
 #include "services/router/upstream_request.h"
 
 namespace llmsrouter::router {
@@ -103,8 +104,12 @@ void ModelCatalog::Ensure(const RouterConfig& config, const ProviderConfig& prov
   }
   HttpRequest request;
   request.method = "GET";
-  request.url = UpstreamUrl(provider, "models");
-  if (!provider.api_key.empty()) {
+  // Anthropic pages its list (20 by default, 1000 at most per page).
+  request.url = UpstreamUrl(
+      provider, provider.type == ProviderType::kAnthropic ? "models?limit=1000" : "models");
+  if (provider.type == ProviderType::kAnthropic) {
+    anthropic::AddAnthropicHeaders(provider, {}, &request.headers);
+  } else if (!provider.api_key.empty()) {
     request.headers.emplace_back("Authorization", StrCat("Bearer ", provider.api_key));
   }
   for (const auto& header : provider.headers) request.headers.push_back(header);

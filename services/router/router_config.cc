@@ -102,6 +102,13 @@ absl::StatusOr<ProviderConfig> ParseProvider(const std::string& alias, const YAM
     return absl::InvalidArgumentError(
         StrCat(where, ".url must start with http:// or https:// (got '", p.url, "')"));
   }
+  if (const auto& type = node["type"]; type && !type.IsNull()) {
+    std::string name = type.IsScalar() ? type.as<std::string>() : "";
+    if (name != "openai" && name != "anthropic") {
+      return absl::InvalidArgumentError(StrCat(where, ".type must be openai or anthropic"));
+    }
+    if (name == "anthropic") p.type = ProviderType::kAnthropic;
+  }
   if (node["api_key"] && node["api_key"].IsScalar()) p.api_key = node["api_key"].as<std::string>();
   if (node["filter"] && node["filter"].IsScalar()) p.filter = node["filter"].as<std::string>();
   for (auto [key, list] :

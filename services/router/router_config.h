@@ -34,8 +34,15 @@ struct RetryPolicy {
   absl::Duration max_delay = absl::Seconds(8);
 };
 
+// The API a provider speaks (config `type`).
+enum class ProviderType {
+  kOpenAi,     // OpenAI-compatible (default)
+  kAnthropic,  // Anthropic Messages API (docs/ANTHROPIC.md)
+};
+
 struct ProviderConfig {
   std::string alias;
+  ProviderType type = ProviderType::kOpenAi;
   // Base URL exactly as written, without a trailing slash ("https://host/api/v3").
   std::string url;
   std::string api_key;

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/anthropic/usage.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -16,7 +17,8 @@ namespace {
 // account and stay behind.
 bool ForwardedHeader(std::string_view name) {
   return name == "retry-after" || name == "retry-after-ms" || name.starts_with("x-ratelimit-") ||
-         name == "openai-processing-ms" || name == "openai-version";
+         name == "openai-processing-ms" || name == "openai-version" ||
+         name.starts_with("anthropic-ratelimit-");
 }
 
 constexpr size_t kQuotedErrorBytes = 512;
@@ -107,6 +109,12 @@ void UpstreamExchange::EmitHead() {
 }
 
 void UpstreamExchange::InspectEvent(std::string_view data) {
+  if (info_.anthropic) {
+    if (anthropic::MayCarryAnthropicSummary(data)) {
+      anthropic::ReadAnthropicSummary(ParseUntrustedJson(data), &summary_);
+    }
+    return;
+  }
   // Only chunks that can carry usage or a finish reason are parsed.
   bool has_usage = Contains(data, "\"usage\"") && !Contains(data, "\"usage\":null");
   bool has_finish =
@@ -205,6 +213,10 @@ void UpstreamExchange::InspectBody() {
   if (summary_.upstream_status() < 200 || summary_.upstream_status() >= 300) return;
   auto doc = ParseUntrustedJson(body_);
   if (!doc.is_object()) return;
+  if (info_.anthropic) {
+    anthropic::ReadAnthropicSummary(doc, &summary_);
+    return;
+  }
   if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
   ReadFinishReason(doc, &summary_);
 }

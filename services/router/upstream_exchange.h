@@ -41,6 +41,9 @@ struct ExchangeInfo {
   // The router added stream_options.include_usage: the usage-only chunk is recorded but
   // not forwarded.
   bool hide_usage_chunk = false;
+  // The provider speaks Anthropic's Messages API: usage and stop reason are read from its
+  // events and messages (services/router/anthropic/usage.h).
+  bool anthropic = false;
   // Largest unterminated SSE event held (config limits.sse_event_bytes).
   size_t max_event_bytes = SseParser::kDefaultMaxPending;
   // What all calls together may hold (config limits.buffered_bytes), counted in `budget`.

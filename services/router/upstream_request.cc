@@ -7,6 +7,7 @@
 #include "common/json_limits.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/anthropic/anthropic_call.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -171,7 +172,8 @@ std::string EditBody(const std::string& text, JsonBody& body, PreparedCall* call
     }
     *model = call->target.upstream_model;
   }
-  if (call->stream && call->target.provider->stream_usage && call->endpoint == "chat/completions") {
+  if (call->stream && call->target.provider->stream_usage && call->endpoint == "chat/completions" &&
+      call->target.provider->type == ProviderType::kOpenAi) {
     bool present = body.contains("stream_options");
     auto& options = body["stream_options"];
     if (!options.is_object()) options = nlohmann::ordered_json::object();
@@ -201,7 +203,9 @@ void BuildHttpRequest(const v1::CallRequest& request, std::string body, Prepared
   http.body = std::move(body);
   http.headers.emplace_back("Content-Type", "application/json");
   http.headers.emplace_back("Accept", call->stream ? "text/event-stream" : "application/json");
-  if (!provider.api_key.empty()) {
+  if (provider.type == ProviderType::kAnthropic) {
+    anthropic::AddAnthropicHeaders(provider, request.client_headers(), &http.headers);
+  } else if (!provider.api_key.empty()) {
     http.headers.emplace_back("Authorization", StrCat("Bearer ", provider.api_key));
   }
   if (!request.request_id().empty())
@@ -227,6 +231,11 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   if (!target.ok()) return target.status();
   call.target = *std::move(target);
   std::string upstream_body = EditBody(request.body(), body, &call);
+  if (anthropic::InvolvesAnthropic(call.endpoint, *call.target.provider)) {
+    auto adapted = anthropic::AdaptCall(body, std::move(upstream_body), &call);
+    if (!adapted.ok()) return adapted.status();
+    upstream_body = *std::move(adapted);
+  }
   BuildHttpRequest(request, std::move(upstream_body), &call);
   return call;
 }

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "llmsrouter/router/v1/router.pb.h"
+#include "services/router/anthropic/translation.h"
 #include "services/router/http_client.h"
 #include "services/router/router_config.h"
 #include "services/router/target.h"
@@ -24,6 +25,12 @@ struct PreparedCall {
   std::string endpoint;
   // stream_options.include_usage was added by the router (see ProviderConfig::stream_usage).
   bool hide_usage_chunk = false;
+  // Anthropic Messages <-> chat translation of this attempt (services/router/anthropic).
+  Translation translation = Translation::kNone;
+  // kChatToMessages: the chat client asked for the usage chunk.
+  bool include_usage = false;
+  // Set when the router answers itself (a count_tokens estimate): no upstream request.
+  std::optional<std::string> local_answer;
 };
 
 // Validates the body (a JSON object with a string `model` for POST), resolves the provider,

@@ -273,8 +273,8 @@ export async function assertStackWhole(stack, fake, client,
   assert.ok(counted <= client.count, state);
 }
 
-export async function startFakeUpstream(extraArgs = []) {
-  const p = startProcess('node', [join(repoRoot, 'tests', 'fake_upstream', 'fake_upstream.mjs'),
+export async function startFakeUpstream(extraArgs = [], script = 'fake_upstream.mjs') {
+  const p = startProcess('node', [join(repoRoot, 'tests', 'fake_upstream', script),
                                   '--port', '0', ...extraArgs], {
     ready: (line) => { try { return JSON.parse(line).listening; } catch { return undefined; } },
   });
@@ -290,6 +290,9 @@ export async function startFakeUpstream(extraArgs = []) {
     behave: (b) => fetch(base + '/_fake/behave', { method: 'POST', body: JSON.stringify(b) }),
   };
 }
+
+// The fake Anthropic provider (tests/fake_upstream/fake_anthropic.mjs), same handle.
+export const startFakeAnthropic = (extraArgs = []) => startFakeUpstream(extraArgs, 'fake_anthropic.mjs');
 
 // The fake Langfuse (tests/fake_langfuse). Returns {host, spans(), events(), stats(), behave()}.
 export async function startFakeLangfuse() {

@@ -21,6 +21,8 @@
 //                  without a newline (a hostile upstream's memory bomb)
 //   html=1         with status: a text/html error page instead of an OpenAI error body
 //   org=1          send the operator-identifying openai-organization / openai-project headers
+//   tools=N        answer N tool calls of the request's first tool (arguments
+//                  {"city":"Paris"}, streamed in pieces) instead of text
 //   redirect=PORT  answer 302 with Location: http://127.0.0.1:PORT/v1/chat/completions
 //   prompt=N       report N prompt tokens in the usage (default 11)
 //   cached=N       report N of them as cached (prompt_tokens_details.cached_tokens)
@@ -116,10 +118,50 @@ function trackUser(user, res) {
   res.on('close', () => inflightByUser.set(user, inflightByUser.get(user) - 1));
 }
 
+function toolCalls(body, d) {
+  const name = body.tools?.[0]?.function?.name ?? 'weather';
+  return Array.from({ length: d.tools }, (_, i) => ({ id: `call_fake${i}`, type: 'function',
+    function: { name, arguments: '{"city":"Paris"}' } }));
+}
+
+// A chat.completion.chunk event builder for one stream.
+const chunker = (id, created, model) => (delta, finish = null, extra = {}) => `data: ${
+  JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake',
+                   choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+
+// The finish chunk, the usage chunk when asked for, and [DONE].
+function endStream(res, body, d, chunk, finish) {
+  res.write(chunk({}, finish));
+  if (body.stream_options?.include_usage) res.write(chunk(undefined, null, { choices: [], usage: usage(d) }));
+  res.end('data: [DONE]\n\n');
+  stats.streams_completed++;
+}
+
+async function chatTools(res, body, d, id, created, model) {
+  const calls = toolCalls(body, d);
+  if (!body.stream) {
+    return sendJson(res, 200, { id, object: 'chat.completion', created, model,
+      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls },
+                  logprobs: null, finish_reason: 'tool_calls' }], usage: usage(d) });
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = chunker(id, created, model);
+  res.write(chunk({ role: 'assistant', content: null }));
+  calls.forEach((call, index) => {
+    res.write(chunk({ tool_calls: [{ index, id: call.id, type: 'function',
+                                     function: { name: call.function.name, arguments: '' } }] }));
+    for (const piece of ['{"city":', '"Par', 'is"}']) {
+      res.write(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    }
+  });
+  endStream(res, body, d, chunk, 'tool_calls');
+}
+
 async function chat(req, res, body, d) {
   const id = 'chatcmpl-fake';
   const created = Math.floor(Date.now() / 1000);
   const model = d.base;
+  if (d.tools) return chatTools(res, body, d, id, created, model);
   if (!body.stream) {
     const text = Array.from({ length: d.chunks }, (_, i) => word(i)).join('');
     const message = { role: 'assistant', content: text };
@@ -130,9 +172,7 @@ async function chat(req, res, body, d) {
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders();
-  const chunk = (delta, finish = null, extra = {}) => `data: ${JSON.stringify({ id,
-    object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake',
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+  const chunk = chunker(id, created, model);
   let closed = false;
   res.on('close', () => { closed = true; });
   res.write(chunk({ role: 'assistant', content: '' }));
@@ -146,13 +186,7 @@ async function chat(req, res, body, d) {
     await send(res, chunk({ content: word(i) }));
   }
   if (closed) return;
-  res.write(chunk({}, 'stop'));
-  if (body.stream_options?.include_usage) {
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model,
-      choices: [], usage: usage(d) })}\n\n`);
-  }
-  res.end('data: [DONE]\n\n');
-  stats.streams_completed++;
+  endStream(res, body, d, chunk, 'stop');
 }
 
 // One SSE event that never ends, in 64 KiB writes that wait for the reader.
