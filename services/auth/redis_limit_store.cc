@@ -23,8 +23,8 @@ local now = tonumber(ARGV[4])
 local rpm, tpm, par = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local est, lease = tonumber(ARGV[8]), tonumber(ARGV[9])
 local budget, bwin, bend, cost = tonumber(ARGV[10]), ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
-if not est or est < 0 or not cost or cost < 0 then
-  return redis.error_reply('ERR_LIMITS bad estimate: tokens and cost must be >= 0')
+if not string.match(ARGV[8], '^%d+$') or not string.match(ARGV[13], '^%d+$') then
+  return redis.error_reply('ERR_LIMITS bad estimate: tokens and cost must be whole numbers >= 0')
 end
 local u = p .. 'limit:' .. user .. ':'
 local minute = math.floor(now / 60000)
@@ -64,7 +64,7 @@ if refused == '' then
     rused = rused + 1
   end
   if tpm > 0 then
-    tused = redis.call('INCRBY', tk, est)
+    tused = redis.call('INCRBY', tk, ARGV[8])
     redis.call('PEXPIRE', tk, 120000)
   end
   if par > 0 then
@@ -72,7 +72,7 @@ if refused == '' then
     redis.call('PEXPIRE', pk, lease)
   end
   if budget > 0 then
-    redis.call('INCRBY', bk, cost)
+    redis.call('INCRBY', bk, ARGV[13])
     if bend > 0 then redis.call('PEXPIREAT', bk, bend + 86400000) end
   end
   local tmin, bw, bex = '', '', 0
@@ -81,7 +81,8 @@ if refused == '' then
     bw = bwin
     if bend > 0 then bex = bend + 86400000 end
   end
-  redis.call('SET', resk, est .. '|' .. cost .. '|' .. tmin .. '|' .. bw .. '|' .. bex, 'PX', lease)
+  redis.call('SET', resk, ARGV[8] .. '|' .. ARGV[13] .. '|' .. tmin .. '|' .. bw .. '|' ..
+             string.format('%d', bex), 'PX', lease)
 end
 return {refused, retry, rused, rreset, tused, treset, minute, spent})";
 
@@ -92,8 +93,8 @@ return {refused, retry, rused, rreset, tused, treset, minute, spent})";
 constexpr char kSettleScript[] = R"(
 local p, user, call = ARGV[1], ARGV[2], ARGV[3]
 local used, cost = tonumber(ARGV[4]), tonumber(ARGV[5])
-if not used or used < 0 or not cost or cost < 0 then
-  return redis.error_reply('ERR_LIMITS bad settlement: tokens and cost must be >= 0')
+if not string.match(ARGV[4], '^%d+$') or not string.match(ARGV[5], '^%d+$') then
+  return redis.error_reply('ERR_LIMITS bad settlement: tokens and cost must be whole numbers >= 0')
 end
 local u = p .. 'limit:' .. user .. ':'
 local resk = u .. 'res:' .. call
@@ -105,12 +106,12 @@ if rec and redis.call('DEL', resk) == 1 then
                       {bwin, 'spent:', cost - tonumber(ecost or 0)}}) do
     local key = u .. k[2] .. (k[1] or '')
     if k[1] and k[1] ~= '' and redis.call('EXISTS', key) == 1 then
-      local left = redis.call('INCRBY', key, k[3])
-      if left < 0 then redis.call('INCRBY', key, -left) end
+      local left = redis.call('INCRBY', key, string.format('%d', k[3]))
+      if left < 0 then redis.call('INCRBY', key, string.format('%d', -left)) end
     end
   end
   if bwin and bwin ~= '' and tonumber(bexpire) > 0 then
-    redis.call('PEXPIREAT', u .. 'spent:' .. bwin, tonumber(bexpire))
+    redis.call('PEXPIREAT', u .. 'spent:' .. bwin, bexpire)
   end
 end
 local calls = tonumber(ARGV[8])
@@ -122,7 +123,7 @@ if (calls > 0 or used > 0 or cost > 0) and
   for i, name in ipairs(names) do
     local n = tonumber(ARGV[7 + i])
     if i == 5 then n = cost end
-    if n ~= 0 then redis.call('HINCRBY', uk, f .. name, n) end
+    if n ~= 0 then redis.call('HINCRBY', uk, f .. name, string.format('%d', n)) end
   end
   redis.call('EXPIRE', uk, tonumber(ARGV[14]))
 end

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/strings.h"
+#include "common/user_limits.h"
 #include "services/auth/testing/redis_server.h"
 
 namespace llmsrouter::auth {
@@ -195,6 +196,21 @@ TEST_F(RedisLimitStoreTest, SettlementIsIdempotentAndNeverRefundsBelowZero) {
   ASSERT_TRUE(redis_.Command({"SET", redis_.prefix() + "limit:alice:spent:d2026-11-27", "5"}).ok());
   ASSERT_TRUE(store_.Settle(Settlement(b, *admitted_b, 1, 1, 0), kNow).ok());
   EXPECT_EQ(spent(), 0);
+}
+
+TEST_F(RedisLimitStoreTest, LargeAmountsStayExactIntegers) {
+  limits_.set_budget_usd(kMaxBudgetUsd);  // 1e15 micro-USD
+  limits_.set_budget_period("total");
+  // Lua numbers print as 2e+14 by default: every amount must reach Redis as digits.
+  auto a = Request("a", 123'456'789'012, 200'000'000'000'001);
+  auto admitted = store_.Admit(a, kNow);
+  ASSERT_TRUE(admitted.ok()) << admitted.status();
+  ASSERT_TRUE(admitted->admitted());
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 1, 1, 100'000'000'000'003), kNow).ok());
+  auto r = redis_.Command({"GET", redis_.prefix() + "limit:alice:spent:total"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ((*r)->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(std::string((*r)->str, (*r)->len), "100000000000003");
 }
 
 TEST_F(RedisLimitStoreTest, SettlementRecordsSpendPerDayUserAndModel) {

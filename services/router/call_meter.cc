@@ -1,8 +1,10 @@
 #include "services/router/call_meter.h"
 
 #include <algorithm>
+#include <atomic>
 #include <nlohmann/json.hpp>
 
+#include "absl/time/clock.h"
 #include "common/json_fields.h"
 #include "common/json_limits.h"
 #include "common/log.h"
@@ -43,6 +45,15 @@ Counter& StoreFailureCounter(std::string_view policy) {
       "Admissions the limits store could not answer, by the policy applied (open, closed).",
       {"policy"});
   return failures.With({policy});
+}
+
+// At most one log line a second for failed admissions: while the store is down every call of
+// a limited user fails (the metric counts each one).
+bool FailureLogDue() {
+  static std::atomic<int64_t> next_ms{0};
+  int64_t now = absl::ToUnixMillis(absl::Now());
+  int64_t due = next_ms.load(std::memory_order_relaxed);
+  return now >= due && next_ms.compare_exchange_strong(due, now + 1000);
 }
 
 }  // namespace
@@ -173,17 +184,21 @@ void CallMeter::OnAdmitFailed(const absl::Status& status, const AdmitDone& done)
   if (status.code() != absl::StatusCode::kUnavailable &&
       status.code() != absl::StatusCode::kDeadlineExceeded) {
     StoreFailureCounter("refused").Inc();
-    Log(LogLevel::kError, "router", "limits check failed: call refused",
-        {{"user", user_}, {"error", std::string(status.message())}});
+    if (FailureLogDue()) {
+      Log(LogLevel::kError, "router", "limits check failed: call refused",
+          {{"user", user_}, {"error", std::string(status.message())}});
+    }
     return done(absl::InternalError("Your limits could not be checked; the call was refused."),
                 std::nullopt);
   }
   bool closed = options_.budgets_fail_closed && limits_.budget_usd() > 0;
   StoreFailureCounter(closed ? "closed" : "open").Inc();
-  Log(LogLevel::kError, "router",
-      closed ? "limits store unreachable: budgeted call refused (budgets fail closed)"
-             : "limits store unreachable: call admitted unchecked (rate limits fail open)",
-      {{"user", user_}, {"error", std::string(status.message())}});
+  if (FailureLogDue()) {
+    Log(LogLevel::kError, "router",
+        closed ? "limits store unreachable: budgeted call refused (budgets fail closed)"
+               : "limits store unreachable: call admitted unchecked (rate limits fail open)",
+        {{"user", user_}, {"error", std::string(status.message())}});
+  }
   if (closed) {
     return done(
         absl::UnavailableError("The spend store is unreachable, so your budget cannot be checked; "
