@@ -237,6 +237,13 @@ void HttpSession::FinishStream(std::string tail, bool reuse) {
                    });
 }
 
+void HttpSession::AbortStream() {
+  ++stream_generation_;
+  pending_.reset();
+  SetBusy(false);
+  Close();
+}
+
 void HttpSession::WatchForDisconnect(std::function<void()> on_gone) {
   uint64_t generation = stream_generation_;
   stream_.socket().async_wait(

@@ -55,6 +55,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void SendChunk(std::string_view data, Done done);
   // Writes `tail` (if any) and the last chunk; then keep-alive (if `reuse`) or close.
   void FinishStream(std::string tail, bool reuse);
+  // Ends a chunked response that broke mid-way by closing the connection without the last
+  // chunk: the client sees a truncated body, never a complete one.
+  void AbortStream();
   // Calls `on_gone` once if the client closes the connection before the current request is
   // answered.
   void WatchForDisconnect(std::function<void()> on_gone);

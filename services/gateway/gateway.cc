@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "common/affinity_headers.h"
 #include "common/anthropic_error.h"
@@ -65,6 +66,15 @@ std::string QueryParam(std::string_view query, std::string_view name) {
     if (PercentDecode(key, true) == name) return PercentDecode(value, true);
   }
   return "";
+}
+
+std::string QueryWithout(std::string_view query, std::string_view name) {
+  std::string out;
+  for (std::string_view pair : Split(query, '&')) {
+    if (pair.empty() || PercentDecode(pair.substr(0, pair.find('=')), true) == name) continue;
+    StrAppend(&out, out.empty() ? "" : "&", pair);
+  }
+  return out;
 }
 
 void Gateway::Reply(const ContextPtr& ctx, HttpResponse response) {
@@ -164,13 +174,13 @@ void Gateway::Dispatch(ContextPtr ctx) {
     return;
   }
   if (path.starts_with("/v1/") && path.size() > 4) {
-    if (method != http::verb::post) {
+    if (method != http::verb::post && method != http::verb::get && method != http::verb::delete_) {
       Reply(ctx, web::ErrorResponseFor(
                      path, 405,
                      StrCat("method ",
                             ToStd(absl::string_view(ctx->request.method_string().data(),
                                                     ctx->request.method_string().size())),
-                            " is not allowed on ", path, "; use POST"),
+                            " is not allowed on ", path, "; use GET, POST or DELETE"),
                      "method_not_allowed"));
       return;
     }
@@ -181,6 +191,15 @@ void Gateway::Dispatch(ContextPtr ctx) {
 }
 
 void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
+  // A multipart form (an upload) goes to the router as sent, with its content type; the
+  // router checks its structure. No body (GET, DELETE, .../cancel) needs no check.
+  std::string_view content_type = Header(ctx->request, "Content-Type");
+  bool multipart = absl::StartsWithIgnoreCase(
+      absl::string_view(content_type.data(), content_type.size()), "multipart/form-data");
+  if (multipart || ctx->request.body().empty()) {
+    StartProxy(std::move(ctx), std::move(endpoint), multipart ? content_type : "");
+    return;
+  }
   // Validate here so that malformed JSON never costs a router round trip.
   if (!JsonDepthWithin(ctx->request.body())) {
     Refuse(ctx, NestingTooDeepError());
@@ -192,11 +211,24 @@ void Gateway::HandleProxy(ContextPtr ctx, std::string endpoint) {
                     "JSON."));
     return;
   }
+  StartProxy(std::move(ctx), std::move(endpoint), "");
+}
+
+void Gateway::StartProxy(ContextPtr ctx, std::string endpoint, std::string_view content_type) {
   router::v1::CallRequest call;
   call.set_request_id(ctx->request_id);
-  call.set_method("POST");
+  call.set_method(
+      std::string(ctx->request.method_string().data(), ctx->request.method_string().size()));
   call.set_body(std::move(ctx->request.body()));
-  call.set_proxy(QueryParam(ctx->query, "proxy"));
+  if (!ctx->query.empty()) {
+    call.set_proxy(QueryParam(ctx->query, "proxy"));
+    call.set_query(QueryWithout(ctx->query, "proxy"));
+  }
+  if (call.proxy().empty()) {
+    std::string_view provider = Header(ctx->request, "X-LLMSRouter-Provider");
+    if (!provider.empty()) call.set_proxy(std::string(provider));
+  }
+  if (!content_type.empty()) call.set_content_type(std::string(content_type));
   // Model groups' session-affinity keys; a map entry only when the client sent the header.
   for (std::string_view name : kAffinityHeaders) {
     std::string_view value = Header(ctx->request, name);

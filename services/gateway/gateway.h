@@ -62,6 +62,8 @@ class Gateway {
 
   void Dispatch(ContextPtr ctx);
   void HandleProxy(ContextPtr ctx, std::string endpoint);
+  // Sends the call to the router; `content_type` is set for a multipart body only.
+  void StartProxy(ContextPtr ctx, std::string endpoint, std::string_view content_type);
   void HandleModels(ContextPtr ctx, std::string model_id);
   void HandleBypass(ContextPtr ctx);
   void SetBypassChecked(ContextPtr ctx, std::string model);
@@ -88,6 +90,8 @@ class Gateway {
 
 // Value of `name` in a URL query string, percent-decoded; empty when absent.
 std::string QueryParam(std::string_view query, std::string_view name);
+// The query string without the parameter `name` (as sent otherwise).
+std::string QueryWithout(std::string_view query, std::string_view name);
 
 }  // namespace llmsrouter::gateway
 

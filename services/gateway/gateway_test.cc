@@ -134,6 +134,28 @@ TEST_F(GatewayTest, FailureAfterTheStreamStartedEndsWithAnErrorEvent) {
   ASSERT_EQ(response.body().rfind("data: 1\n\ndata: {\"error\"", 0), 0u) << response.body();
 }
 
+// A binary answer (audio) that breaks mid-way must not look complete: the connection is cut
+// without the last chunk and nothing is appended to the bytes.
+TEST_F(GatewayTest, BinaryStreamBrokenMidWayIsCutWithoutTheLastChunk) {
+  router_.SetScript({{Head(200, true, "audio/mpeg"), Data("ID3-bytes")},
+                     absl::UnavailableError("upstream: connection reset")});
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+  http::request<http::string_body> request{http::verb::post, "/v1/audio/speech", 11};
+  request.set(http::field::host, "test");
+  request.body() = R"({"model":"m"})";
+  request.prepare_payload();
+  http::write(socket, request);
+  std::string raw;
+  beast::error_code ec;
+  net::read(socket, net::dynamic_buffer(raw), ec);  // until the gateway closes
+  EXPECT_EQ(ec, net::error::eof) << ec.message();
+  EXPECT_NE(raw.find("ID3-bytes"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("error"), std::string::npos) << raw;
+  EXPECT_FALSE(raw.ends_with("0\r\n\r\n")) << raw;
+}
+
 TEST_F(GatewayTest, RouterErrorsBecomeOpenAiErrors) {
   router_.SetScript(
       {{},

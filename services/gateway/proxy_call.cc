@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "common/anthropic_error.h"
 #include "common/log.h"
 #include "common/metric_labels.h"
@@ -15,6 +16,13 @@
 namespace llmsrouter::gateway {
 
 namespace {
+
+// An empty content type is the router's SSE default (BeginStream).
+bool IsEventStream(std::string_view content_type) {
+  return content_type.empty() ||
+         absl::StartsWithIgnoreCase(absl::string_view(content_type.data(), content_type.size()),
+                                    "text/event-stream");
+}
 
 Gauge& ActiveStreams() {
   static Gauge& g = MetricsRegistry::Global().GetGauge(
@@ -198,6 +206,10 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
   if (streaming_) {
     ActiveStreams().Add(-1);
     RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));
+    if (!status.ok() && !IsEventStream(head_.content_type())) {
+      session_->AbortStream();  // raw bytes (audio, a file) cannot carry an error event
+      return;
+    }
     std::string error;
     if (!status.ok()) {
       error = anthropic_errors_ ? StrCat("event: error\ndata: ", AnthropicErrorBody(status), "\n\n")

@@ -19,6 +19,14 @@ bool Retryable(const absl::Status& transport, int http_status) {
          transport.code() == absl::StatusCode::kDeadlineExceeded;
 }
 
+// Whether the failed attempt may be sent again (a retry, another deployment, a fallback):
+// never an upload; a call that is not idempotent only when it never left.
+bool MayResend(const PreparedCall& call, const absl::Status& transport, int http_status) {
+  if (call.upload) return false;
+  if (!call.resend_only_unsent) return true;
+  return http_status == 0 && transport.GetPayload(kNotSent).has_value();
+}
+
 // Failures another provider may not have: its own outage, limits, keys or model list.
 bool WorthAFallback(const absl::Status& transport, int http_status) {
   return Retryable(transport, http_status) || http_status == 401 || http_status == 403 ||
@@ -43,8 +51,24 @@ AttemptRunner::AttemptRunner(const RouterDeps& deps, v1::CallRequest request, Pr
     : deps_(deps),
       request_(std::move(request)),
       sink_(sink),
-      fallbacks_(first.target.provider->fallbacks),
-      current_(std::move(first)) {}
+      // A call bound to a provider's resource (GET files/{id}) has nowhere else to go, and
+      // an upload is never sent twice.
+      fallbacks_(first.pinned || first.upload ? std::vector<std::string>()
+                                              : first.target.provider->fallbacks),
+      current_(std::move(first)) {
+  if (current_.upload) request_.clear_body();  // only a fallback would read it again
+}
+
+// A copy of `call` to keep for retries; an upload's body stays in `call` and is not copied
+// (an upload is never retried).
+PreparedCall AttemptRunner::CopyToKeep(PreparedCall& call) {
+  if (!call.upload) return call;
+  std::string body = std::move(call.http.body);
+  call.http.body.clear();
+  PreparedCall copy = call;
+  call.http.body = std::move(body);
+  return copy;
+}
 
 void AttemptRunner::SetGroupRoute(GroupRoute route) {
   absl::MutexLock lock(&mu_);
@@ -70,7 +94,8 @@ void AttemptRunner::Start() {
   PreparedCall call;
   {
     absl::MutexLock lock(&mu_);
-    call = current_;
+    call = CopyToKeep(current_);
+    std::swap(call.http.body, current_.http.body);  // an upload's body moves to the transfer
   }
   Launch(std::move(call));
 }
@@ -136,7 +161,7 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
     waiting_ = false;
     queued_ticket_ = 0;
     holding_slot_ = true;
-    current_ = call;
+    current_ = CopyToKeep(call);
     if (cancelled_ || done_) {
       release = TakeSlotLocked();
       finish_cancelled = !done_;
@@ -150,6 +175,8 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       info.max_buffered_bytes = call.target.config->limits.buffered_bytes;
       info.budget = deps_.budget;
       info.anthropic = call.target.provider->type == ProviderType::kAnthropic;
+      info.id_alias = call.id_alias;
+      info.raw_answer = call.raw_answer;
       CallOutput* output = this;
       if (call.translation != Translation::kNone) {
         outputs_.push_back(std::make_unique<anthropic::TranslatingOutput>(
@@ -265,9 +292,11 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
     std::string failure =
         http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
     // A group call moves to its next deployment at once; the provider's own retries and
-    // fallbacks apply once every deployment was tried.
-    next = NextDeploymentLocked(transport, http_status, retry_after);
-    bool retry = !next && Retryable(transport, http_status) &&
+    // fallbacks apply once every deployment was tried. An upload is not sent twice (its body
+    // went upstream, at least in part).
+    bool may_resend = MayResend(current_, transport, http_status);
+    if (may_resend) next = NextDeploymentLocked(transport, http_status, retry_after);
+    bool retry = !next && may_resend && Retryable(transport, http_status) &&
                  retries_in_target_ < provider.retry.max_retries && retry_after <= kMaxRetryAfter;
     if (next) {
       // no delay: another deployment
@@ -275,7 +304,7 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
       delay = RetryDelay(provider.retry, retries_in_target_, deps_.random(), retry_after);
       ++retries_in_target_;
       next = current_;
-    } else if (WorthAFallback(transport, http_status)) {
+    } else if (may_resend && WorthAFallback(transport, http_status)) {
       next = NextFallback();
     }
     if (!next) return false;

@@ -60,6 +60,7 @@ class AttemptRunner : public HttpTransfer,
   std::string provider() const;
 
  private:
+  static PreparedCall CopyToKeep(PreparedCall& call);
   void Launch(PreparedCall call);
   void StartTransfer(PreparedCall call);
   // Ends the call with `status` (no slot held, no transfer started), unless it ended already.

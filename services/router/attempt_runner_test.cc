@@ -221,6 +221,37 @@ TEST_F(AttemptRunnerTest, AnAdhocUrlIsNamedAdhocNotByItsUrl) {
   EXPECT_EQ(sink.messages[0].head().provider(), "adhoc");
 }
 
+// A POST that creates a resource (a batch) is sent again only when it never left: not
+// after a timeout (the provider may have made the batch), but after a refused connection.
+TEST_F(AttemptRunnerTest, ANonIdempotentPostIsResentOnlyWhenItNeverLeft) {
+  v1::CallRequest request;
+  request.set_method("POST");
+  request.set_endpoint("batches");
+  request.set_body(R"({"input_file_id":"file-1"})");
+  request.set_proxy("a");
+  auto run = [&](Sink* sink) {
+    auto prepared = PrepareCall(store_->Get(), request);
+    EXPECT_TRUE(prepared.ok()) << prepared.status();
+    auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), sink);
+    runner->Start();
+    return runner;
+  };
+  Sink timed_out;
+  auto first = run(&timed_out);
+  http_.Fail(0, absl::DeadlineExceededError("upstream: timeout"));
+  EXPECT_TRUE(scheduler_.pending.empty());
+  ASSERT_TRUE(timed_out.status.has_value());
+  EXPECT_FALSE(timed_out.status->ok());
+  Sink refused;
+  auto second = run(&refused);
+  absl::Status not_sent = absl::UnavailableError("upstream: could not connect");
+  not_sent.SetPayload(kNotSent, absl::Cord("1"));
+  http_.Fail(1, not_sent);
+  ASSERT_EQ(scheduler_.pending.size(), 1u);  // a retry
+  EXPECT_FALSE(refused.status.has_value());
+  second->Cancel();
+}
+
 // Calls model group "g" (deployments [a]m-a and [b]m-b, `ejection`) the way CallPipe does.
 class GroupAttemptTest : public AttemptRunnerTest {
  protected:
@@ -253,6 +284,22 @@ class GroupAttemptTest : public AttemptRunnerTest {
   GroupBalancer groups_{clock_, [] { return 0.5; }};
   std::shared_ptr<const RouterConfig> config_;
 };
+
+// A group call carrying the gateway's ids is bound to their provider: no group route.
+TEST_F(GroupAttemptTest, ACallWithIdsIsNotRoutedToAGroup) {
+  auto config = std::make_shared<RouterConfig>(*store_->Get());
+  config->groups["g"] = GroupConfig{.name = "g", .deployments = {{"[a]m-a", "a", 1}}};
+  v1::CallRequest request;
+  request.set_endpoint("responses");
+  request.set_body(R"({"model":"g","previous_response_id":"resp_llmsr.Yg.1"})");
+  auto route = RouteToGroup(groups_, *config, request, ParseBody(request.body()));
+  ASSERT_TRUE(route.ok()) << route.status();
+  EXPECT_FALSE(route->has_value());
+  request.set_body(R"({"model":"g","previous_response_id":"resp_1"})");
+  route = RouteToGroup(groups_, *config, request, ParseBody(request.body()));
+  ASSERT_TRUE(route.ok()) << route.status();
+  EXPECT_TRUE(route->has_value());
+}
 
 // A failure before the first byte moves to the other deployment at once (no backoff),
 // counted as an attempt; the balancer sees both attempts end.
@@ -307,6 +354,35 @@ TEST_F(GroupAttemptTest, ACancelBetweenDeploymentsReleasesTheAttempt) {
   scheduler_.RunAll();
   EXPECT_EQ(http_.started.size(), 1u);
   for (const auto& h : groups_.Snapshot(config_->groups)) EXPECT_EQ(h.in_flight, 0) << h.model;
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+TEST_F(AttemptRunnerTest, AnUploadIsNeverRetriedNorSentToAFallback) {
+  std::string form =
+      "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n[a]whisper-1\r\n--B--\r\n";
+  v1::CallRequest request;
+  request.set_endpoint("audio/transcriptions");
+  request.set_body(form);
+  request.set_content_type("multipart/form-data; boundary=B");
+  auto prepared = PrepareCall(store_->Get(), request);
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  Sink sink;
+  auto runner = std::make_shared<AttemptRunner>(deps_, request, *std::move(prepared), &sink);
+  runner->Start();
+  ASSERT_EQ(http_.started.size(), 1u);
+  EXPECT_NE(http_.started[0]->request.body.find("\r\n\r\nwhisper-1\r\n"), std::string::npos);
+  http_.Respond(0, 503, {{"content-type", "application/json"}}, "{}");
+  EXPECT_TRUE(scheduler_.pending.empty());  // "a" has 2 retries and fallbacks: none used
+  EXPECT_EQ(http_.started.size(), 1u);
+  ASSERT_TRUE(sink.status.has_value());
+  EXPECT_TRUE(sink.status->ok());  // the provider's 503 is the answer
+  ASSERT_FALSE(sink.messages.empty());
+  EXPECT_EQ(sink.messages[0].head().status(), 503);
 }
 
 }  // namespace

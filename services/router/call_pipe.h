@@ -54,8 +54,10 @@ class CallPipe : public CallOutput {
     // Parsed once: the trace reads the body as the client sent it, then the upstream request
     // takes it over for the rewrite. ParseBody refuses hostile nesting (its one depth scan);
     // direct gRPC clients do not pass the gateway's checks, so say why here.
-    JsonBody body = ParseBody(request.body());
-    if (body.is_discarded() && !JsonDepthWithin(request.body())) {
+    // A multipart body (an upload) is not JSON: neither parsed nor scanned.
+    bool json = request.content_type().empty();
+    JsonBody body = json ? ParseBody(request.body()) : JsonBody(JsonBody::value_t::discarded);
+    if (json && body.is_discarded() && !JsonDepthWithin(request.body())) {
       FailEarly(NestingTooDeepError());
       return;
     }

@@ -123,11 +123,13 @@ void CallTrace::Observe(const v1::CallResponse& message) {
   switch (message.kind_case()) {
     case v1::CallResponse::kHead:
       http_status_ = message.head().status();
+      binary_ =
+          message.head().stream() && !Contains(message.head().content_type(), "text/event-stream");
       event_.set_provider(message.head().provider());
       event_.set_upstream_model(message.head().upstream_model());
       break;
     case v1::CallResponse::kData:
-      if (!content_) break;
+      if (!content_ || binary_) break;
       if (event_.stream() && http_status_ >= 200 && http_status_ < 300) {
         parser_.Feed(message.data(),
                      [this](std::string_view, std::string_view data) { ObserveEvent(data); });

@@ -39,6 +39,8 @@ class CallTrace {
   bool content_;
   tracer::v1::TraceEvent event_;
   int http_status_ = 0;
+  // The answer is raw bytes (audio, file content): not kept, never quoted in a trace.
+  bool binary_ = false;
   bool have_summary_ = false;
   SseParser parser_;
   std::string body_;

@@ -121,3 +121,28 @@ TEST(CallTraceTest, FieldsOfTheWrongTypeNeverThrow) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+TEST(CallTraceBinaryTest, RawAnswersAreNeverQuotedInTheTrace) {
+  v1::CallRequest request;
+  request.set_endpoint("audio/speech");
+  request.set_body(R"({"model":"[p]tts-1","input":"hello","voice":"alloy"})");
+  FakeClock clock;
+  CallTrace trace(request, clock, true);
+  v1::CallResponse head;
+  head.mutable_head()->set_status(200);
+  head.mutable_head()->set_stream(true);
+  head.mutable_head()->set_content_type("audio/mpeg");
+  trace.Observe(head);
+  v1::CallResponse data;
+  data.set_data(std::string("\xff\xfb\x90\x00 not text", 13));
+  trace.Observe(data);
+  auto event = trace.Finish(absl::OkStatus());
+  EXPECT_EQ(event.output_json().find("not text"), std::string::npos) << event.output_json();
+  EXPECT_EQ(event.status(), 200);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

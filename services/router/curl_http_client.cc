@@ -111,6 +111,10 @@ absl::Status StatusFromCurl(CURLcode code, const char* detail) {
       break;
   }
   if (detail != nullptr && *detail != '\0') status.SetPayload(kHttpErrorDetail, absl::Cord(detail));
+  if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+      code == CURLE_COULDNT_RESOLVE_PROXY) {
+    status.SetPayload(kNotSent, absl::Cord("1"));
+  }
   return status;
 }
 

@@ -2,6 +2,7 @@
 
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/resource_id.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -21,13 +22,20 @@ std::vector<std::string> AllowedOf(const v1::CallRequest& request) {
   return {request.allowed_providers().begin(), request.allowed_providers().end()};
 }
 
+// A call naming the gateway's ids is bound to the provider that made them (PrepareCall).
+bool CarriesResourceIds(const v1::CallRequest& request) {
+  return Contains(request.endpoint(), kIdMarker) || Contains(request.query(), kIdMarker) ||
+         Contains(request.body(), kIdMarker);
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<GroupRoute>> RouteToGroup(GroupBalancer& balancer,
                                                        const RouterConfig& config,
                                                        const v1::CallRequest& request,
                                                        const JsonBody& body) {
-  if (!request.proxy().empty() || !request.model_override().empty() || !body.is_object()) {
+  if (!request.proxy().empty() || !request.model_override().empty() || !body.is_object() ||
+      CarriesResourceIds(request)) {
     return std::nullopt;
   }
   auto model = body.find("model");

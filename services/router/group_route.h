@@ -25,8 +25,9 @@ struct GroupRoute {
   std::optional<std::string> open;
 };
 
-// When the call names a group (its body's model is a plain name that is a group; no ?proxy=
-// and no model override), the route with the first deployment picked (route.open).
+// When the call names a group (its body's model is a plain name that is a group; no ?proxy=,
+// no model override and none of the gateway's resource ids, which bind it to their
+// provider), the route with the first deployment picked (route.open).
 // nullopt: not a group call. PERMISSION_DENIED (code provider_not_permitted) when the user
 // may use none of the group's deployments.
 absl::StatusOr<std::optional<GroupRoute>> RouteToGroup(GroupBalancer& balancer,

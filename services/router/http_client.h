@@ -19,6 +19,9 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 // Payload of a transport error Status with the client library's detailed text (which may
 // name internal hosts and ports): for logs only, never for clients.
 inline constexpr char kHttpErrorDetail[] = "llmsrouter/http-error-detail";
+// Status payload: the request never left (no connection was made), so sending it again is
+// safe even for a call that is not idempotent.
+inline constexpr char kNotSent[] = "llmsrouter/not-sent";
 // Status payload: a failure no retry or fallback can cure (the process is shutting down).
 inline constexpr char kNoRetry[] = "llmsrouter/no-retry";
 

@@ -9,6 +9,7 @@
 #include "common/status_map.h"
 #include "common/strings.h"
 #include "services/router/anthropic/usage.h"
+#include "services/router/resource_id.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -18,7 +19,8 @@ namespace {
 bool ForwardedHeader(std::string_view name) {
   return name == "retry-after" || name == "retry-after-ms" || name.starts_with("x-ratelimit-") ||
          name == "openai-processing-ms" || name == "openai-version" ||
-         name.starts_with("anthropic-ratelimit-");
+         name.starts_with("anthropic-ratelimit-") ||
+         name == "content-disposition";  // a file's name (files/{id}/content)
 }
 
 constexpr size_t kQuotedErrorBytes = 512;
@@ -96,9 +98,13 @@ void UpstreamExchange::OnHeaders(int status, HeaderList headers) {
       (*head_.mutable_headers())[name] = std::move(value);
     }
   }
-  streaming_ = status >= 200 && status < 300 && Contains(head_.content_type(), "text/event-stream");
-  head_.set_stream(streaming_);
-  if (streaming_) EmitHead();
+  bool ok = status >= 200 && status < 300;
+  streaming_ = ok && !info_.raw_answer && Contains(head_.content_type(), "text/event-stream");
+  raw_ = ok && !streaming_ &&
+         (info_.raw_answer ||
+          (!head_.content_type().empty() && !Contains(Lower(head_.content_type()), "json")));
+  head_.set_stream(streaming_ || raw_);
+  if (streaming_ || raw_) EmitHead();
 }
 
 void UpstreamExchange::EmitHead() {
@@ -141,8 +147,19 @@ bool UpstreamExchange::Abort(std::string_view what) {
   return false;
 }
 
+bool UpstreamExchange::ForwardRaw(std::string_view bytes) {
+  if (!output_->HasRoom()) return false;
+  auto* timings = summary_.mutable_timings();
+  if (timings->first_token_unix_us() == 0) timings->set_first_token_unix_us(NowMicros());
+  v1::CallResponse message;
+  message.set_data(std::string(bytes));
+  output_->Emit(std::move(message));
+  return true;
+}
+
 bool UpstreamExchange::OnData(std::string_view bytes) {
   if (!abort_.ok()) return false;
+  if (raw_) return ForwardRaw(bytes);
   if (!streaming_) {
     if (body_.size() + bytes.size() > kMaxBodyBytes) {
       return Abort("sent a response body over 64 MiB");
@@ -165,6 +182,7 @@ bool UpstreamExchange::OnData(std::string_view bytes) {
     batch_.append(raw);
   });
   if (!batch_.empty()) {
+    if (!info_.id_alias.empty()) EncodeResourceIdsInJson(info_.id_alias, &batch_);
     v1::CallResponse message;
     message.set_data(batch_);
     output_->Emit(std::move(message));
@@ -234,8 +252,8 @@ void UpstreamExchange::OnComplete(absl::Status status) {
   bool capped = !abort_.ok();
   status = capped ? abort_ : ForClient(std::move(status));
   reservation_.Resize(0, 0);
-  if (streaming_) {
-    if (status.ok() && !parser_.pending().empty()) {
+  if (streaming_ || raw_) {
+    if (streaming_ && status.ok() && !parser_.pending().empty()) {
       v1::CallResponse message;
       message.set_data(std::string(parser_.pending()));
       output->Emit(std::move(message));
@@ -263,6 +281,9 @@ void UpstreamExchange::OnComplete(absl::Status status) {
   }
   if (http_status < 200 || http_status >= 300) WrapNonJsonError(http_status);
   InspectBody();
+  if (!info_.id_alias.empty() && http_status >= 200 && http_status < 300) {
+    EncodeResourceIdsInJson(info_.id_alias, &body_);
+  }
   EmitHead();
   v1::CallResponse data;
   data.set_data(std::move(body_));

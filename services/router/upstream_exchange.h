@@ -49,6 +49,12 @@ struct ExchangeInfo {
   // What all calls together may hold (config limits.buffered_bytes), counted in `budget`.
   size_t max_buffered_bytes = size_t{512} << 20;
   BufferBudget* budget = &BufferBudget::Global();
+  // Non-empty: resource ids in the answer (files, responses, ...) are handed out carrying
+  // this provider alias (EncodeResourceIdsInJson), in whole bodies and in SSE events.
+  std::string id_alias;
+  // A 2xx answer is a file's bytes (files/{id}/content): passed through as it comes,
+  // whatever its content type, never buffered, parsed or rewritten.
+  bool raw_answer = false;
 };
 
 // Retry-After / retry-after-ms in a header list (seconds or milliseconds; dates ignored).
@@ -73,6 +79,7 @@ class UpstreamExchange : public HttpResponseHandler {
 
  private:
   void EmitHead();
+  bool ForwardRaw(std::string_view bytes);
   void InspectEvent(std::string_view data);
   void InspectBody();
   void EmitSummary(std::string error);
@@ -92,6 +99,9 @@ class UpstreamExchange : public HttpResponseHandler {
   v1::ResponseHead head_;
   v1::CallSummary summary_;
   bool streaming_ = false;
+  // A 2xx answer that is neither JSON nor SSE (audio, file content): its bytes are passed
+  // through as they come.
+  bool raw_ = false;
   bool emitted_ = false;
   absl::Duration retry_after_;
   std::string body_;

@@ -275,3 +275,73 @@ TEST(RetryAfterTest, ParsesSecondsAndMilliseconds) {
 
 }  // namespace
 }  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+TEST(UpstreamExchangeRawTest, NonJsonAnswersPassThroughAsTheyComeWithBackpressure) {
+  FakeClock clock;
+  RecordingOutput out;
+  UpstreamExchange exchange(clock, &out, {"fake", "tts-1", "req_1", false});
+  exchange.OnHeaders(200, {{"content-type", "audio/mpeg"}});
+  ASSERT_EQ(out.messages.size(), 1u);  // the head at once
+  EXPECT_TRUE(out.messages[0].head().stream());
+  EXPECT_EQ(out.messages[0].head().content_type(), "audio/mpeg");
+  std::string bytes("\xff\xfb\0data: \n\n", 11);
+  EXPECT_TRUE(exchange.OnData(bytes));
+  out.room = false;
+  EXPECT_FALSE(exchange.OnData("more"));  // refused: delivered again after Resume
+  out.room = true;
+  EXPECT_TRUE(exchange.OnData("more"));
+  exchange.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out.messages.size(), 4u);  // head, bytes, more, summary
+  EXPECT_EQ(out.messages[1].data(), bytes);
+  EXPECT_EQ(out.messages[2].data(), "more");
+  EXPECT_TRUE(out.messages[3].has_summary());
+  EXPECT_TRUE(out.status->ok());
+}
+
+TEST(UpstreamExchangeRawTest, ResourceIdsCarryTheProviderInBodiesAndEvents) {
+  FakeClock clock;
+  RecordingOutput out;
+  ExchangeInfo info{"fake", "", "req_1", false};
+  info.id_alias = "b";
+  UpstreamExchange whole(clock, &out, info);
+  whole.OnHeaders(200, {{"content-type", "application/json"}});
+  whole.OnData(R"({"id":"file-1","filename":"file-2"})");
+  whole.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[1].data(), R"({"id":"file-llmsr.Yg.1","filename":"file-2"})");
+  out.messages.clear();
+  UpstreamExchange streamed(clock, &out, info);
+  streamed.OnHeaders(200, {{"content-type", "text/event-stream"}});
+  streamed.OnData("event: response.created\ndata: {\"response\":{\"id\":\"resp_9\"}}\n\n");
+  ASSERT_EQ(out.messages.size(), 2u);
+  EXPECT_EQ(out.messages[1].data(),
+            "event: response.created\ndata: {\"response\":{\"id\":\"resp_llmsr.Yg.9\"}}\n\n");
+}
+
+// A file's content is passed through raw even when it is JSON (a batch's JSONL output full
+// of "id" keys): not buffered, not rewritten; its name (content-disposition) is forwarded.
+TEST(UpstreamExchangeRawTest, FileContentIsRawEvenWhenJson) {
+  FakeClock clock;
+  RecordingOutput out;
+  ExchangeInfo info{"fake", "", "req_1", false};
+  info.raw_answer = true;
+  UpstreamExchange exchange(clock, &out, info);
+  exchange.OnHeaders(200, {{"content-type", "application/jsonl"},
+                           {"content-disposition", "attachment; filename=\"out.jsonl\""}});
+  ASSERT_EQ(out.messages.size(), 1u);  // the head at once: nothing buffered
+  EXPECT_TRUE(out.messages[0].head().stream());
+  EXPECT_EQ(out.messages[0].head().headers().at("content-disposition"),
+            "attachment; filename=\"out.jsonl\"");
+  const std::string line = R"({"id":"batch_req_1","custom_id":"file-2"})"
+                           "\n";
+  EXPECT_TRUE(exchange.OnData(line));
+  exchange.OnComplete(absl::OkStatus());
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[1].data(), line);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router

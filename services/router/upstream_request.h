@@ -31,10 +31,24 @@ struct PreparedCall {
   bool include_usage = false;
   // Set when the router answers itself (a count_tokens estimate): no upstream request.
   std::optional<std::string> local_answer;
+  // Routed without a model (by ?proxy= or an id) or carrying the gateway's ids: no fallbacks
+  // to other providers (the ids are the chosen provider's only).
+  bool pinned = false;
+  // A multipart body (a file upload): never retried.
+  bool upload = false;
+  // Non-empty: the answer's resource ids are handed out carrying this alias (resource_id.h).
+  std::string id_alias;
+  // A POST that creates or changes a stored resource (a batch, a cancel, a stored
+  // response): not idempotent, so sent again only when it never left (kNotSent).
+  bool resend_only_unsent = false;
+  // The answer is a file's content (files/{id}/content): raw bytes, never rewritten.
+  bool raw_answer = false;
 };
 
-// Validates the body (a JSON object with a string `model` for POST), resolves the provider,
-// rewrites `model` (the only change made to the body) and builds the upstream request.
+// Validates the body (a JSON object, a multipart form or nothing), resolves the provider by
+// the body's `model` ("[alias]model"), or without one by `proxy` or the provider the
+// gateway's ids in the call carry (resource_id.h), rewrites `model` and those ids (the only
+// changes made to the body) and builds the upstream request.
 // INVALID_ARGUMENT for a malformed body or endpoint, NOT_FOUND for an unknown model alias.
 // `model_override` ("[alias]model", for fallbacks) replaces the body's model and ignores
 // the proxy parameter.
@@ -55,8 +69,10 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
 
 // The byte range [first, second) of the value of the top-level `key` in `json`, a JSON
 // object already known to be valid; nullopt when absent or when a key is escaped.
+// `*duplicate` (if given) is set when the key occurs more than once.
 std::optional<std::pair<size_t, size_t>> TopLevelValueRange(std::string_view json,
-                                                            std::string_view key);
+                                                            std::string_view key,
+                                                            bool* duplicate = nullptr);
 
 // "<base>/<endpoint>" with the base exactly as configured.
 std::string UpstreamUrl(const ProviderConfig& provider, std::string_view endpoint);

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/status_map.h"
+
 namespace llmsrouter::router {
 namespace {
 
@@ -139,6 +141,9 @@ TEST(TopLevelValueRangeTest, LastDuplicateWinsAndEscapedKeysAreRefused) {
   auto range = TopLevelValueRange(json, "model");
   ASSERT_TRUE(range.has_value());
   EXPECT_EQ(json.substr(range->first, range->second - range->first), R"("b\"c")");
+  bool duplicate = false;
+  TopLevelValueRange(json, "model", &duplicate);
+  EXPECT_TRUE(duplicate);
   EXPECT_FALSE(TopLevelValueRange(R"({"mod\u0065l":"x"})", "model").has_value());
 }
 
@@ -156,6 +161,173 @@ TEST(PrepareCallTest, EscapedKeysFallBackToReserializing) {
   auto call = PrepareCall(Config(), Call(R"({"mod\u0065l":"[ark]doubao","x":1})"));
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(call->http.body, R"({"model":"doubao","x":1})");
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+v1::CallRequest Resource(std::string method, std::string endpoint, std::string body = "") {
+  v1::CallRequest request = Call(std::move(body), std::move(endpoint));
+  request.set_method(std::move(method));
+  return request;
+}
+
+TEST(PrepareCallResourceTest, AnIdRoutesACallWithoutAModelAndIsDecoded) {
+  auto request = Resource("GET", "files/file-llmsr.YXJr.abc/content");
+  request.set_query("after=file-llmsr.YXJr.x&limit=2");
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "ark");
+  EXPECT_EQ(call->http.method, "GET");
+  EXPECT_EQ(call->http.url,
+            "https://ark.example.com/api/v3/files/file-abc/content?after=file-x&limit=2");
+  EXPECT_EQ(call->http.body, "");
+  EXPECT_EQ(Header(call->http, "Content-Type"), "<none>");
+  EXPECT_TRUE(call->pinned);
+  EXPECT_TRUE(call->raw_answer);  // a file's content: never rewritten
+  EXPECT_EQ(call->id_alias, "");
+  auto meta = PrepareCall(Config(), Resource("GET", "files/file-llmsr.YXJr.abc"));
+  ASSERT_TRUE(meta.ok()) << meta.status();
+  EXPECT_FALSE(meta->raw_answer);
+  EXPECT_EQ(meta->id_alias, "ark");
+}
+
+TEST(PrepareCallResourceTest, ProxyRoutesACallWithoutAModel) {
+  auto request = Resource("DELETE", "responses/resp_1");
+  request.set_proxy("oa");
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->http.url, "http://oa/v1/responses/resp_1");
+  request.set_restrict_providers(true);
+  request.add_allowed_providers("ark");
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(PrepareCallResourceTest, NoRoutingInformationIsAClearInvalidArgument) {
+  auto call = PrepareCall(Config(), Resource("GET", "files/file-1"));
+  EXPECT_EQ(call.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(call.status().message().find("X-LLMSRouter-Provider"), std::string::npos);
+  EXPECT_NE(call.status().message().find("ark, oa"), std::string::npos);
+}
+
+TEST(PrepareCallResourceTest, BodyIdsAreDecodedAndPickTheProviderOfAPlainModel) {
+  auto call = PrepareCall(
+      Config(), Call(R"({"model":"gpt","previous_response_id":"resp_llmsr.b2E.7"})", "responses"));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  EXPECT_EQ(call->http.body, R"({"model":"gpt","previous_response_id":"resp_7"})");
+  auto mixed = PrepareCall(Config(), Resource("POST", "batches",
+                                              R"({"input_file_id":)"
+                                              R"("file-llmsr.b2E.1","file_ids":[)"
+                                              R"("file-llmsr.YXJr.2"]})"));
+  EXPECT_EQ(mixed.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A POST of a multipart form with boundary "B".
+v1::CallRequest Upload(std::string endpoint, std::string form) {
+  v1::CallRequest request = Resource("POST", std::move(endpoint), std::move(form));
+  request.set_content_type("multipart/form-data; boundary=B");
+  return request;
+}
+
+TEST(PrepareCallResourceTest, MultipartIsRoutedAndRewrittenByItsModelField) {
+  std::string form =
+      "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
+      "\x01\x02 name=\"model\"\r\n--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n"
+      "[oa]whisper-1\r\n--B--\r\n";
+  auto request = Upload("audio/transcriptions", form);
+  auto call = PrepareCall(Config(), request);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  EXPECT_TRUE(call->upload);
+  EXPECT_EQ(Header(call->http, "Content-Type"), "multipart/form-data; boundary=B");
+  std::string expected = form;
+  expected.replace(expected.find("[oa]whisper-1"), 13, "whisper-1");
+  EXPECT_EQ(call->http.body, expected);
+  request.set_body("--B\r\nno end");
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
+
+namespace llmsrouter::router {
+namespace {
+
+// Ids of provider "oa" (b2E) never reach "ark": whether the call names ark by its model, by
+// ?proxy= or by a bypass override; and a call with ids gets no fallbacks.
+TEST(PrepareCallResourceTest, IdsOfOneProviderNeverReachAnother) {
+  const std::string ids = R"("previous_response_id":"resp_llmsr.b2E.7"})";
+  auto by_model = PrepareCall(Config(), Call(R"({"model":"[ark]m",)" + ids, "responses"));
+  EXPECT_EQ(by_model.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorCode(by_model.status()), "mixed_providers") << by_model.status();
+  auto proxied = Call(R"({"model":"m",)" + ids, "responses");
+  proxied.set_proxy("ark");
+  EXPECT_EQ(PrepareCall(Config(), proxied).status().code(), absl::StatusCode::kInvalidArgument);
+  auto no_model = Resource("GET", "files/file-llmsr.b2E.1");
+  no_model.set_proxy("ark");
+  EXPECT_EQ(PrepareCall(Config(), no_model).status().code(), absl::StatusCode::kInvalidArgument);
+  auto bypass = Call(R"({"model":"m",)" + ids, "responses");
+  bypass.set_model_override("[ark]m");
+  EXPECT_EQ(PrepareCall(Config(), bypass).status().code(), absl::StatusCode::kInvalidArgument);
+  auto same = PrepareCall(Config(), Call(R"({"model":"[oa]m",)" + ids, "responses"));
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_TRUE(same->pinned);
+  auto plain = PrepareCall(Config(), Call(R"({"model":"[oa]m"})", "responses"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->pinned);
+}
+
+// An uploaded file's bytes are never rewritten, even when they hold text that looks like the
+// gateway's ids (of any provider); ids in the form's fields are decoded and route the call.
+TEST(PrepareCallResourceTest, UploadedFilesAreNeverRewritten) {
+  std::string form =
+      "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jsonl\"\r\n\r\n"
+      "{\"id\":\"file-llmsr.YXJr.abc\"}\r\n--B\r\n"
+      "Content-Disposition: form-data; name=\"file_id\"\r\n\r\nfile-llmsr.b2E.1\r\n--B--\r\n";
+  auto call = PrepareCall(Config(), Upload("files", form));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  std::string expected = form;
+  expected.replace(expected.find("file-llmsr.b2E.1"), 16, "file-1");
+  EXPECT_EQ(call->http.body, expected);
+}
+
+// Only ids under id keys are decoded: a prompt quoting an id is not rewritten, does not
+// route the call and does not pin it.
+TEST(PrepareCallResourceTest, TextThatQuotesAnIdIsLeftAlone) {
+  const std::string body =
+      R"({"model":"[oa]m","messages":[{"role":"user","content":"file-llmsr.YXJr.abc"}]})";
+  auto call = PrepareCall(Config(), Call(body));
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "oa");
+  EXPECT_EQ(call->http.body, R"({"model":"m","messages":[{"role":"user","content":)"
+                             R"("file-llmsr.YXJr.abc"}]})");
+  EXPECT_FALSE(call->pinned);
+}
+
+// A content type from a direct gRPC client cannot inject headers upstream.
+TEST(PrepareCallResourceTest, ContentTypeWithControlCharactersIsRefused) {
+  auto request =
+      Upload("files", "--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--B--\r\n");
+  request.set_proxy("oa");
+  ASSERT_TRUE(PrepareCall(Config(), request).ok());
+  request.set_content_type("multipart/form-data; boundary=B\r\nX-Injected: 1");
+  EXPECT_EQ(PrepareCall(Config(), request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A duplicate model is refused: only one could be rewritten, and a provider reading the
+// other would get "[alias]model".
+TEST(PrepareCallResourceTest, DuplicateModelsAreRefused) {
+  EXPECT_EQ(PrepareCall(Config(), Call(R"({"model":"[oa]x","model":"[oa]y"})")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  const std::string field =
+      "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n[oa]m\r\n";
+  auto upload = Upload("audio/transcriptions", field + field + "--B--\r\n");
+  EXPECT_EQ(PrepareCall(Config(), upload).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ describe('HTTP edge', () => {
   });
 
   it('answers a wrong method with 405 and an unknown path with 404', async () => {
-    let res = await fetch(gw.baseURL + '/v1/chat/completions');
+    // GET and DELETE are OpenAI methods on /v1/* (stored resources); PUT is none.
+    let res = await fetch(gw.baseURL + '/v1/chat/completions', { method: 'PUT', body: '{}' });
     assert.equal(res.status, 405);
     assertOpenAiError(await res.json(), 'invalid_request_error');
     res = await fetch(gw.baseURL + '/nope');

@@ -53,9 +53,10 @@ for (const deployment of deployments) {
 
     it('passes any other JSON POST /v1/* through to the provider', async () => {
       await b.reset();
-      const r = await client.post('/responses', { body: { model: '[b]gpt-fake', input: 'hi', store: false } });
+      // (The fake serves /responses itself, see endpoints.test.mjs; any other path echoes.)
+      const r = await client.post('/moderations', { body: { model: '[b]gpt-fake', input: 'hi', store: false } });
       assert.equal(r.object, 'echo');
-      assert.equal(r.path, '/v1/responses');
+      assert.equal(r.path, '/v1/moderations');
       const [received] = await b.requests();
       assert.deepEqual(JSON.parse(received.body), { model: 'gpt-fake', input: 'hi', store: false });
     });

@@ -28,6 +28,7 @@
 //   cached=N       report N of them as cached (prompt_tokens_details.cached_tokens)
 // Per end user (the body's "user" field): peak calls in flight (stats.peak_by_user) and the
 // usage this fake reported (stats.usage_by_user: calls, prompt, cached, completion).
+// Files, stored Responses, batches and audio: see resources.mjs.
 // Introspection (not part of any provider API):
 //   GET  /_fake/requests   every request received: method, path, headers, raw body, and
 //                          state: "open" (being answered), "finished" (the whole response
@@ -39,6 +40,7 @@
 //                          applied to every later request, over the model's; {} clears them
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { handleResource } from './resources.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -233,7 +235,7 @@ function embeddings(res, body, d) {
     usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
 }
 
-async function handle(req, res, raw) {
+async function handle(req, res, raw, buf) {
   stats.requests++;
   const path = req.url.split('?')[0];
   if (path === '/_fake/requests') return sendJson(res, 200, requests);
@@ -257,6 +259,7 @@ async function handle(req, res, raw) {
     stats.open_requests--;
     entry.state = res.writableFinished ? 'finished' : 'aborted';
   });
+  if (handleResource(req, res, buf, entry)) return;
   if (req.method === 'GET' && path.endsWith('/models')) {
     return sendJson(res, 200, { object: 'list', data: ['gpt-fake', 'gpt-fake-mini', 'embed-fake'].map(
       (id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })) });
@@ -308,7 +311,8 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => parts.push(c));
   req.on('end', () => {
     res.on('close', () => { if (!res.writableFinished) stats.streams_aborted++; });
-    handle(req, res, Buffer.concat(parts).toString('utf8')).catch((e) => {
+    const buf = Buffer.concat(parts);
+    handle(req, res, buf.toString('utf8'), buf).catch((e) => {
       if (!res.headersSent) sendJson(res, 500, { error: { message: String(e), type: 'api_error', param: null, code: null } });
     });
   });

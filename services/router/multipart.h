@@ -1,0 +1,46 @@
+// multipart/form-data bodies (audio transcriptions, image edits, file uploads): the router
+// reads only the part headers and the small `model` field, never the file parts' bytes.
+#ifndef LLMSROUTER_SERVICES_ROUTER_MULTIPART_H_
+#define LLMSROUTER_SERVICES_ROUTER_MULTIPART_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace llmsrouter::router {
+
+// True for a "multipart/form-data" content type (any parameters, any case).
+bool IsMultipart(std::string_view content_type);
+
+// The boundary parameter of a multipart content type (quotes removed). INVALID_ARGUMENT when
+// it is missing, empty or longer than RFC 2046's 70 characters.
+absl::StatusOr<std::string> MultipartBoundary(std::string_view content_type);
+
+// One part of a form: its name, whether it is a file (a `filename` parameter), and the byte
+// range [begin, end) of its content in the body.
+struct MultipartPart {
+  std::string name;
+  bool file = false;
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+// Checks the structure of a whole multipart body (see FindMultipartField) and lists its
+// parts in order. INVALID_ARGUMENT (naming what is wrong) for a malformed body.
+absl::StatusOr<std::vector<MultipartPart>> MultipartParts(std::string_view body,
+                                                          std::string_view boundary);
+
+// Checks the structure of a whole multipart body (a first delimiter, every part with its
+// header block, the closing delimiter) and returns the byte range [first, second) of the
+// value of the form field `name` (a field, not a file part), or nullopt when there is none.
+// INVALID_ARGUMENT (naming what is wrong) for a malformed body or a field given twice.
+absl::StatusOr<std::optional<std::pair<size_t, size_t>>> FindMultipartField(
+    std::string_view body, std::string_view boundary, std::string_view name);
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_MULTIPART_H_
