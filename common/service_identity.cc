@@ -41,6 +41,19 @@ absl::StatusOr<std::string> ServiceTokenFrom(const Options& options) {
   return token;
 }
 
+absl::StatusOr<TrustPolicy> TrustPolicyFrom(const Options& options, bool mutual_tls) {
+  TrustPolicy policy;
+  auto token = ServiceTokenFrom(options);
+  if (!token.ok()) return token.status();
+  policy.service_token = *token;
+  policy.trusted_peers = ParsePeerList(options.Get("trusted-peers"));
+  if (!policy.trusted_peers.empty() && !mutual_tls) {
+    return absl::InvalidArgumentError(
+        "--trusted-peers needs --tls-ca (client certificates verified by this service)");
+  }
+  return policy;
+}
+
 bool CallerTrust::TokenMatches(std::string_view presented) const {
   return !policy_.service_token.empty() && ConstantTimeEquals(presented, policy_.service_token);
 }

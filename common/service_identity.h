@@ -54,6 +54,10 @@ class CallerTrust {
   TrustPolicy policy_;
 };
 
+// The trust policy from --service-token(-file) and --trusted-peers; `mutual_tls`: the server
+// verifies client certificates (--tls-ca), which --trusted-peers needs (INVALID_ARGUMENT).
+absl::StatusOr<TrustPolicy> TrustPolicyFrom(const Options& options, bool mutual_tls);
+
 // Splits a comma-separated --trusted-peers value (blanks dropped).
 std::vector<std::string> ParsePeerList(std::string_view list);
 

@@ -18,6 +18,14 @@ absl::Status ValidateLimits(const auth::v1::Limits& limits) {
       !(limits.budget_usd() >= 0)) {
     return absl::InvalidArgumentError("limits must be zero (none) or positive");
   }
+  // Beyond these a limit means nothing, and sums or micro-USD conversions could overflow.
+  constexpr int64_t kMaxCount = 1'000'000'000'000;
+  if (limits.rpm() > kMaxCount || limits.tpm() > kMaxCount || limits.parallel() > kMaxCount ||
+      limits.budget_usd() > kMaxBudgetUsd) {
+    return absl::InvalidArgumentError(StrCat("limits must be at most ", kMaxCount,
+                                             " (rpm, tpm, parallel) and $",
+                                             FormatUsd(kMaxBudgetUsd), " (budget)"));
+  }
   const std::string& period = limits.budget_period();
   if (limits.budget_usd() > 0 && period != "day" && period != "week" && period != "month" &&
       period != "total") {

@@ -29,8 +29,16 @@ struct BudgetWindow {
 };
 BudgetWindow BudgetWindowAt(std::string_view period, int64_t now_ms);
 
-// USD <-> micro-USD (what Redis counts, so that sums are exact).
-inline int64_t UsdToMicros(double usd) { return static_cast<int64_t>(usd * 1e6 + 0.5); }
+// The largest budget ValidateLimits accepts.
+inline constexpr double kMaxBudgetUsd = 1e9;
+
+// USD <-> micro-USD (what Redis counts, so that sums are exact). Saturates (never UB): NaN
+// and negatives give 0, huge values 9e18.
+inline int64_t UsdToMicros(double usd) {
+  if (!(usd > 0)) return 0;
+  if (usd >= 9e12) return 9'000'000'000'000'000'000;
+  return static_cast<int64_t>(usd * 1e6 + 0.5);
+}
 inline double MicrosToUsd(int64_t micros) { return static_cast<double>(micros) / 1e6; }
 // "10.50", "0.000125": at least two decimals, at most six.
 std::string FormatUsd(double usd);

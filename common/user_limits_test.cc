@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 namespace llmsrouter {
 namespace {
 
@@ -36,6 +39,18 @@ TEST(UserLimitsTest, Validate) {
   EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);
   limits.set_budget_period("week");
   EXPECT_TRUE(ValidateLimits(limits).ok());
+  // Values that would overflow the micro-USD counters or mean nothing are refused.
+  limits.set_budget_usd(std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);
+  limits.set_budget_usd(1e300);
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);
+  limits.set_budget_usd(1e9);
+  EXPECT_TRUE(ValidateLimits(limits).ok());
+  limits.set_tpm(std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(UsdToMicros(1e300), 9'000'000'000'000'000'000);
+  EXPECT_EQ(UsdToMicros(std::nan("")), 0);
+  EXPECT_EQ(UsdToMicros(2.5), 2'500'000);
 }
 
 TEST(UserLimitsTest, BudgetWindowsAreCalendarAlignedUtc) {

@@ -1,6 +1,7 @@
 #include "services/admin/limits_commands.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
@@ -19,7 +20,8 @@ std::string Flag(const CommandArgs& args, const std::string& name, std::string f
   return it == args.flags.end() ? fallback : it->second;
 }
 
-// --rpm/--tpm/--parallel/--budget/--period into `limits`; false on a bad number.
+// --rpm/--tpm/--parallel/--budget/--period over `limits` (the user's current ones: a flag not
+// given keeps its value); false on a bad number.
 bool ParseLimits(const CommandArgs& args, auth::v1::Limits* limits) {
   bool ok = true;
   auto number = [&](const char* flag, auto set) {
@@ -37,9 +39,42 @@ bool ParseLimits(const CommandArgs& args, auth::v1::Limits* limits) {
     double usd = std::strtod(budget.c_str(), &end);
     if (end == nullptr || *end != '\0' || !(usd >= 0)) ok = false;
     limits->set_budget_usd(usd);
-    limits->set_budget_period(Flag(args, "--period", "month"));
+    std::string kept = limits->budget_period().empty() ? "month" : limits->budget_period();
+    limits->set_budget_period(Flag(args, "--period", kept));
   }
   return ok;
+}
+
+// Refuses a `set` that would change nothing or drop a flag silently.
+std::string SetFlagsProblem(const CommandArgs& args) {
+  bool any = false;
+  for (const char* flag : {"--rpm", "--tpm", "--parallel", "--budget"}) {
+    any = any || !Flag(args, flag).empty();
+  }
+  if (!Flag(args, "--period").empty() && Flag(args, "--budget").empty()) {
+    return "--period needs --budget (the budget it applies to)";
+  }
+  if (!any)
+    return "nothing to set: give --rpm, --tpm, --parallel or --budget ('clear' removes all)";
+  return "";
+}
+
+// The user named `name`, from the admin list; nullopt (message on `err`) when there is none.
+std::optional<auth::v1::User> FindUser(const CommandArgs& args, const std::string& name,
+                                       AdminService::StubInterface& stub, std::ostream& err,
+                                       int* code) {
+  auth::v1::ListUsersResponse users;
+  grpc::Status status = stub.ListUsers(Context(args.token).get(), {}, &users);
+  if (!status.ok()) {
+    *code = ExitCodeFor(status, err);
+    return std::nullopt;
+  }
+  for (const auto& u : users.users()) {
+    if (u.name() == name) return u;
+  }
+  err << "error: no user named '" << name << "'\n";
+  *code = kFailed;
+  return std::nullopt;
 }
 
 nlohmann::ordered_json LimitsJson(const auth::v1::User& user) {
@@ -65,20 +100,39 @@ void PrintLimits(const auth::v1::User& user, std::ostream& out) {
 
 int ShowLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
                std::ostream& err) {
-  auth::v1::ListUsersResponse users;
-  grpc::Status status = stub.ListUsers(Context(args.token).get(), {}, &users);
-  if (!status.ok()) return ExitCodeFor(status, err);
-  for (const auto& u : users.users()) {
-    if (u.name() != args.positional[1]) continue;
-    if (Flag(args, "--format") == "json") {
-      out << LimitsJson(u).dump(2) << "\n";
-    } else {
-      PrintLimits(u, out);
-    }
-    return kOk;
+  int code = kOk;
+  auto user = FindUser(args, args.positional[1], stub, err, &code);
+  if (!user) return code;
+  if (Flag(args, "--format") == "json") {
+    out << LimitsJson(*user).dump(2) << "\n";
+  } else {
+    PrintLimits(*user, out);
   }
-  err << "error: no user named '" << args.positional[1] << "'\n";
-  return kFailed;
+  return kOk;
+}
+
+// `set` merges the flags given into the user's current limits.
+int SetLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
+              std::ostream& err) {
+  if (std::string problem = SetFlagsProblem(args); !problem.empty()) {
+    err << "error: " << problem << "\n";
+    return kUsage;
+  }
+  int code = kOk;
+  auto current = FindUser(args, args.positional[1], stub, err, &code);
+  if (!current) return code;
+  auth::v1::SetLimitsRequest request;
+  request.set_name(args.positional[1]);
+  *request.mutable_limits() = current->limits();
+  if (!ParseLimits(args, request.mutable_limits())) {
+    err << "error: limits are whole numbers (budget: USD), zero or more\n";
+    return kUsage;
+  }
+  auth::v1::User user;
+  grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
+  if (!status.ok()) return ExitCodeFor(status, err);
+  PrintLimits(user, out);
+  return kOk;
 }
 
 }  // namespace
@@ -94,12 +148,9 @@ int LimitsCommand(const CommandArgs& args, AdminService::StubInterface& stub, st
     return kUsage;
   }
   if (verb == "show") return ShowLimits(args, stub, out, err);
-  auth::v1::SetLimitsRequest request;
+  if (verb == "set") return SetLimits(args, stub, out, err);
+  auth::v1::SetLimitsRequest request;  // clear: no limits
   request.set_name(args.positional[1]);
-  if (verb == "set" && !ParseLimits(args, request.mutable_limits())) {
-    err << "error: limits are whole numbers (budget: USD), zero or more\n";
-    return kUsage;
-  }
   auth::v1::User user;
   grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
   if (!status.ok()) return ExitCodeFor(status, err);

@@ -26,8 +26,12 @@ absl::StatusOr<std::unique_ptr<AllInOneApp>> AllInOneApp::Start(AllInOneOptions 
   edge.tracer_channel = in_process;
   // The in-process gateway is trusted by construction; callers of grpc_listen are direct
   // clients and need a key when accounts are on.
-  if (absl::Status s = app->router_->EnableCallerAuth(
-          {{edge.gateway.accounts, edge.gateway.bypass}, {}, app->auth_ ? in_process : nullptr});
+  std::shared_ptr<grpc::Channel> limits;
+  if (app->limits_server_) limits = app->limits_server_->InProcessChannel(grpc::ChannelArguments());
+  if (absl::Status s = app->router_->EnableCallerAuth({{edge.gateway.accounts, edge.gateway.bypass},
+                                                       {},
+                                                       app->auth_ ? in_process : nullptr,
+                                                       limits});
       !s.ok()) {
     return s;
   }
@@ -48,10 +52,15 @@ absl::Status AllInOneApp::StartServices(AllInOneOptions& options) {
   tracer_ = *std::move(tracer);
   std::vector<grpc::Service*> services = {router_->service(), tracer_->service()};
   if (options.auth) {
+    options.auth->limits_in_process = true;
     auto auth = auth::AuthApp::Create(*std::move(options.auth));
     if (!auth.ok()) return auth.status();
     auth_ = *std::move(auth);
-    for (grpc::Service* s : auth_->services()) services.push_back(s);
+    for (grpc::Service* s : auth_->public_services()) services.push_back(s);
+    grpc::ServerBuilder builder;  // no listening port: reached in-process only
+    builder.RegisterService(auth_->limits_service());
+    limits_server_ = builder.BuildAndStart();
+    if (!limits_server_) return absl::InternalError("the in-process limits server did not start");
   }
   auto grpc = StartGrpcServer(options.grpc_listen, services, options.grpc_credentials);
   if (!grpc.ok()) return grpc.status();
@@ -94,6 +103,7 @@ bool AllInOneApp::Stop() {
     Step("grpc shutdown");
     grpc_.server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   }
+  if (limits_server_) limits_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   return clean;
 }
 

@@ -27,6 +27,12 @@ struct AuthAppOptions {
   // Store calls that may wait for a worker; beyond it calls fail UNAVAILABLE at once.
   size_t max_queued = WorkerPool::kDefaultMaxQueued;
   LimitStoreOptions limits;
+  // Who may call the LimitsService (the router): its service token or certificate name.
+  // Nobody when empty, unless limits_in_process.
+  TrustPolicy limits_callers;
+  // The LimitsService is served on an in-process-only server (the all-in-one): every caller
+  // of it is trusted.
+  bool limits_in_process = false;
 };
 
 class AuthApp {
@@ -35,9 +41,14 @@ class AuthApp {
   // answers UNAVAILABLE until it is back.
   static absl::StatusOr<std::unique_ptr<AuthApp>> Create(AuthAppOptions options);
 
+  // Every service (llmsrouter-auth serves them all on its listener).
   std::vector<grpc::Service*> services() {
     return {&auth_service_, &admin_service_, &limits_service_};
   }
+  // The services direct clients may reach, without the LimitsService (the all-in-one's
+  // public listener), and that one alone.
+  std::vector<grpc::Service*> public_services() { return {&auth_service_, &admin_service_}; }
+  grpc::Service* limits_service() { return &limits_service_; }
   Authenticator& authenticator() { return authenticator_; }
 
  private:
@@ -52,6 +63,7 @@ class AuthApp {
   WorkerPool workers_;
   AuthService auth_service_;
   AdminService admin_service_;
+  CallerTrust limits_trust_;
   LimitsService limits_service_;
   bool store_down_ = false;  // touched by the poller thread only
   std::unique_ptr<PeriodicThread> poller_;

@@ -7,6 +7,7 @@
 #include "common/strings.h"
 #include "services/auth/api_key.h"
 #include "services/auth/testing/fake_user_store.h"
+#include "services/auth/testing/local_grpc_server.h"
 
 namespace llmsrouter::auth {
 namespace {
@@ -18,13 +19,9 @@ class AuthServiceTest : public ::testing::Test {
       : authenticator_(&store_, &SystemClock::Get()),
         workers_(/*threads=*/1, /*max_queued=*/1),
         service_(AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get()}) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    stub_ = v1::AuthService::NewStub(
-        grpc::CreateChannel(StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    testing::LocalGrpcServer local = testing::StartLocalGrpcServer(&service_);
+    server_ = std::move(local.server);
+    stub_ = v1::AuthService::NewStub(local.channel);
   }
   ~AuthServiceTest() override {
     release_.Notify();
@@ -41,14 +38,7 @@ class AuthServiceTest : public ::testing::Test {
 
   // Takes the only worker thread and the only queue place until the test ends.
   void FillTheWorkers() {
-    absl::Notification busy;
-    ASSERT_TRUE(workers_
-                    .Post([&] {
-                      busy.Notify();
-                      release_.WaitForNotification();
-                    })
-                    .ok());
-    busy.WaitForNotification();
+    ASSERT_TRUE(testing::HoldAWorker(workers_, release_));
     ASSERT_TRUE(workers_.Post([] {}).ok());
   }
 

@@ -3,6 +3,7 @@
 #include "common/grpc_tls.h"
 #include "common/http/service_listeners.h"
 #include "common/log.h"
+#include "common/service_identity.h"
 #include "common/service_main.h"
 #include "services/auth/auth_app.h"
 
@@ -19,6 +20,10 @@ std::vector<FlagSpec> Flags() {
       {"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
        "Redis holding users and keys: redis://[:password@]host:port[/db], or through Sentinel "
        "redis-sentinel://[:password@]host:port[,host:port...]/master-name[/db]."}};
+  specs.push_back({"trusted-peers", "LLMSROUTER_TRUSTED_PEERS", "",
+                   "Comma list of client-certificate names (DNS/URI SAN or CN) trusted as the "
+                   "router by the limits service (needs --tls-ca)."});
+  for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : GrpcListenerFlagSpecs("5")) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
@@ -54,12 +59,28 @@ void WarnAboutAdmin(const auth::AdminOptions& admin) {
   }
 }
 
+// Who may call the LimitsService: the router, by the shared service token or its certificate.
+absl::StatusOr<TrustPolicy> LimitsCallers(const Options& options, const TlsFiles& tls) {
+  auto policy = TrustPolicyFrom(options, tls.mutual());
+  if (!policy.ok()) return policy.status();
+  if (policy->service_token.empty() && policy->trusted_peers.empty()) {
+    Log(LogLevel::kWarning, "auth",
+        "no --service-token or --trusted-peers: the limits service refuses every caller, so "
+        "users with limits cannot call (set the router's token here too)");
+  }
+  return policy;
+}
+
 absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
   auto tls = TlsFilesFrom(options);
   if (!tls.ok()) return tls.status();
   auto admin = auth::AdminOptionsFrom(options, options.Get("listen"), tls->server_enabled());
   if (!admin.ok()) return admin.status();
-  auto app = auth::AuthApp::Create({options.Get("redis-url"), *admin});
+  auto callers = LimitsCallers(options, *tls);
+  if (!callers.ok()) return callers.status();
+  auth::AuthAppOptions app_options{options.Get("redis-url"), *admin};
+  app_options.limits_callers = *std::move(callers);
+  auto app = auth::AuthApp::Create(std::move(app_options));
   if (!app.ok()) return app.status();
   auto settings = GrpcListenerSettingsFrom(options);
   if (!settings.ok()) return FlagValueError(settings.status());

@@ -3,8 +3,8 @@
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
+#include <limits>
 #include <map>
-#include <tuple>
 
 #include "absl/time/civil_time.h"
 #include "common/strings.h"
@@ -23,9 +23,16 @@ local now = tonumber(ARGV[4])
 local rpm, tpm, par = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local est, lease = tonumber(ARGV[8]), tonumber(ARGV[9])
 local budget, bwin, bend, cost = tonumber(ARGV[10]), ARGV[11], tonumber(ARGV[12]), tonumber(ARGV[13])
+if not string.match(ARGV[8], '^%d+$') or not string.match(ARGV[13], '^%d+$') then
+  return redis.error_reply('ERR_LIMITS bad estimate: tokens and cost must be whole numbers >= 0')
+end
 local u = p .. 'limit:' .. user .. ':'
 local minute = math.floor(now / 60000)
 local rk, tk, pk, bk = u .. 'rpm', u .. 'tpm:' .. minute, u .. 'par', u .. 'spent:' .. bwin
+local resk = u .. 'res:' .. call
+if redis.call('EXISTS', resk) == 1 then
+  return redis.error_reply('ERR_LIMITS call id already admitted')
+end
 local rused, rreset = 0, 60000
 if rpm > 0 then
   redis.call('ZREMRANGEBYSCORE', rk, '-inf', now - 60000)
@@ -57,7 +64,7 @@ if refused == '' then
     rused = rused + 1
   end
   if tpm > 0 then
-    tused = redis.call('INCRBY', tk, est)
+    tused = redis.call('INCRBY', tk, ARGV[8])
     redis.call('PEXPIRE', tk, 120000)
   end
   if par > 0 then
@@ -65,41 +72,60 @@ if refused == '' then
     redis.call('PEXPIRE', pk, lease)
   end
   if budget > 0 then
-    redis.call('INCRBY', bk, cost)
+    redis.call('INCRBY', bk, ARGV[13])
     if bend > 0 then redis.call('PEXPIREAT', bk, bend + 86400000) end
   end
+  local tmin, bw, bex = '', '', 0
+  if tpm > 0 then tmin = minute end
+  if budget > 0 then
+    bw = bwin
+    if bend > 0 then bex = bend + 86400000 end
+  end
+  redis.call('SET', resk, ARGV[8] .. '|' .. ARGV[13] .. '|' .. tmin .. '|' .. bw .. '|' ..
+             string.format('%d', bex), 'PX', lease)
 end
 return {refused, retry, rused, rreset, tused, treset, minute, spent})";
 
-// Settlement: the reservation is corrected to the real usage (the tpm minute and the budget
-// period of the admission), the parallel lease freed, and the spend of the day recorded.
+// Settlement: the call's own reservation record (written at admission) is consumed once: only
+// the settlement whose DEL removed it corrects the tpm minute and the budget period to the
+// real usage (never below zero) and frees the parallel lease; a repeated or forged settlement
+// finds no record and refunds nothing. The spend of the day is recorded once per call id.
 constexpr char kSettleScript[] = R"(
 local p, user, call = ARGV[1], ARGV[2], ARGV[3]
-local minute, bwin, bexpire = ARGV[4], ARGV[5], tonumber(ARGV[6])
-local est, used = tonumber(ARGV[7]), tonumber(ARGV[8])
-local ecost, cost = tonumber(ARGV[9]), tonumber(ARGV[10])
+local used, cost = tonumber(ARGV[4]), tonumber(ARGV[5])
+if not string.match(ARGV[4], '^%d+$') or not string.match(ARGV[5], '^%d+$') then
+  return redis.error_reply('ERR_LIMITS bad settlement: tokens and cost must be whole numbers >= 0')
+end
 local u = p .. 'limit:' .. user .. ':'
-if minute ~= '' then
+local resk = u .. 'res:' .. call
+local rec = redis.call('GET', resk)
+if rec and redis.call('DEL', resk) == 1 then
+  local est, ecost, minute, bwin, bexpire = string.match(rec, '^(%d+)|(%d+)|([^|]*)|([^|]*)|(%d+)$')
   redis.call('ZREM', u .. 'par', call)
-  local tk = u .. 'tpm:' .. minute
-  if redis.call('EXISTS', tk) == 1 then redis.call('INCRBY', tk, used - est) end
-  if bwin ~= '' then
-    local bk = u .. 'spent:' .. bwin
-    redis.call('INCRBY', bk, cost - ecost)
-    if bexpire > 0 then redis.call('PEXPIREAT', bk, bexpire) end
+  for _, k in ipairs({{minute, 'tpm:', used - tonumber(est or 0)},
+                      {bwin, 'spent:', cost - tonumber(ecost or 0)}}) do
+    local key = u .. k[2] .. (k[1] or '')
+    if k[1] and k[1] ~= '' and redis.call('EXISTS', key) == 1 then
+      local left = redis.call('INCRBY', key, string.format('%d', k[3]))
+      if left < 0 then redis.call('INCRBY', key, string.format('%d', -left)) end
+    end
+  end
+  if bwin and bwin ~= '' and tonumber(bexpire) > 0 then
+    redis.call('PEXPIREAT', u .. 'spent:' .. bwin, bexpire)
   end
 end
-local calls = tonumber(ARGV[13])
-if calls > 0 or used > 0 or cost > 0 then
-  local uk = p .. 'usage:' .. ARGV[11]
-  local f = user .. '\t' .. ARGV[12] .. '\t'
+local calls = tonumber(ARGV[8])
+if (calls > 0 or used > 0 or cost > 0) and
+    redis.call('SET', u .. 'settled:' .. call, '1', 'NX', 'EX', 86400) then
+  local uk = p .. 'usage:' .. ARGV[6]
+  local f = user .. '\t' .. ARGV[7] .. '\t'
   local names = {'calls', 'prompt', 'cached', 'completion', 'cost', 'estimated'}
   for i, name in ipairs(names) do
-    local n = tonumber(ARGV[12 + i])
+    local n = tonumber(ARGV[7 + i])
     if i == 5 then n = cost end
-    if n ~= 0 then redis.call('HINCRBY', uk, f .. name, n) end
+    if n ~= 0 then redis.call('HINCRBY', uk, f .. name, string.format('%d', n)) end
   end
-  redis.call('EXPIRE', uk, tonumber(ARGV[19]))
+  redis.call('EXPIRE', uk, tonumber(ARGV[14]))
 end
 return 1)";
 
@@ -130,6 +156,12 @@ int64_t IntAt(const redisReply* reply, size_t i) {
   int64_t n = 0;
   if (e->type == REDIS_REPLY_STRING) ParseInt(std::string_view(e->str, e->len), &n);
   return n;
+}
+
+// a + b without overflow; a negative part stays negative (the script refuses it).
+int64_t SaturatingSum(int64_t a, int64_t b) {
+  if (a < 0 || b < 0) return -1;
+  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
 }
 
 std::string UtcDay(int64_t now_ms) {
@@ -203,6 +235,10 @@ absl::StatusOr<RedisUserStore::Reply> RedisLimitStore::Eval(const std::string& s
     reply = redis_->Command(args);
     if (!reply.ok()) return reply.status();
   }
+  if ((*reply)->type == REDIS_REPLY_ERROR &&
+      std::string_view((*reply)->str, (*reply)->len).starts_with("ERR_LIMITS")) {
+    return absl::InvalidArgumentError(std::string((*reply)->str, (*reply)->len));
+  }
   if ((*reply)->type == REDIS_REPLY_ERROR) {
     return absl::InternalError(StrCat("redis: ", std::string_view((*reply)->str, (*reply)->len)));
   }
@@ -243,24 +279,18 @@ absl::StatusOr<v1::AdmitResponse> RedisLimitStore::Admit(const v1::AdmitRequest&
 }
 
 absl::Status RedisLimitStore::Settle(const v1::SettleRequest& request, int64_t now_ms) {
-  std::vector<std::string_view> parts = Split(request.reservation(), '|');
-  std::string minute, window, expire_at = "0";
-  if (parts.size() == 3)
-    std::tie(minute, window, expire_at) =
-        std::tuple(std::string(parts[0]), std::string(parts[1]), std::string(parts[2]));
+  // What the call reserved is read from its own record, never from the request.
   bool charged = request.charged();
-  int64_t used = charged ? request.prompt_tokens() + request.completion_tokens() : 0;
+  int64_t used = charged ? SaturatingSum(request.prompt_tokens(), request.completion_tokens()) : 0;
   int64_t cost = charged ? request.cost_micros() : 0;
-  auto reply = Eval(
-      kSettleScript, SettleSha(),
-      {redis_->prefix(), request.user(), request.call_id(), minute, window, expire_at,
-       std::to_string(request.estimated_tokens()), std::to_string(used),
-       std::to_string(request.estimated_cost_micros()), std::to_string(cost), UtcDay(now_ms),
-       request.model(), charged ? "1" : "0", std::to_string(charged ? request.prompt_tokens() : 0),
-       std::to_string(charged ? request.cached_tokens() : 0),
-       std::to_string(charged ? request.completion_tokens() : 0), "0",
-       charged && request.estimated() ? "1" : "0",
-       std::to_string(absl::ToInt64Seconds(options_.usage_retention))});
+  auto reply = Eval(kSettleScript, SettleSha(),
+                    {redis_->prefix(), request.user(), request.call_id(), std::to_string(used),
+                     std::to_string(cost), UtcDay(now_ms), request.model(), charged ? "1" : "0",
+                     std::to_string(charged ? request.prompt_tokens() : 0),
+                     std::to_string(charged ? request.cached_tokens() : 0),
+                     std::to_string(charged ? request.completion_tokens() : 0), "0",
+                     charged && request.estimated() ? "1" : "0",
+                     std::to_string(absl::ToInt64Seconds(options_.usage_retention))});
   return reply.status();
 }
 

@@ -2,11 +2,14 @@
 #include "services/auth/redis_limit_store.h"
 
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <atomic>
 #include <thread>
 #include <vector>
 
+#include "common/strings.h"
+#include "common/user_limits.h"
 #include "services/auth/testing/redis_server.h"
 
 namespace llmsrouter::auth {
@@ -145,6 +148,71 @@ TEST_F(RedisLimitStoreTest, BudgetReservesWorstCaseAndSettlesToTheRealCost) {
   EXPECT_TRUE(store_.Admit(Request("e", 10, 600000), kNow + 12 * 3600 * 1000)->admitted());
 }
 
+TEST_F(RedisLimitStoreTest, NegativeEstimateIsRefusedBeforeAnyWrite) {
+  limits_.set_rpm(1);
+  limits_.set_tpm(100);
+  // A wrapped (negative) estimate must not pass the tpm check nor leave the rpm entry behind.
+  auto bad = store_.Admit(Request("a", -5), kNow);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << bad.status();
+  EXPECT_EQ(store_.Admit(Request("b", 10, -1), kNow).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto good = store_.Admit(Request("c", 100), kNow);  // the rpm slot and tpm are untouched
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_TRUE(good->admitted());
+  auto s = Settlement(Request("c", 100), *good, 10, 10);
+  s.set_cost_micros(-7);
+  EXPECT_EQ(store_.Settle(s, kNow).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RedisLimitStoreTest, SettlementIsIdempotentAndNeverRefundsBelowZero) {
+  limits_.set_budget_usd(1.0);
+  limits_.set_budget_period("day");
+  limits_.set_tpm(1000);
+  auto spent = [&] {
+    auto r = redis_.Command({"GET", redis_.prefix() + "limit:alice:spent:d2026-11-27"});
+    int64_t n = -1;
+    if (r.ok() && (*r)->type == REDIS_REPLY_STRING) ParseInt(std::string_view((*r)->str), &n);
+    return n;
+  };
+  auto a = Request("a", 10, 600000);  // $0.60 worst case
+  auto admitted = store_.Admit(a, kNow);
+  ASSERT_TRUE(admitted->admitted());
+  EXPECT_EQ(store_.Admit(a, kNow).status().code(), absl::StatusCode::kInvalidArgument)
+      << "a call id is admitted once";
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 10, 10, 100000), kNow).ok());
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 10, 10, 100000), kNow).ok());
+  EXPECT_EQ(spent(), 100000);
+  // A forged settlement claiming a huge reservation of a call that was never admitted
+  // refunds nothing: what a call reserved is read from the store's own record.
+  auto forged = Settlement(Request("x", 1'000'000, 1'000'000'000'000'000), *admitted, 0, 0);
+  forged.set_charged(false);
+  ASSERT_TRUE(store_.Settle(forged, kNow).ok());
+  EXPECT_EQ(spent(), 100000);
+  // A refund larger than what is left never pushes spend below zero.
+  ASSERT_TRUE(redis_.Command({"SET", redis_.prefix() + "limit:alice:spent:d2026-11-27", "5"}).ok());
+  auto b = Request("b", 10, 300000);
+  auto admitted_b = store_.Admit(b, kNow);
+  ASSERT_TRUE(admitted_b->admitted());
+  ASSERT_TRUE(redis_.Command({"SET", redis_.prefix() + "limit:alice:spent:d2026-11-27", "5"}).ok());
+  ASSERT_TRUE(store_.Settle(Settlement(b, *admitted_b, 1, 1, 0), kNow).ok());
+  EXPECT_EQ(spent(), 0);
+}
+
+TEST_F(RedisLimitStoreTest, LargeAmountsStayExactIntegers) {
+  limits_.set_budget_usd(kMaxBudgetUsd);  // 1e15 micro-USD
+  limits_.set_budget_period("total");
+  // Lua numbers print as 2e+14 by default: every amount must reach Redis as digits.
+  auto a = Request("a", 123'456'789'012, 200'000'000'000'001);
+  auto admitted = store_.Admit(a, kNow);
+  ASSERT_TRUE(admitted.ok()) << admitted.status();
+  ASSERT_TRUE(admitted->admitted());
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 1, 1, 100'000'000'000'003), kNow).ok());
+  auto r = redis_.Command({"GET", redis_.prefix() + "limit:alice:spent:total"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ((*r)->type, REDIS_REPLY_STRING);
+  EXPECT_EQ(std::string((*r)->str, (*r)->len), "100000000000003");
+}
+
 TEST_F(RedisLimitStoreTest, SettlementRecordsSpendPerDayUserAndModel) {
   v1::SettleRequest s;  // a user without limits: no reservation, spend only
   s.set_user("bob");
@@ -156,6 +224,8 @@ TEST_F(RedisLimitStoreTest, SettlementRecordsSpendPerDayUserAndModel) {
   s.set_completion_tokens(7);
   s.set_cost_micros(1234);
   ASSERT_TRUE(store_.Settle(s, kNow).ok());
+  ASSERT_TRUE(store_.Settle(s, kNow).ok());  // a repeated settlement is recorded once
+  s.set_call_id("y");
   s.set_estimated(true);
   ASSERT_TRUE(store_.Settle(s, kNow).ok());
   s.set_charged(false);  // failed upstream: not charged, not counted

@@ -1,7 +1,10 @@
 #include "services/router/call_meter.h"
 
+#include <algorithm>
+#include <atomic>
 #include <nlohmann/json.hpp>
 
+#include "absl/time/clock.h"
 #include "common/json_fields.h"
 #include "common/json_limits.h"
 #include "common/log.h"
@@ -18,10 +21,14 @@ namespace {
 // whole body (JSON punctuation included), so it errs high, which the settlement corrects.
 int64_t TokensOfChars(int64_t chars) { return (chars + 3) / 4; }
 
+// No model writes more than this in one answer: a larger max_tokens is capped (so that sums
+// cannot overflow and a huge value cannot wrap the estimate negative).
+constexpr int64_t kMaxCompletionTokens = 1'000'000'000;
+
 int64_t CompletionEstimate(const JsonBody& body, const std::string& endpoint, int64_t fallback) {
   for (const char* key : {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
     int64_t n = JsonInt(body, key, -1);
-    if (n >= 0) return n;
+    if (n >= 0) return std::min(n, kMaxCompletionTokens);
   }
   return endpoint == "embeddings" ? 0 : fallback;
 }
@@ -38,6 +45,15 @@ Counter& StoreFailureCounter(std::string_view policy) {
       "Admissions the limits store could not answer, by the policy applied (open, closed).",
       {"policy"});
   return failures.With({policy});
+}
+
+// At most one log line a second for failed admissions: while the store is down every call of
+// a limited user fails (the metric counts each one).
+bool FailureLogDue() {
+  static std::atomic<int64_t> next_ms{0};
+  int64_t now = absl::ToUnixMillis(absl::Now());
+  int64_t due = next_ms.load(std::memory_order_relaxed);
+  return now >= due && next_ms.compare_exchange_strong(due, now + 1000);
 }
 
 }  // namespace
@@ -85,23 +101,51 @@ std::unique_ptr<CallMeter> CallMeter::Create(const MeterOptions& options,
   meter->limits_ = request.limits();
   meter->limited_ = HasLimits(request.limits());
   meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
+  // n choices each write up to max_tokens (OpenAI allows n up to 128).
+  int64_t choices = std::clamp<int64_t>(JsonInt(body, "n", 1), 1, 128);
   meter->completion_estimate_ =
-      CompletionEstimate(body, request.endpoint(), options.default_max_tokens);
+      CompletionEstimate(body, request.endpoint(), options.default_max_tokens) * choices;
   meter->estimated_tokens_ = meter->prompt_estimate_ + meter->completion_estimate_;
   return meter;
 }
 
-absl::Status CallMeter::SetTarget(const Target& target) {
+absl::Status CallMeter::SetTarget(const Target& target, const GroupConfig* group) {
   config_ = target.config;
   if (!limited_ || limits_.budget_usd() <= 0 || config_ == nullptr) return absl::OkStatus();
-  const Price* price = config_->pricing.Find(target.provider->alias, target.upstream_model);
+  // Any candidate may serve the call (a fallback, another deployment of the group): the
+  // worst case is priced at the dearest, and each must have a price when one is required.
+  estimated_cost_micros_ = 0;
+  if (absl::Status s = PriceCandidate(target.provider->alias, target.upstream_model); !s.ok()) {
+    return s;
+  }
+  std::vector<const std::string*> others;
+  for (const std::string& name : target.provider->fallbacks) others.push_back(&name);
+  if (group != nullptr) {  // any deployment, then its provider's fallbacks
+    for (const GroupDeployment& d : group->deployments) {
+      others.push_back(&d.model);
+      const ProviderConfig* provider = config_->Find(d.alias);
+      if (provider == nullptr) continue;
+      for (const std::string& name : provider->fallbacks) others.push_back(&name);
+    }
+  }
+  for (const std::string* name : others) {
+    auto model = ParseModelName(*name);
+    if (!model.ok()) continue;  // such a candidate is never called (it does not resolve)
+    if (absl::Status s = PriceCandidate(model->alias, model->model); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CallMeter::PriceCandidate(const std::string& alias, const std::string& model) {
+  const Price* price = config_->pricing.Find(alias, model);
   if (price == nullptr) {
     if (!config_->pricing.require) return absl::OkStatus();
     return absl::PermissionDeniedError(
-        StrCat("model '", target.upstream_model, "' of provider '", target.provider->alias,
+        StrCat("model '", model, "' of provider '", alias,
                "' has no price (pricing.require is on), so a user with a budget cannot use it"));
   }
-  estimated_cost_micros_ = CostMicros(*price, prompt_estimate_, 0, completion_estimate_);
+  estimated_cost_micros_ = std::max(estimated_cost_micros_,
+                                    CostMicros(*price, prompt_estimate_, 0, completion_estimate_));
   return absl::OkStatus();
 }
 
@@ -120,21 +164,7 @@ void CallMeter::Admit(AdmitDone done) {
 
 void CallMeter::OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer,
                            const AdmitDone& done) {
-  if (!answer.ok()) {
-    bool closed = options_.budgets_fail_closed && limits_.budget_usd() > 0;
-    StoreFailureCounter(closed ? "closed" : "open").Inc();
-    Log(LogLevel::kError, "router",
-        closed ? "limits store unreachable: budgeted call refused (budgets fail closed)"
-               : "limits store unreachable: call admitted unchecked (rate limits fail open)",
-        {{"user", user_}, {"error", std::string(answer.status().message())}});
-    if (closed) {
-      return done(absl::UnavailableError(
-                      "The spend store is unreachable, so your budget cannot be checked; "
-                      "please retry shortly."),
-                  std::nullopt);
-    }
-    return done(absl::OkStatus(), std::nullopt);
-  }
+  if (!answer.ok()) return OnAdmitFailed(answer.status(), done);
   for (const auto& [name, value] : answer->headers()) headers_.emplace_back(name, value);
   if (!answer->admitted()) {
     RefusedCounter(answer->refused()).Inc();
@@ -142,6 +172,39 @@ void CallMeter::OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer
     return done(absl::OkStatus(), *answer);
   }
   reservation_ = answer->reservation();
+  done(absl::OkStatus(), std::nullopt);
+}
+
+void CallMeter::OnAdmitFailed(const absl::Status& status, const AdmitDone& done) {
+  // The store may still have reserved (a reply lost to the deadline): Finish releases the
+  // call id whatever happens next.
+  release_ = true;
+  // Only an unreachable or slow store gets the open/closed policy; any other error (a bad
+  // estimate, a script error) refuses the call: it must never switch the limits off.
+  if (status.code() != absl::StatusCode::kUnavailable &&
+      status.code() != absl::StatusCode::kDeadlineExceeded) {
+    StoreFailureCounter("refused").Inc();
+    if (FailureLogDue()) {
+      Log(LogLevel::kError, "router", "limits check failed: call refused",
+          {{"user", user_}, {"error", std::string(status.message())}});
+    }
+    return done(absl::InternalError("Your limits could not be checked; the call was refused."),
+                std::nullopt);
+  }
+  bool closed = options_.budgets_fail_closed && limits_.budget_usd() > 0;
+  StoreFailureCounter(closed ? "closed" : "open").Inc();
+  if (FailureLogDue()) {
+    Log(LogLevel::kError, "router",
+        closed ? "limits store unreachable: budgeted call refused (budgets fail closed)"
+               : "limits store unreachable: call admitted unchecked (rate limits fail open)",
+        {{"user", user_}, {"error", std::string(status.message())}});
+  }
+  if (closed) {
+    return done(
+        absl::UnavailableError("The spend store is unreachable, so your budget cannot be checked; "
+                               "please retry shortly."),
+        std::nullopt);
+  }
   done(absl::OkStatus(), std::nullopt);
 }
 
@@ -154,7 +217,8 @@ void CallMeter::Observe(v1::CallResponse* message) {
     upstream_model_ = head->upstream_model();
     for (const auto& [name, value] : headers_) (*head->mutable_headers())[name] = value;
   } else if (message->has_data()) {
-    if (stream_) streamed_chars_ += StreamedTextChars(message->data());
+    // Streamed chunks or a whole answer: its text is what a call without usage is charged.
+    streamed_chars_ += StreamedTextChars(message->data());
   } else if (message->has_summary() && message->summary().has_usage()) {
     const v1::Usage& usage = message->summary().usage();
     if (usage.prompt_tokens() > 0 || usage.completion_tokens() > 0) usage_ = usage;
@@ -177,14 +241,16 @@ void CallMeter::Finish(const absl::Status& status) {
     request.set_prompt_tokens(usage_->prompt_tokens());
     request.set_completion_tokens(usage_->completion_tokens());
     request.set_cached_tokens(CachedPromptTokens(*usage_));
-  } else if (ok_status && !status.ok() && stream_) {
-    // The client hung up before the usage chunk: what was streamed, counted from the text.
+  } else if (ok_status) {
+    // No usage: the client hung up before the usage chunk, or the upstream sent none. The
+    // prompt estimate and the text received, marked estimated (never free).
     request.set_charged(true);
     request.set_estimated(true);
     request.set_prompt_tokens(prompt_estimate_);
     request.set_completion_tokens(TokensOfChars(streamed_chars_));
   }
-  if (!request.charged() && reservation_.empty()) return;  // nothing to record or refund
+  // Nothing to record or refund (a failed admission may have reserved late: released).
+  if (!request.charged() && reservation_.empty() && !release_) return;
   if (request.charged()) {
     request.set_cost_micros(PriceAndCount(request));
   }

@@ -30,7 +30,9 @@ class CallMeter {
   bool limited() const { return limited_; }
   // The resolved call: prices its worst case for the budget. PERMISSION_DENIED when the user
   // has a budget, the model has no price and pricing.require is on.
-  absl::Status SetTarget(const Target& target);
+  // The worst case is priced at the dearest candidate: the target, its provider's fallbacks
+  // and, for a group call, every deployment of `group`; each needs a price when required.
+  absl::Status SetTarget(const Target& target, const GroupConfig* group = nullptr);
 
   // `refusal` set: answer it (RefusalMessages) instead of calling upstream; `failure` not OK:
   // end the call with it (a budgeted user while the store is unreachable).
@@ -49,6 +51,9 @@ class CallMeter {
   // The call's cost in micro-USD (0 without a price), and the token/cost metrics.
   int64_t PriceAndCount(const auth::v1::SettleRequest& call) const;
   void OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer, const AdmitDone& done);
+  void OnAdmitFailed(const absl::Status& status, const AdmitDone& done);
+  // Raises the worst-case cost to this candidate's (PERMISSION_DENIED: unpriced, required).
+  absl::Status PriceCandidate(const std::string& alias, const std::string& model);
 
   MeterOptions options_;
   bool limited_ = false;
@@ -61,6 +66,7 @@ class CallMeter {
   int64_t completion_estimate_ = 0;
   int64_t estimated_cost_micros_ = 0;
   std::string reservation_;
+  bool release_ = false;  // the admission failed: settle the call id anyway (a release)
   std::vector<std::pair<std::string, std::string>> headers_;
   // From the answer.
   int status_ = 0;

@@ -138,6 +138,107 @@ TEST_F(CallMeterTest, StoreDownFailsOpenForRatesAndClosedForBudgets) {
   EXPECT_EQ(failure.code(), absl::StatusCode::kUnavailable);
 }
 
+TEST_F(CallMeterTest, HugeMaxTokensIsCappedAndNeverWrapsNegative) {
+  request_.set_body(R"({"model":"[oa]m","max_tokens":9223372036854775807})");
+  request_.mutable_limits()->set_budget_usd(1);
+  request_.mutable_limits()->set_budget_period("day");
+  auto meter = Meter();
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  auto admits = client_.admits();
+  ASSERT_EQ(admits.size(), 1u);
+  EXPECT_GT(admits[0].estimated_tokens(), 999'999'999);
+  EXPECT_LE(admits[0].estimated_tokens(), 1'000'001'000);
+  EXPECT_GE(admits[0].estimated_cost_micros(), 100'000'000'000);  // $100/M x 1e9 tokens
+  EXPECT_EQ(CostMicros(Price{1e300, 0, 0}, 1'000'000, 0, 0), 9'000'000'000'000'000'000);
+}
+
+TEST_F(CallMeterTest, StoreErrorsOtherThanUnreachableRefuseTheCall) {
+  client_.SetAnswer(absl::InvalidArgumentError("bad estimate"));
+  request_.clear_limits();
+  request_.mutable_limits()->set_rpm(5);  // would fail open if the store were down
+  absl::Status failure;
+  Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
+  EXPECT_FALSE(failure.ok());
+  client_.SetAnswer(absl::DeadlineExceededError("slow"));
+  Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
+  EXPECT_TRUE(failure.ok());  // slow store: the open policy for rates
+}
+
+TEST_F(CallMeterTest, FailedAdmissionIsReleasedByCallId) {
+  client_.SetAnswer(absl::DeadlineExceededError("admission timed out"));
+  request_.mutable_limits()->set_budget_usd(3);
+  request_.mutable_limits()->set_budget_period("month");
+  auto meter = Meter();
+  absl::Status failure;
+  meter->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
+  EXPECT_EQ(failure.code(), absl::StatusCode::kUnavailable);  // budgets fail closed
+  meter->Finish(failure);
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u) << "the late reservation, if any, must be released";
+  EXPECT_EQ(settles[0].call_id(), client_.admits()[0].call_id());
+  EXPECT_FALSE(settles[0].charged());
+}
+
+TEST_F(CallMeterTest, TwoXxWithoutUsageIsChargedTheEstimate) {
+  auto meter = Meter();
+  v1::CallResponse head = Head(false);
+  meter->Observe(&head);
+  v1::CallResponse data;
+  data.set_data(R"({"choices":[{"message":{"role":"assistant","content":"abcdefgh"}}]})");
+  meter->Observe(&data);
+  meter->Finish(absl::OkStatus());  // a complete answer, but the upstream sent no usage
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u);
+  EXPECT_TRUE(settles[0].charged());
+  EXPECT_TRUE(settles[0].estimated());
+  EXPECT_EQ(settles[0].prompt_tokens(), 9);
+  EXPECT_EQ(settles[0].completion_tokens(), 2);  // 8 characters
+  EXPECT_EQ(settles[0].cost_micros(), 9 * 10 + 2 * 100);
+}
+
+TEST_F(CallMeterTest, EstimateCountsEveryChoiceAndTheDearestCandidate) {
+  auto config = ParseRouterConfig(
+      R"(
+servers:
+  oa: {url: "http://127.0.0.1:9/v1", fallbacks: ["[ob]big"]}
+  ob: {url: "http://127.0.0.1:9/v1"}
+  oc: {url: "http://127.0.0.1:9/v1"}
+pricing:
+  models:
+    "[oa]m": {input: 10, output: 100}
+    "[ob]big": {input: 30, output: 1000}
+    "[oc]huge": {input: 50, output: 5000}
+groups:
+  g:
+    deployments:
+      - {model: "[oa]m"}
+      - {model: "[oc]huge"}
+)",
+      [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+  ASSERT_TRUE(config.ok()) << config.status();
+  target_.config = *config;
+  target_.provider = target_.config->Find("oa");
+  request_.set_body(R"({"model":"[oa]m","max_tokens":50,"n":8})");  // 39 bytes: 10 tokens
+  request_.mutable_limits()->set_budget_usd(5);
+  request_.mutable_limits()->set_budget_period("day");
+  auto meter = Meter();  // priced at the fallback [ob]big
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  ASSERT_TRUE(meter->SetTarget(target_, target_.config->FindGroup("g")).ok());
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  auto admits = client_.admits();
+  ASSERT_EQ(admits.size(), 2u);
+  EXPECT_EQ(admits[0].estimated_tokens(), 10 + 8 * 50);
+  EXPECT_EQ(admits[0].estimated_cost_micros(), 10 * 30 + 400 * 1000);
+  EXPECT_EQ(admits[1].estimated_cost_micros(), 10 * 50 + 400 * 5000);  // the group's dearest
+  // A candidate without a price is refused when prices are required, fallbacks included.
+  auto strict = std::make_shared<RouterConfig>(**config);
+  strict->pricing.require = true;
+  strict->pricing.models.erase("[ob]big");
+  target_.config = strict;
+  target_.provider = strict->Find("oa");
+  EXPECT_EQ(meter->SetTarget(target_).code(), absl::StatusCode::kPermissionDenied);
+}
+
 TEST_F(CallMeterTest, UnpricedModelIsRefusedToBudgetedUsersOnlyWhenRequired) {
   target_.upstream_model = "unpriced";
   request_.mutable_limits()->set_budget_usd(3);

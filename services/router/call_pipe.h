@@ -47,12 +47,7 @@ class CallPipe : public CallOutput {
       StartUpstream(deps, named);
       return;
     }
-    bool cancelled;
-    {
-      absl::MutexLock lock(&mu_);
-      cancelled = cancelled_;
-    }
-    if (cancelled) {  // the reader left before the call reached its loop: nothing upstream
+    if (Cancelled()) {  // the reader left before the call reached its loop: nothing upstream
       FailEarly(absl::CancelledError("call cancelled"));
       return;
     }
@@ -95,7 +90,8 @@ class CallPipe : public CallOutput {
       return;
     }
     if (meter_) {
-      if (absl::Status priced = meter_->SetTarget(prepared->target); !priced.ok()) {
+      const GroupConfig* group = route ? prepared->target.config->FindGroup(route->group) : nullptr;
+      if (absl::Status priced = meter_->SetTarget(prepared->target, group); !priced.ok()) {
         if (route) FinishAttempt(*deps.groups, &*route, {});
         FailEarly(priced);
         return;
@@ -131,6 +127,10 @@ class CallPipe : public CallOutput {
               if (!failure.ok()) return FailEarly(failure);
               for (auto& m : RefusalMessages(*refusal, request_id)) Emit(std::move(m));
               return FailEarly(absl::OkStatus());
+            }
+            if (Cancelled()) {  // the reader left during the admission: nothing upstream
+              if (route) FinishAttempt(*groups, &*route, {});
+              return FailEarly(absl::CancelledError("call cancelled"));  // refunds
             }
             if (route) runner->SetGroupRoute(*std::move(route));
             runner->Start();
@@ -272,6 +272,11 @@ class CallPipe : public CallOutput {
   }
 
  private:
+  bool Cancelled() {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+
   // Called once the transfer exists, so that cancellation and resume can reach it. Until then
   // the call is not closed even if the exchange already completed, because the starter still
   // touches this object.

@@ -6,6 +6,7 @@
 
 #include "common/testing/fake_scheduler.h"
 #include "services/router/testing/fake_http_client.h"
+#include "services/router/testing/fake_limits_client.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -15,6 +16,7 @@ class RecordingPipe : public CallPipe<v1::CallResponse> {
  public:
   std::vector<v1::CallResponse> written;
   std::optional<absl::Status> closed;
+  using CallPipe::CancelByReader;  // the reader leaving, for tests
 
  protected:
   void Translate(v1::CallResponse message, std::vector<v1::CallResponse>* out) override {
@@ -77,6 +79,34 @@ TEST_F(CallPipeTest, TheCallersRequestIdIsKept) {
   auto [upstream, head] = IdsOf("mine-1");
   EXPECT_EQ(upstream, "mine-1");
   EXPECT_EQ(head, "mine-1");
+}
+
+TEST_F(CallPipeTest, AClientThatLeftDuringTheAdmissionStartsNothingUpstreamAndIsRefunded) {
+  testing::FakeLimitsClient limits;
+  auth::v1::AdmitResponse admitted;
+  admitted.set_admitted(true);
+  admitted.set_reservation("r");
+  limits.SetAnswer(admitted);
+  limits.SetDeferred(true);
+  deps_.meter = MeterOptions{.client = &limits};
+  v1::CallRequest request;
+  request.set_endpoint("chat/completions");
+  request.set_body(R"({"model":"[a]m"})");
+  request.set_request_id("r-1");
+  request.set_user("alice");
+  request.mutable_limits()->set_rpm(5);
+  RecordingPipe pipe;
+  pipe.StartUpstream(deps_, request);
+  ASSERT_EQ(limits.admits().size(), 1u);
+  pipe.CancelByReader();
+  limits.AnswerPending();  // admitted after the client left
+  EXPECT_TRUE(http_.started.empty());
+  ASSERT_TRUE(pipe.closed.has_value());
+  EXPECT_EQ(pipe.closed->code(), absl::StatusCode::kCancelled);
+  auto settles = limits.settles();
+  ASSERT_EQ(settles.size(), 1u);  // the reservation is released
+  EXPECT_FALSE(settles[0].charged());
+  EXPECT_EQ(settles[0].reservation(), "r");
 }
 
 }  // namespace

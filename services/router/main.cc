@@ -45,14 +45,9 @@ absl::StatusOr<router::CallerAuthConfig> CallerAuthFrom(const Options& options,
   router::CallerAuthConfig config;
   config.options.accounts = options.GetBool("ENABLE_ACCOUNT_MANAGEMENT");
   config.options.bypass = options.GetBool("ENABLE_BYPASS");
-  auto token = ServiceTokenFrom(options);
-  if (!token.ok()) return token.status();
-  config.trust.service_token = *token;
-  config.trust.trusted_peers = ParsePeerList(options.Get("trusted-peers"));
-  if (!config.trust.trusted_peers.empty() && !tls.mutual()) {
-    return absl::InvalidArgumentError(
-        "--trusted-peers needs --tls-ca (client certificates verified by the router)");
-  }
+  auto trust = TrustPolicyFrom(options, tls.mutual());
+  if (!trust.ok()) return trust.status();
+  config.trust = *std::move(trust);
   if (config.options.accounts) {
     if (config.trust.service_token.empty() && config.trust.trusted_peers.empty()) {
       return absl::InvalidArgumentError(
@@ -63,7 +58,9 @@ absl::StatusOr<router::CallerAuthConfig> CallerAuthFrom(const Options& options,
       return absl::InvalidArgumentError(
           "ENABLE_ACCOUNT_MANAGEMENT=true needs the auth service: set --auth or AUTH_ADDR");
     }
-    auto channel = MakeServiceChannel(options.Get("auth"), {tls, ""});
+    // The router proves itself to auth's LimitsService with the same token (or its
+    // certificate, with mTLS).
+    auto channel = MakeServiceChannel(options.Get("auth"), {tls, config.trust.service_token});
     if (!channel.ok()) return channel.status();
     config.auth_channel = *channel;
   }

@@ -44,7 +44,10 @@ int64_t CostMicros(const Price& price, int64_t prompt, int64_t cached, int64_t c
   double micros = price.input * static_cast<double>(prompt - cached) +
                   price.cached_input * static_cast<double>(cached) +
                   price.output * static_cast<double>(completion);
-  return static_cast<int64_t>(std::ceil(micros));
+  // Saturates: a double beyond int64 (or NaN) must not be cast (undefined behaviour).
+  constexpr double kMax = 9.0e18;
+  if (!(micros < kMax)) return static_cast<int64_t>(kMax);
+  return micros <= 0 ? 0 : static_cast<int64_t>(std::ceil(micros));
 }
 
 int64_t CachedPromptTokens(const v1::Usage& usage) {

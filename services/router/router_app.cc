@@ -54,7 +54,8 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
   if (config.options.accounts) {
     // Limits and spend live next to the users: the same channel, one admission per call of a
     // limited user, one settlement per call.
-    limits_client_ = std::make_unique<GrpcLimitsClient>(config.auth_channel, absl::Seconds(1));
+    limits_client_ = std::make_unique<GrpcLimitsClient>(
+        config.limits_channel ? config.limits_channel : config.auth_channel, absl::Seconds(1));
     service_.SetMeter(MeterOptions{.client = limits_client_.get()});
     auth = std::make_unique<GrpcAuthClient>(std::move(config.auth_channel), config.auth_cache_ttl);
   }

@@ -39,6 +39,9 @@ struct CallerAuthConfig {
   TrustPolicy trust;
   // The auth service; required when options.accounts is on.
   std::shared_ptr<grpc::Channel> auth_channel;
+  // The LimitsService (admission, settlement); null: auth_channel. The all-in-one's is
+  // in-process only (not served on its public gRPC listener).
+  std::shared_ptr<grpc::Channel> limits_channel;
   absl::Duration auth_cache_ttl = absl::Milliseconds(500);
 };
 

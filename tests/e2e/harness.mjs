@@ -415,7 +415,9 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { 
   }
   let auth = null;
   if (env.ENABLE_ACCOUNT_MANAGEMENT === 'true') {
-    auth = startProcess(join(binDir, 'llmsrouter-auth'), ['--listen', '127.0.0.1:0', ...serverTls],
+    // Only the router may call auth's LimitsService: its token, or its certificate's name.
+    const routerProof = tls ? ['--trusted-peers', 'llmsrouter-router'] : ['--service-token', serviceToken];
+    auth = startProcess(join(binDir, 'llmsrouter-auth'), ['--listen', '127.0.0.1:0', ...serverTls, ...routerProof],
                         { cwd: dir, env, ready: listeningPorts('auth') });
     const authInfo = await auth.value;
     extraGatewayArgs = [...extraGatewayArgs, '--auth', `127.0.0.1:${authInfo.port}`];

@@ -58,6 +58,39 @@ for _ in range(2):
     print(json.dumps({"status": head.status, "headers": dict(head.headers), "body": data.decode()}))
 `;
 
+// A forged Admit and Settle to auth.v1.LimitsService at argv[2] (anyone but the router);
+// prints the two gRPC status codes. Then --ca/--cert/--key as router_client.py takes them.
+const FORGED_LIMITS_CALLS = `
+import argparse, json, sys
+sys.path.insert(0, sys.argv[1])
+from router_client import load_stubs, open_channel
+load_stubs()
+import grpc
+from llmsrouter.auth.v1 import auth_pb2 as pb, auth_pb2_grpc as pb_grpc
+p = argparse.ArgumentParser()
+p.add_argument("--ca"); p.add_argument("--cert"); p.add_argument("--key")
+a = p.parse_args(sys.argv[3:])
+a.router = sys.argv[2]
+stub = pb_grpc.LimitsServiceStub(open_channel(a))
+codes = []
+for call, req in ((stub.Admit, pb.AdmitRequest(user="victim", call_id="forged")),
+                  (stub.Settle, pb.SettleRequest(user="victim", call_id="forged",
+                                                 estimated_cost_micros=10**15))):
+    try:
+        call(req, timeout=10)
+        codes.append("OK")
+    except grpc.RpcError as e:
+        codes.append(e.code().name)
+print(json.dumps(codes))
+`;
+
+async function forgedLimitsCalls(address, clientArgs) {
+  const { stdout } = await promisify(execFile)('/usr/bin/python3',
+    ['-c', FORGED_LIMITS_CALLS, join(repoRoot, 'examples', 'python'), address, ...clientArgs],
+    { timeout: 60000 });
+  return JSON.parse(stdout.trim());
+}
+
 // The router's prompt estimate: a token per four bytes of the body.
 const promptEstimate = (body) => Math.ceil(Buffer.byteLength(JSON.stringify(body)) / 4);
 
@@ -247,6 +280,11 @@ describe('limits across three replicas on one Redis', () => {
     });
   });
 
+  it('lets only the router admit or settle calls', async () => {
+    const codes = await forgedLimitsCalls(`127.0.0.1:${stacks[0].authPort}`, stacks[0].grpcClientArgs);
+    assert.deepEqual(codes, ['PERMISSION_DENIED', 'PERMISSION_DENIED']);
+  });
+
   it('shows, changes and clears limits with the admin CLI', async () => {
     await user('u-cli', '--rpm', '7', '--budget', '2.5', '--period', 'week');
     const shown = await admin('limits', 'show', 'u-cli', '--format', 'json');
@@ -257,6 +295,15 @@ describe('limits across three replicas on one Redis', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /day, week, month or total/);
     assert.equal((await admin('limits', 'set', 'nobody', '--rpm', '1')).code, 1);
+    // set merges: a flag not given keeps its value; no flag, or --period alone, is refused.
+    assert.equal((await admin('limits', 'set', 'u-cli', '--tpm', '900')).code, 0);
+    assert.deepEqual(JSON.parse((await admin('limits', 'show', 'u-cli', '--format', 'json')).stdout),
+      { user: 'u-cli', rpm: 7, tpm: 900, parallel: 0, budget_usd: 2.5, budget_period: 'week' });
+    assert.equal((await admin('limits', 'set', 'u-cli')).code, 2);
+    assert.equal((await admin('limits', 'set', 'u-cli', '--period', 'day')).code, 2);
+    const huge = await admin('limits', 'set', 'u-cli', '--budget', '1e300');
+    assert.equal(huge.code, 2, huge.stderr);
+    assert.match(huge.stderr, /at most/);
     assert.equal((await admin('limits', 'clear', 'u-cli')).code, 0);
     const cleared = JSON.parse((await admin('limits', 'show', 'u-cli', '--format', 'json')).stdout);
     assert.equal(cleared.rpm, 0);
@@ -334,6 +381,11 @@ describe('limits in the all-in-one binary', () => {
     }, { timeoutMs: 5000 * SLOW, what: 'every settlement' });
     assert.equal(usage.prompt_tokens, counted.prompt);
     assert.equal(usage.completion_tokens, counted.completion);
+  });
+
+  it('does not serve the limits service on its public gRPC port', async () => {
+    const codes = await forgedLimitsCalls(`127.0.0.1:${gw.grpcPort}`, gw.grpcClientArgs ?? []);
+    assert.deepEqual(codes, ['UNIMPLEMENTED', 'UNIMPLEMENTED']);
   });
 
   it('limits a direct gRPC client by its key, with the headers in the ResponseHead', async () => {

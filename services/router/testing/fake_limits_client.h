@@ -18,8 +18,27 @@ class FakeLimitsClient : public LimitsClient {
       absl::MutexLock lock(&mu_);
       admits_.push_back(std::move(request));
       answer = answer_;
+      if (deferred_) {
+        pending_.push_back(std::move(done));
+        return;
+      }
     }
     done(std::move(answer));
+  }
+  // Deferred: admissions wait for AnswerPending() (as a slow store would).
+  void SetDeferred(bool deferred) {
+    absl::MutexLock lock(&mu_);
+    deferred_ = deferred;
+  }
+  void AnswerPending() {
+    std::vector<AdmitDone> pending;
+    absl::StatusOr<auth::v1::AdmitResponse> answer;
+    {
+      absl::MutexLock lock(&mu_);
+      pending.swap(pending_);
+      answer = answer_;
+    }
+    for (AdmitDone& done : pending) done(answer);
   }
   void Settle(auth::v1::SettleRequest request) override {
     absl::MutexLock lock(&mu_);
@@ -42,6 +61,8 @@ class FakeLimitsClient : public LimitsClient {
  private:
   absl::Mutex mu_;
   absl::StatusOr<auth::v1::AdmitResponse> answer_ ABSL_GUARDED_BY(mu_);
+  bool deferred_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<AdmitDone> pending_ ABSL_GUARDED_BY(mu_);
   std::vector<auth::v1::AdmitRequest> admits_ ABSL_GUARDED_BY(mu_);
   std::vector<auth::v1::SettleRequest> settles_ ABSL_GUARDED_BY(mu_);
 };

@@ -41,6 +41,10 @@ cert-manager
 {{- if eq .component "router" }}
 - name: LLMSROUTER_TRUSTED_PEERS
   value: {{ include "llmsrouter.gatewayPeer" .root }}
+{{- else if eq .component "auth" }}
+{{- /* Only the router may call auth's LimitsService (admission and settlement). */}}
+- name: LLMSROUTER_TRUSTED_PEERS
+  value: {{ printf "%s-router" (include "llmsrouter.fullname" .root) }}
 {{- end }}
 {{- else if and .root.Values.accounts.enabled (not .root.Values.secrets.existingSecret) (not .root.Values.secrets.values.LLMSROUTER_SERVICE_TOKEN) }}
 {{- fail "with tls.enabled=false and accounts on, set secrets.values.LLMSROUTER_SERVICE_TOKEN (at least 16 characters; the gateway proves itself to the router with it)" }}
