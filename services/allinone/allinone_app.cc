@@ -91,6 +91,9 @@ bool AllInOneApp::Stop() {
   }
   Step("loops stop");
   loops_.Stop();
+  // The gateway's tracer client sends over the in-process channel: it flushes and stops
+  // here, while the gRPC server still serves (a send after its Shutdown crashes in gRPC).
+  gateway_.reset();
   if (router_) {
     Step("router traces flush");
     router_->FlushTraces(absl::Seconds(3));
