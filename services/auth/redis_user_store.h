@@ -45,7 +45,6 @@ class RedisUserStore : public UserStore {
 
   using Reply = RedisReplyPtr;
 
-
   // Runs one command on a pooled connection (also for the limit store, which shares the
   // connection). Blocking, bounded by the timeouts. UNAVAILABLE on connection trouble; a
   // Redis error reply comes back as a reply of type error.
