@@ -108,20 +108,23 @@ absl::StatusOr<RedisUserStore::Pooled> RedisUserStore::Acquire() {
       idle_.pop_back();
       return Pooled{context, generation_};
     }
-    if (std::chrono::steady_clock::now() < next_connect_) {
-      return absl::UnavailableError(
-          StrCat("the user store (Redis, ", connector_.Describe(), ") is unreachable"));
-    }
+    if (std::chrono::steady_clock::now() < next_connect_) return Unreachable();
   }
   auto context = connector_.Connect();
   absl::MutexLock lock(&mu_);
   if (!context.ok()) {
     next_connect_ =
         std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(options_.reconnect_backoff);
-    return absl::UnavailableError(
-        StrCat("the user store is unreachable: ", context.status().message()));
+    last_connect_error_ = std::string(context.status().message());
+    return Unreachable();
   }
   return Pooled{context->release(), generation_};
+}
+
+absl::Status RedisUserStore::Unreachable() const {
+  // The same words whether this call tried to connect or waits out the backoff.
+  return absl::UnavailableError(StrCat("the user store (Redis, ", connector_.Describe(),
+                                       ") is unreachable: ", last_connect_error_));
 }
 
 void RedisUserStore::Release(Pooled pooled, bool healthy) {

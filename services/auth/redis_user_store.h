@@ -58,6 +58,7 @@ class RedisUserStore : public UserStore {
     uint64_t generation;
   };
   absl::StatusOr<Pooled> Acquire();
+  absl::Status Unreachable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Back to the pool; `healthy` false closes it and every idle connection (same server).
   void Release(Pooled pooled, bool healthy);
 
@@ -70,6 +71,8 @@ class RedisUserStore : public UserStore {
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<redisContext*> idle_ ABSL_GUARDED_BY(mu_);
   std::chrono::steady_clock::time_point next_connect_ ABSL_GUARDED_BY(mu_);
+  // Why the last connect failed; repeated while the reconnect backoff runs.
+  std::string last_connect_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace llmsrouter::auth
