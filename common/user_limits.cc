@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cstdio>
+#include <map>
+#include <vector>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -9,11 +11,63 @@
 
 namespace llmsrouter {
 
-bool HasLimits(const auth::v1::Limits& limits) {
+namespace {
+
+bool HasOwnLimits(const auth::v1::Limits& limits) {
   return limits.rpm() > 0 || limits.tpm() > 0 || limits.parallel() > 0 || limits.budget_usd() > 0;
 }
 
+// One set of limits without its scopes: "rpm=50,tpm=0,parallel=3,budget=10.500000,period=day".
+std::string EncodeOwn(const auth::v1::Limits& limits) {
+  char budget[64];
+  std::snprintf(budget, sizeof(budget), "%.6f", limits.budget_usd());
+  return StrCat("rpm=", limits.rpm(), ",tpm=", limits.tpm(), ",parallel=", limits.parallel(),
+                ",budget=", budget, ",period=", limits.budget_period());
+}
+
+absl::Status ValidateOwnLimits(const auth::v1::Limits& limits);
+
+}  // namespace
+
+bool HasLimits(const auth::v1::Limits& limits) {
+  if (HasOwnLimits(limits)) return true;
+  for (const auto& [name, scope] : limits.scopes()) {
+    if (HasOwnLimits(scope)) return true;
+  }
+  return false;
+}
+
+bool ValidScopeName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 127 ||
+        std::string_view(",;=[]|").find(c) != std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::Status ValidateLimits(const auth::v1::Limits& limits) {
+  if (absl::Status s = ValidateOwnLimits(limits); !s.ok()) return s;
+  for (const auto& [name, scope] : limits.scopes()) {
+    if (!ValidScopeName(name)) {
+      return absl::InvalidArgumentError(
+          StrCat("invalid scope '", name,
+                 "': a provider alias or group name of 1 to 128 characters without spaces or , ; "
+                 "= [ ] |"));
+    }
+    if (!scope.scopes().empty()) return absl::InvalidArgumentError("scopes do not nest");
+    if (absl::Status s = ValidateOwnLimits(scope); !s.ok()) {
+      return absl::InvalidArgumentError(StrCat("scope '", name, "': ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status ValidateOwnLimits(const auth::v1::Limits& limits) {
   if (limits.rpm() < 0 || limits.tpm() < 0 || limits.parallel() < 0 ||
       !(limits.budget_usd() >= 0)) {
     return absl::InvalidArgumentError("limits must be zero (none) or positive");
@@ -35,15 +89,7 @@ absl::Status ValidateLimits(const auth::v1::Limits& limits) {
   return absl::OkStatus();
 }
 
-std::string EncodeLimits(const auth::v1::Limits& limits) {
-  if (!HasLimits(limits)) return "";
-  char budget[64];
-  std::snprintf(budget, sizeof(budget), "%.6f", limits.budget_usd());
-  return StrCat("rpm=", limits.rpm(), ",tpm=", limits.tpm(), ",parallel=", limits.parallel(),
-                ",budget=", budget, ",period=", limits.budget_period());
-}
-
-auth::v1::Limits DecodeLimits(std::string_view encoded) {
+auth::v1::Limits DecodeOwn(std::string_view encoded, std::string* scope) {
   auth::v1::Limits limits;
   for (std::string_view part : Split(encoded, ',')) {
     size_t eq = part.find('=');
@@ -55,11 +101,38 @@ auth::v1::Limits DecodeLimits(std::string_view encoded) {
     if (name == "tpm" && ParseInt(value, &n)) limits.set_tpm(n);
     if (name == "parallel" && ParseInt(value, &n)) limits.set_parallel(n);
     if (name == "period") limits.set_budget_period(std::string(value));
+    if (name == "scope") *scope = std::string(value);
     if (name == "budget") {
       double usd = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), usd);
       if (ec == std::errc()) limits.set_budget_usd(usd);
     }
+  }
+  return limits;
+}
+
+}  // namespace
+
+std::string EncodeLimits(const auth::v1::Limits& limits) {
+  if (!HasLimits(limits)) return "";
+  std::string out = EncodeOwn(limits);
+  // Sorted (a protobuf map has no order): the same limits always encode the same.
+  std::map<std::string_view, const auth::v1::Limits*> scopes;
+  for (const auto& [name, scope] : limits.scopes()) {
+    if (HasOwnLimits(scope)) scopes[name] = &scope;
+  }
+  for (const auto& [name, scope] : scopes) StrAppend(&out, ";scope=", name, ",", EncodeOwn(*scope));
+  return out;
+}
+
+auth::v1::Limits DecodeLimits(std::string_view encoded) {
+  std::vector<std::string_view> parts = Split(encoded, ';');
+  std::string ignored;
+  auth::v1::Limits limits = DecodeOwn(parts.empty() ? "" : parts[0], &ignored);
+  for (size_t i = 1; i < parts.size(); ++i) {
+    std::string name;
+    auth::v1::Limits scope = DecodeOwn(parts[i], &name);
+    if (!name.empty()) (*limits.mutable_scopes())[name] = std::move(scope);
   }
   return limits;
 }

@@ -12,12 +12,18 @@
 
 namespace llmsrouter {
 
-// True when any kind of limit is set (a user without limits costs no admission round trip).
+// True when any kind of limit is set, in the user's own limits or one of its scopes (a user
+// without limits costs no admission round trip).
 bool HasLimits(const auth::v1::Limits& limits);
-// INVALID_ARGUMENT for negative values, an unknown period, or a budget without a period.
+// INVALID_ARGUMENT for negative values, an unknown period, a budget without a period, or a bad
+// scope name (ValidScopeName) or nested scopes.
 absl::Status ValidateLimits(const auth::v1::Limits& limits);
-// "rpm=50,tpm=0,parallel=3,budget=10.5,period=day" and back (unknown or bad parts are ignored
-// on decode: the store is written only by EncodeLimits).
+// A scope is a provider alias or a group name: 1 to 128 characters, no space or control
+// character and none of , ; = [ ] | (the separators of the stored form and of "[alias]model").
+bool ValidScopeName(std::string_view name);
+// "rpm=50,tpm=0,parallel=3,budget=10.5,period=day" then ";scope=openai,rpm=0,tpm=50000,..."
+// per scope, and back (unknown or bad parts are ignored on decode: the store is written only by
+// EncodeLimits).
 std::string EncodeLimits(const auth::v1::Limits& limits);
 auth::v1::Limits DecodeLimits(std::string_view encoded);
 

@@ -27,6 +27,49 @@ TEST(UserLimitsTest, EncodeDecodeRoundTrip) {
   EXPECT_FALSE(HasLimits(DecodeLimits("rpm=x,junk")));
 }
 
+TEST(UserLimitsTest, ScopesRoundTripAndCountAsLimits) {
+  auth::v1::Limits limits;
+  (*limits.mutable_scopes())["openai"].set_tpm(50000);
+  EXPECT_TRUE(HasLimits(limits));  // a scope alone makes a limited user
+  auth::v1::Limits& group = (*limits.mutable_scopes())["fast-chat"];
+  group.set_rpm(7);
+  group.set_budget_usd(2);
+  group.set_budget_period("day");
+  (*limits.mutable_scopes())["empty"];  // nothing set: not stored
+  EXPECT_EQ(EncodeLimits(limits),
+            "rpm=0,tpm=0,parallel=0,budget=0.000000,period=;"
+            "scope=fast-chat,rpm=7,tpm=0,parallel=0,budget=2.000000,period=day;"
+            "scope=openai,rpm=0,tpm=50000,parallel=0,budget=0.000000,period=");
+  auth::v1::Limits back = DecodeLimits(EncodeLimits(limits));
+  EXPECT_FALSE(back.rpm() > 0);
+  ASSERT_EQ(back.scopes().size(), 2u);
+  EXPECT_EQ(back.scopes().at("openai").tpm(), 50000);
+  EXPECT_EQ(back.scopes().at("fast-chat").rpm(), 7);
+  EXPECT_EQ(back.scopes().at("fast-chat").budget_period(), "day");
+  EXPECT_TRUE(ValidateLimits(back).ok());
+}
+
+TEST(UserLimitsTest, ValidateScopes) {
+  auth::v1::Limits limits;
+  (*limits.mutable_scopes())["open ai"].set_rpm(1);
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);
+  limits.mutable_scopes()->clear();
+  (*limits.mutable_scopes())["a;b"].set_rpm(1);
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);
+  limits.mutable_scopes()->clear();
+  (*limits.mutable_scopes())["openai"].set_rpm(-1);
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);
+  (*limits.mutable_scopes())["openai"].set_rpm(1);
+  (*limits.mutable_scopes())["openai"].set_budget_usd(3);
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);  // no period
+  (*limits.mutable_scopes())["openai"].set_budget_period("month");
+  EXPECT_TRUE(ValidateLimits(limits).ok());
+  (*(*limits.mutable_scopes())["openai"].mutable_scopes())["x"].set_rpm(1);
+  EXPECT_EQ(ValidateLimits(limits).code(), absl::StatusCode::kInvalidArgument);  // nested
+  EXPECT_FALSE(ValidScopeName("[openai]"));
+  EXPECT_TRUE(ValidScopeName("my.group_1@eu-west/2"));
+}
+
 TEST(UserLimitsTest, Validate) {
   auth::v1::Limits limits;
   EXPECT_TRUE(ValidateLimits(limits).ok());
