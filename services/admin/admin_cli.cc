@@ -25,7 +25,7 @@ struct Parsed {
 bool TakesValue(const std::string& flag) {
   static const std::set<std::string> kValued = {
       "--email",  "--permissions", "--limit", "--rpm",   "--tpm",   "--parallel", "--budget",
-      "--period", "--format",      "--user",  "--since", "--until", "--by"};
+      "--period", "--format",      "--user",  "--since", "--until", "--by",       "--scope"};
   return kValued.contains(flag);
 }
 
@@ -270,10 +270,11 @@ std::string UsageText() {
          "  audit [--limit N]                                 admin actions, newest first\n"
          "  health                                            model groups at --router: each\n"
          "                                                    deployment's state, cooldown, cause\n"
-         "  limits set USER [--rpm N] [--tpm N] [--parallel N] [--budget USD --period "
-         "day|week|month|total]\n"
-         "  limits show USER [--format json]                  a user's limits\n"
-         "  limits clear USER                                 no limits\n"
+         "  limits set USER [--scope S] [--rpm N] [--tpm N] [--parallel N] [--budget USD "
+         "--period day|week|month|total]\n"
+         "                                                    S: a provider alias or group\n"
+         "  limits show USER [--format json]                  a user's limits and scopes\n"
+         "  limits clear USER [--scope S]                     no limits (or none in S)\n"
          "  usage [--user U] [--since D] [--until D] [--by day|model|user]\n"
          "        [--format table|csv|json]                   recorded spend (UTC days)\n"
          "Exit codes: 0 ok, 1 refused, 2 usage, 3 import partly failed, 4 unreachable,\n"

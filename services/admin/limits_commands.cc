@@ -77,25 +77,48 @@ std::optional<auth::v1::User> FindUser(const CommandArgs& args, const std::strin
   return std::nullopt;
 }
 
+// A protobuf map has no order: scopes are shown sorted by name.
+std::map<std::string, const auth::v1::Limits*> SortedScopes(const auth::v1::Limits& limits) {
+  std::map<std::string, const auth::v1::Limits*> scopes;
+  for (const auto& [name, scope] : limits.scopes()) scopes[name] = &scope;
+  return scopes;
+}
+
+nlohmann::ordered_json LimitsJson(const auth::v1::Limits& l) {
+  return {{"rpm", l.rpm()},
+          {"tpm", l.tpm()},
+          {"parallel", l.parallel()},
+          {"budget_usd", l.budget_usd()},
+          {"budget_period", l.budget_period()}};
+}
+
 nlohmann::ordered_json LimitsJson(const auth::v1::User& user) {
-  const auth::v1::Limits& l = user.limits();
-  nlohmann::ordered_json j = {{"user", user.name()},
-                              {"rpm", l.rpm()},
-                              {"tpm", l.tpm()},
-                              {"parallel", l.parallel()},
-                              {"budget_usd", l.budget_usd()},
-                              {"budget_period", l.budget_period()}};
+  nlohmann::ordered_json j = {{"user", user.name()}};
+  j.update(LimitsJson(user.limits()));
+  nlohmann::ordered_json scopes = nlohmann::ordered_json::object();
+  for (const auto& [name, scope] : SortedScopes(user.limits())) scopes[name] = LimitsJson(*scope);
+  j["scopes"] = std::move(scopes);
   return j;
 }
 
-void PrintLimits(const auth::v1::User& user, std::ostream& out) {
-  const auth::v1::Limits& l = user.limits();
+void PrintOwnLimits(const auth::v1::Limits& l, const char* indent, std::ostream& out) {
   auto n = [](int64_t v) { return v > 0 ? std::to_string(v) : std::string("-"); };
-  out << "user\t" << user.name() << "\nrpm\t" << n(l.rpm()) << "\ntpm\t" << n(l.tpm())
-      << "\nparallel\t" << n(l.parallel()) << "\nbudget\t"
+  out << indent << "rpm\t" << n(l.rpm()) << "\n"
+      << indent << "tpm\t" << n(l.tpm()) << "\n"
+      << indent << "parallel\t" << n(l.parallel()) << "\n"
+      << indent << "budget\t"
       << (l.budget_usd() > 0 ? StrCat("$", FormatUsd(l.budget_usd()), " per ", l.budget_period())
                              : "-")
       << "\n";
+}
+
+void PrintLimits(const auth::v1::User& user, std::ostream& out) {
+  out << "user\t" << user.name() << "\n";
+  PrintOwnLimits(user.limits(), "", out);
+  for (const auto& [name, scope] : SortedScopes(user.limits())) {
+    out << "scope\t" << name << "\n";
+    PrintOwnLimits(*scope, "  ", out);
+  }
 }
 
 int ShowLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
@@ -124,9 +147,35 @@ int SetLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::o
   auth::v1::SetLimitsRequest request;
   request.set_name(args.positional[1]);
   *request.mutable_limits() = current->limits();
-  if (!ParseLimits(args, request.mutable_limits())) {
+  std::string scope = Flag(args, "--scope");
+  auth::v1::Limits* target = scope.empty() ? request.mutable_limits()
+                                           : &(*request.mutable_limits()->mutable_scopes())[scope];
+  if (!ParseLimits(args, target)) {
     err << "error: limits are whole numbers (budget: USD), zero or more\n";
     return kUsage;
+  }
+  auth::v1::User user;
+  grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
+  if (!status.ok()) return ExitCodeFor(status, err);
+  PrintLimits(user, out);
+  return kOk;
+}
+
+// `clear` removes every limit, or with --scope only that scope's (the rest is kept).
+int ClearLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
+                std::ostream& err) {
+  auth::v1::SetLimitsRequest request;
+  request.set_name(args.positional[1]);
+  if (std::string scope = Flag(args, "--scope"); !scope.empty()) {
+    int code = kOk;
+    auto current = FindUser(args, args.positional[1], stub, err, &code);
+    if (!current) return code;
+    *request.mutable_limits() = current->limits();
+    if (request.mutable_limits()->mutable_scopes()->erase(scope) == 0) {
+      err << "error: user '" << args.positional[1] << "' has no limits for scope '" << scope
+          << "'\n";
+      return kFailed;
+    }
   }
   auth::v1::User user;
   grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
@@ -141,21 +190,15 @@ int LimitsCommand(const CommandArgs& args, AdminService::StubInterface& stub, st
                   std::ostream& err) {
   const std::string verb = args.positional.empty() ? "" : args.positional[0];
   if (args.positional.size() != 2 || (verb != "set" && verb != "show" && verb != "clear")) {
-    err << "usage: llmsrouter-admin limits set USER [--rpm N] [--tpm N] [--parallel N] "
-           "[--budget USD --period day|week|month|total]\n"
+    err << "usage: llmsrouter-admin limits set USER [--scope S] [--rpm N] [--tpm N] "
+           "[--parallel N] [--budget USD --period day|week|month|total]\n"
            "       llmsrouter-admin limits show USER [--format json]\n"
-           "       llmsrouter-admin limits clear USER\n";
+           "       llmsrouter-admin limits clear USER [--scope S]\n";
     return kUsage;
   }
   if (verb == "show") return ShowLimits(args, stub, out, err);
   if (verb == "set") return SetLimits(args, stub, out, err);
-  auth::v1::SetLimitsRequest request;  // clear: no limits
-  request.set_name(args.positional[1]);
-  auth::v1::User user;
-  grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
-  if (!status.ok()) return ExitCodeFor(status, err);
-  PrintLimits(user, out);
-  return kOk;
+  return ClearLimits(args, stub, out, err);
 }
 
 namespace {

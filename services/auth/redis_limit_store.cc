@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <limits>
 #include <map>
 
@@ -57,6 +58,40 @@ elseif budget > 0 and (spent >= budget or spent + cost > budget) then
   refused = 'budget'
   if bend > 0 then retry = bend - now end
 end
+-- More buckets (a scope inside the user, a provider's limits for everyone): ARGV[14] of them,
+-- 7 arguments each (key prefix under p, rpm, tpm, parallel, budget, period key, period end),
+-- checked like the user's own; rb names the first bucket that refuses (0: the user's own).
+local xs, rb = {}, 0
+for i = 1, tonumber(ARGV[14] or '0') do
+  local a = 14 + (i - 1) * 7
+  local b = {k = p .. ARGV[a + 1], rpm = tonumber(ARGV[a + 2]), tpm = tonumber(ARGV[a + 3]),
+             par = tonumber(ARGV[a + 4]), budget = tonumber(ARGV[a + 5]), bwin = ARGV[a + 6],
+             bend = tonumber(ARGV[a + 7]), rused = 0, rreset = 60000, tused = 0, pused = 0,
+             spent = 0}
+  if b.rpm > 0 then
+    redis.call('ZREMRANGEBYSCORE', b.k .. 'rpm', '-inf', now - 60000)
+    b.rused = redis.call('ZCARD', b.k .. 'rpm')
+    local oldest = redis.call('ZRANGE', b.k .. 'rpm', 0, 0, 'WITHSCORES')
+    if oldest[2] then b.rreset = tonumber(oldest[2]) + 60000 - now end
+  end
+  if b.tpm > 0 then b.tused = tonumber(redis.call('GET', b.k .. 'tpm:' .. minute) or '0') end
+  if b.par > 0 then
+    redis.call('ZREMRANGEBYSCORE', b.k .. 'par', '-inf', now)
+    b.pused = redis.call('ZCARD', b.k .. 'par')
+  end
+  if b.budget > 0 then b.spent = tonumber(redis.call('GET', b.k .. 'spent:' .. b.bwin) or '0') end
+  if refused == '' then
+    if b.rpm > 0 and b.rused >= b.rpm then refused, retry = 'rpm', b.rreset
+    elseif b.tpm > 0 and b.tused + est > b.tpm then refused, retry = 'tpm', treset
+    elseif b.par > 0 and b.pused >= b.par then refused, retry = 'parallel', 1000
+    elseif b.budget > 0 and (b.spent >= b.budget or b.spent + cost > b.budget) then
+      refused = 'budget'
+      if b.bend > 0 then retry = b.bend - now end
+    end
+    if refused ~= '' then rb = i end
+  end
+  xs[i] = b
+end
 if refused == '' then
   if rpm > 0 then
     redis.call('ZADD', rk, now, call)
@@ -83,8 +118,45 @@ if refused == '' then
   end
   redis.call('SET', resk, ARGV[8] .. '|' .. ARGV[13] .. '|' .. tmin .. '|' .. bw .. '|' ..
              string.format('%d', bex), 'PX', lease)
+  -- The other buckets' reservations: a list 'est|cost', then 'prefix|minute|period|expiry'.
+  local xk = u .. 'resx:' .. call
+  if #xs > 0 then redis.call('RPUSH', xk, ARGV[8] .. '|' .. ARGV[13]) end
+  for _, b in ipairs(xs) do
+    if b.rpm > 0 then
+      redis.call('ZADD', b.k .. 'rpm', now, call)
+      redis.call('PEXPIRE', b.k .. 'rpm', 60000)
+      b.rused = b.rused + 1
+    end
+    if b.tpm > 0 then
+      b.tused = redis.call('INCRBY', b.k .. 'tpm:' .. minute, ARGV[8])
+      redis.call('PEXPIRE', b.k .. 'tpm:' .. minute, 120000)
+    end
+    if b.par > 0 then
+      redis.call('ZADD', b.k .. 'par', now + lease, call)
+      redis.call('PEXPIRE', b.k .. 'par', lease)
+    end
+    local xmin, xw, xex = '', '', 0
+    if b.tpm > 0 then xmin = minute end
+    if b.budget > 0 then
+      redis.call('INCRBY', b.k .. 'spent:' .. b.bwin, ARGV[13])
+      xw = b.bwin
+      if b.bend > 0 then
+        xex = b.bend + 86400000
+        redis.call('PEXPIREAT', b.k .. 'spent:' .. b.bwin, xex)
+      end
+    end
+    redis.call('RPUSH', xk, string.sub(b.k, #p + 1) .. '|' .. xmin .. '|' .. xw .. '|' ..
+               string.format('%d', xex))
+  end
+  if #xs > 0 then redis.call('PEXPIRE', xk, lease) end
 end
-return {refused, retry, rused, rreset, tused, treset, minute, spent})";
+local out = {refused, retry, rused, rreset, tused, treset, minute, spent, rb}
+for _, b in ipairs(xs) do
+  for _, n in ipairs({b.rused, b.rreset, b.tused, b.treset or treset, b.spent}) do
+    out[#out + 1] = n
+  end
+end
+return out)";
 
 // Settlement: the call's own reservation record (written at admission) is consumed once: only
 // the settlement whose DEL removed it corrects the tpm minute and the budget period to the
@@ -112,6 +184,30 @@ if rec and redis.call('DEL', resk) == 1 then
   end
   if bwin and bwin ~= '' and tonumber(bexpire) > 0 then
     redis.call('PEXPIREAT', u .. 'spent:' .. bwin, bexpire)
+  end
+end
+-- The other buckets the call reserved (scopes, providers), settled the same way, once.
+local xk = u .. 'resx:' .. call
+local xr = redis.call('LRANGE', xk, 0, -1)
+if #xr > 1 and redis.call('DEL', xk) == 1 then
+  local est, ecost = string.match(xr[1], '^(%d+)|(%d+)$')
+  for i = 2, #xr do
+    local k, minute, bwin, bexpire = string.match(xr[i], '^(.*)|([^|]*)|([^|]*)|(%d+)$')
+    if k then
+      k = p .. k
+      redis.call('ZREM', k .. 'par', call)
+      for _, c in ipairs({{minute, 'tpm:', used - tonumber(est or 0)},
+                          {bwin, 'spent:', cost - tonumber(ecost or 0)}}) do
+        local key = k .. c[2] .. c[1]
+        if c[1] ~= '' and redis.call('EXISTS', key) == 1 then
+          local left = redis.call('INCRBY', key, string.format('%d', c[3]))
+          if left < 0 then redis.call('INCRBY', key, string.format('%d', -left)) end
+        end
+      end
+      if bwin ~= '' and tonumber(bexpire) > 0 then
+        redis.call('PEXPIREAT', k .. 'spent:' .. bwin, bexpire)
+      end
+    end
   end
 end
 local calls = tonumber(ARGV[8])
@@ -168,46 +264,95 @@ std::string UtcDay(int64_t now_ms) {
   return absl::FormatCivilTime(absl::ToCivilDay(absl::FromUnixMillis(now_ms), absl::UTCTimeZone()));
 }
 
+// One set of counters of an admission, as the script reported it: the user's own limits, a
+// scope inside the user, or a provider's limits for everyone.
+struct Bucket {
+  const v1::Limits* limits = nullptr;
+  std::string who;  // "user 'alice'", "user 'alice' for 'openai'", "provider 'openai' (all users)"
+  int64_t rused = 0, rreset = 0, tused = 0, treset = 0, spent = 0;
+  BudgetWindow window;
+};
+
+std::string BucketPrefix(const v1::AdmitRequest& request, const v1::LimitBucket& bucket) {
+  if (bucket.kind() == "provider") return StrCat("plimit:", bucket.name(), ":");
+  return StrCat("limit:", request.user(), ":scope:", bucket.name(), ":");
+}
+
+std::string BucketWho(const v1::AdmitRequest& request, const v1::LimitBucket& bucket) {
+  if (bucket.kind() == "provider") return StrCat("provider '", bucket.name(), "' (all users)");
+  return StrCat("user '", request.user(), "' for '", bucket.name(), "'");
+}
+
 std::string RefusalMessage(const v1::AdmitRequest& request, const std::string& kind,
-                           const redisReply* r, int64_t retry_ms, int64_t end_ms) {
-  const v1::Limits& l = request.limits();
+                           const Bucket& b, int64_t retry_ms) {
+  const v1::Limits& l = *b.limits;
   std::string again = StrCat(" Please try again in ", ResetDuration(retry_ms), ".");
   if (kind == "rpm") {
-    return StrCat("Rate limit reached for requests per minute (rpm) for user '", request.user(),
-                  "': Limit ", l.rpm(), ", Used ", IntAt(r, 2), ".", again);
+    return StrCat("Rate limit reached for requests per minute (rpm) for ", b.who, ": Limit ",
+                  l.rpm(), ", Used ", b.rused, ".", again);
   }
   if (kind == "tpm") {
-    return StrCat("Rate limit reached for tokens per minute (tpm) for user '", request.user(),
-                  "': Limit ", l.tpm(), ", Used ", IntAt(r, 4), ", Requested ",
-                  request.estimated_tokens(), ".", again);
+    return StrCat("Rate limit reached for tokens per minute (tpm) for ", b.who, ": Limit ", l.tpm(),
+                  ", Used ", b.tused, ", Requested ", request.estimated_tokens(), ".", again);
   }
   if (kind == "parallel") {
-    return StrCat("Rate limit reached for calls in flight for user '", request.user(), "': Limit ",
-                  l.parallel(), ". Please try again when a call has finished.");
+    return StrCat("Rate limit reached for calls in flight for ", b.who, ": Limit ", l.parallel(),
+                  ". Please try again when a call has finished.");
   }
+  int64_t end_ms = b.window.end_ms;
   std::string reset = end_ms > 0
                           ? StrCat("; it resets at ", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
                                                                        absl::FromUnixMillis(end_ms),
                                                                        absl::UTCTimeZone()))
                           : "; it does not reset";
-  return StrCat("You exceeded your current quota: the budget of user '", request.user(), "' is $",
+  return StrCat("You exceeded your current quota: the budget of ", b.who, " is $",
                 FormatUsd(l.budget_usd()), " per ", l.budget_period(), " (spent $",
-                FormatUsd(MicrosToUsd(IntAt(r, 7))), ")", reset,
-                ". Ask an administrator to raise it.");
+                FormatUsd(MicrosToUsd(b.spent)), ")", reset, ". Ask an administrator to raise it.");
 }
 
-void AddHeaders(const v1::Limits& l, const redisReply* r, v1::AdmitResponse* out) {
-  auto& h = *out->mutable_headers();
-  if (l.rpm() > 0) {
-    h["x-ratelimit-limit-requests"] = std::to_string(l.rpm());
-    h["x-ratelimit-remaining-requests"] =
-        std::to_string(std::max<int64_t>(0, l.rpm() - IntAt(r, 2)));
-    h["x-ratelimit-reset-requests"] = ResetDuration(IntAt(r, 3));
+// The x-ratelimit-* headers of the tightest bucket of each kind (least remaining).
+void AddHeaders(const std::vector<Bucket>& buckets, v1::AdmitResponse* out) {
+  const Bucket* requests = nullptr;
+  const Bucket* tokens = nullptr;
+  auto left = [](int64_t limit, int64_t used) { return std::max<int64_t>(0, limit - used); };
+  for (const Bucket& b : buckets) {
+    const v1::Limits& l = *b.limits;
+    if (l.rpm() > 0 && (requests == nullptr ||
+                        left(l.rpm(), b.rused) < left(requests->limits->rpm(), requests->rused))) {
+      requests = &b;
+    }
+    if (l.tpm() > 0 && (tokens == nullptr ||
+                        left(l.tpm(), b.tused) < left(tokens->limits->tpm(), tokens->tused))) {
+      tokens = &b;
+    }
   }
-  if (l.tpm() > 0) {
-    h["x-ratelimit-limit-tokens"] = std::to_string(l.tpm());
-    h["x-ratelimit-remaining-tokens"] = std::to_string(std::max<int64_t>(0, l.tpm() - IntAt(r, 4)));
-    h["x-ratelimit-reset-tokens"] = ResetDuration(IntAt(r, 5));
+  auto& h = *out->mutable_headers();
+  if (requests != nullptr) {
+    h["x-ratelimit-limit-requests"] = std::to_string(requests->limits->rpm());
+    h["x-ratelimit-remaining-requests"] =
+        std::to_string(left(requests->limits->rpm(), requests->rused));
+    h["x-ratelimit-reset-requests"] = ResetDuration(requests->rreset);
+  }
+  if (tokens != nullptr) {
+    h["x-ratelimit-limit-tokens"] = std::to_string(tokens->limits->tpm());
+    h["x-ratelimit-remaining-tokens"] = std::to_string(left(tokens->limits->tpm(), tokens->tused));
+    h["x-ratelimit-reset-tokens"] = ResetDuration(tokens->treset);
+  }
+}
+
+// The admission script's arguments for the request's extra buckets (ARGV[14] onwards).
+void AppendBucketArgs(const v1::AdmitRequest& request, int64_t now_ms,
+                      std::vector<std::string>* args, std::vector<Bucket>* buckets) {
+  args->push_back(std::to_string(request.buckets_size()));
+  for (const v1::LimitBucket& bucket : request.buckets()) {
+    const v1::Limits& l = bucket.limits();
+    Bucket b{.limits = &l, .who = BucketWho(request, bucket)};
+    if (l.budget_usd() > 0) b.window = BudgetWindowAt(l.budget_period(), now_ms);
+    args->insert(args->end(),
+                 {BucketPrefix(request, bucket), std::to_string(l.rpm()), std::to_string(l.tpm()),
+                  std::to_string(l.parallel()), std::to_string(UsdToMicros(l.budget_usd())),
+                  b.window.key, std::to_string(b.window.end_ms)});
+    buckets->push_back(std::move(b));
   }
 }
 
@@ -250,26 +395,46 @@ absl::StatusOr<v1::AdmitResponse> RedisLimitStore::Admit(const v1::AdmitRequest&
   const v1::Limits& l = request.limits();
   BudgetWindow window;
   if (l.budget_usd() > 0) window = BudgetWindowAt(l.budget_period(), now_ms);
-  auto reply =
-      Eval(kAdmitScript, AdmitSha(),
-           {redis_->prefix(), request.user(), request.call_id(), std::to_string(now_ms),
-            std::to_string(l.rpm()), std::to_string(l.tpm()), std::to_string(l.parallel()),
-            std::to_string(request.estimated_tokens()),
-            std::to_string(absl::ToInt64Milliseconds(options_.parallel_lease)),
-            std::to_string(UsdToMicros(l.budget_usd())), window.key, std::to_string(window.end_ms),
-            std::to_string(request.estimated_cost_micros())});
+  std::vector<Bucket> buckets = {
+      Bucket{.limits = &l, .who = StrCat("user '", request.user(), "'"), .window = window}};
+  std::vector<std::string> args = {
+      redis_->prefix(),
+      request.user(),
+      request.call_id(),
+      std::to_string(now_ms),
+      std::to_string(l.rpm()),
+      std::to_string(l.tpm()),
+      std::to_string(l.parallel()),
+      std::to_string(request.estimated_tokens()),
+      std::to_string(absl::ToInt64Milliseconds(options_.parallel_lease)),
+      std::to_string(UsdToMicros(l.budget_usd())),
+      window.key,
+      std::to_string(window.end_ms),
+      std::to_string(request.estimated_cost_micros())};
+  AppendBucketArgs(request, now_ms, &args, &buckets);
+  auto reply = Eval(kAdmitScript, AdmitSha(), std::move(args));
   if (!reply.ok()) return reply.status();
   const redisReply* r = reply->get();
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 8) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 9 + 5 * (buckets.size() - 1)) {
     return absl::InternalError("redis: unexpected admission reply");
+  }
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    size_t at = i == 0 ? 2 : 9 + 5 * (i - 1);  // rused, rreset, tused, treset (, spent)
+    Bucket& b = buckets[i];
+    b.rused = IntAt(r, at);
+    b.rreset = IntAt(r, at + 1);
+    b.tused = IntAt(r, at + 2);
+    b.treset = IntAt(r, at + 3);
+    b.spent = IntAt(r, i == 0 ? 7 : at + 4);
   }
   v1::AdmitResponse out;
   std::string refused(r->element[0]->str, r->element[0]->len);
-  AddHeaders(l, r, &out);
+  AddHeaders(buckets, &out);
   if (!refused.empty()) {
+    int64_t which = std::clamp<int64_t>(IntAt(r, 8), 0, buckets.size() - 1);
     out.set_refused(refused);
     out.set_retry_after_ms(IntAt(r, 1));
-    out.set_message(RefusalMessage(request, refused, r, IntAt(r, 1), window.end_ms));
+    out.set_message(RefusalMessage(request, refused, buckets[which], IntAt(r, 1)));
     return out;
   }
   out.set_admitted(true);

@@ -266,6 +266,108 @@ TEST_F(RedisLimitStoreTest, UnreachableRedisIsUnavailableAndRecovers) {
   EXPECT_TRUE(again->admitted());
 }
 
+v1::LimitBucket* AddBucket(v1::AdmitRequest* r, const std::string& kind, const std::string& name) {
+  v1::LimitBucket* b = r->add_buckets();
+  b->set_kind(kind);
+  b->set_name(name);
+  return b;
+}
+
+TEST_F(RedisLimitStoreTest, ScopeIsCheckedWithTheUserAndSettledToTheRealUsage) {
+  limits_.set_tpm(1000);  // the user's own: roomy
+  auto scoped = [&](const std::string& call, int64_t tokens) {
+    v1::AdmitRequest r = Request(call, tokens);
+    AddBucket(&r, "scope", "openai")->mutable_limits()->set_tpm(100);
+    return r;
+  };
+  auto first = scoped("a", 60);
+  auto admitted = store_.Admit(first, kNow);
+  ASSERT_TRUE(admitted->admitted());
+  // The headers report the tightest bucket: the scope's 40 left, not the user's 940.
+  EXPECT_EQ(admitted->headers().at("x-ratelimit-limit-tokens"), "100");
+  EXPECT_EQ(admitted->headers().at("x-ratelimit-remaining-tokens"), "40");
+  auto refused = store_.Admit(scoped("b", 60), kNow + 1);
+  EXPECT_EQ(refused->refused(), "tpm");
+  EXPECT_NE(refused->message().find("user 'alice' for 'openai': Limit 100, Used 60"),
+            std::string::npos)
+      << refused->message();
+  // Refused: nothing reserved in the user's own bucket either (all checked, then all reserved).
+  EXPECT_TRUE(store_.Admit(Request("c", 940), kNow + 2)->admitted());
+  ASSERT_TRUE(store_.Settle(Settlement(first, *admitted, 15, 5), kNow + 3).ok());
+  // The settlement refunded the scope too (60 reserved, 20 used): 60 more fit there.
+  auto after = store_.Admit(scoped("d", 60), kNow + 4);
+  EXPECT_EQ(after->refused(), "tpm");  // the user's own minute is full now (960 + 60 > 1000)
+  limits_.set_tpm(0);
+  EXPECT_TRUE(store_.Admit(scoped("e", 80), kNow + 5)->admitted());
+  EXPECT_EQ(store_.Admit(scoped("f", 1), kNow + 6)->refused(), "tpm");
+  // Another scope of the same user counts apart.
+  v1::AdmitRequest other = Request("g", 80);
+  AddBucket(&other, "scope", "deepseek")->mutable_limits()->set_tpm(100);
+  EXPECT_TRUE(store_.Admit(other, kNow + 7)->admitted());
+}
+
+TEST_F(RedisLimitStoreTest, ProviderRpmIsSharedByAllUsersExactlyUnderConcurrency) {
+  std::atomic<int> admitted{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        v1::AdmitRequest r = Request("c" + std::to_string(t * 100 + i));
+        r.set_user("user" + std::to_string(t));  // every user, no limits of their own
+        AddBucket(&r, "provider", "openai")->mutable_limits()->set_rpm(30);
+        auto answer = store_.Admit(r, kNow + i);
+        ASSERT_TRUE(answer.ok()) << answer.status();
+        (answer->admitted() ? admitted : refused)++;
+        if (!answer->admitted()) {
+          EXPECT_EQ(answer->refused(), "rpm");
+          EXPECT_NE(answer->message().find("provider 'openai' (all users)"), std::string::npos);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), 30);
+  EXPECT_EQ(refused.load(), 170);
+}
+
+TEST_F(RedisLimitStoreTest, ProviderParallelSlotIsFreedBySettlement) {
+  auto call = [&](const std::string& id) {
+    v1::AdmitRequest r = Request(id);
+    AddBucket(&r, "provider", "openai")->mutable_limits()->set_parallel(1);
+    return r;
+  };
+  auto a = call("a");
+  auto admitted = store_.Admit(a, kNow);
+  ASSERT_TRUE(admitted->admitted());
+  EXPECT_EQ(store_.Admit(call("b"), kNow)->refused(), "parallel");
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 1, 1), kNow).ok());
+  auto c = store_.Admit(call("c"), kNow);
+  EXPECT_TRUE(c->admitted());
+  // A second settlement of "a" finds nothing: "c" keeps its slot.
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 1, 1), kNow).ok());
+  EXPECT_EQ(store_.Admit(call("d"), kNow)->refused(), "parallel");
+}
+
+TEST_F(RedisLimitStoreTest, ScopeBudgetReservesAndRefunds) {
+  auto call = [&](const std::string& id, int64_t cost) {
+    v1::AdmitRequest r = Request(id, 10, cost);
+    auth::v1::Limits* l = AddBucket(&r, "scope", "fast")->mutable_limits();
+    l->set_budget_usd(1.0);
+    l->set_budget_period("day");
+    return r;
+  };
+  auto a = call("a", 800000);
+  auto admitted = store_.Admit(a, kNow);
+  ASSERT_TRUE(admitted->admitted());
+  auto refused = store_.Admit(call("b", 300000), kNow);
+  EXPECT_EQ(refused->refused(), "budget");
+  EXPECT_NE(refused->message().find("budget of user 'alice' for 'fast' is $1.00 per day"),
+            std::string::npos)
+      << refused->message();
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 1, 1, 100000), kNow).ok());
+  EXPECT_TRUE(store_.Admit(call("c", 300000), kNow)->admitted());
+}
+
 TEST(ResetDurationTest, OpenAiFormat) {
   EXPECT_EQ(ResetDuration(250), "250ms");
   EXPECT_EQ(ResetDuration(12000), "12s");
