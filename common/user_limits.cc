@@ -11,11 +11,11 @@
 
 namespace llmsrouter {
 
-namespace {
-
 bool HasOwnLimits(const auth::v1::Limits& limits) {
   return limits.rpm() > 0 || limits.tpm() > 0 || limits.parallel() > 0 || limits.budget_usd() > 0;
 }
+
+namespace {
 
 // One set of limits without its scopes: "rpm=50,tpm=0,parallel=3,budget=10.500000,period=day".
 std::string EncodeOwn(const auth::v1::Limits& limits) {

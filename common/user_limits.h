@@ -15,6 +15,8 @@ namespace llmsrouter {
 // True when any kind of limit is set, in the user's own limits or one of its scopes (a user
 // without limits costs no admission round trip).
 bool HasLimits(const auth::v1::Limits& limits);
+// True when the user's own limits (not its scopes) set any kind of limit.
+bool HasOwnLimits(const auth::v1::Limits& limits);
 // INVALID_ARGUMENT for negative values, an unknown period, a budget without a period, or a bad
 // scope name (ValidScopeName) or nested scopes.
 absl::Status ValidateLimits(const auth::v1::Limits& limits);

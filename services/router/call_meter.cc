@@ -88,30 +88,73 @@ int64_t CallMeter::PriceAndCount(const auth::v1::SettleRequest& call) const {
 }
 
 std::unique_ptr<CallMeter> CallMeter::Create(const MeterOptions& options,
+                                             const RouterConfig& config,
                                              const v1::CallRequest& request, const JsonBody& body) {
   // A user without limits costs nothing: no meter, no admission, no settlement (measured: a
   // settlement per call of every user nearly doubled the all-in-one's p50 on a 2-core box).
-  if (options.client == nullptr || request.user().empty() || !HasLimits(request.limits())) {
-    return nullptr;
-  }
+  if (options.client == nullptr || request.user().empty()) return nullptr;
+  const CallLimitsConfig& calls = config.limits.calls;
+  // A user's own limits replace the default entirely.
+  bool own = HasLimits(request.limits());
+  if (!own && !HasLimits(calls.default_user) && calls.providers.empty()) return nullptr;
   std::unique_ptr<CallMeter> meter(new CallMeter());
   meter->options_ = options;
   meter->user_ = request.user();
   meter->call_id_ = StrCat(request.request_id(), "-", NewRequestId());
-  meter->limits_ = request.limits();
-  meter->limited_ = HasLimits(request.limits());
+  meter->limits_ = own ? request.limits() : calls.default_user;
+  meter->limited_ = HasOwnLimits(meter->limits_);  // SetTarget adds the buckets that apply
+  meter->rate_limits_fail_open_ = calls.rate_limits_fail_open;
+  meter->budgets_fail_open_ = calls.budgets_fail_open;
   meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
   // n choices each write up to max_tokens (OpenAI allows n up to 128).
   int64_t choices = std::clamp<int64_t>(JsonInt(body, "n", 1), 1, 128);
   meter->completion_estimate_ =
-      CompletionEstimate(body, request.endpoint(), options.default_max_tokens) * choices;
+      CompletionEstimate(body, request.endpoint(), calls.default_completion_tokens) * choices;
   meter->estimated_tokens_ = meter->prompt_estimate_ + meter->completion_estimate_;
   return meter;
 }
 
+void CallMeter::PickBuckets(const std::string& alias, const GroupConfig* group) {
+  auto add = [this](const char* kind, const std::string& name, const auth::v1::Limits& limits) {
+    if (!HasOwnLimits(limits)) return;
+    auth::v1::LimitBucket& bucket = buckets_.emplace_back();
+    bucket.set_kind(kind);
+    bucket.set_name(name);
+    *bucket.mutable_limits() = limits;
+  };
+  const auto& scopes = limits_.scopes();
+  if (group != nullptr) {
+    if (auto it = scopes.find(group->name); it != scopes.end()) add("scope", it->first, it->second);
+  }
+  if (group == nullptr || group->name != alias) {
+    if (auto it = scopes.find(alias); it != scopes.end()) add("scope", it->first, it->second);
+  }
+  if (const auth::v1::Limits* provider = config_->limits.calls.FindProvider(alias)) {
+    add("provider", alias, *provider);
+  }
+}
+
+bool CallMeter::AnyBudget() const {
+  auto budget = [](const auth::v1::Limits& l) { return l.budget_usd() > 0; };
+  return budget(limits_) || std::any_of(buckets_.begin(), buckets_.end(),
+                                        [&](const auto& b) { return budget(b.limits()); });
+}
+
+bool CallMeter::AnyRateLimit() const {
+  auto rate = [](const auth::v1::Limits& l) {
+    return l.rpm() > 0 || l.tpm() > 0 || l.parallel() > 0;
+  };
+  return rate(limits_) || std::any_of(buckets_.begin(), buckets_.end(),
+                                      [&](const auto& b) { return rate(b.limits()); });
+}
+
 absl::Status CallMeter::SetTarget(const Target& target, const GroupConfig* group) {
   config_ = target.config;
-  if (!limited_ || limits_.budget_usd() <= 0 || config_ == nullptr) return absl::OkStatus();
+  if (config_ == nullptr) return absl::OkStatus();
+  buckets_.clear();
+  PickBuckets(target.provider->alias, group);
+  limited_ = HasOwnLimits(limits_) || !buckets_.empty();
+  if (!limited_ || !AnyBudget()) return absl::OkStatus();
   // Any candidate may serve the call (a fallback, another deployment of the group): the
   // worst case is priced at the dearest, and each must have a price when one is required.
   estimated_cost_micros_ = 0;
@@ -154,6 +197,8 @@ void CallMeter::Admit(AdmitDone done) {
   request.set_user(user_);
   request.set_call_id(call_id_);
   *request.mutable_limits() = limits_;
+  request.mutable_limits()->clear_scopes();  // the ones that apply are in buckets
+  for (const auto& bucket : buckets_) *request.add_buckets() = bucket;
   request.set_estimated_tokens(estimated_tokens_);
   request.set_estimated_cost_micros(estimated_cost_micros_);
   options_.client->Admit(std::move(request), [this, done = std::move(done)](
@@ -191,19 +236,29 @@ void CallMeter::OnAdmitFailed(const absl::Status& status, const AdmitDone& done)
     return done(absl::InternalError("Your limits could not be checked; the call was refused."),
                 std::nullopt);
   }
-  bool closed = options_.budgets_fail_closed && limits_.budget_usd() > 0;
+  // Each kind of limit that applies has its policy (limits.failure_policy); one closed kind
+  // refuses the call.
+  bool budget_closed = !budgets_fail_open_ && AnyBudget();
+  bool rate_closed = !rate_limits_fail_open_ && AnyRateLimit();
+  bool closed = budget_closed || rate_closed;
   StoreFailureCounter(closed ? "closed" : "open").Inc();
   if (FailureLogDue()) {
     Log(LogLevel::kError, "router",
-        closed ? "limits store unreachable: budgeted call refused (budgets fail closed)"
-               : "limits store unreachable: call admitted unchecked (rate limits fail open)",
+        budget_closed ? "limits store unreachable: budgeted call refused (budgets fail closed)"
+        : rate_closed ? "limits store unreachable: call refused (rate limits fail closed)"
+                      : "limits store unreachable: call admitted unchecked (fails open)",
         {{"user", user_}, {"error", std::string(status.message())}});
   }
-  if (closed) {
+  if (budget_closed) {
     return done(
         absl::UnavailableError("The spend store is unreachable, so your budget cannot be checked; "
                                "please retry shortly."),
         std::nullopt);
+  }
+  if (rate_closed) {
+    return done(absl::UnavailableError("The limits store is unreachable, so your rate limits "
+                                       "cannot be checked; please retry shortly."),
+                std::nullopt);
   }
   done(absl::OkStatus(), std::nullopt);
 }
@@ -226,7 +281,7 @@ void CallMeter::Observe(v1::CallResponse* message) {
 }
 
 void CallMeter::Finish(const absl::Status& status) {
-  if (finished_) return;
+  if (finished_ || !limited_) return;
   finished_ = true;
   auth::v1::SettleRequest request;
   request.set_user(user_);

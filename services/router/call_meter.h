@@ -23,13 +23,18 @@ namespace llmsrouter::router {
 // Not thread-safe: the pipe calls it from the call's callbacks, which never overlap.
 class CallMeter {
  public:
-  // Null when the call is not metered (no client, no user, or a user without limits).
-  static std::unique_ptr<CallMeter> Create(const MeterOptions& options,
+  // Null when the call is not metered: no client or no user, or a user without limits (its
+  // own, or the config's limits.default) while the config sets no per-provider limits.
+  static std::unique_ptr<CallMeter> Create(const MeterOptions& options, const RouterConfig& config,
                                            const v1::CallRequest& request, const JsonBody& body);
 
+  // After SetTarget: whether any limit applies to this call (else it is not admitted, settled
+  // or recorded, as for a user without limits).
   bool limited() const { return limited_; }
-  // The resolved call: prices its worst case for the budget. PERMISSION_DENIED when the user
-  // has a budget, the model has no price and pricing.require is on.
+  // The resolved call: picks the buckets it is checked against besides the user's own limits
+  // (the user's scope for `group` and for the target's provider, the provider's limits for
+  // everyone), and prices its worst case for a budget. PERMISSION_DENIED when a budget applies,
+  // the model has no price and pricing.require is on.
   // The worst case is priced at the dearest candidate: the target, its provider's fallbacks
   // and, for a group call, every deployment of `group`; each needs a price when required.
   absl::Status SetTarget(const Target& target, const GroupConfig* group = nullptr);
@@ -54,12 +59,20 @@ class CallMeter {
   void OnAdmitFailed(const absl::Status& status, const AdmitDone& done);
   // Raises the worst-case cost to this candidate's (PERMISSION_DENIED: unpriced, required).
   absl::Status PriceCandidate(const std::string& alias, const std::string& model);
+  // The scope and provider buckets of a call to `alias` (of `group`, when a group call).
+  void PickBuckets(const std::string& alias, const GroupConfig* group);
+  // Whether a budget / an rpm, tpm or parallel limit applies (own limits or a bucket).
+  bool AnyBudget() const;
+  bool AnyRateLimit() const;
 
   MeterOptions options_;
   bool limited_ = false;
   std::string user_;
   std::string call_id_;
-  auth::v1::Limits limits_;
+  auth::v1::Limits limits_;  // the user's own (or the default), with its scopes
+  std::vector<auth::v1::LimitBucket> buckets_;
+  bool rate_limits_fail_open_ = true;
+  bool budgets_fail_open_ = false;
   int64_t prompt_estimate_ = 0;
   int64_t estimated_tokens_ = 0;
   std::shared_ptr<const RouterConfig> config_;

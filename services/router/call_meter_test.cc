@@ -11,19 +11,7 @@ namespace {
 class CallMeterTest : public ::testing::Test {
  protected:
   CallMeterTest() {
-    auto config = ParseRouterConfig(
-        R"(
-servers:
-  oa: {url: "http://127.0.0.1:9/v1"}
-pricing:
-  models:
-    "[oa]m": {input: 10, cached_input: 5, output: 100}
-)",
-        [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
-    EXPECT_TRUE(config.ok()) << config.status();
-    target_.config = *config;
-    target_.provider = target_.config->Find("oa");
-    target_.upstream_model = "m";
+    UseConfig("");
     request_.set_request_id("req-1");
     request_.set_user("alice");
     request_.set_endpoint("chat/completions");
@@ -31,9 +19,27 @@ pricing:
     request_.mutable_limits()->set_parallel(100);
   }
 
+  // The fixture's config with `limits_yaml` (a `limits:` block) added.
+  void UseConfig(const std::string& limits_yaml) {
+    auto config = ParseRouterConfig(
+        R"(
+servers:
+  oa: {url: "http://127.0.0.1:9/v1"}
+  other: {url: "http://127.0.0.1:9/v1"}
+pricing:
+  models:
+    "[oa]m": {input: 10, cached_input: 5, output: 100}
+)" + limits_yaml,
+        [](std::string_view) -> std::optional<std::string> { return std::nullopt; });
+    ASSERT_TRUE(config.ok()) << config.status();
+    target_.config = *config;
+    target_.provider = target_.config->Find("oa");
+    target_.upstream_model = "m";
+  }
+
   std::unique_ptr<CallMeter> Meter() {
-    auto meter =
-        CallMeter::Create(MeterOptions{.client = &client_}, request_, ParseBody(request_.body()));
+    auto meter = CallMeter::Create(MeterOptions{.client = &client_}, *target_.config, request_,
+                                   ParseBody(request_.body()));
     if (meter) EXPECT_TRUE(meter->SetTarget(target_).ok());
     return meter;
   }
@@ -56,7 +62,9 @@ TEST_F(CallMeterTest, NoUserNoClientOrNoLimitsIsNotMetered) {
   request_.clear_user();
   EXPECT_EQ(Meter(), nullptr);
   request_.set_user("alice");
-  EXPECT_EQ(CallMeter::Create(MeterOptions{}, request_, ParseBody(request_.body())), nullptr);
+  EXPECT_EQ(
+      CallMeter::Create(MeterOptions{}, *target_.config, request_, ParseBody(request_.body())),
+      nullptr);
   request_.clear_limits();
   EXPECT_EQ(Meter(), nullptr);
   EXPECT_TRUE(client_.admits().empty());
@@ -243,8 +251,8 @@ TEST_F(CallMeterTest, UnpricedModelIsRefusedToBudgetedUsersOnlyWhenRequired) {
   target_.upstream_model = "unpriced";
   request_.mutable_limits()->set_budget_usd(3);
   request_.mutable_limits()->set_budget_period("month");
-  auto meter =
-      CallMeter::Create(MeterOptions{.client = &client_}, request_, ParseBody(request_.body()));
+  auto meter = CallMeter::Create(MeterOptions{.client = &client_}, *target_.config, request_,
+                                 ParseBody(request_.body()));
   EXPECT_TRUE(meter->SetTarget(target_).ok());
   auto strict = std::make_shared<RouterConfig>(*target_.config);
   strict->pricing.require = true;
@@ -296,6 +304,98 @@ TEST(RefusalMessagesTest, OpenAiBodiesAndHeaders) {
   refusal.set_refused("tpm");
   EXPECT_NE(RefusalMessages(refusal, "r")[1].data().find(R"("code":"rate_limit_exceeded")"),
             std::string::npos);
+}
+
+TEST_F(CallMeterTest, ChecksTheScopeAndProviderBucketsOfTheCallOnly) {
+  UseConfig("limits: {providers: {oa: {rpm: 3000}, other: {rpm: 1}}}");
+  request_.mutable_limits()->clear_parallel();
+  (*request_.mutable_limits()->mutable_scopes())["oa"].set_tpm(100);
+  (*request_.mutable_limits()->mutable_scopes())["other"].set_tpm(1);
+  auto meter = Meter();
+  ASSERT_NE(meter, nullptr);
+  EXPECT_TRUE(meter->limited());  // no own limits, but a scope and a provider apply
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  auto admits = client_.admits();
+  ASSERT_EQ(admits.size(), 1u);
+  EXPECT_TRUE(admits[0].limits().scopes().empty());
+  ASSERT_EQ(admits[0].buckets_size(), 2);
+  EXPECT_EQ(admits[0].buckets(0).kind(), "scope");
+  EXPECT_EQ(admits[0].buckets(0).name(), "oa");
+  EXPECT_EQ(admits[0].buckets(0).limits().tpm(), 100);
+  EXPECT_EQ(admits[0].buckets(1).kind(), "provider");
+  EXPECT_EQ(admits[0].buckets(1).name(), "oa");
+  EXPECT_EQ(admits[0].buckets(1).limits().rpm(), 3000);
+}
+
+TEST_F(CallMeterTest, GroupCallChecksTheGroupScopeAndTheChosenProvider) {
+  UseConfig(R"(groups:
+  fast:
+    deployments:
+      - {model: "[oa]m"}
+      - {model: "[other]m"}
+)");
+  request_.clear_limits();
+  (*request_.mutable_limits()->mutable_scopes())["fast"].set_rpm(7);
+  (*request_.mutable_limits()->mutable_scopes())["oa"].set_rpm(9);
+  auto meter = CallMeter::Create(MeterOptions{.client = &client_}, *target_.config, request_,
+                                 ParseBody("{}"));
+  ASSERT_NE(meter, nullptr);
+  ASSERT_TRUE(meter->SetTarget(target_, target_.config->FindGroup("fast")).ok());
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  auto admits = client_.admits();
+  ASSERT_EQ(admits.size(), 1u);
+  ASSERT_EQ(admits[0].buckets_size(), 2);
+  EXPECT_EQ(admits[0].buckets(0).name(), "fast");
+  EXPECT_EQ(admits[0].buckets(1).name(), "oa");
+}
+
+TEST_F(CallMeterTest, ProviderLimitsOfAnotherProviderLeaveTheCallUnmetered) {
+  UseConfig("limits: {providers: {other: {rpm: 5}}}");
+  request_.clear_limits();
+  auto meter = Meter();
+  ASSERT_NE(meter, nullptr);  // the config limits a provider: the target decides
+  EXPECT_FALSE(meter->limited());
+  v1::CallResponse head = Head(false);
+  meter->Observe(&head);
+  meter->Finish(absl::OkStatus());
+  EXPECT_TRUE(client_.settles().empty());  // not admitted, not settled, not recorded
+  UseConfig("");
+  EXPECT_EQ(Meter(), nullptr);  // no provider limits, no user limits: no meter at all
+}
+
+TEST_F(CallMeterTest, DefaultLimitsApplyOnlyToUsersWithoutTheirOwn) {
+  UseConfig("limits: {default: {rpm: 60, budget: 5}, default_completion_tokens: 100}");
+  request_.clear_limits();
+  request_.set_body(R"({"model":"[oa]m"})");  // 17 bytes: 5 tokens, no max_tokens
+  auto meter = Meter();
+  ASSERT_NE(meter, nullptr);
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  request_.mutable_limits()->set_tpm(500);  // own limits replace the default entirely
+  Meter()->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  auto admits = client_.admits();
+  ASSERT_EQ(admits.size(), 2u);
+  EXPECT_EQ(admits[0].limits().rpm(), 60);
+  EXPECT_EQ(admits[0].limits().budget_period(), "month");
+  EXPECT_EQ(admits[0].estimated_tokens(), 5 + 100);
+  EXPECT_EQ(admits[1].limits().rpm(), 0);
+  EXPECT_EQ(admits[1].limits().tpm(), 500);
+  EXPECT_EQ(admits[1].limits().budget_usd(), 0);
+}
+
+TEST_F(CallMeterTest, FailurePolicyPerKindIsConfigurable) {
+  client_.SetAnswer(absl::UnavailableError("redis down"));
+  UseConfig("limits: {failure_policy: {rate_limits: closed, budgets: open}}");
+  request_.clear_limits();
+  request_.mutable_limits()->set_rpm(5);
+  absl::Status failure;
+  Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
+  EXPECT_EQ(failure.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(failure.message().find("rate limits"), std::string::npos);
+  request_.clear_limits();
+  request_.mutable_limits()->set_budget_usd(3);
+  request_.mutable_limits()->set_budget_period("month");
+  Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
+  EXPECT_TRUE(failure.ok());  // budgets: open
 }
 
 TEST(PricingTest, ConfigOverridesTheShippedTable) {

@@ -66,8 +66,8 @@ class CallPipe : public CallOutput {
       trace_config_ = deps.config->Get();
       trace_.emplace(request, body, *deps.clock, deps.trace_content);
     }
-    meter_ = CallMeter::Create(deps.meter, request, body);
     std::shared_ptr<const RouterConfig> config = deps.config->Get();
+    meter_ = CallMeter::Create(deps.meter, *config, request, body);
     std::optional<GroupRoute> route;
     if (!config->groups.empty() && deps.groups != nullptr) {  // nothing to do without groups
       auto routed = RouteToGroup(*deps.groups, *config, request, body);

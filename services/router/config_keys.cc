@@ -72,6 +72,23 @@ absl::Status CheckGroupKeys(const YAML::Node& groups) {
   return absl::OkStatus();
 }
 
+// limits.failure_policy, limits.default and limits.providers.<alias>.
+absl::Status CheckLimitsKeys(const YAML::Node& limits) {
+  if (!limits || !limits.IsMap()) return absl::OkStatus();
+  for (const char* block : {"failure_policy", "default"}) {
+    std::string where = StrCat("limits.", block);
+    if (auto s = CheckMapping(limits[block], where, where); !s.ok()) return s;
+  }
+  const YAML::Node providers = limits["providers"];
+  if (!providers || !providers.IsMap()) return absl::OkStatus();
+  for (const auto& entry : providers) {
+    if (!entry.first.IsScalar()) continue;  // the loader refuses it
+    std::string where = StrCat("limits.providers.", entry.first.Scalar());
+    if (auto s = CheckMapping(entry.second, "limits.providers.*", where); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 const std::map<std::string, std::vector<std::string>, std::less<>>& KnownConfigKeys() {
@@ -81,7 +98,12 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& KnownConfigK
       {"pricing.models.*", {"input", "cached_input", "output"}},
       {"models", {"cache_ttl", "timeout", "retry_after_failure"}},
       {"proxy", {"allow_urls"}},
-      {"limits", {"sse_event_bytes", "buffered_bytes"}},
+      {"limits",
+       {"sse_event_bytes", "buffered_bytes", "default_completion_tokens", "failure_policy",
+        "default", "providers"}},
+      {"limits.failure_policy", {"rate_limits", "budgets"}},
+      {"limits.default", {"rpm", "tpm", "parallel", "budget", "period"}},
+      {"limits.providers.*", {"rpm", "tpm", "parallel"}},
       {"servers.*",
        {"url", "type", "api_key", "filter", "append", "override", "fallbacks", "headers",
         "timeouts", "retries", "stream_usage", "max_connections"}},
@@ -116,6 +138,7 @@ absl::Status CheckConfigKeys(const YAML::Node& root) {
     if (auto s = CheckMapping(root[block], block, block); !s.ok()) return s;
   }
   if (auto s = CheckGroupKeys(root["groups"]); !s.ok()) return s;
+  if (auto s = CheckLimitsKeys(root["limits"]); !s.ok()) return s;
   const YAML::Node prices = root["pricing"];
   const YAML::Node priced = prices && prices.IsMap() ? prices["models"] : YAML::Node();
   if (priced && priced.IsMap()) {

@@ -26,13 +26,9 @@ class LimitsClient {
 
 // How the router meters calls (RouterDeps::meter).
 struct MeterOptions {
-  // Null: no metering at all (accounts off). Not owned.
+  // Null: no metering at all (accounts off). Not owned. The estimate and failure policy are
+  // in the config (RouterConfig::limits.calls), which can be reloaded.
   LimitsClient* client = nullptr;
-  // The completion estimate of a request that states no max_tokens.
-  int64_t default_max_tokens = 1024;
-  // When the limits store is unreachable: admit users with only rate limits (open), refuse
-  // users with a budget (closed, 503).
-  bool budgets_fail_closed = true;
 };
 
 // LimitsClient over gRPC, with a deadline on every call.

@@ -298,6 +298,8 @@ absl::StatusOr<std::shared_ptr<const RouterConfig>> ParseRouterConfig(std::strin
         root["groups"], [&](std::string_view alias) { return config->Find(alias) != nullptr; });
     if (!groups.ok()) return groups.status();
     config->groups = *std::move(groups);
+    auto known = [&](std::string_view alias) { return config->Find(alias) != nullptr; };
+    if (auto s = ParseCallLimits(root["limits"], known, &config->limits.calls); !s.ok()) return s;
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(StrCat("config: ", e.what()));
   }

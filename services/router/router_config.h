@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/options.h"
+#include "services/router/call_limits_config.h"
 #include "services/router/model_group.h"
 #include "services/router/pricing.h"
 
@@ -76,6 +77,8 @@ struct LimitsConfig {
   // Bytes all calls together may hold from upstreams (pending SSE events and non-streamed
   // bodies, each body also capped at 64 MiB).
   size_t buffered_bytes = size_t{512} << 20;
+  // Per-provider and default limits of calls, estimate and failure policy (docs/LIMITS.md).
+  CallLimitsConfig calls;
 };
 
 struct RouterConfig {

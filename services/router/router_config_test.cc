@@ -149,7 +149,10 @@ TEST(RouterConfigTest, AMisspeltNestedKeyIsAnErrorInEveryBlock) {
             "unknown key 'allow_url' at proxy.allow_url; did you mean 'allow_urls'?");
   EXPECT_EQ(RefusalOf("limits: {sse_bytes: 4096}\n"),
             "unknown key 'sse_bytes' at limits.sse_bytes (known keys of limits: "
-            "sse_event_bytes, buffered_bytes)");
+            "sse_event_bytes, buffered_bytes, default_completion_tokens, failure_policy, default, "
+            "providers)");
+  EXPECT_EQ(RefusalOf("servers: {a: {url: http://x}}\nlimits: {providers: {a: {rmp: 5}}}\n"),
+            "unknown key 'rmp' at limits.providers.a.rmp; did you mean 'rpm'?");
 }
 
 TEST(RouterConfigTest, HeaderNamesAreTheUsersOwnKeys) {
@@ -184,6 +187,53 @@ servers:
   EXPECT_EQ(a->retry.max_retries, 1);
   EXPECT_EQ(a->max_connections, 3);
   EXPECT_FALSE(a->stream_usage);
+}
+
+TEST(RouterConfigTest, CallLimitsLoadAndBadOnesNameTheirKey) {
+  std::string servers = "servers: {openai: {url: \"http://x\"}}\n";
+  auto config = ParseRouterConfig(servers + R"(
+limits:
+  default_completion_tokens: 256
+  failure_policy: {rate_limits: closed, budgets: open}
+  default: {rpm: 60, tpm: 100000, parallel: 4, budget: 25, period: day}
+  providers:
+    openai: {rpm: 3000, tpm: 1000000, parallel: 200}
+)",
+                                  FakeEnv({}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  const CallLimitsConfig& calls = (*config)->limits.calls;
+  EXPECT_EQ(calls.default_completion_tokens, 256);
+  EXPECT_FALSE(calls.rate_limits_fail_open);
+  EXPECT_TRUE(calls.budgets_fail_open);
+  EXPECT_EQ(calls.default_user.rpm(), 60);
+  EXPECT_EQ(calls.default_user.parallel(), 4);
+  EXPECT_DOUBLE_EQ(calls.default_user.budget_usd(), 25);
+  EXPECT_EQ(calls.default_user.budget_period(), "day");
+  ASSERT_NE(calls.FindProvider("openai"), nullptr);
+  EXPECT_EQ(calls.FindProvider("openai")->tpm(), 1000000);
+  EXPECT_EQ(calls.FindProvider("deepseek"), nullptr);
+  auto defaults = ParseRouterConfig(servers, FakeEnv({}));
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ((*defaults)->limits.calls.default_completion_tokens, 1024);
+  EXPECT_TRUE((*defaults)->limits.calls.rate_limits_fail_open);
+  EXPECT_FALSE((*defaults)->limits.calls.budgets_fail_open);
+  EXPECT_TRUE((*defaults)->limits.calls.providers.empty());
+  for (auto [yaml, named] : std::vector<std::pair<std::string, std::string>>{
+           {"limits: {providers: {nope: {rpm: 1}}}", "limits.providers.nope"},
+           {"limits: {providers: {openai: {rpm: -1}}}", "limits.providers.openai.rpm"},
+           {"limits: {providers: {openai: {budget: 1}}}", "budget"},
+           {"limits: {default: {tpm: lots}}", "limits.default.tpm"},
+           {"limits: {default: {budget: 5, period: fortnight}}", "limits.default"},
+           {"limits: {default: {period: day}}", "limits.default.period"},
+           {"limits: {failure_policy: {budgets: maybe}}", "limits.failure_policy.budgets"},
+           {"limits: {failure_policy: {rates: open}}", "rate_limits"},
+           {"limits: {default_completion_tokens: -5}", "limits.default_completion_tokens"},
+       }) {
+    auto bad = ParseRouterConfig(servers + yaml, FakeEnv({}));
+    ASSERT_FALSE(bad.ok()) << yaml;
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << yaml;
+    EXPECT_NE(bad.status().message().find(named), std::string::npos) << bad.status();
+  }
 }
 
 TEST(RouterConfigTest, AReloadWithAnUnknownKeyKeepsTheOldConfig) {
