@@ -290,7 +290,7 @@ describe('limits across three replicas on one Redis', () => {
     const shown = await admin('limits', 'show', 'u-cli', '--format', 'json');
     assert.equal(shown.code, 0, shown.stderr);
     assert.deepEqual(JSON.parse(shown.stdout),
-      { user: 'u-cli', rpm: 7, tpm: 0, parallel: 0, budget_usd: 2.5, budget_period: 'week' });
+      { user: 'u-cli', rpm: 7, tpm: 0, parallel: 0, budget_usd: 2.5, budget_period: 'week', scopes: {} });
     const bad = await admin('limits', 'set', 'u-cli', '--budget', '1', '--period', 'fortnight');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /day, week, month or total/);
@@ -298,7 +298,7 @@ describe('limits across three replicas on one Redis', () => {
     // set merges: a flag not given keeps its value; no flag, or --period alone, is refused.
     assert.equal((await admin('limits', 'set', 'u-cli', '--tpm', '900')).code, 0);
     assert.deepEqual(JSON.parse((await admin('limits', 'show', 'u-cli', '--format', 'json')).stdout),
-      { user: 'u-cli', rpm: 7, tpm: 900, parallel: 0, budget_usd: 2.5, budget_period: 'week' });
+      { user: 'u-cli', rpm: 7, tpm: 900, parallel: 0, budget_usd: 2.5, budget_period: 'week', scopes: {} });
     assert.equal((await admin('limits', 'set', 'u-cli')).code, 2);
     assert.equal((await admin('limits', 'set', 'u-cli', '--period', 'day')).code, 2);
     const huge = await admin('limits', 'set', 'u-cli', '--budget', '1e300');
