@@ -50,7 +50,17 @@ class ModelCatalog::Fetch : public HttpResponseHandler {
         source_(std::move(source)),
         ttl_(models.cache_ttl),
         retry_(models.retry_after_failure) {}
-  void set_transfer(std::unique_ptr<HttpTransfer> t) { transfer_ = std::move(t); }
+  // Takes the transfer that Start() returned. The transfer may have completed already, on
+  // the client's loop, before Start() returned: whichever of the two comes last deletes this.
+  void set_transfer(std::unique_ptr<HttpTransfer> t) {
+    bool completed;
+    {
+      absl::MutexLock lock(&mu_);
+      completed = completed_;
+      if (!completed) transfer_ = std::move(t);
+    }
+    if (completed) delete this;  // `t` goes with this frame, after the completed transfer
+  }
 
   void OnHeaders(int status, HeaderList) override { status_ = status; }
   bool OnData(std::string_view bytes) override {
@@ -68,7 +78,13 @@ class ModelCatalog::Fetch : public HttpResponseHandler {
            {"detail", std::string(status.GetPayload(kHttpErrorDetail).value_or(absl::Cord()))}});
     }
     catalog_->FetchDone(alias_, source_, ok, std::move(ids), ttl_, retry_);
-    delete this;
+    bool owned;
+    {
+      absl::MutexLock lock(&mu_);
+      completed_ = true;
+      owned = transfer_ != nullptr;
+    }
+    if (owned) delete this;
   }
 
  private:
@@ -79,7 +95,9 @@ class ModelCatalog::Fetch : public HttpResponseHandler {
   absl::Duration retry_;
   int status_ = 0;
   std::string body_;
-  std::unique_ptr<HttpTransfer> transfer_;
+  absl::Mutex mu_;
+  bool completed_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<HttpTransfer> transfer_ ABSL_GUARDED_BY(mu_);
 };
 
 void ModelCatalog::Ensure(const RouterConfig& config, const ProviderConfig& provider,
