@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/user_limits.h"
 
 namespace llmsrouter::router {
 
@@ -58,6 +59,13 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
         config.limits_channel ? config.limits_channel : config.auth_channel, absl::Seconds(1));
     service_.SetMeter(MeterOptions{.client = limits_client_.get()});
     auth = std::make_unique<GrpcAuthClient>(std::move(config.auth_channel), config.auth_cache_ttl);
+  }
+  const CallLimitsConfig& calls = store_.Get()->limits.calls;
+  if (!config.options.accounts && (!calls.providers.empty() || HasLimits(calls.default_user))) {
+    // Limits live in the auth service's Redis: without accounts there is nowhere to count.
+    Log(LogLevel::kWarning, "router",
+        "limits.providers and limits.default are not applied: they need accounts "
+        "(ENABLE_ACCOUNT_MANAGEMENT=true and the auth service's Redis)");
   }
   auto authorizer = std::make_unique<CallAuthorizer>(config.options, trust.get(), auth.get());
   trust_ = std::move(trust);
