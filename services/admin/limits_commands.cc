@@ -134,6 +134,16 @@ int ShowLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::
   return kOk;
 }
 
+// Stores the request's limits and prints what the user has now.
+int SendLimits(const CommandArgs& args, const auth::v1::SetLimitsRequest& request,
+               AdminService::StubInterface& stub, std::ostream& out, std::ostream& err) {
+  auth::v1::User user;
+  grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
+  if (!status.ok()) return ExitCodeFor(status, err);
+  PrintLimits(user, out);
+  return kOk;
+}
+
 // `set` merges the flags given into the user's current limits.
 int SetLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
               std::ostream& err) {
@@ -154,11 +164,7 @@ int SetLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::o
     err << "error: limits are whole numbers (budget: USD), zero or more\n";
     return kUsage;
   }
-  auth::v1::User user;
-  grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
-  if (!status.ok()) return ExitCodeFor(status, err);
-  PrintLimits(user, out);
-  return kOk;
+  return SendLimits(args, request, stub, out, err);
 }
 
 // `clear` removes every limit, or with --scope only that scope's (the rest is kept).
@@ -177,11 +183,7 @@ int ClearLimits(const CommandArgs& args, AdminService::StubInterface& stub, std:
       return kFailed;
     }
   }
-  auth::v1::User user;
-  grpc::Status status = stub.SetLimits(Context(args.token).get(), request, &user);
-  if (!status.ok()) return ExitCodeFor(status, err);
-  PrintLimits(user, out);
-  return kOk;
+  return SendLimits(args, request, stub, out, err);
 }
 
 }  // namespace

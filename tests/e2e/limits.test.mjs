@@ -7,11 +7,11 @@ import OpenAI from 'openai';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot, runAdmin, startAllInOne, startFakeUpstream, startRedis, startSplit, waitFor } from './harness.mjs';
+import { repoRoot, runAdmin, startAllInOne, startFakeUpstream, startRedis, waitFor } from './harness.mjs';
+import { keyOf, limitsEnv, replicasOnOneRedis } from './limits_stacks.mjs';
 
 const TOKEN = 'admin-secret-for-limits';
 const SLOW = process.env.LLMSROUTER_E2E_SANITIZERS ? 3 : 1;
-const keyOf = (stdout) => stdout.split('\n').find((l) => /^llmr-[A-Za-z0-9]{43}$/.test(l));
 
 function yaml(fake) {
   return `servers:
@@ -27,8 +27,7 @@ pricing:
 `;
 }
 
-const env = (redis) => ({ ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url,
-                          LLMSROUTER_ADMIN_TOKEN: TOKEN });
+const env = (redis) => limitsEnv(redis, TOKEN);
 
 // A chat call through `baseURL`; the body's `user` lets the fake count per user.
 function chat(baseURL, key, user, extra = {}) {
@@ -95,38 +94,15 @@ async function forgedLimitsCalls(address, clientArgs) {
 const promptEstimate = (body) => Math.ceil(Buffer.byteLength(JSON.stringify(body)) / 4);
 
 describe('limits across three replicas on one Redis', () => {
-  let redis;
-  let fake;
-  const stacks = [];
-  const admin = (...args) => runAdmin(stacks[0].authPort, TOKEN, args);
-
-  // A user with limits set before its first call (so no replica has cached it without them).
-  async function user(name, ...limits) {
-    const added = await admin('add', name, '--permissions', '*');
-    assert.equal(added.code, 0, added.stderr);
-    if (limits.length > 0) {
-      const set = await admin('limits', 'set', name, ...limits);
-      assert.equal(set.code, 0, set.stderr);
-    }
-    return keyOf(added.stdout);
-  }
+  const ctx = replicasOnOneRedis(yaml, TOKEN);
+  const { stacks, admin } = ctx;
+  const user = (name, ...limits) => ctx.user(name, ...(limits.length > 0 ? [limits] : []));
 
   async function usageOf(name) {
     const r = await admin('usage', '--user', name, '--by', 'user', '--format', 'json');
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout)[0];
   }
-
-  before(async () => {
-    redis = await startRedis();
-    fake = await startFakeUpstream();
-    for (let i = 0; i < 3; i++) stacks.push(await startSplit(yaml(fake), [], env(redis)));
-  });
-  after(async () => {
-    for (const s of stacks) await s.stop();
-    await fake?.stop();
-    await redis?.stop();
-  });
 
   it('admits exactly rpm of 300 concurrent calls spread over the replicas', async () => {
     const key = await user('u-rpm', '--rpm', '50');
@@ -157,7 +133,7 @@ describe('limits across three replicas on one Redis', () => {
     assert.ok(statuses.every((s) => s === 200 || s === 429), statuses.join());
     assert.ok(statuses.filter((s) => s === 200).length >= 3, statuses.join());
     assert.ok(statuses.filter((s) => s === 429).length > 0, statuses.join());
-    const stats = await fake.stats();
+    const stats = await ctx.fake.stats();
     assert.ok(stats.peak_by_user['u-par'] <= 3, `peak ${stats.peak_by_user['u-par']}`);
     assert.ok(stats.peak_by_user['u-par'] >= 1);
     // Settlement frees the slots: once the calls ended a new one is admitted.
@@ -232,7 +208,7 @@ describe('limits across three replicas on one Redis', () => {
     const answers = await Promise.all(calls);
     assert.deepEqual(answers.map((r) => r.status), [200, 200, 200, 200, 400, 200, 200]);
     await Promise.all(answers.map((r) => r.text()));
-    const counted = (await fake.stats()).usage_by_user['u-meter'];
+    const counted = (await ctx.fake.stats()).usage_by_user['u-meter'];
     assert.equal(counted.calls, 6);  // the fallback's usage comes from [other]; the 400 has none
     await waitFor(async () => (await usageOf('u-meter'))?.calls === counted.calls,
                   { timeoutMs: 5000 * SLOW, what: 'every settlement' });
@@ -318,7 +294,7 @@ describe('limits across three replicas on one Redis', () => {
       assert.equal((await chat(s.baseURL, rated, 'u-down-rate')).status, 200);
       assert.equal((await chat(s.baseURL, budgeted, 'u-down-budget')).status, 200);
     }
-    await redis.stop();
+    await ctx.redis.stop();
     try {
       for (const s of stacks) {
         const t0 = Date.now();
@@ -331,7 +307,7 @@ describe('limits across three replicas on one Redis', () => {
         assert.ok(Date.now() - t0 < 5000 * SLOW, 'bounded in time');
       }
     } finally {
-      await redis.restart();
+      await ctx.redis.restart();
     }
     for (const s of stacks) {
       await waitFor(async () => (await chat(s.baseURL, budgeted, 'u-down-budget')).status === 200,

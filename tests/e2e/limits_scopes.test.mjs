@@ -5,11 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { runAdmin, startAllInOne, startFakeUpstream, startRedis, startSplit, waitFor } from './harness.mjs';
+import { runAdmin, startAllInOne, startFakeUpstream, startRedis, waitFor } from './harness.mjs';
+import { keyOf, limitsEnv, replicasOnOneRedis } from './limits_stacks.mjs';
 
 const TOKEN = 'admin-secret-for-limit-scopes';
 const SLOW = process.env.LLMSROUTER_E2E_SANITIZERS ? 3 : 1;
-const keyOf = (stdout) => stdout.split('\n').find((l) => /^llmr-[A-Za-z0-9]{43}$/.test(l));
 
 // "capped" is limited for everyone; "fake" and "other" are not; "fast" is a group over both.
 function yaml(fake) {
@@ -29,8 +29,6 @@ limits:
 `;
 }
 
-const env = (redis) => ({ ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url,
-                          LLMSROUTER_ADMIN_TOKEN: TOKEN });
 
 function chat(baseURL, key, user, model, extra = {}) {
   const body = { model, messages: [{ role: 'user', content: 'hi' }], user, ...extra };
@@ -40,31 +38,8 @@ function chat(baseURL, key, user, model, extra = {}) {
 }
 
 describe('scopes, provider limits and default limits across three replicas', () => {
-  let redis;
-  let fake;
-  const stacks = [];
-  const admin = (...args) => runAdmin(stacks[0].authPort, TOKEN, args);
-
-  async function user(name, ...sets) {
-    const added = await admin('add', name, '--permissions', '*');
-    assert.equal(added.code, 0, added.stderr);
-    for (const limits of sets) {
-      const set = await admin('limits', 'set', name, ...limits);
-      assert.equal(set.code, 0, set.stderr);
-    }
-    return keyOf(added.stdout);
-  }
-
-  before(async () => {
-    redis = await startRedis();
-    fake = await startFakeUpstream();
-    for (let i = 0; i < 3; i++) stacks.push(await startSplit(yaml(fake), [], env(redis)));
-  });
-  after(async () => {
-    for (const s of stacks) await s.stop();
-    await fake?.stop();
-    await redis?.stop();
-  });
+  const ctx = replicasOnOneRedis(yaml, TOKEN);
+  const { stacks, admin, user } = ctx;
 
   it('admits exactly a provider\'s rpm of 300 concurrent calls by many users over the replicas', async () => {
     // Users with roomy limits of their own (which replace the default): only the provider's
@@ -148,7 +123,7 @@ describe('provider limits in the all-in-one binary', () => {
     const fake = await startFakeUpstream();
     let gw;
     try {
-      gw = await startAllInOne(yaml(fake), [], env(redis));
+      gw = await startAllInOne(yaml(fake), [], limitsEnv(redis, TOKEN));
       const added = await runAdmin(gw.authPort, TOKEN, ['add', 'solo', '--permissions', '*']);
       assert.equal(added.code, 0, added.stderr);
       await runAdmin(gw.authPort, TOKEN, ['limits', 'set', 'solo', '--rpm', '100000']);
