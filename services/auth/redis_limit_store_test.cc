@@ -368,12 +368,5 @@ TEST_F(RedisLimitStoreTest, ScopeBudgetReservesAndRefunds) {
   EXPECT_TRUE(store_.Admit(call("c", 300000), kNow)->admitted());
 }
 
-TEST(ResetDurationTest, OpenAiFormat) {
-  EXPECT_EQ(ResetDuration(250), "250ms");
-  EXPECT_EQ(ResetDuration(12000), "12s");
-  EXPECT_EQ(ResetDuration(90000), "1m30s");
-  EXPECT_EQ(ResetDuration(-5), "0ms");
-}
-
 }  // namespace
 }  // namespace llmsrouter::auth
