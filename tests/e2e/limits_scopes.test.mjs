@@ -149,3 +149,24 @@ describe('provider limits in the all-in-one binary', () => {
     }
   });
 });
+
+describe('config limits without accounts', () => {
+  it('are not applied, and the router says so at start', async () => {
+    const fake = await startFakeUpstream();
+    let gw;
+    try {
+      gw = await startAllInOne(yaml(fake));  // no ENABLE_ACCOUNT_MANAGEMENT: no users, no Redis
+      await waitFor(() => gw.output.some((l) => l.includes('limits.providers and limits.default are not applied')),
+                    { timeoutMs: 5000 * SLOW, what: 'the warning' });
+      const answers = await Promise.all(Array.from({ length: 50 }, () =>
+        fetch(`${gw.baseURL}/v1/chat/completions`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: '[capped]gpt-fake', messages: [{ role: 'user', content: 'hi' }] }) })));
+      assert.deepEqual(answers.map((r) => r.status), Array(50).fill(200));
+      await Promise.all(answers.map((r) => r.text()));
+    } finally {
+      await gw?.stop();
+      await fake.stop();
+    }
+  });
+});
