@@ -224,6 +224,34 @@ if (calls > 0 or used > 0 or cost > 0) and
 end
 return 1)";
 
+// Renewal: for each (user, call id) pair whose reservation record still exists (not settled,
+// lease not over), the record, its bucket list and the call's parallel leases (the user's and
+// every bucket's it holds a slot in) are extended to now + lease. Returns how many were held.
+constexpr char kRenewScript[] = R"(
+local p, now, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local renewed = 0
+for i = 4, #ARGV - 1, 2 do
+  local u, call = p .. 'limit:' .. ARGV[i] .. ':', ARGV[i + 1]
+  if redis.call('PEXPIRE', u .. 'res:' .. call, lease) == 1 then
+    renewed = renewed + 1
+    local sets = {u}
+    local xk = u .. 'resx:' .. call
+    local xr = redis.call('LRANGE', xk, 0, -1)
+    if #xr > 1 then redis.call('PEXPIRE', xk, lease) end
+    for j = 2, #xr do
+      local k = string.match(xr[j], '^(.*)|[^|]*|[^|]*|%d+$')
+      if k then sets[#sets + 1] = p .. k end
+    end
+    for _, k in ipairs(sets) do
+      if redis.call('ZSCORE', k .. 'par', call) then
+        redis.call('ZADD', k .. 'par', now + lease, call)
+        redis.call('PEXPIRE', k .. 'par', lease)
+      end
+    end
+  end
+end
+return renewed)";
+
 std::string Sha1Hex(std::string_view text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -369,6 +397,26 @@ const std::string& SettleScript() {
 const std::string& SettleSha() {
   static const std::string sha = Sha1Hex(kSettleScript);
   return sha;
+}
+
+const std::string& RenewScript() {
+  static const std::string script = kRenewScript;
+  return script;
+}
+const std::string& RenewSha() {
+  static const std::string sha = Sha1Hex(kRenewScript);
+  return sha;
+}
+
+std::vector<std::string> RenewArgs(std::string_view prefix, const auth::v1::RenewRequest& request,
+                                   int64_t now_ms, int64_t lease_ms) {
+  std::vector<std::string> args = {std::string(prefix), std::to_string(now_ms),
+                                   std::to_string(lease_ms)};
+  for (const auth::v1::RenewLease& lease : request.leases()) {
+    args.push_back(lease.user());
+    args.push_back(lease.call_id());
+  }
+  return args;
 }
 
 bool IsNoScript(const redisReply* reply) { return ErrorStartsWith(reply, "NOSCRIPT"); }

@@ -45,6 +45,12 @@ absl::StatusOr<auth::v1::AdmitResponse> ParseAdmitReply(const auth::v1::AdmitReq
 std::vector<std::string> SettleArgs(std::string_view prefix, const auth::v1::SettleRequest& request,
                                     int64_t now_ms, int64_t usage_retention_s);
 
+// The lease renewal script (Renew): its text, SHA1 and ARGV.
+const std::string& RenewScript();
+const std::string& RenewSha();
+std::vector<std::string> RenewArgs(std::string_view prefix, const auth::v1::RenewRequest& request,
+                                   int64_t now_ms, int64_t lease_ms);
+
 // An integer element of an array reply (a string holding a number is read too; else 0).
 int64_t IntAt(const redisReply* reply, size_t i);
 

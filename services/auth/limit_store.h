@@ -20,6 +20,9 @@ class LimitStore {
   // Settles a reservation to the real usage (refund or charge the difference), frees the
   // parallel slot and records the spend of the UTC day of `now_ms`, in one atomic step.
   virtual absl::Status Settle(const v1::SettleRequest& request, int64_t now_ms) = 0;
+  // Extends the parallel leases of the calls still held to `now_ms` + the lease; returns how
+  // many were held (a settled call is skipped).
+  virtual absl::StatusOr<int64_t> Renew(const v1::RenewRequest& request, int64_t now_ms) = 0;
   // Recorded spend rows, day by day (INVALID_ARGUMENT for a bad date or a range over 400 days).
   virtual absl::StatusOr<v1::GetUsageResponse> Usage(const v1::GetUsageRequest& request) = 0;
 };

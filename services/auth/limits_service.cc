@@ -70,4 +70,23 @@ grpc::ServerUnaryReactor* LimitsService::Settle(grpc::CallbackServerContext* con
                   });
 }
 
+grpc::ServerUnaryReactor* LimitsService::Renew(grpc::CallbackServerContext* context,
+                                               const v1::RenewRequest* request,
+                                               v1::RenewResponse* response) {
+  return OnWorker(context, deps_.workers, trust_, /*skip_if_gone=*/false,
+                  [this, request, response]() -> absl::Status {
+                    if (request->leases_size() > 10000) {
+                      return absl::InvalidArgumentError("at most 10000 leases per renewal");
+                    }
+                    for (const auto& lease : request->leases()) {
+                      if (auto s = CheckIds(lease.user(), lease.call_id()); !s.ok()) return s;
+                    }
+                    auto renewed =
+                        deps_.limits->Renew(*request, absl::ToUnixMillis(deps_.clock->Now()));
+                    if (!renewed.ok()) return renewed.status();
+                    response->set_renewed(*renewed);
+                    return absl::OkStatus();
+                  });
+}
+
 }  // namespace llmsrouter::auth

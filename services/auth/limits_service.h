@@ -25,6 +25,10 @@ class LimitsService final : public v1::LimitsService::CallbackService {
   grpc::ServerUnaryReactor* Settle(grpc::CallbackServerContext* context,
                                    const v1::SettleRequest* request,
                                    v1::SettleResponse* response) override;
+  // INVALID_ARGUMENT for a lease without a user or call id, or more than 10000 leases.
+  grpc::ServerUnaryReactor* Renew(grpc::CallbackServerContext* context,
+                                  const v1::RenewRequest* request,
+                                  v1::RenewResponse* response) override;
 
  private:
   AuthDeps deps_;

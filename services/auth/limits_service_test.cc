@@ -31,6 +31,9 @@ class CountingLimitStore : public LimitStore {
   absl::StatusOr<v1::GetUsageResponse> Usage(const v1::GetUsageRequest&) override {
     return v1::GetUsageResponse();
   }
+  absl::StatusOr<int64_t> Renew(const v1::RenewRequest& request, int64_t) override {
+    return request.leases_size();
+  }
   std::atomic<int> admits{0}, settles{0};
 };
 

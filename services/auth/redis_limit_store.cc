@@ -36,7 +36,20 @@ absl::StatusOr<v1::AdmitResponse> RedisLimitStore::Admit(const v1::AdmitRequest&
                     limits::AdmitArgs(redis_->prefix(), request, now_ms,
                                       absl::ToInt64Milliseconds(options_.parallel_lease), window));
   if (!reply.ok()) return reply.status();
-  return limits::ParseAdmitReply(request, reply->get(), window);
+  auto answer = limits::ParseAdmitReply(request, reply->get(), window);
+  if (answer.ok() && answer->admitted()) {
+    answer->set_lease_ms(absl::ToInt64Milliseconds(options_.parallel_lease));
+  }
+  return answer;
+}
+
+absl::StatusOr<int64_t> RedisLimitStore::Renew(const v1::RenewRequest& request, int64_t now_ms) {
+  if (request.leases().empty()) return 0;
+  auto reply = Eval(limits::RenewScript(), limits::RenewSha(),
+                    limits::RenewArgs(redis_->prefix(), request, now_ms,
+                                      absl::ToInt64Milliseconds(options_.parallel_lease)));
+  if (!reply.ok()) return reply.status();
+  return (*reply)->type == REDIS_REPLY_INTEGER ? (*reply)->integer : 0;
 }
 
 absl::Status RedisLimitStore::Settle(const v1::SettleRequest& request, int64_t now_ms) {

@@ -27,6 +27,7 @@ class RedisLimitStore : public LimitStore {
 
   absl::StatusOr<v1::AdmitResponse> Admit(const v1::AdmitRequest& request, int64_t now_ms) override;
   absl::Status Settle(const v1::SettleRequest& request, int64_t now_ms) override;
+  absl::StatusOr<int64_t> Renew(const v1::RenewRequest& request, int64_t now_ms) override;
   absl::StatusOr<v1::GetUsageResponse> Usage(const v1::GetUsageRequest& request) override;
 
  private:

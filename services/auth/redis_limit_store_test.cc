@@ -330,12 +330,14 @@ TEST_F(RedisLimitStoreTest, ProviderRpmIsSharedByAllUsersExactlyUnderConcurrency
   EXPECT_EQ(refused.load(), 170);
 }
 
+// A call of alice that also takes one of provider openai's single parallel slot.
+v1::AdmitRequest WithProviderSlot(v1::AdmitRequest r) {
+  AddBucket(&r, "provider", "openai")->mutable_limits()->set_parallel(1);
+  return r;
+}
+
 TEST_F(RedisLimitStoreTest, ProviderParallelSlotIsFreedBySettlement) {
-  auto call = [&](const std::string& id) {
-    v1::AdmitRequest r = Request(id);
-    AddBucket(&r, "provider", "openai")->mutable_limits()->set_parallel(1);
-    return r;
-  };
+  auto call = [&](const std::string& id) { return WithProviderSlot(Request(id)); };
   auto a = call("a");
   auto admitted = store_.Admit(a, kNow);
   ASSERT_TRUE(admitted->admitted());
@@ -346,6 +348,34 @@ TEST_F(RedisLimitStoreTest, ProviderParallelSlotIsFreedBySettlement) {
   // A second settlement of "a" finds nothing: "c" keeps its slot.
   ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 1, 1), kNow).ok());
   EXPECT_EQ(store_.Admit(call("d"), kNow)->refused(), "parallel");
+}
+
+TEST_F(RedisLimitStoreTest, RenewalKeepsALongCallCountingUntilItSettles) {
+  limits_.set_parallel(1);
+  auto call = [&](const std::string& id) { return WithProviderSlot(Request(id)); };
+  auto a = call("a");
+  auto admitted = store_.Admit(a, kNow);
+  ASSERT_TRUE(admitted->admitted());
+  EXPECT_EQ(admitted->lease_ms(), 30000);
+  v1::RenewRequest renew;
+  v1::RenewLease* lease = renew.add_leases();
+  lease->set_user("alice");
+  lease->set_call_id("a");
+  v1::RenewLease* unknown = renew.add_leases();
+  unknown->set_user("alice");
+  unknown->set_call_id("never-admitted");
+  EXPECT_EQ(*store_.Renew(renew, kNow + 20000), 1);
+  // Past the first lease (30 s) the renewed call still holds both slots.
+  auto b = store_.Admit(call("b"), kNow + 30001);
+  EXPECT_EQ(b->refused(), "parallel");
+  v1::AdmitRequest own_only = Request("c");  // the user's own slot alone
+  EXPECT_EQ(store_.Admit(own_only, kNow + 30002)->refused(), "parallel");
+  // Settlement still frees it; a renewal after it finds nothing.
+  ASSERT_TRUE(store_.Settle(Settlement(a, *admitted, 1, 1), kNow + 30003).ok());
+  EXPECT_EQ(*store_.Renew(renew, kNow + 30004), 0);
+  EXPECT_TRUE(store_.Admit(call("d"), kNow + 30005)->admitted());
+  // Without a renewal the lease ends by itself.
+  EXPECT_TRUE(store_.Admit(call("e"), kNow + 30005 + 30001)->admitted());
 }
 
 TEST_F(RedisLimitStoreTest, ScopeBudgetReservesAndRefunds) {

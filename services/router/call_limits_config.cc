@@ -43,7 +43,8 @@ absl::Status ParseOneLimits(const YAML::Node& node, std::string_view where, bool
   } else if (budget && node["period"] && !node["period"].IsNull()) {
     return Invalid(StrCat(where, ".period"), "needs a budget");
   }
-  if (absl::Status s = ValidateLimits(*out); !s.ok()) return Invalid(where, std::string(s.message()));
+  if (absl::Status s = ValidateLimits(*out); !s.ok())
+    return Invalid(where, std::string(s.message()));
   return absl::OkStatus();
 }
 

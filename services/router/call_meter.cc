@@ -13,6 +13,7 @@
 #include "common/request_id.h"
 #include "common/strings.h"
 #include "common/user_limits.h"
+#include "services/router/lease_renewer.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -140,6 +141,12 @@ bool CallMeter::AnyBudget() const {
                                         [&](const auto& b) { return budget(b.limits()); });
 }
 
+bool CallMeter::AnyParallel() const {
+  return limits_.parallel() > 0 || std::any_of(buckets_.begin(), buckets_.end(), [](const auto& b) {
+           return b.limits().parallel() > 0;
+         });
+}
+
 bool CallMeter::AnyRateLimit() const {
   auto rate = [](const auth::v1::Limits& l) {
     return l.rpm() > 0 || l.tpm() > 0 || l.parallel() > 0;
@@ -217,6 +224,11 @@ void CallMeter::OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer
     return done(absl::OkStatus(), *answer);
   }
   reservation_ = answer->reservation();
+  if (options_.renewer != nullptr && answer->lease_ms() > 0 && AnyParallel()) {
+    // A call longer than the lease keeps its parallel slots (docs/LIMITS.md).
+    options_.renewer->Add(user_, call_id_, absl::Milliseconds(answer->lease_ms()));
+    renewing_ = true;
+  }
   done(absl::OkStatus(), std::nullopt);
 }
 
@@ -280,9 +292,17 @@ void CallMeter::Observe(v1::CallResponse* message) {
   }
 }
 
+CallMeter::~CallMeter() {
+  if (renewing_) options_.renewer->Remove(call_id_);
+}
+
 void CallMeter::Finish(const absl::Status& status) {
   if (finished_ || !limited_) return;
   finished_ = true;
+  if (renewing_) {
+    options_.renewer->Remove(call_id_);
+    renewing_ = false;
+  }
   auth::v1::SettleRequest request;
   request.set_user(user_);
   request.set_call_id(call_id_);

@@ -30,6 +30,8 @@ class CallMeter {
 
   // After SetTarget: whether any limit applies to this call (else it is not admitted, settled
   // or recorded, as for a user without limits).
+  ~CallMeter();
+
   bool limited() const { return limited_; }
   // The resolved call: picks the buckets it is checked against besides the user's own limits
   // (the user's scope for `group` and for the target's provider, the provider's limits for
@@ -64,6 +66,7 @@ class CallMeter {
   // Whether a budget / an rpm, tpm or parallel limit applies (own limits or a bucket).
   bool AnyBudget() const;
   bool AnyRateLimit() const;
+  bool AnyParallel() const;
 
   MeterOptions options_;
   bool limited_ = false;
@@ -89,6 +92,7 @@ class CallMeter {
   std::optional<v1::Usage> usage_;
   int64_t streamed_chars_ = 0;
   bool finished_ = false;
+  bool renewing_ = false;  // registered with options_.renewer until Finish
 };
 
 // The 429 answer for a refusal: a head (Retry-After and the x-ratelimit-* headers) and

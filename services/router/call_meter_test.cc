@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/fake_clock.h"
+#include "services/router/lease_renewer.h"
 #include "services/router/router_config.h"
 #include "services/router/testing/fake_limits_client.h"
 
@@ -396,6 +398,39 @@ TEST_F(CallMeterTest, FailurePolicyPerKindIsConfigurable) {
   request_.mutable_limits()->set_budget_period("month");
   Meter()->Admit([&](absl::Status f, std::optional<auth::v1::AdmitResponse>) { failure = f; });
   EXPECT_TRUE(failure.ok());  // budgets: open
+}
+
+TEST_F(CallMeterTest, AnAdmittedCallWithAParallelLimitKeepsItsLeaseUntilItEnds) {
+  FakeClock clock;
+  LeaseRenewer renewer(&client_, &clock);
+  auth::v1::AdmitResponse admitted;
+  admitted.set_admitted(true);
+  admitted.set_lease_ms(30000);
+  client_.SetAnswer(admitted);
+  auto meter = CallMeter::Create(MeterOptions{.client = &client_, .renewer = &renewer},
+                                 *target_.config, request_, ParseBody(request_.body()));
+  ASSERT_TRUE(meter->SetTarget(target_).ok());
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  EXPECT_EQ(renewer.size(), 1u);  // request_ has parallel: 100
+  meter->Finish(absl::OkStatus());
+  EXPECT_EQ(renewer.size(), 0u);
+  // Without a parallel limit there is no lease to keep.
+  request_.mutable_limits()->set_parallel(0);
+  request_.mutable_limits()->set_rpm(5);
+  auto rated = CallMeter::Create(MeterOptions{.client = &client_, .renewer = &renewer},
+                                 *target_.config, request_, ParseBody(request_.body()));
+  ASSERT_TRUE(rated->SetTarget(target_).ok());
+  rated->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  EXPECT_EQ(renewer.size(), 0u);
+  // A meter destroyed without Finish (the call was dropped) unregisters too.
+  request_.mutable_limits()->set_parallel(1);
+  auto dropped = CallMeter::Create(MeterOptions{.client = &client_, .renewer = &renewer},
+                                   *target_.config, request_, ParseBody(request_.body()));
+  ASSERT_TRUE(dropped->SetTarget(target_).ok());
+  dropped->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  EXPECT_EQ(renewer.size(), 1u);
+  dropped.reset();
+  EXPECT_EQ(renewer.size(), 0u);
 }
 
 TEST(PricingTest, ConfigOverridesTheShippedTable) {

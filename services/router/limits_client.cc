@@ -38,4 +38,18 @@ void GrpcLimitsClient::Settle(auth::v1::SettleRequest request) {
       });
 }
 
+void GrpcLimitsClient::Renew(auth::v1::RenewRequest request) {
+  auto call = std::make_shared<AsyncCall<auth::v1::RenewRequest, auth::v1::RenewResponse>>();
+  call->context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  call->request = std::move(request);
+  stub_->async()->Renew(&call->context, &call->request, &call->response,
+                        [call](grpc::Status status) {
+                          if (status.ok()) return;
+                          Log(LogLevel::kError, "router",
+                              "parallel leases not renewed: the limits store is unreachable",
+                              {{"calls", std::to_string(call->request.leases_size())},
+                               {"error", status.error_message()}});
+                        });
+}
+
 }  // namespace llmsrouter::router

@@ -22,13 +22,19 @@ class LimitsClient {
   virtual void Admit(auth::v1::AdmitRequest request, AdmitDone done) = 0;
   // Fire and forget: a failure is logged and counted (the parallel lease then ends by itself).
   virtual void Settle(auth::v1::SettleRequest request) = 0;
+  // Fire and forget: extends the parallel leases of calls still running (LeaseRenewer).
+  virtual void Renew(auth::v1::RenewRequest request) = 0;
 };
+
+class LeaseRenewer;
 
 // How the router meters calls (RouterDeps::meter).
 struct MeterOptions {
   // Null: no metering at all (accounts off). Not owned. The estimate and failure policy are
   // in the config (RouterConfig::limits.calls), which can be reloaded.
   LimitsClient* client = nullptr;
+  // Where admitted calls with a parallel limit keep their lease alive; null: not renewed.
+  LeaseRenewer* renewer = nullptr;
 };
 
 // LimitsClient over gRPC, with a deadline on every call.
@@ -37,6 +43,7 @@ class GrpcLimitsClient : public LimitsClient {
   GrpcLimitsClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline);
   void Admit(auth::v1::AdmitRequest request, AdmitDone done) override;
   void Settle(auth::v1::SettleRequest request) override;
+  void Renew(auth::v1::RenewRequest request) override;
 
  private:
   std::unique_ptr<auth::v1::LimitsService::Stub> stub_;

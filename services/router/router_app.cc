@@ -57,7 +57,10 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
     // limited user, one settlement per call.
     limits_client_ = std::make_unique<GrpcLimitsClient>(
         config.limits_channel ? config.limits_channel : config.auth_channel, absl::Seconds(1));
-    service_.SetMeter(MeterOptions{.client = limits_client_.get()});
+    renewer_ = std::make_unique<LeaseRenewer>(limits_client_.get(), &SystemClock::Get());
+    renewal_thread_ = std::make_unique<PeriodicThread>(absl::Seconds(1), /*run_now=*/false,
+                                                       [this] { renewer_->RenewDue(); });
+    service_.SetMeter(MeterOptions{.client = limits_client_.get(), .renewer = renewer_.get()});
     auth = std::make_unique<GrpcAuthClient>(std::move(config.auth_channel), config.auth_cache_ttl);
   }
   const CallLimitsConfig& calls = store_.Get()->limits.calls;
@@ -79,6 +82,7 @@ void RouterApp::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   checker_->Stop();
+  renewal_thread_.reset();  // joined before the limits client or its channel go
   pool_->RunOnEach([this](IoLoop& loop) { http_[loop.index()]->Shutdown(); });
   if (owned_loops_) owned_loops_->Stop();
 }

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "common/auth_client.h"
 #include "common/options.h"
+#include "common/periodic_thread.h"
 #include "common/service_identity.h"
 #include "common/tracer_client.h"
 #include "services/router/call_auth.h"
@@ -17,6 +18,7 @@
 #include "services/router/file_watcher.h"
 #include "services/router/group_balancer.h"
 #include "services/router/health_checker.h"
+#include "services/router/lease_renewer.h"
 #include "services/router/router_service.h"
 
 namespace llmsrouter::router {
@@ -81,6 +83,8 @@ class RouterApp {
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
   std::unique_ptr<GrpcLimitsClient> limits_client_;
+  std::unique_ptr<LeaseRenewer> renewer_;
+  std::unique_ptr<PeriodicThread> renewal_thread_;
   std::unique_ptr<CallAuthorizer> authorizer_;
   std::unique_ptr<LoopPool> owned_loops_;
   LoopPool* pool_;

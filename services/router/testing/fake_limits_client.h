@@ -45,6 +45,15 @@ class FakeLimitsClient : public LimitsClient {
     settles_.push_back(std::move(request));
   }
 
+  void Renew(auth::v1::RenewRequest request) override {
+    absl::MutexLock lock(&mu_);
+    renews_.push_back(std::move(request));
+  }
+  std::vector<auth::v1::RenewRequest> renews() {
+    absl::MutexLock lock(&mu_);
+    return renews_;
+  }
+
   void SetAnswer(absl::StatusOr<auth::v1::AdmitResponse> answer) {
     absl::MutexLock lock(&mu_);
     answer_ = std::move(answer);
@@ -65,6 +74,7 @@ class FakeLimitsClient : public LimitsClient {
   std::vector<AdmitDone> pending_ ABSL_GUARDED_BY(mu_);
   std::vector<auth::v1::AdmitRequest> admits_ ABSL_GUARDED_BY(mu_);
   std::vector<auth::v1::SettleRequest> settles_ ABSL_GUARDED_BY(mu_);
+  std::vector<auth::v1::RenewRequest> renews_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace llmsrouter::router::testing
