@@ -161,6 +161,9 @@ absl::Status PipelinedRedis::EnsureConnected() {
   // Small commands, answered at once: no Nagle delay (hiredis sets it too; be explicit).
   int one = 1;
   setsockopt(context_->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  for (const std::string& script : options_.preload_scripts) {
+    RedisCommand(context_.get(), {"SCRIPT", "LOAD", script});  // failing: EVAL when needed
+  }
   return absl::OkStatus();
 }
 

@@ -40,6 +40,10 @@ class PipelinedRedis {
     size_t max_queued = 10000;
     // Commands per write.
     size_t max_batch = 512;
+    // Scripts loaded (SCRIPT LOAD) on every new connection, so that EVALSHA finds them. A
+    // script Redis still does not know is resent with EVAL, after the rest of its batch: only
+    // then may a command complete after one queued behind it.
+    std::vector<std::string> preload_scripts;
   };
   // A reply (an error reply included, as a reply of type REDIS_REPLY_ERROR), or UNAVAILABLE
   // (connection trouble, a failover reply, queue full, stopped) or DEADLINE_EXCEEDED (the

@@ -11,6 +11,7 @@
 #include "common/redis_url.h"
 #include "common/strings.h"
 #include "common/testing/redis_server.h"
+#include "common/testing/redis_text.h"
 
 namespace llmsrouter {
 namespace {
@@ -55,10 +56,9 @@ class PipelinedRedisTest : public ::testing::Test {
     return std::move(out.Get());
   }
   std::string Text(PipelinedRedis& redis, std::vector<std::string> args) {
-    auto r = Run(redis, std::move(args));
-    if (!r.ok()) return r.status().ToString();
-    if ((*r)->type == REDIS_REPLY_INTEGER) return std::to_string((*r)->integer);
-    return (*r)->str == nullptr ? "" : std::string((*r)->str, (*r)->len);
+    absl::Status status;
+    std::string text = testing::RedisText(redis, std::move(args), &status);
+    return status.ok() ? text : status.ToString();
   }
 
   testing::RedisServer server_;
@@ -113,6 +113,23 @@ TEST_F(PipelinedRedisTest, NoScriptLoadsWithEvalOnce) {
   // Each EVALSHA with an unknown SHA was answered NOSCRIPT and resent as EVAL.
   std::string stats = Text(redis, {"INFO", "commandstats"});
   EXPECT_NE(stats.find("cmdstat_eval:calls=2"), std::string::npos) << stats;
+}
+
+TEST_F(PipelinedRedisTest, PreloadedScriptsNeedNoEval) {
+  static const std::string script = "return 'preloaded'";
+  PipelinedRedis::Options o = Opts();
+  o.preload_scripts = {script};
+  PipelinedRedis redis(o);
+  ASSERT_EQ(Text(redis, {"PING"}), "PONG");  // connected: the script is loaded
+  std::string sha = Text(redis, {"SCRIPT", "LOAD", script});
+  Outcome out;
+  redis.Eval(script, sha, {}, Soon(), out.Callback());
+  auto& r = out.Get();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(std::string_view((*r)->str, (*r)->len), "preloaded");
+  std::string stats = Text(redis, {"INFO", "commandstats"});
+  EXPECT_EQ(stats.find("cmdstat_eval:"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("cmdstat_evalsha:calls=1"), std::string::npos) << stats;
 }
 
 TEST_F(PipelinedRedisTest, PassedDeadlineIsNotSent) {

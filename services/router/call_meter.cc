@@ -13,6 +13,7 @@
 #include "common/request_id.h"
 #include "common/strings.h"
 #include "common/user_limits.h"
+#include "services/router/usage_recorder.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -50,10 +51,8 @@ Counter& StoreFailureCounter(std::string_view policy) {
 // At most one log line a second for failed admissions: while the store is down every call of
 // a limited user fails (the metric counts each one).
 bool FailureLogDue() {
-  static std::atomic<int64_t> next_ms{0};
-  int64_t now = absl::ToUnixMillis(absl::Now());
-  int64_t due = next_ms.load(std::memory_order_relaxed);
-  return now >= due && next_ms.compare_exchange_strong(due, now + 1000);
+  static LogThrottle throttle;
+  return throttle.Due();
 }
 
 }  // namespace
@@ -89,18 +88,17 @@ int64_t CallMeter::PriceAndCount(const auth::v1::SettleRequest& call) const {
 
 std::unique_ptr<CallMeter> CallMeter::Create(const MeterOptions& options,
                                              const v1::CallRequest& request, const JsonBody& body) {
-  // A user without limits costs nothing: no meter, no admission, no settlement (measured: a
-  // settlement per call of every user nearly doubled the all-in-one's p50 on a 2-core box).
-  if (options.client == nullptr || request.user().empty() || !HasLimits(request.limits())) {
-    return nullptr;
-  }
   std::unique_ptr<CallMeter> meter(new CallMeter());
   meter->options_ = options;
   meter->user_ = request.user();
+  meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
+  // A user without limits has no admission and no settlement: no Redis call on its path (a
+  // settlement per call of every user nearly doubled the all-in-one's p50 on a 2-core box).
+  meter->limited_ =
+      options.client != nullptr && !request.user().empty() && HasLimits(request.limits());
+  if (!meter->limited_) return meter;
   meter->call_id_ = StrCat(request.request_id(), "-", NewRequestId());
   meter->limits_ = request.limits();
-  meter->limited_ = HasLimits(request.limits());
-  meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
   // n choices each write up to max_tokens (OpenAI allows n up to 128).
   int64_t choices = std::clamp<int64_t>(JsonInt(body, "n", 1), 1, 128);
   meter->completion_estimate_ =
@@ -228,6 +226,32 @@ void CallMeter::Observe(v1::CallResponse* message) {
 void CallMeter::Finish(const absl::Status& status) {
   if (finished_) return;
   finished_ = true;
+  auth::v1::SettleRequest request = Charge();
+  if (!limited_) {
+    if (!request.charged()) return;
+    request.set_cost_micros(PriceAndCount(request));
+    return Record(request);
+  }
+  // Nothing to record or refund (a failed admission may have reserved late: released).
+  if (!request.charged() && reservation_.empty() && !release_) return;
+  if (request.charged()) {
+    request.set_cost_micros(PriceAndCount(request));
+  }
+  options_.client->Settle(std::move(request));
+}
+
+void CallMeter::Record(const auth::v1::SettleRequest& charge) const {
+  if (options_.usage == nullptr || user_.empty()) return;
+  options_.usage->Record(user_, charge.model(),
+                         {.calls = 1,
+                          .prompt = charge.prompt_tokens(),
+                          .cached = charge.cached_tokens(),
+                          .completion = charge.completion_tokens(),
+                          .cost_micros = charge.cost_micros(),
+                          .estimated = charge.estimated() ? 1 : 0});
+}
+
+auth::v1::SettleRequest CallMeter::Charge() const {
   auth::v1::SettleRequest request;
   request.set_user(user_);
   request.set_call_id(call_id_);
@@ -249,12 +273,7 @@ void CallMeter::Finish(const absl::Status& status) {
     request.set_prompt_tokens(prompt_estimate_);
     request.set_completion_tokens(TokensOfChars(streamed_chars_));
   }
-  // Nothing to record or refund (a failed admission may have reserved late: released).
-  if (!request.charged() && reservation_.empty() && !release_) return;
-  if (request.charged()) {
-    request.set_cost_micros(PriceAndCount(request));
-  }
-  options_.client->Settle(std::move(request));
+  return request;
 }
 
 std::vector<v1::CallResponse> RefusalMessages(const auth::v1::AdmitResponse& refusal,

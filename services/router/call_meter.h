@@ -1,7 +1,8 @@
-// Metering of one call of a user with limits (docs/LIMITS.md): admission (one round trip to
-// the limits service, which runs one Lua script), the x-ratelimit-* headers on the answer, and
-// settlement to the real usage, with the spend record, when the call ends. Calls of users
-// without limits are not metered at all (nothing is added to their path).
+// Metering of one call (docs/LIMITS.md). Every call: its tokens and cost in the Prometheus
+// counters, and for a user without limits a spend record added in memory (UsageRecorder,
+// flushed in batches). A user with limits: admission (one Redis round trip running one Lua
+// script), the x-ratelimit-* headers on the answer, and settlement to the real usage, with
+// the spend record, when the call ends.
 #ifndef LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
 #define LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
 
@@ -23,7 +24,7 @@ namespace llmsrouter::router {
 // Not thread-safe: the pipe calls it from the call's callbacks, which never overlap.
 class CallMeter {
  public:
-  // Null when the call is not metered (no client, no user, or a user without limits).
+  // Every call gets one; limited() when it has a user with limits and a limits client.
   static std::unique_ptr<CallMeter> Create(const MeterOptions& options,
                                            const v1::CallRequest& request, const JsonBody& body);
 
@@ -50,6 +51,10 @@ class CallMeter {
   CallMeter() = default;
   // The call's cost in micro-USD (0 without a price), and the token/cost metrics.
   int64_t PriceAndCount(const auth::v1::SettleRequest& call) const;
+  // What the ended call is charged (charged() false: nothing, it failed upstream).
+  auth::v1::SettleRequest Charge() const;
+  // A user without limits: the spend record, in memory.
+  void Record(const auth::v1::SettleRequest& charge) const;
   void OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer, const AdmitDone& done);
   void OnAdmitFailed(const absl::Status& status, const AdmitDone& done);
   // Raises the worst-case cost to this candidate's (PERMISSION_DENIED: unpriced, required).

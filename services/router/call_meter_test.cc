@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/fake_clock.h"
 #include "services/router/router_config.h"
 #include "services/router/testing/fake_limits_client.h"
+#include "services/router/usage_recorder.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -52,14 +54,55 @@ pricing:
   Target target_;
 };
 
-TEST_F(CallMeterTest, NoUserNoClientOrNoLimitsIsNotMetered) {
+TEST_F(CallMeterTest, NoUserNoClientOrNoLimitsIsNotLimited) {
   request_.clear_user();
-  EXPECT_EQ(Meter(), nullptr);
+  EXPECT_FALSE(Meter()->limited());
   request_.set_user("alice");
-  EXPECT_EQ(CallMeter::Create(MeterOptions{}, request_, ParseBody(request_.body())), nullptr);
+  EXPECT_FALSE(CallMeter::Create(MeterOptions{}, request_, ParseBody(request_.body()))->limited());
   request_.clear_limits();
-  EXPECT_EQ(Meter(), nullptr);
+  auto meter = Meter();
+  EXPECT_FALSE(meter->limited());
+  v1::CallResponse head = Head(false);
+  meter->Observe(&head);
+  meter->Finish(absl::OkStatus());
   EXPECT_TRUE(client_.admits().empty());
+  EXPECT_TRUE(client_.settles().empty());  // no store call for a user without limits
+}
+
+TEST_F(CallMeterTest, AUserWithoutLimitsIsRecordedInMemoryOnly) {
+  FakeClock clock;
+  clock.now = absl::FromUnixMillis(1795780800000);  // 2026-11-27T12:00:00Z
+  UsageRecorder usage(nullptr, clock, {.flush_interval = absl::ZeroDuration()});
+  request_.clear_limits();
+  for (bool with_usage : {true, false}) {
+    auto meter = CallMeter::Create(MeterOptions{.client = &client_, .usage = &usage}, request_,
+                                   ParseBody(request_.body()));
+    ASSERT_TRUE(meter->SetTarget(target_).ok());
+    v1::CallResponse head = Head(false);
+    meter->Observe(&head);
+    if (with_usage) {
+      v1::CallResponse summary;
+      summary.mutable_summary()->mutable_usage()->set_prompt_tokens(100);
+      summary.mutable_summary()->mutable_usage()->set_completion_tokens(20);
+      meter->Observe(&summary);
+    }
+    meter->Finish(absl::OkStatus());
+  }
+  // A call that failed upstream is not charged, so not recorded.
+  auto failed = CallMeter::Create(MeterOptions{.client = &client_, .usage = &usage}, request_,
+                                  ParseBody(request_.body()));
+  failed->Finish(absl::UnavailableError("upstream down"));
+  EXPECT_TRUE(client_.settles().empty());
+  auto rows = usage.Snapshot();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].day, "2026-11-27");
+  EXPECT_EQ(rows[0].user, "alice");
+  EXPECT_EQ(rows[0].model, "[oa]m");
+  EXPECT_EQ(rows[0].counts.calls, 2);
+  EXPECT_EQ(rows[0].counts.prompt, 100 + 9);  // the second: the prompt estimate
+  EXPECT_EQ(rows[0].counts.completion, 20);
+  EXPECT_EQ(rows[0].counts.estimated, 1);
+  EXPECT_EQ(rows[0].counts.cost_micros, (100 * 10 + 20 * 100) + 9 * 10);
 }
 
 TEST_F(CallMeterTest, SettlesTheReportedUsageWithCachedTokensAtTheirPrice) {

@@ -5,13 +5,18 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "llmsrouter/auth/v1/auth.grpc.pb.h"
 
 namespace llmsrouter::router {
+
+class UsageRecorder;
 
 class LimitsClient {
  public:
@@ -26,8 +31,11 @@ class LimitsClient {
 
 // How the router meters calls (RouterDeps::meter).
 struct MeterOptions {
-  // Null: no metering at all (accounts off). Not owned.
+  // Admission and settlement of users with limits; null: none (accounts off). Not owned.
   LimitsClient* client = nullptr;
+  // Spend records of users without limits; null: not recorded (token and cost metrics count
+  // every call regardless). Not owned.
+  UsageRecorder* usage = nullptr;
   // The completion estimate of a request that states no max_tokens.
   int64_t default_max_tokens = 1024;
   // When the limits store is unreachable: admit users with only rate limits (open), refuse
@@ -45,6 +53,19 @@ class GrpcLimitsClient : public LimitsClient {
  private:
   std::unique_ptr<auth::v1::LimitsService::Stub> stub_;
   absl::Duration deadline_;
+};
+
+// Counts a settlement that did not reach the store and logs it (at most one line a second).
+void ReportSettleFailure(const std::string& user, const std::string& call_id,
+                         std::string_view error);
+// Failure logs while a store is down: at most one line a second (metrics count each failure).
+class LogThrottle {
+ public:
+  // True at most once a second. Thread-safe.
+  bool Due();
+
+ private:
+  std::atomic<int64_t> next_ms_{0};
 };
 
 }  // namespace llmsrouter::router

@@ -2,8 +2,10 @@
 
 #include <random>
 
+#include "common/limits/limit_scripts.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/redis_url.h"
 
 namespace llmsrouter::router {
 
@@ -52,11 +54,7 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
   auto trust = std::make_unique<CallerTrust>(std::move(config.trust));
   std::unique_ptr<GrpcAuthClient> auth;
   if (config.options.accounts) {
-    // Limits and spend live next to the users: the same channel, one admission per call of a
-    // limited user, one settlement per call.
-    limits_client_ = std::make_unique<GrpcLimitsClient>(
-        config.limits_channel ? config.limits_channel : config.auth_channel, absl::Seconds(1));
-    service_.SetMeter(MeterOptions{.client = limits_client_.get()});
+    if (absl::Status s = EnableMetering(config); !s.ok()) return s;
     auth = std::make_unique<GrpcAuthClient>(std::move(config.auth_channel), config.auth_cache_ttl);
   }
   auto authorizer = std::make_unique<CallAuthorizer>(config.options, trust.get(), auth.get());
@@ -67,15 +65,50 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
   return absl::OkStatus();
 }
 
+absl::Status RouterApp::EnableMetering(const CallerAuthConfig& config) {
+  // Limits and spend live next to the users. Without the Redis URL: through the auth service
+  // (one admission per call of a limited user, one settlement per call).
+  if (config.redis_url.empty()) {
+    limits_client_ = std::make_unique<GrpcLimitsClient>(
+        config.limits_channel ? config.limits_channel : config.auth_channel, absl::Seconds(1));
+    service_.SetMeter(MeterOptions{.client = limits_client_.get()});
+    return absl::OkStatus();
+  }
+  auto address = ParseRedisUrl(config.redis_url);
+  if (!address.ok()) return address.status();
+  PipelinedRedis::Options redis;
+  redis.connector.address = *std::move(address);
+  redis.preload_scripts = {limits::AdmitScript(), limits::SettleScript()};
+  redis_ = std::make_unique<PipelinedRedis>(std::move(redis));
+  limits_client_ =
+      std::make_unique<RedisLimitsClient>(redis_.get(), SystemClock::Get(), RedisLimitsOptions{});
+  usage_ =
+      std::make_unique<UsageRecorder>(redis_.get(), SystemClock::Get(), UsageRecorder::Options{});
+  service_.SetMeter(MeterOptions{.client = limits_client_.get(), .usage = usage_.get()});
+  Log(LogLevel::kInfo, "router", "limits and spend on Redis", {{"redis", redis_->Describe()}});
+  return absl::OkStatus();
+}
+
 void RouterApp::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   checker_->Stop();
   pool_->RunOnEach([this](IoLoop& loop) { http_[loop.index()]->Shutdown(); });
-  if (owned_loops_) owned_loops_->Stop();
+  if (owned_loops_) {
+    owned_loops_->Stop();
+    StopMetering();
+  }
 }
 
-RouterApp::~RouterApp() { Shutdown(); }
+void RouterApp::StopMetering() {
+  if (usage_) usage_->Stop();
+  if (redis_) redis_->Stop();
+}
+
+RouterApp::~RouterApp() {
+  Shutdown();
+  StopMetering();
+}
 
 void RouterApp::EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content) {
   shipper_ = std::make_unique<GrpcTracerClient>(std::move(channel), GrpcTracerClient::Options{});

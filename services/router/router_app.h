@@ -17,7 +17,9 @@
 #include "services/router/file_watcher.h"
 #include "services/router/group_balancer.h"
 #include "services/router/health_checker.h"
+#include "services/router/redis_limits_client.h"
 #include "services/router/router_service.h"
+#include "services/router/usage_recorder.h"
 
 namespace llmsrouter::router {
 
@@ -43,6 +45,10 @@ struct CallerAuthConfig {
   // in-process only (not served on its public gRPC listener).
   std::shared_ptr<grpc::Channel> limits_channel;
   absl::Duration auth_cache_ttl = absl::Milliseconds(500);
+  // The auth service's Redis (REDIS_URL). Set: the router admits and settles calls of users
+  // with limits on it itself (one pipelined round trip) and records every user's spend; empty:
+  // admissions go through the auth service and users without limits get no spend record.
+  std::string redis_url;
 };
 
 class RouterApp {
@@ -63,14 +69,21 @@ class RouterApp {
   // INVALID_ARGUMENT when accounts are on without an auth channel.
   absl::Status EnableCallerAuth(CallerAuthConfig config);
   // Ends the transfers still running (their calls finish CANCELLED), on their loops; then
-  // stops the router's own loops. Call after the servers stopped taking calls.
+  // stops the router's own loops (and, with them, StopMetering). Call after the servers
+  // stopped taking calls.
   void Shutdown();
+  // Flushes the spend records held in memory and sends what is queued for Redis, then stops
+  // the Redis thread. After the loops stopped (the all-in-one calls it after stopping its
+  // shared loops). Idempotent.
+  void StopMetering();
   ~RouterApp();
   // Ships the trace events still queued (on shutdown); false if the deadline passed.
   bool FlushTraces(absl::Duration deadline) { return !shipper_ || shipper_->Flush(deadline); }
 
  private:
   RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config);
+  // Admission, settlement and spend records: on Redis when the config has its URL.
+  absl::Status EnableMetering(const CallerAuthConfig& config);
 
   RouterAppOptions options_;
   ConfigStore store_;
@@ -80,7 +93,10 @@ class RouterApp {
   std::unique_ptr<GrpcTracerClient> shipper_;
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
-  std::unique_ptr<GrpcLimitsClient> limits_client_;
+  // The router's own Redis (admissions, settlements, spend records), when it has a URL.
+  std::unique_ptr<PipelinedRedis> redis_;
+  std::unique_ptr<UsageRecorder> usage_;
+  std::unique_ptr<LimitsClient> limits_client_;
   std::unique_ptr<CallAuthorizer> authorizer_;
   std::unique_ptr<LoopPool> owned_loops_;
   LoopPool* pool_;

@@ -1,0 +1,39 @@
+#include "services/router/redis_limits_client.h"
+
+#include <hiredis/hiredis.h>
+
+#include "absl/time/clock.h"
+#include "common/limits/limit_scripts.h"
+
+namespace llmsrouter::router {
+
+void RedisLimitsClient::Admit(auth::v1::AdmitRequest request, AdmitDone done) {
+  int64_t now_ms = absl::ToUnixMillis(clock_.Now());
+  BudgetWindow window = limits::AdmitWindow(request, now_ms);
+  std::vector<std::string> args = limits::AdmitArgs(
+      options_.prefix, request, now_ms, absl::ToInt64Milliseconds(options_.parallel_lease), window);
+  redis_->Eval(limits::AdmitScript(), limits::AdmitSha(), std::move(args),
+               absl::Now() + options_.deadline,
+               [request = std::move(request), window = std::move(window),
+                done = std::move(done)](absl::StatusOr<RedisReplyPtr> reply) {
+                 if (!reply.ok()) return done(reply.status());
+                 if (absl::Status s = limits::ScriptReplyStatus(reply->get()); !s.ok()) {
+                   return done(s);
+                 }
+                 done(limits::ParseAdmitReply(request, reply->get(), window));
+               });
+}
+
+void RedisLimitsClient::Settle(auth::v1::SettleRequest request) {
+  int64_t now_ms = absl::ToUnixMillis(clock_.Now());
+  std::vector<std::string> args = limits::SettleArgs(
+      options_.prefix, request, now_ms, absl::ToInt64Seconds(options_.usage_retention));
+  redis_->Eval(
+      limits::SettleScript(), limits::SettleSha(), std::move(args), absl::Now() + options_.deadline,
+      [user = request.user(), call_id = request.call_id()](absl::StatusOr<RedisReplyPtr> reply) {
+        absl::Status s = reply.ok() ? limits::ScriptReplyStatus(reply->get()) : reply.status();
+        if (!s.ok()) ReportSettleFailure(user, call_id, std::string(s.message()));
+      });
+}
+
+}  // namespace llmsrouter::router

@@ -1,0 +1,93 @@
+// Spend records of users without limits (docs/LIMITS.md): each call adds its usage to an
+// in-memory map per (UTC day, user, [alias]model); a thread flushes the map every second (or
+// sooner when it grows) with pipelined HINCRBYs into the same `<prefix>usage:<day>` hash the
+// settlement script writes and `llmsrouter-admin usage` reads. Nothing on the call's path but
+// a map update: no Redis round trip per call.
+#ifndef LLMSROUTER_SERVICES_ROUTER_USAGE_RECORDER_H_
+#define LLMSROUTER_SERVICES_ROUTER_USAGE_RECORDER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/redis/pipelined_redis.h"
+
+namespace llmsrouter::router {
+
+// One call's usage, or the sum of several.
+struct UsageCounts {
+  int64_t calls = 0;
+  int64_t prompt = 0;
+  int64_t cached = 0;
+  int64_t completion = 0;
+  int64_t cost_micros = 0;
+  int64_t estimated = 0;  // calls charged from an estimate (no usage reported)
+};
+
+class UsageRecorder {
+ public:
+  struct Options {
+    std::string prefix = "llmsrouter:";
+    // Zero: no flush thread (tests call Flush()).
+    absl::Duration flush_interval = absl::Seconds(1);
+    // Rows that trigger a flush before the interval ends.
+    size_t flush_rows = 1000;
+    // Rows held at most; a call that would add another is not recorded (counted in
+    // llmsrouter_usage_dropped_total) until the next flush.
+    size_t max_rows = 100000;
+    // How long a day's hash is kept (as the settlement script's).
+    absl::Duration retention = absl::Hours(24 * 400);
+  };
+  // `redis` and `clock` are not owned and must outlive the recorder; a null `redis` only
+  // aggregates (tests).
+  UsageRecorder(PipelinedRedis* redis, const Clock& clock, Options options);
+  // Stop().
+  ~UsageRecorder();
+
+  // Adds one call of `user` on `model` ("[alias]model") to today's (UTC) row. Thread-safe; a
+  // short lock, no I/O.
+  void Record(std::string_view user, std::string_view model, const UsageCounts& counts);
+  // Queues what was recorded on the Redis executor (HINCRBY per counter, EXPIRE per day);
+  // failures are counted (llmsrouter_usage_flush_failures_total), never retried (a command
+  // that may have run is not sent twice). Thread-safe.
+  void Flush();
+  // Joins the flush thread after a last Flush(); the Redis executor sends what is queued when
+  // it stops (stop it after this). Idempotent.
+  void Stop();
+
+  struct Row {
+    std::string day;  // YYYY-MM-DD (UTC)
+    std::string user;
+    std::string model;
+    UsageCounts counts;
+  };
+  // What is held, not yet flushed, sorted (tests, diagnostics).
+  std::vector<Row> Snapshot() const;
+
+ private:
+  using Key = std::tuple<int64_t, std::string, std::string>;  // day number, user, model
+  using Rows = absl::flat_hash_map<Key, UsageCounts>;
+  void Run();
+  void Send(const Rows& rows);
+
+  PipelinedRedis* redis_;
+  const Clock& clock_;
+  Options options_;
+  mutable absl::Mutex mu_;
+  Rows rows_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ = false;  // Stop() ran (the caller's thread)
+  std::thread thread_;
+};
+
+}  // namespace llmsrouter::router
+
+#endif  // LLMSROUTER_SERVICES_ROUTER_USAGE_RECORDER_H_
