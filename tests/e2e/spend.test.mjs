@@ -84,6 +84,40 @@ for (const [deployment, start] of [['all-in-one', startAllInOne], ['split', star
   });
 }
 
+describe('split router without REDIS_URL: limits through the auth service', () => {
+  let redis;
+  let fake;
+  let stack;
+  const admin = (...args) => runAdmin(stack.authPort, TOKEN, args);
+  before(async () => {
+    redis = await startRedis();
+    fake = await startFakeUpstream();
+    stack = await startSplit(yaml(fake), [], { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url,
+                                               LLMSROUTER_ADMIN_TOKEN: TOKEN }, { routerEnv: { REDIS_URL: '' } });
+  });
+  after(async () => {
+    await stack?.stop();
+    await fake?.stop();
+    await redis?.stop();
+  });
+
+  it('admits exactly rpm and settles the spend through LimitsService', async () => {
+    const added = await admin('add', 'via-auth', '--permissions', '*');
+    assert.equal((await admin('limits', 'set', 'via-auth', '--rpm', '2')).code, 0);
+    const key = keyOf(added.stdout);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await chat(stack.baseURL, key, 'via-auth'));
+    assert.deepEqual(answers.map((r) => r.status), [200, 200, 429]);
+    assert.equal(answers[2].headers.get('x-ratelimit-limit-requests'), '2');
+    await Promise.all(answers.map((r) => r.text()));
+    const counted = (await fake.stats()).usage_by_user['via-auth'];
+    await waitFor(async () => {
+      const r = await admin('usage', '--user', 'via-auth', '--by', 'user', '--format', 'json');
+      return JSON.parse(r.stdout)[0]?.prompt_tokens === counted.prompt;
+    }, { timeoutMs: 10000 * SLOW, what: 'the settlements' });
+  });
+});
+
 describe('token counters with accounts off', () => {
   let fake;
   let stack;
