@@ -65,11 +65,11 @@ class PipelinedRedisTest : public ::testing::Test {
 };
 
 TEST_F(PipelinedRedisTest, ManyThreadsRepliesInOrder) {
-  PipelinedRedis redis(Opts());
   constexpr int kThreads = 4, kEach = 500;
   std::atomic<int> ok{0}, wrong{0};
   absl::Mutex mu;
   int completed = 0;
+  PipelinedRedis redis(Opts());  // joined before the state its callbacks touch goes away
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {

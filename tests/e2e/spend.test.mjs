@@ -28,45 +28,47 @@ function chat(baseURL, key, user, extra = {}) {
   return fetch(`${baseURL}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body) });
 }
 
+// Redis, the fake upstream and a stack with accounts on, for the describe block around it.
+function withStack(start, options) {
+  const s = { admin: (...args) => runAdmin(s.stack.authPort, TOKEN, args) };
+  before(async () => {
+    s.redis = await startRedis();
+    s.fake = await startFakeUpstream();
+    s.stack = await start(yaml(s.fake), [], { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: s.redis.url,
+                                              LLMSROUTER_ADMIN_TOKEN: TOKEN }, options);
+  });
+  after(async () => {
+    await s.stack?.stop();
+    await s.fake?.stop();
+    await s.redis?.stop();
+  });
+  return s;
+}
+
 for (const [deployment, start] of [['all-in-one', startAllInOne], ['split', startSplit]]) {
   describe(`spend of users without limits (${deployment})`, () => {
-    let redis;
-    let fake;
-    let stack;
-    const admin = (...args) => runAdmin(stack.authPort, TOKEN, args);
-
-    before(async () => {
-      redis = await startRedis();
-      fake = await startFakeUpstream();
-      stack = await start(yaml(fake), [], { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url,
-                                            LLMSROUTER_ADMIN_TOKEN: TOKEN });
-    });
-    after(async () => {
-      await stack?.stop();
-      await fake?.stop();
-      await redis?.stop();
-    });
+    const s = withStack(start);
 
     it('records every charged call with the exact token counts of the provider', async () => {
-      const added = await admin('add', 'free', '--permissions', '*');
+      const added = await s.admin('add', 'free', '--permissions', '*');
       assert.equal(added.code, 0, added.stderr);
       const key = keyOf(added.stdout);
       const answers = await Promise.all([
-        chat(stack.baseURL, key, 'free'),
-        chat(stack.baseURL, key, 'free', { stream: true }),
-        chat(stack.baseURL, key, 'free', { stream: true, stream_options: { include_usage: true } }),
-        chat(stack.baseURL, key, 'free', { model: '[fake]gpt-fake+prompt=100+cached=40' }),
-        chat(stack.baseURL, key, 'free', { model: '[fake]gpt-fake+status=400' }),  // not charged
+        chat(s.stack.baseURL, key, 'free'),
+        chat(s.stack.baseURL, key, 'free', { stream: true }),
+        chat(s.stack.baseURL, key, 'free', { stream: true, stream_options: { include_usage: true } }),
+        chat(s.stack.baseURL, key, 'free', { model: '[fake]gpt-fake+prompt=100+cached=40' }),
+        chat(s.stack.baseURL, key, 'free', { model: '[fake]gpt-fake+status=400' }),  // not charged
       ]);
       assert.deepEqual(answers.map((r) => r.status), [200, 200, 200, 200, 400]);
       // No admission, so no x-ratelimit-* headers for a user without limits.
       assert.ok(answers.every((r) => r.headers.get('x-ratelimit-limit-requests') === null));
       await Promise.all(answers.map((r) => r.text()));
-      const counted = (await fake.stats()).usage_by_user.free;
+      const counted = (await s.fake.stats()).usage_by_user.free;
       assert.equal(counted.calls, 4);
       let usage;
       await waitFor(async () => {
-        const r = await admin('usage', '--user', 'free', '--by', 'user', '--format', 'json');
+        const r = await s.admin('usage', '--user', 'free', '--by', 'user', '--format', 'json');
         usage = JSON.parse(r.stdout)[0];
         return usage?.calls === counted.calls;
       }, { timeoutMs: 10000 * SLOW, what: 'the batched spend records' });
@@ -77,7 +79,7 @@ for (const [deployment, start] of [['all-in-one', startAllInOne], ['split', star
       const cost = (counted.prompt - counted.cached) * 10 + counted.cached * 5 + counted.completion * 100;
       assert.equal(Math.round(usage.cost_usd * 1e6), cost);
       // The same calls in the token counters.
-      const prompt = (await Promise.all(stack.metricsURLs.map((url) => metricSum(url,
+      const prompt = (await Promise.all(s.stack.metricsURLs.map((url) => metricSum(url,
         'llmsrouter_tokens_total', ['provider="fake"', 'kind="prompt"'])))).reduce((a, b) => a + b, 0);
       assert.equal(prompt, counted.prompt);
     });
@@ -85,34 +87,20 @@ for (const [deployment, start] of [['all-in-one', startAllInOne], ['split', star
 }
 
 describe('split router without REDIS_URL: limits through the auth service', () => {
-  let redis;
-  let fake;
-  let stack;
-  const admin = (...args) => runAdmin(stack.authPort, TOKEN, args);
-  before(async () => {
-    redis = await startRedis();
-    fake = await startFakeUpstream();
-    stack = await startSplit(yaml(fake), [], { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url,
-                                               LLMSROUTER_ADMIN_TOKEN: TOKEN }, { routerEnv: { REDIS_URL: '' } });
-  });
-  after(async () => {
-    await stack?.stop();
-    await fake?.stop();
-    await redis?.stop();
-  });
+  const s = withStack(startSplit, { routerEnv: { REDIS_URL: '' } });
 
   it('admits exactly rpm and settles the spend through LimitsService', async () => {
-    const added = await admin('add', 'via-auth', '--permissions', '*');
-    assert.equal((await admin('limits', 'set', 'via-auth', '--rpm', '2')).code, 0);
+    const added = await s.admin('add', 'via-auth', '--permissions', '*');
+    assert.equal((await s.admin('limits', 'set', 'via-auth', '--rpm', '2')).code, 0);
     const key = keyOf(added.stdout);
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(await chat(stack.baseURL, key, 'via-auth'));
+    for (let i = 0; i < 3; i++) answers.push(await chat(s.stack.baseURL, key, 'via-auth'));
     assert.deepEqual(answers.map((r) => r.status), [200, 200, 429]);
     assert.equal(answers[2].headers.get('x-ratelimit-limit-requests'), '2');
     await Promise.all(answers.map((r) => r.text()));
-    const counted = (await fake.stats()).usage_by_user['via-auth'];
+    const counted = (await s.fake.stats()).usage_by_user['via-auth'];
     await waitFor(async () => {
-      const r = await admin('usage', '--user', 'via-auth', '--by', 'user', '--format', 'json');
+      const r = await s.admin('usage', '--user', 'via-auth', '--by', 'user', '--format', 'json');
       return JSON.parse(r.stdout)[0]?.prompt_tokens === counted.prompt;
     }, { timeoutMs: 10000 * SLOW, what: 'the settlements' });
   });
