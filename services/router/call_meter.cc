@@ -1,7 +1,6 @@
 #include "services/router/call_meter.h"
 
 #include <algorithm>
-#include <atomic>
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
