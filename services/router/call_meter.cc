@@ -91,6 +91,8 @@ std::unique_ptr<CallMeter> CallMeter::Create(const MeterOptions& options,
   meter->options_ = options;
   meter->user_ = request.user();
   meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
+  // A token count is no completion: its answer has no usage and is never charged or recorded.
+  meter->chargeable_ = request.endpoint() != "messages/count_tokens";
   // A user without limits has no admission and no settlement: no Redis call on its path (a
   // settlement per call of every user nearly doubled the all-in-one's p50 on a 2-core box).
   meter->limited_ =
@@ -258,7 +260,7 @@ auth::v1::SettleRequest CallMeter::Charge() const {
   request.set_estimated_tokens(reservation_.empty() ? 0 : estimated_tokens_);
   request.set_estimated_cost_micros(reservation_.empty() ? 0 : estimated_cost_micros_);
   request.set_model(StrCat("[", provider_, "]", upstream_model_));
-  bool ok_status = status_ >= 200 && status_ < 300;
+  bool ok_status = chargeable_ && status_ >= 200 && status_ < 300;
   if (ok_status && usage_) {
     request.set_charged(true);
     request.set_prompt_tokens(usage_->prompt_tokens());

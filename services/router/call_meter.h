@@ -81,6 +81,7 @@ class CallMeter {
   std::optional<v1::Usage> usage_;
   int64_t streamed_chars_ = 0;
   bool finished_ = false;
+  bool chargeable_ = true;  // false: a count_tokens call (released, never charged)
 };
 
 // The 429 answer for a refusal: a head (Retry-After and the x-ratelimit-* headers) and

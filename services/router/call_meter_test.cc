@@ -105,6 +105,30 @@ TEST_F(CallMeterTest, AUserWithoutLimitsIsRecordedInMemoryOnly) {
   EXPECT_EQ(rows[0].counts.cost_micros, (100 * 10 + 20 * 100) + 9 * 10);
 }
 
+TEST_F(CallMeterTest, CountTokensIsNeitherRecordedNorCharged) {
+  FakeClock clock;
+  UsageRecorder usage(nullptr, clock, {.flush_interval = absl::ZeroDuration()});
+  request_.set_endpoint("messages/count_tokens");
+  for (bool limited : {false, true}) {
+    if (!limited) request_.clear_limits();
+    if (limited) request_.mutable_limits()->set_parallel(100);
+    auto meter = CallMeter::Create(MeterOptions{.client = &client_, .usage = &usage}, request_,
+                                   ParseBody(request_.body()));
+    ASSERT_TRUE(meter->SetTarget(target_).ok());
+    if (limited) meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+    v1::CallResponse head = Head(false);
+    meter->Observe(&head);
+    v1::CallResponse data;
+    data.set_data(R"({"input_tokens":1234})");  // Anthropic's answer: no usage object
+    meter->Observe(&data);
+    meter->Finish(absl::OkStatus());
+  }
+  EXPECT_TRUE(usage.Snapshot().empty()) << "a token count is no call to record";
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u) << "the limited call's reservation is released";
+  EXPECT_FALSE(settles[0].charged());
+}
+
 TEST_F(CallMeterTest, SettlesTheReportedUsageWithCachedTokensAtTheirPrice) {
   auto meter = Meter();
   ASSERT_NE(meter, nullptr);
