@@ -29,7 +29,9 @@ void RedisLimitsClient::Settle(auth::v1::SettleRequest request) {
   std::vector<std::string> args = limits::SettleArgs(
       options_.prefix, request, now_ms, absl::ToInt64Seconds(options_.usage_retention));
   redis_->Eval(
-      limits::SettleScript(), limits::SettleSha(), std::move(args), absl::Now() + options_.deadline,
+      // Never skipped for a deadline (as auth's LimitsService): a settlement or release is
+      // idempotent and frees what an admission reserved; the queue bound and Stop() bound it.
+      limits::SettleScript(), limits::SettleSha(), std::move(args), absl::InfiniteFuture(),
       [user = request.user(), call_id = request.call_id()](absl::StatusOr<RedisReplyPtr> reply) {
         absl::Status s = reply.ok() ? limits::ScriptReplyStatus(reply->get()) : reply.status();
         if (!s.ok()) ReportSettleFailure(user, call_id, std::string(s.message()));

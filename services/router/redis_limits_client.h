@@ -16,7 +16,8 @@ namespace llmsrouter::router {
 struct RedisLimitsOptions {
   // Key prefix (the auth service's, "llmsrouter:").
   std::string prefix = "llmsrouter:";
-  // An admission not sent by then is not sent (DEADLINE_EXCEEDED); a settlement likewise.
+  // An admission not sent by then is not sent (DEADLINE_EXCEEDED). Settlements and releases
+  // have no deadline: they are always sent.
   absl::Duration deadline = absl::Seconds(1);
   // As auth's LimitStoreOptions.
   absl::Duration parallel_lease = absl::Minutes(10);
