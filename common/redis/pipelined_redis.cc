@@ -95,26 +95,37 @@ void PipelinedRedis::Run() {
   Disconnect();
 }
 
-void PipelinedRedis::Execute(std::vector<Pending> batch) {
+void PipelinedRedis::DropExpired(std::vector<Pending>& batch) {
   // A command whose caller stopped waiting is not sent (an admission nobody would settle).
   absl::Time now = absl::Now();
-  std::vector<Pending> live;
-  live.reserve(batch.size());
+  size_t kept = 0;
   for (Pending& p : batch) {
     if (p.deadline < now) {
       std::move(p.done)(absl::DeadlineExceededError("the Redis command waited past its deadline"));
     } else {
-      live.push_back(std::move(p));
+      if (&batch[kept] != &p) batch[kept] = std::move(p);
+      ++kept;
     }
   }
+  batch.resize(kept);
+}
+
+void PipelinedRedis::Execute(std::vector<Pending> batch) {
+  std::vector<Pending>& live = batch;
+  DropExpired(live);
   if (live.empty()) return;
   if (absl::Status s = EnsureConnected(); !s.ok()) return Fail(live, 0, s);
+  DropExpired(live);  // a (re)connect may have taken a while
+  if (live.empty()) return;
   std::vector<Pending> retry;
   Exchange(live, &retry);
   if (retry.empty()) return;
   if (absl::Status s = EnsureConnected(); !s.ok()) return Fail(retry, 0, s);
-  std::vector<Pending> again;  // EVAL never answers NOSCRIPT: stays empty
+  std::vector<Pending> again;  // only what met a NOSCRIPT after a failover resend
   Exchange(retry, &again);
+  Fail(again, 0,
+       absl::UnavailableError(
+           StrCat("Redis at ", connector_.Describe(), " did not run the command after a resend")));
 }
 
 void PipelinedRedis::Exchange(std::vector<Pending>& batch, std::vector<Pending>* retry) {
@@ -132,6 +143,11 @@ void PipelinedRedis::Exchange(std::vector<Pending>& batch, std::vector<Pending>*
     Pending& p = batch[i];
     if (RedisConnector::IsFailoverReply(reply.get())) {
       failover = true;  // the rest of the replies are read; then a new connection
+      if (!p.resent) {  // it did not run: once more on the (new) master
+        p.resent = true;
+        retry->push_back(std::move(p));
+        continue;
+      }
       std::move(p.done)(absl::UnavailableError(
           StrCat("Redis at ", connector_.Describe(),
                  " is not a writable master: ", std::string_view(reply->str, reply->len))));
@@ -163,6 +179,13 @@ absl::Status PipelinedRedis::EnsureConnected() {
   setsockopt(context_->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   for (const std::string& script : options_.preload_scripts) {
     RedisCommand(context_.get(), {"SCRIPT", "LOAD", script});  // failing: EVAL when needed
+  }
+  if (context_->err != 0) {  // the connection broke while loading: as a failed connect
+    last_connect_error_ = absl::UnavailableError(
+        StrCat("Redis at ", connector_.Describe(), " failed: ", context_->errstr));
+    Disconnect();
+    next_connect_ = now + absl::ToChronoNanoseconds(options_.reconnect_backoff);
+    return last_connect_error_;
   }
   return absl::OkStatus();
 }

@@ -46,8 +46,10 @@ class PipelinedRedis {
     std::vector<std::string> preload_scripts;
   };
   // A reply (an error reply included, as a reply of type REDIS_REPLY_ERROR), or UNAVAILABLE
-  // (connection trouble, a failover reply, queue full, stopped) or DEADLINE_EXCEEDED (the
-  // deadline passed before the command was sent: it was not run).
+  // (connection trouble, a second failover reply, queue full, stopped) or DEADLINE_EXCEEDED
+  // (the deadline passed before the command was sent: it was not run). A failover reply
+  // (READONLY, MASTERDOWN, LOADING: the command did not run) is answered by a new connection
+  // (asking the sentinels again) and one resend, after the rest of its batch.
   using Done = absl::AnyInvocable<void(absl::StatusOr<RedisReplyPtr>) &&>;
 
   // Starts the thread; connects on the first command.
@@ -79,14 +81,20 @@ class PipelinedRedis {
     const std::string* script = nullptr;  // an EVALSHA to retry with EVAL on NOSCRIPT
     absl::Time deadline;
     Done done;
+    bool resent = false;  // a failover reply was already answered with a resend
   };
 
   void Enqueue(Pending pending);
   void Run();
   // Sends a batch and completes each command (the thread only, no lock held).
   void Execute(std::vector<Pending> batch);
-  // Writes the batch and reads the replies; what needs EVAL goes to `retry`.
+  // Writes the batch and reads the replies; what needs EVAL, or met a failover reply the first
+  // time, goes to `retry`.
   void Exchange(std::vector<Pending>& batch, std::vector<Pending>* retry);
+  // Completes the commands whose deadline passed (DEADLINE_EXCEEDED) and removes them.
+  static void DropExpired(std::vector<Pending>& batch);
+  // Connects (with the scripts preloaded) unless connected; a connection that broke while
+  // loading them counts as a failed connect.
   absl::Status EnsureConnected();
   void Disconnect();
   static void Fail(std::vector<Pending>& batch, size_t from, const absl::Status& status);

@@ -132,12 +132,52 @@ TEST_F(PipelinedRedisTest, PreloadedScriptsNeedNoEval) {
   EXPECT_NE(stats.find("cmdstat_evalsha:calls=1"), std::string::npos) << stats;
 }
 
+// A script that answers a failover error the first `n` times it runs.
+constexpr char kReadOnlyTimes[] =
+    "if redis.call('INCR', KEYS[1]) <= tonumber(ARGV[1]) then "
+    "return redis.error_reply('READONLY You can\\'t write against a read only replica.') end "
+    "return 'ran'";
+
+TEST_F(PipelinedRedisTest, FailoverReplyIsResentOnceOnANewConnection) {
+  PipelinedRedis redis(Opts());
+  Outcome failover, other;
+  redis.Command({"EVAL", kReadOnlyTimes, "1", "tries", "1"}, Soon(), failover.Callback());
+  redis.Command({"INCR", "other"}, Soon(), other.Callback());
+  auto& r = failover.Get();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(std::string_view((*r)->str, (*r)->len), "ran");
+  ASSERT_TRUE(other.Get().ok());
+  EXPECT_EQ(Text(redis, {"GET", "tries"}), "2");
+  EXPECT_EQ(Text(redis, {"GET", "other"}), "1") << "the rest of the batch is not resent";
+}
+
+TEST_F(PipelinedRedisTest, SecondFailoverReplyIsUnavailable) {
+  PipelinedRedis redis(Opts());
+  Outcome out;
+  redis.Command({"EVAL", kReadOnlyTimes, "1", "tries", "5"}, Soon(), out.Callback());
+  EXPECT_EQ(out.Get().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Text(redis, {"GET", "tries"}), "2") << "resent once, not more";
+}
+
 TEST_F(PipelinedRedisTest, PassedDeadlineIsNotSent) {
   PipelinedRedis redis(Opts());
   Outcome out;
   redis.Command({"INCR", "late"}, absl::Now() - absl::Seconds(1), out.Callback());
   EXPECT_EQ(out.Get().status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(Text(redis, {"EXISTS", "late"}), "0");
+}
+
+TEST_F(PipelinedRedisTest, DeadlinePassedDuringTheConnectIsNotSent) {
+  PipelinedRedis admin(Opts());
+  ASSERT_EQ(Text(admin, {"CLIENT", "PAUSE", "300", "ALL"}), "OK");
+  PipelinedRedis::Options o = Opts();
+  o.connector.command_timeout = absl::Seconds(5);
+  o.preload_scripts = {kEcho};  // the connect waits for the pause to end
+  PipelinedRedis redis(o);
+  Outcome out;
+  redis.Command({"INCR", "late"}, absl::Now() + absl::Milliseconds(100), out.Callback());
+  EXPECT_EQ(out.Get().status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(Text(admin, {"EXISTS", "late"}), "0");
 }
 
 TEST_F(PipelinedRedisTest, FullQueueFailsInsideTheCall) {
