@@ -128,6 +128,20 @@ if (calls > 0 or used > 0 or cost > 0) and
 end
 return 1)";
 
+// Spend records of users without limits, a chunk of rows in one command (UsageRecorder):
+// ARGV[1] = the hashes' TTL (s), then per row: hash, n, n pairs (field, increment). Atomic, so
+// a row's fields land together or not at all.
+constexpr char kUsageScript[] = R"(
+local ttl = tonumber(ARGV[1])
+local i = 2
+while i <= #ARGV do
+  local hash, n = ARGV[i], tonumber(ARGV[i + 1])
+  for j = i + 2, i + 2 * n, 2 do redis.call('HINCRBY', hash, ARGV[j], ARGV[j + 1]) end
+  redis.call('EXPIRE', hash, ttl)
+  i = i + 2 + 2 * n
+end
+return 1)";
+
 std::string Sha1Hex(std::string_view text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -214,6 +228,15 @@ const std::string& SettleScript() {
 }
 const std::string& SettleSha() {
   static const std::string sha = Sha1Hex(kSettleScript);
+  return sha;
+}
+
+const std::string& UsageScript() {
+  static const std::string script = kUsageScript;
+  return script;
+}
+const std::string& UsageSha() {
+  static const std::string sha = Sha1Hex(kUsageScript);
   return sha;
 }
 

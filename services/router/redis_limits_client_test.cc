@@ -100,6 +100,19 @@ TEST_F(RedisLimitsClientTest, SettlementFreesTheSlotAndRecordsTheSpend) {
   EXPECT_EQ(Get({"HGET", "llmsrouter:usage:2026-11-27", row + "calls"}), "1");
 }
 
+TEST_F(RedisLimitsClientTest, SettlementsHaveNoDeadline) {
+  limits_.set_parallel(1);
+  ASSERT_TRUE(Admit(Request("a"))->admitted());
+  // Admissions of this client would be late before they are sent; its settlements never are.
+  RedisLimitsClient late(redis_.get(), clock_, {.deadline = absl::Seconds(-1)});
+  auth::v1::SettleRequest release;
+  release.set_user("alice");
+  release.set_call_id("a");
+  late.Settle(release);
+  EXPECT_EQ(Get({"EXISTS", "llmsrouter:limit:alice:res:a"}), "0") << "the release was dropped";
+  EXPECT_TRUE(Admit(Request("b"))->admitted());
+}
+
 TEST_F(RedisLimitsClientTest, ABadEstimateIsInvalidArgument) {
   limits_.set_tpm(100);
   auto r = Admit(Request("a", -5));

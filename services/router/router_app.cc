@@ -78,7 +78,7 @@ absl::Status RouterApp::EnableMetering(const CallerAuthConfig& config) {
   if (!address.ok()) return address.status();
   PipelinedRedis::Options redis;
   redis.connector.address = *std::move(address);
-  redis.preload_scripts = {limits::AdmitScript(), limits::SettleScript()};
+  redis.preload_scripts = {limits::AdmitScript(), limits::SettleScript(), limits::UsageScript()};
   redis_ = std::make_unique<PipelinedRedis>(std::move(redis));
   limits_client_ =
       std::make_unique<RedisLimitsClient>(redis_.get(), SystemClock::Get(), RedisLimitsOptions{});

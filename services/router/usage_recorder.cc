@@ -3,10 +3,10 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
-#include <set>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "common/limits/limit_scripts.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/strings.h"
@@ -69,8 +69,9 @@ void UsageRecorder::Record(std::string_view user, std::string_view model,
 }
 
 void UsageRecorder::Run() {
-  auto due = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || rows_.size() >= options_.flush_rows;
+  bool all_sent = true;  // else wait the interval: the executor is busy with earlier rows
+  auto due = [this, &all_sent]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || (all_sent && rows_.size() >= options_.flush_rows);
   };
   for (;;) {
     bool stop;
@@ -79,24 +80,30 @@ void UsageRecorder::Run() {
       mu_.AwaitWithTimeout(absl::Condition(&due), options_.flush_interval);
       stop = stopping_;
     }
-    Flush();
+    all_sent = Flush(!stop);  // the last one sends everything
     if (stop) return;
   }
 }
 
-void UsageRecorder::Flush() {
+bool UsageRecorder::Flush(bool capped) {
   Rows rows;
   {
     absl::MutexLock lock(&mu_);
     rows.swap(rows_);
   }
-  if (!rows.empty() && redis_ != nullptr) Send(rows);
+  if (rows.empty() || redis_ == nullptr) return true;
+  Rows unsent = Send(std::move(rows), capped);
+  if (unsent.empty()) return true;
+  absl::MutexLock lock(&mu_);  // held back, not failed: merged with what came meanwhile
+  for (const auto& [key, counts] : unsent) Add(rows_[key], counts);
+  return false;
 }
 
-void UsageRecorder::Send(const Rows& rows) {
+UsageRecorder::Rows UsageRecorder::Send(Rows rows, bool capped) {
   // The hash and its fields are the settlement script's (common/limits/limit_scripts.cc).
   absl::Time deadline = absl::Now() + absl::Seconds(5);
-  auto done = [](absl::StatusOr<RedisReplyPtr> reply) {
+  auto done = [outstanding = outstanding_](absl::StatusOr<RedisReplyPtr> reply) {
+    outstanding->fetch_sub(1);
     if (reply.ok() && (*reply)->type != REDIS_REPLY_ERROR) return;
     FlushFailures().Inc();
     static LogThrottle throttle;
@@ -105,27 +112,44 @@ void UsageRecorder::Send(const Rows& rows) {
         {{"error", reply.ok() ? std::string((*reply)->str, (*reply)->len)
                               : std::string(reply.status().message())}});
   };
-  std::set<int64_t> days;
-  for (const auto& [key, counts] : rows) {
-    const auto& [day, user, model] = key;
-    days.insert(day);
-    std::string hash = StrCat(options_.prefix, "usage:", DayName(day));
-    std::string field = StrCat(user, "\t", model, "\t");
-    for (const auto& [name, n] : {std::pair<const char*, int64_t>{"calls", counts.calls},
-                                  {"prompt", counts.prompt},
-                                  {"cached", counts.cached},
-                                  {"completion", counts.completion},
-                                  {"cost", counts.cost_micros},
-                                  {"estimated", counts.estimated}}) {
-      if (n == 0) continue;
-      redis_->Command({"HINCRBY", hash, field + name, std::to_string(n)}, deadline, done);
-    }
-  }
+  std::vector<Rows::iterator> order;
+  order.reserve(rows.size());
+  for (auto it = rows.begin(); it != rows.end(); ++it) order.push_back(it);
   std::string ttl = std::to_string(absl::ToInt64Seconds(options_.retention));
-  for (int64_t day : days) {
-    redis_->Command({"EXPIRE", StrCat(options_.prefix, "usage:", DayName(day)), ttl}, deadline,
-                    done);
+  size_t sent = 0;
+  while (sent < order.size() && (!capped || *outstanding_ < options_.max_outstanding)) {
+    size_t end = std::min(order.size(), sent + std::max<size_t>(options_.rows_per_command, 1));
+    std::vector<std::string> args{ttl};
+    for (size_t i = sent; i < end; ++i) AppendRow(order[i]->first, order[i]->second, &args);
+    ++*outstanding_;
+    redis_->Eval(limits::UsageScript(), limits::UsageSha(), std::move(args), deadline, done);
+    sent = end;
   }
+  Rows unsent;
+  for (size_t i = sent; i < order.size(); ++i) unsent.insert(std::move(*order[i]));
+  return unsent;
+}
+
+void UsageRecorder::AppendRow(const Key& key, const UsageCounts& counts,
+                              std::vector<std::string>* args) const {
+  const auto& [day, user, model] = key;
+  args->push_back(StrCat(options_.prefix, "usage:", DayName(day)));
+  size_t n_at = args->size();
+  args->emplace_back();
+  std::string field = StrCat(user, "\t", model, "\t");
+  int n = 0;
+  for (const auto& [name, v] : {std::pair<const char*, int64_t>{"calls", counts.calls},
+                                {"prompt", counts.prompt},
+                                {"cached", counts.cached},
+                                {"completion", counts.completion},
+                                {"cost", counts.cost_micros},
+                                {"estimated", counts.estimated}}) {
+    if (v == 0) continue;
+    args->push_back(field + name);
+    args->push_back(std::to_string(v));
+    ++n;
+  }
+  (*args)[n_at] = std::to_string(n);
 }
 
 std::vector<UsageRecorder::Row> UsageRecorder::Snapshot() const {
@@ -152,7 +176,7 @@ void UsageRecorder::Stop() {
   if (thread_.joinable()) {
     thread_.join();  // its last run flushed
   } else {
-    Flush();
+    Flush(false);
   }
 }
 
