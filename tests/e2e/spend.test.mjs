@@ -60,6 +60,14 @@ for (const [deployment, start] of [['all-in-one', startAllInOne], ['split', star
         chat(s.stack.baseURL, key, 'free', { model: '[fake]gpt-fake+prompt=100+cached=40' }),
         chat(s.stack.baseURL, key, 'free', { model: '[fake]gpt-fake+status=400' }),  // not charged
       ]);
+      // A token count is answered by the router (no Anthropic provider here): never charged.
+      const count = await fetch(`${s.stack.baseURL}/v1/messages/count_tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: '[fake]gpt-fake', messages: [{ role: 'user', content: 'x'.repeat(4000) }] }),
+      });
+      assert.equal(count.status, 200, await count.clone().text());
+      assert.ok((await count.json()).input_tokens > 1000);
       assert.deepEqual(answers.map((r) => r.status), [200, 200, 200, 200, 400]);
       // No admission, so no x-ratelimit-* headers for a user without limits.
       assert.ok(answers.every((r) => r.headers.get('x-ratelimit-limit-requests') === null));
@@ -81,7 +89,7 @@ for (const [deployment, start] of [['all-in-one', startAllInOne], ['split', star
       // The same calls in the token counters.
       const prompt = (await Promise.all(s.stack.metricsURLs.map((url) => metricSum(url,
         'llmsrouter_tokens_total', ['provider="fake"', 'kind="prompt"'])))).reduce((a, b) => a + b, 0);
-      assert.equal(prompt, counted.prompt);
+      assert.equal(prompt, counted.prompt, 'a token count adds no tokens');
     });
   });
 }
