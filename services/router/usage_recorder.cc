@@ -59,7 +59,7 @@ void UsageRecorder::Record(std::string_view user, std::string_view model,
   absl::MutexLock lock(&mu_);
   auto it = rows_.find(key);
   if (it == rows_.end()) {
-    if (rows_.size() >= options_.max_rows) {
+    if (rows_.size() >= options_.max_rows || closed_) {  // closed: no flush would send it
       Dropped().Inc();
       return;
     }
@@ -178,6 +178,11 @@ void UsageRecorder::Stop() {
   } else {
     Flush(false);
   }
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  Rows late;  // recorded during the last flush: never sent
+  late.swap(rows_);
+  for (const auto& [key, counts] : late) Dropped().Inc(static_cast<double>(counts.calls));
 }
 
 }  // namespace llmsrouter::router

@@ -68,7 +68,8 @@ class UsageRecorder {
   // may have run is not sent twice). Thread-safe.
   bool Flush() { return Flush(true); }
   // Joins the flush thread after a last Flush(); the Redis executor sends what is queued when
-  // it stops (stop it after this). Idempotent.
+  // it stops (stop it after this). A call recorded after that counts as dropped
+  // (llmsrouter_usage_dropped_total). Idempotent.
   void Stop();
 
   struct Row {
@@ -96,7 +97,8 @@ class UsageRecorder {
   mutable absl::Mutex mu_;
   Rows rows_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopped_ = false;  // Stop() ran (the caller's thread)
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;  // the last flush ran: new rows are dropped
+  bool stopped_ = false;                      // Stop() ran (the caller's thread)
   // Commands queued and not yet answered (shared with their callbacks).
   std::shared_ptr<std::atomic<size_t>> outstanding_ = std::make_shared<std::atomic<size_t>>(0);
   std::thread thread_;

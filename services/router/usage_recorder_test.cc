@@ -5,6 +5,7 @@
 #include <hiredis/hiredis.h>
 
 #include "absl/synchronization/notification.h"
+#include "common/limits/limit_scripts.h"
 #include "common/metrics.h"
 #include "common/redis_url.h"
 #include "common/testing/fake_clock.h"
@@ -22,6 +23,9 @@ class UsageRecorderTest : public ::testing::Test {
     clock_.now = absl::FromUnixMillis(kNoon);
     PipelinedRedis::Options o;
     o.connector.address = *ParseRedisUrl(server_.url());
+    // As the router: preloaded, so a read queued after a flush runs after it (no NOSCRIPT
+    // resend behind it).
+    o.preload_scripts = {limits::UsageScript()};
     redis_ = std::make_unique<PipelinedRedis>(o);
   }
 
@@ -77,6 +81,18 @@ TEST_F(UsageRecorderTest, BoundedRowsDropNewOnes) {
   EXPECT_EQ(rows[0].counts.calls, 2);
 }
 
+TEST_F(UsageRecorderTest, RecordAfterStopIsCountedAsDropped) {
+  UsageRecorder usage(redis_.get(), clock_, {.flush_interval = absl::ZeroDuration()});
+  usage.Stop();
+  Counter& dropped = MetricsRegistry::Global().GetCounter(
+      "llmsrouter_usage_dropped_total",
+      "Calls of users without limits not recorded because the spend buffer was full.");
+  double before = dropped.value();
+  usage.Record("late", "m", {.calls = 1});
+  EXPECT_TRUE(usage.Snapshot().empty());
+  EXPECT_EQ(dropped.value(), before + 1);
+}
+
 TEST_F(UsageRecorderTest, ThreadFlushesWhenRowsPileUpAndOnStop) {
   auto usage = std::make_unique<UsageRecorder>(
       redis_.get(), clock_,
@@ -115,6 +131,7 @@ TEST_F(UsageRecorderTest, FlushLeavesRoomForAdmissionsAndSendsRowsWhole) {
   PipelinedRedis::Options o;
   o.connector.address = *ParseRedisUrl(server_.url());
   o.max_queued = 4;
+  o.preload_scripts = {limits::UsageScript()};
   PipelinedRedis redis(o);
   UsageRecorder usage(
       &redis, clock_,
