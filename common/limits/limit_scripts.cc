@@ -252,6 +252,20 @@ for i = 4, #ARGV - 1, 2 do
 end
 return renewed)";
 
+// Spend records of users without limits, a chunk of rows in one command (UsageRecorder):
+// ARGV[1] = the hashes' TTL (s), then per row: hash, n, n pairs (field, increment). Atomic, so
+// a row's fields land together or not at all.
+constexpr char kUsageScript[] = R"(
+local ttl = tonumber(ARGV[1])
+local i = 2
+while i <= #ARGV do
+  local hash, n = ARGV[i], tonumber(ARGV[i + 1])
+  for j = i + 2, i + 2 * n, 2 do redis.call('HINCRBY', hash, ARGV[j], ARGV[j + 1]) end
+  redis.call('EXPIRE', hash, ttl)
+  i = i + 2 + 2 * n
+end
+return 1)";
+
 std::string Sha1Hex(std::string_view text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
@@ -417,6 +431,15 @@ std::vector<std::string> RenewArgs(std::string_view prefix, const auth::v1::Rene
     args.push_back(lease.call_id());
   }
   return args;
+}
+
+const std::string& UsageScript() {
+  static const std::string script = kUsageScript;
+  return script;
+}
+const std::string& UsageSha() {
+  static const std::string sha = Sha1Hex(kUsageScript);
+  return sha;
 }
 
 bool IsNoScript(const redisReply* reply) { return ErrorStartsWith(reply, "NOSCRIPT"); }

@@ -23,6 +23,10 @@ const std::string& AdmitScript();
 const std::string& AdmitSha();
 const std::string& SettleScript();
 const std::string& SettleSha();
+// Adds a chunk of spend rows (UsageRecorder): ARGV = TTL, then per row hash, n, n field/value
+// pairs; each hash gets the TTL.
+const std::string& UsageScript();
+const std::string& UsageSha();
 
 // True for Redis's "NOSCRIPT" error reply (the script must be loaded with EVAL).
 bool IsNoScript(const redisReply* reply);

@@ -27,7 +27,7 @@ status=0
 lint_tls=(--set tls.existingSecrets.gateway=s --set tls.existingSecrets.router=s
           --set tls.existingSecrets.auth=s --set tls.existingSecrets.tracer=s)
 # Security properties the golden files must keep (so that an --update cannot drop them
-# unnoticed): Redis requires a password and admits only the auth service; the gateway's
+# unnoticed): Redis requires a password and admits only the auth service and the router; the gateway's
 # Service does not expose the metrics port; each service has its own NetworkPolicy and no
 # policy admits every pod of the release (which would re-open Redis, router and auth to all).
 check_render() {

@@ -14,6 +14,7 @@ absl::StatusOr<std::unique_ptr<AllInOneApp>> AllInOneApp::Start(AllInOneOptions 
   // One pool of I/O threads for everything a call does: the client connection, the upstream
   // transfer, backoffs and slot waits of a call all run on the loop that accepted it.
   std::unique_ptr<AllInOneApp> app(new AllInOneApp(options.gateway.threads));
+  std::string redis_url = options.auth ? options.auth->redis_url : "";
   if (absl::Status s = app->StartServices(options); !s.ok()) return s;
   // The gateway hands calls straight to the router's logic (no gRPC in between); auth and
   // the tracer are reached over an in-process channel (no socket).
@@ -26,15 +27,13 @@ absl::StatusOr<std::unique_ptr<AllInOneApp>> AllInOneApp::Start(AllInOneOptions 
   edge.tracer_channel = in_process;
   // The in-process gateway is trusted by construction; callers of grpc_listen are direct
   // clients and need a key when accounts are on.
-  std::shared_ptr<grpc::Channel> limits;
-  if (app->limits_server_) limits = app->limits_server_->InProcessChannel(grpc::ChannelArguments());
-  if (absl::Status s = app->router_->EnableCallerAuth({{edge.gateway.accounts, edge.gateway.bypass},
-                                                       {},
-                                                       app->auth_ ? in_process : nullptr,
-                                                       limits});
-      !s.ok()) {
-    return s;
+  // Limits and spend: the router runs the scripts on the auth part's Redis itself.
+  router::CallerAuthConfig caller_auth{{edge.gateway.accounts, edge.gateway.bypass}, {}};
+  if (app->auth_) {
+    caller_auth.auth_channel = in_process;
+    caller_auth.redis_url = redis_url;
   }
+  if (absl::Status s = app->router_->EnableCallerAuth(std::move(caller_auth)); !s.ok()) return s;
   app->router_->EnableTracing(in_process, options.trace_content);
   auto gateway = gateway::GatewayApp::Start(std::move(edge));
   if (!gateway.ok()) return gateway.status();
@@ -52,15 +51,11 @@ absl::Status AllInOneApp::StartServices(AllInOneOptions& options) {
   tracer_ = *std::move(tracer);
   std::vector<grpc::Service*> services = {router_->service(), tracer_->service()};
   if (options.auth) {
-    options.auth->limits_in_process = true;
+    // The LimitsService is not served: the router runs the limit scripts on Redis itself.
     auto auth = auth::AuthApp::Create(*std::move(options.auth));
     if (!auth.ok()) return auth.status();
     auth_ = *std::move(auth);
     for (grpc::Service* s : auth_->public_services()) services.push_back(s);
-    grpc::ServerBuilder builder;  // no listening port: reached in-process only
-    builder.RegisterService(auth_->limits_service());
-    limits_server_ = builder.BuildAndStart();
-    if (!limits_server_) return absl::InternalError("the in-process limits server did not start");
   }
   auto grpc = StartGrpcServer(options.grpc_listen, services, options.grpc_credentials);
   if (!grpc.ok()) return grpc.status();
@@ -91,6 +86,10 @@ bool AllInOneApp::Stop() {
   }
   Step("loops stop");
   loops_.Stop();
+  if (router_ && auth_) {  // accounts on: the router's Redis (limits, spend records)
+    Step("router spend flush");
+    router_->StopMetering();
+  }
   // The gateway's tracer client sends over the in-process channel: it flushes and stops
   // here, while the gRPC server still serves (a send after its Shutdown crashes in gRPC).
   gateway_.reset();
@@ -106,7 +105,6 @@ bool AllInOneApp::Stop() {
     Step("grpc shutdown");
     grpc_.server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   }
-  if (limits_server_) limits_server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
   return clean;
 }
 

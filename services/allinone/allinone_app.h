@@ -72,9 +72,6 @@ class AllInOneApp {
   std::unique_ptr<tracer::TracerApp> tracer_;
   std::unique_ptr<auth::AuthApp> auth_;
   GrpcServer grpc_;
-  // Serves auth's LimitsService to the in-process router only (no port: direct clients of
-  // grpc_listen must not admit or settle calls).
-  std::unique_ptr<grpc::Server> limits_server_;
   std::unique_ptr<LocalRouterClient> local_router_;
   std::unique_ptr<gateway::GatewayApp> gateway_;
   bool stopped_ = false;

@@ -1,7 +1,6 @@
 #include "services/router/call_meter.h"
 
 #include <algorithm>
-#include <atomic>
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
@@ -14,6 +13,7 @@
 #include "common/strings.h"
 #include "common/user_limits.h"
 #include "services/router/lease_renewer.h"
+#include "services/router/usage_recorder.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -51,10 +51,8 @@ Counter& StoreFailureCounter(std::string_view policy) {
 // At most one log line a second for failed admissions: while the store is down every call of
 // a limited user fails (the metric counts each one).
 bool FailureLogDue() {
-  static std::atomic<int64_t> next_ms{0};
-  int64_t now = absl::ToUnixMillis(absl::Now());
-  int64_t due = next_ms.load(std::memory_order_relaxed);
-  return now >= due && next_ms.compare_exchange_strong(due, now + 1000);
+  static LogThrottle throttle;
+  return throttle.Due();
 }
 
 }  // namespace
@@ -91,22 +89,24 @@ int64_t CallMeter::PriceAndCount(const auth::v1::SettleRequest& call) const {
 std::unique_ptr<CallMeter> CallMeter::Create(const MeterOptions& options,
                                              const RouterConfig& config,
                                              const v1::CallRequest& request, const JsonBody& body) {
-  // A user without limits costs nothing: no meter, no admission, no settlement (measured: a
-  // settlement per call of every user nearly doubled the all-in-one's p50 on a 2-core box).
-  if (options.client == nullptr || request.user().empty()) return nullptr;
-  const CallLimitsConfig& calls = config.limits.calls;
-  // A user's own limits replace the default entirely.
-  bool own = HasLimits(request.limits());
-  if (!own && !HasLimits(calls.default_user) && calls.providers.empty()) return nullptr;
   std::unique_ptr<CallMeter> meter(new CallMeter());
   meter->options_ = options;
   meter->user_ = request.user();
+  meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
+  // A token count is no completion: its answer has no usage and is never charged or recorded.
+  meter->chargeable_ = request.endpoint() != "messages/count_tokens";
+  if (options.client == nullptr || request.user().empty()) return meter;
+  const CallLimitsConfig& calls = config.limits.calls;
+  // A user's own limits replace the default entirely.
+  bool own = HasLimits(request.limits());
+  // No limit can apply: no admission and no settlement, no Redis call on its path (a
+  // settlement per call of every user nearly doubled the all-in-one's p50 on a 2-core box).
+  if (!own && !HasLimits(calls.default_user) && calls.providers.empty()) return meter;
   meter->call_id_ = StrCat(request.request_id(), "-", NewRequestId());
   meter->limits_ = own ? request.limits() : calls.default_user;
   meter->limited_ = HasOwnLimits(meter->limits_);  // SetTarget adds the buckets that apply
   meter->rate_limits_fail_open_ = calls.rate_limits_fail_open;
   meter->budgets_fail_open_ = calls.budgets_fail_open;
-  meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
   // n choices each write up to max_tokens (OpenAI allows n up to 128).
   int64_t choices = std::clamp<int64_t>(JsonInt(body, "n", 1), 1, 128);
   meter->completion_estimate_ =
@@ -157,7 +157,8 @@ bool CallMeter::AnyRateLimit() const {
 
 absl::Status CallMeter::SetTarget(const Target& target, const GroupConfig* group) {
   config_ = target.config;
-  if (config_ == nullptr) return absl::OkStatus();
+  // No limit can apply (Create left no call id): only the spend is recorded.
+  if (config_ == nullptr || call_id_.empty()) return absl::OkStatus();
   buckets_.clear();
   PickBuckets(target.provider->alias, group);
   limited_ = HasOwnLimits(limits_) || !buckets_.empty();
@@ -297,12 +298,38 @@ CallMeter::~CallMeter() {
 }
 
 void CallMeter::Finish(const absl::Status& status) {
-  if (finished_ || !limited_) return;
+  if (finished_) return;
   finished_ = true;
   if (renewing_) {
     options_.renewer->Remove(call_id_);
     renewing_ = false;
   }
+  auth::v1::SettleRequest request = Charge();
+  if (!limited_) {
+    if (!request.charged()) return;
+    request.set_cost_micros(PriceAndCount(request));
+    return Record(request);
+  }
+  // Nothing to record or refund (a failed admission may have reserved late: released).
+  if (!request.charged() && reservation_.empty() && !release_) return;
+  if (request.charged()) {
+    request.set_cost_micros(PriceAndCount(request));
+  }
+  options_.client->Settle(std::move(request));
+}
+
+void CallMeter::Record(const auth::v1::SettleRequest& charge) const {
+  if (options_.usage == nullptr || user_.empty()) return;
+  options_.usage->Record(user_, charge.model(),
+                         {.calls = 1,
+                          .prompt = charge.prompt_tokens(),
+                          .cached = charge.cached_tokens(),
+                          .completion = charge.completion_tokens(),
+                          .cost_micros = charge.cost_micros(),
+                          .estimated = charge.estimated() ? 1 : 0});
+}
+
+auth::v1::SettleRequest CallMeter::Charge() const {
   auth::v1::SettleRequest request;
   request.set_user(user_);
   request.set_call_id(call_id_);
@@ -310,7 +337,7 @@ void CallMeter::Finish(const absl::Status& status) {
   request.set_estimated_tokens(reservation_.empty() ? 0 : estimated_tokens_);
   request.set_estimated_cost_micros(reservation_.empty() ? 0 : estimated_cost_micros_);
   request.set_model(StrCat("[", provider_, "]", upstream_model_));
-  bool ok_status = status_ >= 200 && status_ < 300;
+  bool ok_status = chargeable_ && status_ >= 200 && status_ < 300;
   if (ok_status && usage_) {
     request.set_charged(true);
     request.set_prompt_tokens(usage_->prompt_tokens());
@@ -324,12 +351,7 @@ void CallMeter::Finish(const absl::Status& status) {
     request.set_prompt_tokens(prompt_estimate_);
     request.set_completion_tokens(TokensOfChars(streamed_chars_));
   }
-  // Nothing to record or refund (a failed admission may have reserved late: released).
-  if (!request.charged() && reservation_.empty() && !release_) return;
-  if (request.charged()) {
-    request.set_cost_micros(PriceAndCount(request));
-  }
-  options_.client->Settle(std::move(request));
+  return request;
 }
 
 std::vector<v1::CallResponse> RefusalMessages(const auth::v1::AdmitResponse& refusal,

@@ -1,7 +1,8 @@
-// Metering of one call of a user with limits (docs/LIMITS.md): admission (one round trip to
-// the limits service, which runs one Lua script), the x-ratelimit-* headers on the answer, and
-// settlement to the real usage, with the spend record, when the call ends. Calls of users
-// without limits are not metered at all (nothing is added to their path).
+// Metering of one call (docs/LIMITS.md). Every call: its tokens and cost in the Prometheus
+// counters, and for a user without limits a spend record added in memory (UsageRecorder,
+// flushed in batches). A user with limits: admission (one Redis round trip running one Lua
+// script), the x-ratelimit-* headers on the answer, and settlement to the real usage, with
+// the spend record, when the call ends.
 #ifndef LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
 #define LLMSROUTER_SERVICES_ROUTER_CALL_METER_H_
 
@@ -23,15 +24,16 @@ namespace llmsrouter::router {
 // Not thread-safe: the pipe calls it from the call's callbacks, which never overlap.
 class CallMeter {
  public:
-  // Null when the call is not metered: no client or no user, or a user without limits (its
-  // own, or the config's limits.default) while the config sets no per-provider limits.
+  // Every call gets one (its tokens and cost are counted, a user's spend recorded); limited()
+  // after SetTarget when a limit applies: the user's own or the config's limits.default, a
+  // scope of the user's, or a per-provider limit.
   static std::unique_ptr<CallMeter> Create(const MeterOptions& options, const RouterConfig& config,
                                            const v1::CallRequest& request, const JsonBody& body);
 
-  // After SetTarget: whether any limit applies to this call (else it is not admitted, settled
-  // or recorded, as for a user without limits).
   ~CallMeter();
 
+  // After SetTarget: whether any limit applies to this call (else it is not admitted or
+  // settled; its spend is recorded as for a user without limits).
   bool limited() const { return limited_; }
   // The resolved call: picks the buckets it is checked against besides the user's own limits
   // (the user's scope for `group` and for the target's provider, the provider's limits for
@@ -57,6 +59,10 @@ class CallMeter {
   CallMeter() = default;
   // The call's cost in micro-USD (0 without a price), and the token/cost metrics.
   int64_t PriceAndCount(const auth::v1::SettleRequest& call) const;
+  // What the ended call is charged (charged() false: nothing, it failed upstream).
+  auth::v1::SettleRequest Charge() const;
+  // A user without limits: the spend record, in memory.
+  void Record(const auth::v1::SettleRequest& charge) const;
   void OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer, const AdmitDone& done);
   void OnAdmitFailed(const absl::Status& status, const AdmitDone& done);
   // Raises the worst-case cost to this candidate's (PERMISSION_DENIED: unpriced, required).
@@ -92,7 +98,8 @@ class CallMeter {
   std::optional<v1::Usage> usage_;
   int64_t streamed_chars_ = 0;
   bool finished_ = false;
-  bool renewing_ = false;  // registered with options_.renewer until Finish
+  bool chargeable_ = true;  // false: a count_tokens call (released, never charged)
+  bool renewing_ = false;   // registered with options_.renewer until Finish
 };
 
 // The 429 answer for a refusal: a head (Retry-After and the x-ratelimit-* headers) and

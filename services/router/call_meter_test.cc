@@ -6,6 +6,7 @@
 #include "services/router/lease_renewer.h"
 #include "services/router/router_config.h"
 #include "services/router/testing/fake_limits_client.h"
+#include "services/router/usage_recorder.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -60,16 +61,81 @@ pricing:
   Target target_;
 };
 
-TEST_F(CallMeterTest, NoUserNoClientOrNoLimitsIsNotMetered) {
+TEST_F(CallMeterTest, NoUserNoClientOrNoLimitsIsNotLimited) {
   request_.clear_user();
-  EXPECT_EQ(Meter(), nullptr);
+  EXPECT_FALSE(Meter()->limited());
   request_.set_user("alice");
-  EXPECT_EQ(
-      CallMeter::Create(MeterOptions{}, *target_.config, request_, ParseBody(request_.body())),
-      nullptr);
+  EXPECT_FALSE(
+      CallMeter::Create(MeterOptions{}, *target_.config, request_, ParseBody(request_.body()))
+          ->limited());
   request_.clear_limits();
-  EXPECT_EQ(Meter(), nullptr);
+  auto meter = Meter();
+  EXPECT_FALSE(meter->limited());
+  v1::CallResponse head = Head(false);
+  meter->Observe(&head);
+  meter->Finish(absl::OkStatus());
   EXPECT_TRUE(client_.admits().empty());
+  EXPECT_TRUE(client_.settles().empty());  // no store call for a user without limits
+}
+
+TEST_F(CallMeterTest, AUserWithoutLimitsIsRecordedInMemoryOnly) {
+  FakeClock clock;
+  clock.now = absl::FromUnixMillis(1795780800000);  // 2026-11-27T12:00:00Z
+  UsageRecorder usage(nullptr, clock, {.flush_interval = absl::ZeroDuration()});
+  request_.clear_limits();
+  for (bool with_usage : {true, false}) {
+    auto meter = CallMeter::Create(MeterOptions{.client = &client_, .usage = &usage},
+                                   *target_.config, request_, ParseBody(request_.body()));
+    ASSERT_TRUE(meter->SetTarget(target_).ok());
+    v1::CallResponse head = Head(false);
+    meter->Observe(&head);
+    if (with_usage) {
+      v1::CallResponse summary;
+      summary.mutable_summary()->mutable_usage()->set_prompt_tokens(100);
+      summary.mutable_summary()->mutable_usage()->set_completion_tokens(20);
+      meter->Observe(&summary);
+    }
+    meter->Finish(absl::OkStatus());
+  }
+  // A call that failed upstream is not charged, so not recorded.
+  auto failed = CallMeter::Create(MeterOptions{.client = &client_, .usage = &usage},
+                                  *target_.config, request_, ParseBody(request_.body()));
+  failed->Finish(absl::UnavailableError("upstream down"));
+  EXPECT_TRUE(client_.settles().empty());
+  auto rows = usage.Snapshot();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].day, "2026-11-27");
+  EXPECT_EQ(rows[0].user, "alice");
+  EXPECT_EQ(rows[0].model, "[oa]m");
+  EXPECT_EQ(rows[0].counts.calls, 2);
+  EXPECT_EQ(rows[0].counts.prompt, 100 + 9);  // the second: the prompt estimate
+  EXPECT_EQ(rows[0].counts.completion, 20);
+  EXPECT_EQ(rows[0].counts.estimated, 1);
+  EXPECT_EQ(rows[0].counts.cost_micros, (100 * 10 + 20 * 100) + 9 * 10);
+}
+
+TEST_F(CallMeterTest, CountTokensIsNeitherRecordedNorCharged) {
+  FakeClock clock;
+  UsageRecorder usage(nullptr, clock, {.flush_interval = absl::ZeroDuration()});
+  request_.set_endpoint("messages/count_tokens");
+  for (bool limited : {false, true}) {
+    if (!limited) request_.clear_limits();
+    if (limited) request_.mutable_limits()->set_parallel(100);
+    auto meter = CallMeter::Create(MeterOptions{.client = &client_, .usage = &usage},
+                                   *target_.config, request_, ParseBody(request_.body()));
+    ASSERT_TRUE(meter->SetTarget(target_).ok());
+    if (limited) meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+    v1::CallResponse head = Head(false);
+    meter->Observe(&head);
+    v1::CallResponse data;
+    data.set_data(R"({"input_tokens":1234})");  // Anthropic's answer: no usage object
+    meter->Observe(&data);
+    meter->Finish(absl::OkStatus());
+  }
+  EXPECT_TRUE(usage.Snapshot().empty()) << "a token count is no call to record";
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u) << "the limited call's reservation is released";
+  EXPECT_FALSE(settles[0].charged());
 }
 
 TEST_F(CallMeterTest, SettlesTheReportedUsageWithCachedTokensAtTheirPrice) {
@@ -351,18 +417,41 @@ TEST_F(CallMeterTest, GroupCallChecksTheGroupScopeAndTheChosenProvider) {
   EXPECT_EQ(admits[0].buckets(1).name(), "oa");
 }
 
-TEST_F(CallMeterTest, ProviderLimitsOfAnotherProviderLeaveTheCallUnmetered) {
+TEST_F(CallMeterTest, ProviderLimitsOfAnotherProviderLeaveTheCallUnlimited) {
   UseConfig("limits: {providers: {other: {rpm: 5}}}");
   request_.clear_limits();
-  auto meter = Meter();
-  ASSERT_NE(meter, nullptr);  // the config limits a provider: the target decides
+  FakeClock clock;
+  UsageRecorder usage(nullptr, clock, {.flush_interval = absl::ZeroDuration()});
+  auto meter = CallMeter::Create(MeterOptions{.client = &client_, .usage = &usage}, *target_.config,
+                                 request_, ParseBody(request_.body()));
+  ASSERT_TRUE(meter->SetTarget(target_).ok());  // the config limits a provider: the target decides
   EXPECT_FALSE(meter->limited());
   v1::CallResponse head = Head(false);
   meter->Observe(&head);
   meter->Finish(absl::OkStatus());
-  EXPECT_TRUE(client_.settles().empty());  // not admitted, not settled, not recorded
+  EXPECT_TRUE(client_.admits().empty());
+  EXPECT_TRUE(client_.settles().empty());  // not admitted, not settled: recorded in memory
+  ASSERT_EQ(usage.Snapshot().size(), 1u);
+  EXPECT_EQ(usage.Snapshot()[0].counts.calls, 1);
   UseConfig("");
-  EXPECT_EQ(Meter(), nullptr);  // no provider limits, no user limits: no meter at all
+  EXPECT_FALSE(Meter()->limited());  // no provider limits, no user limits: never limited
+}
+
+TEST_F(CallMeterTest, ProviderLimitsNeedAUserAndAClient) {
+  UseConfig("limits: {providers: {oa: {rpm: 5}}}");
+  auto no_client =
+      CallMeter::Create(MeterOptions{}, *target_.config, request_, ParseBody(request_.body()));
+  ASSERT_TRUE(no_client->SetTarget(target_).ok());
+  EXPECT_FALSE(no_client->limited());  // accounts off: nowhere to count
+  request_.clear_user();
+  auto no_user = Meter();
+  ASSERT_TRUE(no_user->SetTarget(target_).ok());
+  EXPECT_FALSE(no_user->limited());
+  request_.set_user("bob");
+  request_.clear_limits();
+  auto limited = Meter();
+  ASSERT_TRUE(limited->SetTarget(target_).ok());
+  EXPECT_TRUE(limited->limited());  // the provider's bucket applies to everyone
 }
 
 TEST_F(CallMeterTest, DefaultLimitsApplyOnlyToUsersWithoutTheirOwn) {

@@ -86,6 +86,7 @@ class CallPipe : public CallOutput {
     }
     if (prepared->local_answer) {  // a count_tokens estimate: no upstream attempt
       if (route) FinishAttempt(*deps.groups, &*route, {});
+      meter_.reset();  // nothing was called: nothing to count, record or settle
       AnswerLocally(request, *prepared);
       return;
     }

@@ -1,5 +1,6 @@
 #include "services/router/limits_client.h"
 
+#include "absl/time/clock.h"
 #include "common/async_call.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -27,14 +28,7 @@ void GrpcLimitsClient::Settle(auth::v1::SettleRequest request) {
   stub_->async()->Settle(
       &call->context, &call->request, &call->response, [call](grpc::Status status) {
         if (status.ok()) return;
-        MetricsRegistry::Global()
-            .GetCounter("llmsrouter_limits_settle_failures_total",
-                        "Settlements (spend records) that did not reach the store.")
-            .Inc();
-        Log(LogLevel::kError, "router", "spend not recorded: the limits store is unreachable",
-            {{"user", call->request.user()},
-             {"request_id", call->request.call_id()},
-             {"error", status.error_message()}});
+        ReportSettleFailure(call->request.user(), call->request.call_id(), status.error_message());
       });
 }
 
@@ -45,11 +39,33 @@ void GrpcLimitsClient::Renew(auth::v1::RenewRequest request) {
   stub_->async()->Renew(&call->context, &call->request, &call->response,
                         [call](grpc::Status status) {
                           if (status.ok()) return;
-                          Log(LogLevel::kError, "router",
-                              "parallel leases not renewed: the limits store is unreachable",
-                              {{"calls", std::to_string(call->request.leases_size())},
-                               {"error", status.error_message()}});
+                          ReportRenewFailure(call->request.leases_size(), status.error_message());
                         });
+}
+
+void ReportSettleFailure(const std::string& user, const std::string& call_id,
+                         std::string_view error) {
+  MetricsRegistry::Global()
+      .GetCounter("llmsrouter_limits_settle_failures_total",
+                  "Settlements (spend records) that did not reach the store.")
+      .Inc();
+  static LogThrottle throttle;
+  if (!throttle.Due()) return;  // the metric counts each one
+  Log(LogLevel::kError, "router", "spend not recorded: the limits store is unreachable",
+      {{"user", user}, {"request_id", call_id}, {"error", std::string(error)}});
+}
+
+void ReportRenewFailure(int calls, std::string_view error) {
+  static LogThrottle throttle;
+  if (!throttle.Due()) return;
+  Log(LogLevel::kError, "router", "parallel leases not renewed: the limits store is unreachable",
+      {{"calls", std::to_string(calls)}, {"error", std::string(error)}});
+}
+
+bool LogThrottle::Due() {
+  int64_t now = absl::ToUnixMillis(absl::Now());
+  int64_t due = next_ms_.load(std::memory_order_relaxed);
+  return now >= due && next_ms_.compare_exchange_strong(due, now + 1000);
 }
 
 }  // namespace llmsrouter::router

@@ -5,13 +5,18 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "llmsrouter/auth/v1/auth.grpc.pb.h"
 
 namespace llmsrouter::router {
+
+class UsageRecorder;
 
 class LimitsClient {
  public:
@@ -30,9 +35,13 @@ class LeaseRenewer;
 
 // How the router meters calls (RouterDeps::meter).
 struct MeterOptions {
-  // Null: no metering at all (accounts off). Not owned. The estimate and failure policy are
-  // in the config (RouterConfig::limits.calls), which can be reloaded.
+  // Admission and settlement of users with limits; null: none (accounts off). Not owned. The
+  // estimate and failure policy are in the config (RouterConfig::limits.calls), which can be
+  // reloaded.
   LimitsClient* client = nullptr;
+  // Spend records of users without limits; null: not recorded (token and cost metrics count
+  // every call regardless). Not owned.
+  UsageRecorder* usage = nullptr;
   // Where admitted calls with a parallel limit keep their lease alive; null: not renewed.
   LeaseRenewer* renewer = nullptr;
 };
@@ -48,6 +57,21 @@ class GrpcLimitsClient : public LimitsClient {
  private:
   std::unique_ptr<auth::v1::LimitsService::Stub> stub_;
   absl::Duration deadline_;
+};
+
+// Counts a settlement that did not reach the store and logs it (at most one line a second).
+void ReportSettleFailure(const std::string& user, const std::string& call_id,
+                         std::string_view error);
+// Logs a renewal of `calls` leases that did not reach the store (at most one line a second).
+void ReportRenewFailure(int calls, std::string_view error);
+// Failure logs while a store is down: at most one line a second (metrics count each failure).
+class LogThrottle {
+ public:
+  // True at most once a second. Thread-safe.
+  bool Due();
+
+ private:
+  std::atomic<int64_t> next_ms_{0};
 };
 
 }  // namespace llmsrouter::router

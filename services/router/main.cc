@@ -29,6 +29,10 @@ std::vector<FlagSpec> RouterFlagSpecs() {
       {"", "ENABLE_ACCOUNT_MANAGEMENT", "false",
        "true: direct gRPC clients need 'authorization: Bearer <key>' metadata."},
       {"", "ENABLE_BYPASS", "false", "true: User-Bypass applies to direct gRPC clients too."},
+      {"redis-url", "REDIS_URL", "",
+       "The auth service's Redis (with ENABLE_ACCOUNT_MANAGEMENT=true): the router checks "
+       "limits and records spend there itself; empty: limits go through the auth service and "
+       "users without limits get no spend record."},
       {"trusted-peers", "LLMSROUTER_TRUSTED_PEERS", "",
        "Comma list of client-certificate names (DNS/URI SAN or CN) trusted as the gateway "
        "(needs --tls-ca)."},
@@ -63,6 +67,7 @@ absl::StatusOr<router::CallerAuthConfig> CallerAuthFrom(const Options& options,
     auto channel = MakeServiceChannel(options.Get("auth"), {tls, config.trust.service_token});
     if (!channel.ok()) return channel.status();
     config.auth_channel = *channel;
+    config.redis_url = options.Get("redis-url");
   }
   return config;
 }

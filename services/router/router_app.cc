@@ -2,8 +2,10 @@
 
 #include <random>
 
+#include "common/limits/limit_scripts.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/redis_url.h"
 #include "common/user_limits.h"
 
 namespace llmsrouter::router {
@@ -53,14 +55,7 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
   auto trust = std::make_unique<CallerTrust>(std::move(config.trust));
   std::unique_ptr<GrpcAuthClient> auth;
   if (config.options.accounts) {
-    // Limits and spend live next to the users: the same channel, one admission per call of a
-    // limited user, one settlement per call.
-    limits_client_ = std::make_unique<GrpcLimitsClient>(
-        config.limits_channel ? config.limits_channel : config.auth_channel, absl::Seconds(1));
-    renewer_ = std::make_unique<LeaseRenewer>(limits_client_.get(), &SystemClock::Get());
-    renewal_thread_ = std::make_unique<PeriodicThread>(absl::Seconds(1), /*run_now=*/false,
-                                                       [this] { renewer_->RenewDue(); });
-    service_.SetMeter(MeterOptions{.client = limits_client_.get(), .renewer = renewer_.get()});
+    if (absl::Status s = EnableMetering(config); !s.ok()) return s;
     auth = std::make_unique<GrpcAuthClient>(std::move(config.auth_channel), config.auth_cache_ttl);
   }
   const CallLimitsConfig& calls = store_.Get()->limits.calls;
@@ -78,16 +73,61 @@ absl::Status RouterApp::EnableCallerAuth(CallerAuthConfig config) {
   return absl::OkStatus();
 }
 
+absl::Status RouterApp::EnableMetering(const CallerAuthConfig& config) {
+  // Limits and spend live next to the users. Without the Redis URL: through the auth service
+  // (one admission per call of a limited user, one settlement per call).
+  if (config.redis_url.empty()) {
+    limits_client_ = std::make_unique<GrpcLimitsClient>(
+        config.limits_channel ? config.limits_channel : config.auth_channel, absl::Seconds(1));
+    StartRenewer();
+    service_.SetMeter(MeterOptions{.client = limits_client_.get(), .renewer = renewer_.get()});
+    return absl::OkStatus();
+  }
+  auto address = ParseRedisUrl(config.redis_url);
+  if (!address.ok()) return address.status();
+  PipelinedRedis::Options redis;
+  redis.connector.address = *std::move(address);
+  redis.preload_scripts = {limits::AdmitScript(), limits::SettleScript(), limits::UsageScript(),
+                           limits::RenewScript()};
+  redis_ = std::make_unique<PipelinedRedis>(std::move(redis));
+  limits_client_ =
+      std::make_unique<RedisLimitsClient>(redis_.get(), SystemClock::Get(), RedisLimitsOptions{});
+  usage_ =
+      std::make_unique<UsageRecorder>(redis_.get(), SystemClock::Get(), UsageRecorder::Options{});
+  StartRenewer();
+  service_.SetMeter(MeterOptions{
+      .client = limits_client_.get(), .usage = usage_.get(), .renewer = renewer_.get()});
+  Log(LogLevel::kInfo, "router", "limits and spend on Redis", {{"redis", redis_->Describe()}});
+  return absl::OkStatus();
+}
+
+void RouterApp::StartRenewer() {
+  renewer_ = std::make_unique<LeaseRenewer>(limits_client_.get(), &SystemClock::Get());
+  renewal_thread_ = std::make_unique<PeriodicThread>(absl::Seconds(1), /*run_now=*/false,
+                                                     [this] { renewer_->RenewDue(); });
+}
+
 void RouterApp::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   checker_->Stop();
   renewal_thread_.reset();  // joined before the limits client or its channel go
   pool_->RunOnEach([this](IoLoop& loop) { http_[loop.index()]->Shutdown(); });
-  if (owned_loops_) owned_loops_->Stop();
+  if (owned_loops_) {
+    owned_loops_->Stop();
+    StopMetering();
+  }
 }
 
-RouterApp::~RouterApp() { Shutdown(); }
+void RouterApp::StopMetering() {
+  if (usage_) usage_->Stop();
+  if (redis_) redis_->Stop();
+}
+
+RouterApp::~RouterApp() {
+  Shutdown();
+  StopMetering();
+}
 
 void RouterApp::EnableTracing(std::shared_ptr<grpc::Channel> channel, bool content) {
   shipper_ = std::make_unique<GrpcTracerClient>(std::move(channel), GrpcTracerClient::Options{});

@@ -19,7 +19,9 @@
 #include "services/router/group_balancer.h"
 #include "services/router/health_checker.h"
 #include "services/router/lease_renewer.h"
+#include "services/router/redis_limits_client.h"
 #include "services/router/router_service.h"
+#include "services/router/usage_recorder.h"
 
 namespace llmsrouter::router {
 
@@ -45,6 +47,10 @@ struct CallerAuthConfig {
   // in-process only (not served on its public gRPC listener).
   std::shared_ptr<grpc::Channel> limits_channel;
   absl::Duration auth_cache_ttl = absl::Milliseconds(500);
+  // The auth service's Redis (REDIS_URL). Set: the router admits and settles calls of users
+  // with limits on it itself (one pipelined round trip) and records every user's spend; empty:
+  // admissions go through the auth service and users without limits get no spend record.
+  std::string redis_url;
 };
 
 class RouterApp {
@@ -65,14 +71,23 @@ class RouterApp {
   // INVALID_ARGUMENT when accounts are on without an auth channel.
   absl::Status EnableCallerAuth(CallerAuthConfig config);
   // Ends the transfers still running (their calls finish CANCELLED), on their loops; then
-  // stops the router's own loops. Call after the servers stopped taking calls.
+  // stops the router's own loops (and, with them, StopMetering). Call after the servers
+  // stopped taking calls.
   void Shutdown();
+  // Flushes the spend records held in memory and sends what is queued for Redis, then stops
+  // the Redis thread. After the loops stopped (the all-in-one calls it after stopping its
+  // shared loops). Idempotent.
+  void StopMetering();
   ~RouterApp();
   // Ships the trace events still queued (on shutdown); false if the deadline passed.
   bool FlushTraces(absl::Duration deadline) { return !shipper_ || shipper_->Flush(deadline); }
 
  private:
   RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfig> config);
+  // Admission, settlement and spend records: on Redis when the config has its URL.
+  absl::Status EnableMetering(const CallerAuthConfig& config);
+  // The lease renewer over limits_client_ and its thread (joined first at shutdown).
+  void StartRenewer();
 
   RouterAppOptions options_;
   ConfigStore store_;
@@ -82,7 +97,11 @@ class RouterApp {
   std::unique_ptr<GrpcTracerClient> shipper_;
   std::unique_ptr<CallerTrust> trust_;
   std::unique_ptr<GrpcAuthClient> auth_client_;
-  std::unique_ptr<GrpcLimitsClient> limits_client_;
+  // The router's own Redis (admissions, settlements, spend records), when it has a URL.
+  std::unique_ptr<PipelinedRedis> redis_;
+  std::unique_ptr<UsageRecorder> usage_;
+  std::unique_ptr<LimitsClient> limits_client_;
+  // Renews the parallel leases of running calls; its thread is joined before the client goes.
   std::unique_ptr<LeaseRenewer> renewer_;
   std::unique_ptr<PeriodicThread> renewal_thread_;
   std::unique_ptr<CallAuthorizer> authorizer_;

@@ -397,7 +397,7 @@ const adminTlsArgs = new Map();
 // Split deployment: llmsrouter-router + llmsrouter-gateway (+ llmsrouter-auth when accounts
 // are on) as separate processes. The gateway proves itself to the router with a service token
 // or, with `tls`, with its client certificate.
-export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { tls = e2eTls } = {}) {
+export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { tls = e2eTls, routerEnv = {} } = {}) {
   const { dir, file } = writeConfig(configYaml);
   const certs = tls ? testCerts() : null;
   const serverTls = tls ? certs.flags('server') : [];
@@ -428,7 +428,7 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { 
                 ...(tls ? ['--trusted-peers', 'llmsrouter-gateway'] : ['--service-token', serviceToken])];
   const router = startProcess(join(binDir, 'llmsrouter-router'),
     ['--config', file, '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...routerArgs],
-    { cwd: dir, env, ready: listeningPorts('router') });
+    { cwd: dir, env: { ...env, ...routerEnv }, ready: listeningPorts('router') });
   let routerInfo;
   try {
     routerInfo = await router.value;
