@@ -188,12 +188,20 @@ class CurlUploadTest : public ::testing::Test {
     pool_.Stop();
   }
   std::unique_ptr<HttpTransfer> Start(const std::string& url, std::shared_ptr<UploadPipe> pipe,
-                                      int64_t size) {
+                                      int64_t size,
+                                      absl::Duration idle_timeout = absl::Seconds(120)) {
     HttpRequest request;
     request.url = url;
     request.body_source = std::move(pipe);
     request.body_size = size;
+    request.idle_timeout = idle_timeout;
     return client_.Start(std::move(request), &answer_);
+  }
+  // The upstream got a connection and a request that ended before its body did.
+  static void ExpectCutShort(RecordingServer& server) {
+    Received got = server.Next();
+    EXPECT_TRUE(got.arrived);
+    EXPECT_FALSE(got.complete);
   }
   Answer answer_;  // outlives the loop
   Producer producer_;
@@ -244,9 +252,7 @@ TEST_F(CurlUploadTest, AbortMidUploadEndsTheTransferWithTheSourcesStatus) {
   pipe->Abort(absl::ResourceExhaustedError("request body exceeds the limit"));
   absl::Status status = answer_.Wait();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
-  Received got = server.Next();
-  EXPECT_TRUE(got.arrived);
-  EXPECT_FALSE(got.complete);
+  ExpectCutShort(server);
 }
 
 // Cancel while curl waits for the source (upload paused): OnComplete(CANCELLED), no hang.
@@ -261,27 +267,18 @@ TEST_F(CurlUploadTest, CancelWhileTheUploadWaitsForBytes) {
   ASSERT_TRUE(pipe->started());
   transfer->Cancel();
   EXPECT_EQ(answer_.Wait().code(), absl::StatusCode::kCancelled);
-  Received got = server.Next();
-  EXPECT_TRUE(got.arrived);
-  EXPECT_FALSE(got.complete);
+  ExpectCutShort(server);
 }
 
 TEST_F(CurlUploadTest, UploadIdleTimeoutExpiresWhenTheSourceStalls) {
   RecordingServer server;
   auto pipe = std::make_shared<UploadPipe>(1 << 20, nullptr);
-  HttpRequest request;
-  request.url = server.url();
-  request.body_source = pipe;
-  request.body_size = 100;
-  request.idle_timeout = absl::Milliseconds(200);
-  auto transfer = client_.Start(std::move(request), &answer_);
+  auto transfer = Start(server.url(), pipe, 100, absl::Milliseconds(200));
   pipe->Push("ten bytes!");
   absl::Status status = answer_.Wait();
   EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
   EXPECT_NE(status.message().find("upload stalled"), std::string::npos) << status;
-  Received got = server.Next();
-  EXPECT_TRUE(got.arrived);
-  EXPECT_FALSE(got.complete);
+  ExpectCutShort(server);
 }
 
 }  // namespace
