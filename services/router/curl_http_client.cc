@@ -426,6 +426,8 @@ void CurlHttpClient::FinishTransfer(uint64_t id, absl::Status status) {
   std::unique_ptr<CurlTransferState> state = std::move(it->second);
   active_.erase(it);
   curl_multi_remove_handle(multi_, state->easy);
+  // A source that outlives the transfer (its producer still pushing) wakes nothing more.
+  if (state->request.body_source) state->request.body_source->SetWake(nullptr);
   if (status.ok()) state->DeliverHeaders();
   state->handler->OnComplete(std::move(status));
 }

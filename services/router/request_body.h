@@ -26,7 +26,8 @@ class RequestBodySource {
   virtual ~RequestBodySource() = default;
   // Called once by the HttpClient before the first ReadInto. After a ReadInto answered kWait,
   // the source calls `wake` once (from any thread, holding no lock) when it has more to give
-  // (data, the end, or an abort).
+  // (data, the end, or an abort). SetWake(nullptr) when the transfer ends: nothing more
+  // to wake.
   virtual void SetWake(std::function<void()> wake) = 0;
   // Copies up to `max` (> 0) bytes into `out`. Called on the HttpClient's thread only.
   virtual Read ReadInto(char* out, size_t max) = 0;

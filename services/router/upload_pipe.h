@@ -20,7 +20,8 @@ class UploadPipe : public RequestBodySource {
  public:
   // `on_space` (may be empty) runs, from the consumer's thread and holding no lock, when a
   // Push that returned false may be followed by more: the buffered bytes fell to half the
-  // window.
+  // window. It must not block (post to the producer's loop). Once the transfer has ended it
+  // never comes: the call's owner stops the producer on the call's completion.
   UploadPipe(size_t window, std::function<void()> on_space);
 
   // Producer side, any thread. Appends a chunk (ignored after Finish/Abort). Returns true when
