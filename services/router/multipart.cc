@@ -110,6 +110,12 @@ absl::StatusOr<std::vector<MultipartPart>> MultipartParts(std::string_view body,
   return ScanParts(body, boundary, nullptr);
 }
 
+absl::StatusOr<std::vector<MultipartPart>> MultipartPartsInPrefix(std::string_view prefix,
+                                                                  std::string_view boundary) {
+  bool truncated = false;
+  return ScanParts(prefix, boundary, &truncated);
+}
+
 absl::StatusOr<PrefixField> FindMultipartFieldInPrefix(std::string_view prefix,
                                                        std::string_view boundary,
                                                        std::string_view name) {

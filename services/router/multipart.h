@@ -33,6 +33,10 @@ struct MultipartPart {
 // parts in order. INVALID_ARGUMENT (naming what is wrong) for a malformed body.
 absl::StatusOr<std::vector<MultipartPart>> MultipartParts(std::string_view body,
                                                           std::string_view boundary);
+// The same for the first bytes of a body still arriving: the parts the prefix holds whole
+// (the scan stops at the first part whose end is not in it).
+absl::StatusOr<std::vector<MultipartPart>> MultipartPartsInPrefix(std::string_view prefix,
+                                                                  std::string_view boundary);
 
 // Checks the structure of a whole multipart body (a first delimiter, every part with its
 // header block, the closing delimiter) and returns the byte range [first, second) of the
