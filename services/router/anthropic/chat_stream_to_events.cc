@@ -69,7 +69,7 @@ void ChatStreamToEvents::Start(const Json& chunk, std::string* out) {
 
 void ChatStreamToEvents::Delta(const Json& delta, std::string* out) {
   std::string thinking = ReasoningOf(delta);
-  std::string text = Str(delta, "content");
+  std::string text = ContentText(delta);
   if (std::string refusal = Str(delta, "refusal"); !refusal.empty()) {
     refused_ = true;  // OpenAI's refusal has no block of its own in Messages: text
     text += refusal;

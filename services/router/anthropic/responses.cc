@@ -41,7 +41,7 @@ Json ChatCompletionToMessage(const Json& completion,
     if (std::string thinking = ReasoningOf(message); !thinking.empty()) {
       content.push_back({{"type", "thinking"}, {"thinking", thinking}, {"signature", ""}});
     }
-    std::string text = Str(message, "content");
+    std::string text = ContentText(message);
     if (std::string refusal = Str(message, "refusal"); !refusal.empty()) {
       text += refusal;  // no refusal block in Messages: text, and stop_reason "refusal"
       if (finish == "stop") stop_reason = "refusal";

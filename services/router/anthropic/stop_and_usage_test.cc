@@ -192,5 +192,25 @@ TEST(ChatCompletionToMessageTest, RefusalIsTextWithStopReasonRefusal) {
   EXPECT_EQ(message["content"][0]["text"], "No.");
 }
 
+TEST(ChatCompletionToMessageTest, ContentAsAnArrayOfPartsIsText) {
+  // As Mistral sends it: text parts (kept, joined) and thinking parts (not answer text).
+  Json parts = Json::array({{{"type", "thinking"}, {"thinking", "hm"}},
+                            {{"type", "text"}, {"text", "Hel"}},
+                            {{"type", "text"}, {"text", "lo"}}});
+  Json message =
+      ChatCompletionToMessage(Completion({{"role", "assistant"}, {"content", parts}}, "stop"));
+  ASSERT_EQ(message["content"].size(), 1u);
+  EXPECT_EQ(message["content"][0]["text"], "Hello");
+  Json chunk = {{"id", "c"},
+                {"choices",
+                 {{{"index", 0},
+                   {"delta", {{"content", Json::array({{{"type", "text"}, {"text", "Hi"}}})}}}}}}};
+  std::string text;
+  for (const Event& event : Translate({chunk, FinishChunk("stop")}, {})) {
+    if (event.type == "content_block_delta") text += event.data["delta"]["text"];
+  }
+  EXPECT_EQ(text, "Hi");
+}
+
 }  // namespace
 }  // namespace llmsrouter::router::anthropic
