@@ -240,7 +240,7 @@ async function completions(req, res, body, d) {
       choices: [{ index: 0, text, logprobs: null, finish_reason: 'stop' }], usage: usage(d) });
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  for (let i = 0; i < words.length; i++) {
+  for (let i = 0; i < d.chunks; i++) {
     await sleep(d.interval);
     if (res.destroyed) return;
     await send(res, `data: ${JSON.stringify({ id: 'cmpl-fake', object: 'text_completion', created,
