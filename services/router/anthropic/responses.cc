@@ -27,8 +27,7 @@ Json UsageToOpenAi(const Json& usage) {
           {"prompt_tokens_details", {{"cached_tokens", cache_read}}}};
 }
 
-Json ChatCompletionToMessage(const Json& completion,
-                             const std::vector<std::string>& stop_sequences) {
+Json ChatCompletionToMessage(const Json& completion, const MessagesRequestFacts& facts) {
   Json content = Json::array();
   std::string finish;
   std::string stop_reason;
@@ -47,7 +46,7 @@ Json ChatCompletionToMessage(const Json& completion,
       if (finish == "stop") stop_reason = "refusal";
     }
     if (finish == "stop" && stop_reason.empty()) {
-      stop_sequence = MatchedStopSequence(choice, text, stop_sequences);
+      stop_sequence = MatchedStopSequence(choice, text, facts.stop_sequences);
       if (!stop_sequence.empty()) stop_reason = "stop_sequence";
     }
     if (!text.empty()) content.push_back({{"type", "text"}, {"text", std::move(text)}});
@@ -70,6 +69,9 @@ Json ChatCompletionToMessage(const Json& completion,
       }
     }
   }
+  const Json& upstream_usage = At(completion, "usage");
+  Json usage = UsageToAnthropic(upstream_usage.is_object() ? upstream_usage : Json::object());
+  if (!upstream_usage.is_object()) usage["input_tokens"] = facts.input_tokens_estimate;
   return {{"id", StrCat("msg_", Str(completion, "id"))},
           {"type", "message"},
           {"role", "assistant"},
@@ -77,8 +79,7 @@ Json ChatCompletionToMessage(const Json& completion,
           {"content", std::move(content)},
           {"stop_reason", stop_reason.empty() ? StopReasonFor(finish) : stop_reason},
           {"stop_sequence", stop_sequence.empty() ? Json() : Json(stop_sequence)},
-          {"usage",
-           UsageToAnthropic(completion.contains("usage") ? completion["usage"] : Json::object())}};
+          {"usage", std::move(usage)}};
 }
 
 Json MessageToChatCompletion(const Json& message, int64_t created) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "services/router/anthropic/json.h"
+#include "services/router/anthropic/translation.h"
 
 namespace llmsrouter::router::anthropic {
 
@@ -20,9 +21,9 @@ Json UsageToOpenAi(const Json& anthropic_usage);
 // block, text, tool calls as tool_use blocks with their ids). A tool call whose arguments are
 // not a JSON object (cut short) is left out and the stop_reason is max_tokens. A `refusal`
 // becomes text with stop_reason "refusal"; a "stop" finish names the stop sequence of
-// `stop_sequences` (the request's) when MatchedStopSequence can tell it.
-Json ChatCompletionToMessage(const Json& completion,
-                             const std::vector<std::string>& stop_sequences = {});
+// `facts.stop_sequences` when MatchedStopSequence can tell it. Without the provider's usage,
+// input_tokens is `facts.input_tokens_estimate`.
+Json ChatCompletionToMessage(const Json& completion, const MessagesRequestFacts& facts = {});
 // An Anthropic message -> a chat.completion created at `created` (Unix seconds).
 Json MessageToChatCompletion(const Json& message, int64_t created);
 

@@ -164,23 +164,35 @@ Json Completion(Json message, const std::string& finish, Json extra = Json::obje
 }
 
 TEST(ChatCompletionToMessageTest, StopSequence) {
-  Json by_text = ChatCompletionToMessage(
-      Completion({{"role", "assistant"}, {"content", "a b END"}}, "stop"), kStops);
+  Json by_text =
+      ChatCompletionToMessage(Completion({{"role", "assistant"}, {"content", "a b END"}}, "stop"),
+                              {.stop_sequences = kStops});
   EXPECT_EQ(by_text["stop_reason"], "stop_sequence");
   EXPECT_EQ(by_text["stop_sequence"], "END");
   Json by_server = ChatCompletionToMessage(
       Completion({{"role", "assistant"}, {"content", "a b"}}, "stop", {{"stop_reason", "E"}}),
-      kStops);
+      {.stop_sequences = kStops});
   EXPECT_EQ(by_server["stop_reason"], "stop_sequence");
   EXPECT_EQ(by_server["stop_sequence"], "E");
   Json natural = ChatCompletionToMessage(
-      Completion({{"role", "assistant"}, {"content", "a b"}}, "stop"), kStops);
+      Completion({{"role", "assistant"}, {"content", "a b"}}, "stop"), {.stop_sequences = kStops});
   EXPECT_EQ(natural["stop_reason"], "end_turn");
   EXPECT_TRUE(natural["stop_sequence"].is_null());
-  Json cut = ChatCompletionToMessage(
-      Completion({{"role", "assistant"}, {"content", "a END"}}, "length"), kStops);
+  Json cut =
+      ChatCompletionToMessage(Completion({{"role", "assistant"}, {"content", "a END"}}, "length"),
+                              {.stop_sequences = kStops});
   EXPECT_EQ(cut["stop_reason"], "max_tokens");
   EXPECT_TRUE(cut["stop_sequence"].is_null());
+}
+
+TEST(ChatCompletionToMessageTest, UsageExactOrElseTheEstimate) {
+  Json completion = Completion({{"role", "assistant"}, {"content", "a"}}, "stop");
+  Json estimated = ChatCompletionToMessage(completion, {.input_tokens_estimate = 9});
+  EXPECT_EQ(estimated["usage"]["input_tokens"], 9);
+  completion["usage"] = {{"prompt_tokens", 4}, {"completion_tokens", 1}};
+  Json exact = ChatCompletionToMessage(completion, {.input_tokens_estimate = 9});
+  EXPECT_EQ(exact["usage"]["input_tokens"], 4);
+  EXPECT_EQ(exact["usage"]["output_tokens"], 1);
 }
 
 TEST(ChatCompletionToMessageTest, RefusalIsTextWithStopReasonRefusal) {

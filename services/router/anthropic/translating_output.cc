@@ -10,7 +10,7 @@ TranslatingOutput::TranslatingOutput(CallOutput* inner, Translation translation,
                                      int64_t created, MessagesRequestFacts facts)
     : inner_(inner), translation_(translation), created_(created) {
   if (translation == Translation::kMessagesToChat) {
-    stop_sequences_ = facts.stop_sequences;
+    facts_ = facts;
     to_events_.emplace(std::move(facts));
   } else {
     to_chunks_.emplace(include_usage, created);
@@ -41,7 +41,7 @@ std::string TranslatingOutput::TranslateBody(const std::string& body, int* statu
     return messages_client ? ToAnthropicErrorBody(body, *status) : ToOpenAiErrorBody(body, *status);
   }
   if (!doc.is_object()) return body;
-  return Dump(messages_client ? ChatCompletionToMessage(doc, stop_sequences_)
+  return Dump(messages_client ? ChatCompletionToMessage(doc, facts_)
                               : MessageToChatCompletion(doc, created_));
 }
 

@@ -41,7 +41,7 @@ class TranslatingOutput : public CallOutput {
   CallOutput* inner_;
   Translation translation_;
   int64_t created_;
-  std::vector<std::string> stop_sequences_;  // kMessagesToChat, for whole answers
+  MessagesRequestFacts facts_;  // kMessagesToChat, for whole answers
   int status_ = 0;
   bool stream_ = false;
   SseParser parser_;
