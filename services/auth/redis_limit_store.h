@@ -1,5 +1,5 @@
 // LimitStore on the auth service's Redis connection: one EVALSHA for admission, one for
-// settlement (scripts in redis_limit_store.cc, explained in docs/LIMITS.md).
+// settlement (scripts in common/limits/limit_scripts.cc, explained in docs/LIMITS.md).
 #ifndef LLMSROUTER_SERVICES_AUTH_REDIS_LIMIT_STORE_H_
 #define LLMSROUTER_SERVICES_AUTH_REDIS_LIMIT_STORE_H_
 
@@ -37,9 +37,6 @@ class RedisLimitStore : public LimitStore {
   RedisUserStore* redis_;
   LimitStoreOptions options_;
 };
-
-// "1m30s", "12s", "250ms": the format of OpenAI's x-ratelimit-reset-* headers.
-std::string ResetDuration(int64_t ms);
 
 }  // namespace llmsrouter::auth
 

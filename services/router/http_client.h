@@ -83,7 +83,9 @@ class HttpTransfer {
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
-  // Starts a request. Thread-safe; never blocks on the network.
+  // Starts a request. Thread-safe; never blocks on the network. The handler may be completed
+  // before this returns (on the client's loop, or inside this call). Dropping the returned
+  // handle does not cancel the transfer; it only gives up the means to cancel or resume it.
   virtual std::unique_ptr<HttpTransfer> Start(HttpRequest request,
                                               HttpResponseHandler* handler) = 0;
 };

@@ -50,8 +50,6 @@ class ModelCatalog::Fetch : public HttpResponseHandler {
         source_(std::move(source)),
         ttl_(models.cache_ttl),
         retry_(models.retry_after_failure) {}
-  void set_transfer(std::unique_ptr<HttpTransfer> t) { transfer_ = std::move(t); }
-
   void OnHeaders(int status, HeaderList) override { status_ = status; }
   bool OnData(std::string_view bytes) override {
     if (body_.size() < (16 << 20)) body_.append(bytes);
@@ -79,7 +77,6 @@ class ModelCatalog::Fetch : public HttpResponseHandler {
   absl::Duration retry_;
   int status_ = 0;
   std::string body_;
-  std::unique_ptr<HttpTransfer> transfer_;
 };
 
 void ModelCatalog::Ensure(const RouterConfig& config, const ProviderConfig& provider,
@@ -115,8 +112,9 @@ void ModelCatalog::Ensure(const RouterConfig& config, const ProviderConfig& prov
   for (const auto& header : provider.headers) request.headers.push_back(header);
   request.connect_timeout = std::min(provider.timeouts.connect, config.models.timeout);
   request.first_byte_timeout = request.idle_timeout = request.total_timeout = config.models.timeout;
-  auto* fetch = new Fetch(this, provider.alias, source, config.models);
-  fetch->set_transfer(http_->Start(std::move(request), fetch));
+  // The fetch is never cancelled: its timeouts (or the client's shutdown) end it. The handle
+  // goes at once: the fetch may have completed, and deleted itself, before Start() returns.
+  http_->Start(std::move(request), new Fetch(this, provider.alias, source, config.models));
 }
 
 void ModelCatalog::FetchDone(const std::string& alias, const std::string& source, bool ok,

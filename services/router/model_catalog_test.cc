@@ -84,6 +84,16 @@ TEST_F(ModelCatalogTest, DeadProviderDoesNotEmptyTheOthers) {
   EXPECT_EQ(*ids_, (std::vector<std::string>{"[a]extra", "[b]llama", "[c]only"}));
 }
 
+// The upstream's answer may complete the fetch on the client's loop before Start() has
+// returned its transfer (seen under ASan as a use after free): the list still comes once.
+TEST_F(ModelCatalogTest, FetchCompletedBeforeStartReturnedIsSafe) {
+  http_.fail_inside_start = absl::UnavailableError("connection refused");
+  catalog_.List(config_, std::nullopt, Collect());
+  ASSERT_EQ(http_.started.size(), 2u);
+  ASSERT_TRUE(ids_.has_value());
+  EXPECT_EQ(*ids_, (std::vector<std::string>{"[a]extra", "[c]only"}));
+}
+
 TEST_F(ModelCatalogTest, CachedWithTtlAndRefreshedSingleFlight) {
   catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
   catalog_.List(config_, std::vector<std::string>{"b"}, Collect());
