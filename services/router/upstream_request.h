@@ -29,6 +29,8 @@ struct PreparedCall {
   Translation translation = Translation::kNone;
   // kChatToMessages: the chat client asked for the usage chunk.
   bool include_usage = false;
+  // kMessagesToChat: what the answer's translation needs of the request.
+  MessagesRequestFacts messages_facts;
   // Set when the router answers itself (a count_tokens estimate): no upstream request.
   std::optional<std::string> local_answer;
   // Routed without a model (by ?proxy= or an id) or carrying the gateway's ids: no fallbacks
