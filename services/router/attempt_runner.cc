@@ -180,7 +180,8 @@ void AttemptRunner::StartTransfer(PreparedCall call) {
       CallOutput* output = this;
       if (call.translation != Translation::kNone) {
         outputs_.push_back(std::make_unique<anthropic::TranslatingOutput>(
-            this, call.translation, call.include_usage, absl::ToUnixSeconds(deps_.clock->Now())));
+            this, call.translation, call.include_usage, absl::ToUnixSeconds(deps_.clock->Now()),
+            call.messages_facts));
         output = outputs_.back().get();
       }
       auto exchange = std::make_unique<UpstreamExchange>(*deps_.clock, output, std::move(info));

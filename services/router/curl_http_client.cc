@@ -23,6 +23,8 @@ struct CurlTransferState {
   bool headers_delivered = false;
   bool got_body = false;
   bool paused = false;
+  bool uploading = false;      // a body source still has bytes to give
+  bool upload_paused = false;  // ... and has none ready (CURL_READFUNC_PAUSE)
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point last_activity;
   char error[CURL_ERROR_SIZE] = {0};
@@ -91,6 +93,43 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// Pulls a streamed upload's next bytes from its source.
+size_t OnUpload(char* buffer, size_t size, size_t count, void* user) {
+  auto* state = static_cast<CurlTransferState*>(user);
+  RequestBodySource::Read read = state->request.body_source->ReadInto(buffer, size * count);
+  switch (read.kind) {
+    case RequestBodySource::Read::kData:
+      state->last_activity = std::chrono::steady_clock::now();
+      return read.bytes;
+    case RequestBodySource::Read::kWait:
+      state->upload_paused = true;
+      return CURL_READFUNC_PAUSE;
+    case RequestBodySource::Read::kEnd:
+      state->uploading = false;
+      // The first-byte clock starts once the request is sent.
+      state->started = state->last_activity = std::chrono::steady_clock::now();
+      return 0;
+    case RequestBodySource::Read::kAbort:
+      state->abort_status = state->request.body_source->AbortStatus();
+      return CURL_READFUNC_ABORT;
+  }
+  return CURL_READFUNC_ABORT;
+}
+
+// A streamed body: pulled through OnUpload, with its length or chunked.
+void SetUpUpload(CurlTransferState* state) {
+  CURL* easy = state->easy;
+  const HttpRequest& req = state->request;
+  state->uploading = true;
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_READFUNCTION, OnUpload);
+  curl_easy_setopt(easy, CURLOPT_READDATA, state);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body_size));
+  if (req.body_size < 0) {
+    state->header_list = curl_slist_append(state->header_list, "Transfer-Encoding: chunked");
+  }
+}
+
 // The message is curl's fixed text for the code, which names no host or port (clients see
 // it); curl's detailed text, which does, travels as the kHttpErrorDetail payload for logs.
 absl::Status StatusFromCurl(CURLcode code, const char* detail) {
@@ -124,7 +163,9 @@ void SetUpEasy(CurlTransferState* state) {
   const HttpRequest& req = state->request;
   curl_easy_setopt(easy, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-  if (req.method != "GET") {
+  if (req.body_source) {
+    SetUpUpload(state);
+  } else if (req.method != "GET") {
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req.body.data());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }
@@ -242,6 +283,12 @@ void CurlHttpClient::Add(std::unique_ptr<CurlTransferState> state) {
     return;
   }
   SetUpEasy(state.get());
+  if (state->request.body_source) {
+    state->request.body_source->SetWake(
+        [loop = &loop_, weak = std::weak_ptr(self_), id = state->id] {
+          OnLoop(loop, weak, [id](CurlHttpClient* c) { c->ResumeUpload(id); });
+        });
+  }
   CURL* easy = state->easy;
   active_.emplace(state->id, std::move(state));
   curl_multi_add_handle(multi_, easy);  // asks for a timer: the transfer starts from there
@@ -258,7 +305,16 @@ void CurlHttpClient::Resume(uint64_t id) {
   it->second->paused = false;
   it->second->last_activity = std::chrono::steady_clock::now();
   // May deliver the held bytes at once (handler callbacks run inside).
-  curl_easy_pause(it->second->easy, CURLPAUSE_CONT);
+  curl_easy_pause(it->second->easy, it->second->upload_paused ? CURLPAUSE_SEND : CURLPAUSE_CONT);
+  ReapCompleted();
+}
+
+void CurlHttpClient::ResumeUpload(uint64_t id) {
+  auto it = active_.find(id);
+  if (it == active_.end() || !it->second->upload_paused) return;
+  it->second->upload_paused = false;
+  // Curl calls OnUpload again (possibly at once, inside this call).
+  curl_easy_pause(it->second->easy, it->second->paused ? CURLPAUSE_RECV : CURLPAUSE_CONT);
   ReapCompleted();
 }
 
@@ -370,6 +426,8 @@ void CurlHttpClient::FinishTransfer(uint64_t id, absl::Status status) {
   std::unique_ptr<CurlTransferState> state = std::move(it->second);
   active_.erase(it);
   curl_multi_remove_handle(multi_, state->easy);
+  // A source that outlives the transfer (its producer still pushing) wakes nothing more.
+  if (state->request.body_source) state->request.body_source->SetWake(nullptr);
   if (status.ok()) state->DeliverHeaders();
   state->handler->OnComplete(std::move(status));
 }
@@ -407,7 +465,12 @@ void CurlHttpClient::ExpireStalled() {
   for (const auto& [id, state] : active_) {
     if (state->paused) continue;
     const HttpRequest& req = state->request;
-    if (!state->got_body) {
+    if (state->uploading) {
+      if (now - state->last_activity > absl::ToChronoMilliseconds(req.idle_timeout)) {
+        expired.emplace_back(id, StrCat("upload stalled: no request body bytes for ",
+                                        absl::FormatDuration(req.idle_timeout)));
+      }
+    } else if (!state->got_body) {
       if (now - state->started > absl::ToChronoMilliseconds(req.first_byte_timeout)) {
         expired.emplace_back(id, StrCat("upstream sent no response within ",
                                         absl::FormatDuration(req.first_byte_timeout)));

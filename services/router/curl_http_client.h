@@ -57,6 +57,8 @@ class CurlHttpClient : public HttpClient {
   void Add(std::unique_ptr<CurlTransferState> state);
   void Cancel(uint64_t id);
   void Resume(uint64_t id);
+  // A streamed upload's source has more for a transfer whose upload was paused.
+  void ResumeUpload(uint64_t id);
   void Watch(const std::shared_ptr<CurlSocket>& socket);
   void Act(curl_socket_t fd, int events);
   void FinishTransfer(uint64_t id, absl::Status status);

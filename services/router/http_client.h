@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
 #include "absl/time/time.h"
+#include "services/router/request_body.h"
 
 namespace llmsrouter::router {
 
@@ -37,8 +38,14 @@ struct HttpRequest {
   std::string url;
   HeaderList headers;
   std::string body;
+  // Set for a streamed upload: the body is pulled from here while the transfer runs, and
+  // `body` is unused. `body_size` is its length when known (Content-Length), else -1 (sent
+  // chunked).
+  std::shared_ptr<RequestBodySource> body_source;
+  int64_t body_size = -1;
   absl::Duration connect_timeout = absl::Seconds(10);
-  // Until the first body byte (or the end of an empty response).
+  // Until the first body byte (or the end of an empty response); for a streamed upload,
+  // counted from the end of the upload (during it, `idle_timeout` bounds each gap).
   absl::Duration first_byte_timeout = absl::Seconds(120);
   // Longest gap between body bytes; time spent paused by the consumer does not count.
   absl::Duration idle_timeout = absl::Seconds(120);

@@ -67,29 +67,76 @@ absl::StatusOr<std::string> MultipartBoundary(std::string_view content_type) {
   return std::string(value);
 }
 
-absl::StatusOr<std::vector<MultipartPart>> MultipartParts(std::string_view body,
-                                                          std::string_view boundary) {
+namespace {
+
+// Lists the parts of `body`. With `truncated` set, `body` may be the first bytes of a longer
+// body: the scan stops (setting *truncated) at the first part whose end is not in it.
+absl::StatusOr<std::vector<MultipartPart>> ScanParts(std::string_view body,
+                                                     std::string_view boundary, bool* truncated) {
   std::string delimiter = StrCat("\r\n--", boundary);
   std::vector<MultipartPart> parts;
+  auto cut = [&](std::string_view why) -> absl::StatusOr<std::vector<MultipartPart>> {
+    if (truncated == nullptr) return Malformed(why);
+    *truncated = true;
+    return parts;
+  };
   // The first delimiter may open the body (no CRLF before it) or follow a preamble.
   size_t pos = body.starts_with(std::string_view(delimiter).substr(2)) ? delimiter.size() - 2
                                                                        : body.find(delimiter);
-  if (pos == std::string_view::npos) return Malformed("the boundary does not occur in it");
+  if (pos == std::string_view::npos) return cut("the boundary does not occur in it");
   if (pos != delimiter.size() - 2) pos += delimiter.size();
   for (;;) {
     if (body.substr(pos, 2) == "--") return parts;  // the closing delimiter
+    if (pos + 2 > body.size()) return cut("a delimiter is not followed by CRLF");
     if (body.substr(pos, 2) != "\r\n") return Malformed("a delimiter is not followed by CRLF");
     size_t headers = pos + 2;
     size_t blank = body.find("\r\n\r\n", headers);
     if (body.substr(headers, 2) == "\r\n") blank = headers - 2;  // a part without headers
-    if (blank == std::string_view::npos) return Malformed("a part has no end of headers");
+    if (blank == std::string_view::npos) return cut("a part has no end of headers");
+    size_t end = body.find(delimiter, blank + 4);
+    if (end == std::string_view::npos) return cut("the closing boundary is missing");
     MultipartPart& part = parts.emplace_back();
     part.begin = blank + 4;
-    part.end = body.find(delimiter, part.begin);
-    if (part.end == std::string_view::npos) return Malformed("the closing boundary is missing");
+    part.end = end;
     ReadDisposition(body.substr(headers, blank - headers + 2), &part);
     pos = part.end + delimiter.size();
   }
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<MultipartPart>> MultipartParts(std::string_view body,
+                                                          std::string_view boundary) {
+  return ScanParts(body, boundary, nullptr);
+}
+
+absl::StatusOr<std::vector<MultipartPart>> MultipartPartsInPrefix(std::string_view prefix,
+                                                                  std::string_view boundary) {
+  bool truncated = false;
+  return ScanParts(prefix, boundary, &truncated);
+}
+
+absl::StatusOr<PrefixField> FindMultipartFieldInPrefix(std::string_view prefix,
+                                                       std::string_view boundary,
+                                                       std::string_view name) {
+  bool truncated = false;
+  auto parts = ScanParts(prefix, boundary, &truncated);
+  if (!parts.ok()) return parts.status();
+  PrefixField result;
+  result.kind = truncated ? PrefixField::kNeedMore : PrefixField::kAbsent;
+  for (const MultipartPart& part : *parts) {
+    if (part.name != name || part.file) continue;
+    if (result.kind == PrefixField::kFound) {
+      return Malformed(StrCat("the field '", name, "' occurs twice"));
+    }
+    result = {PrefixField::kFound, part.begin, part.end};
+  }
+  return result;
+}
+
+std::string SpliceRange(std::string_view text, size_t begin, size_t end,
+                        std::string_view replacement) {
+  return StrCat(text.substr(0, begin), replacement, text.substr(end));
 }
 
 absl::StatusOr<std::optional<std::pair<size_t, size_t>>> FindMultipartField(

@@ -161,11 +161,12 @@ absl::StatusOr<std::optional<std::pair<size_t, size_t>>> MultipartModelRange(
 
 // Decodes the ids in a form's id fields (IsIdKey names), never in its files: an uploaded
 // file goes upstream byte for byte, whatever text it holds.
-absl::Status DecodeIdsInForm(const v1::CallRequest& request, std::string* body,
-                             std::string* alias) {
+// With `prefix`, `body` is the first bytes of a streamed form: only its whole parts count.
+absl::Status DecodeIdsInForm(const v1::CallRequest& request, std::string* body, std::string* alias,
+                             bool prefix = false) {
   auto boundary = MultipartBoundary(request.content_type());
   if (!boundary.ok()) return boundary.status();
-  auto parts = MultipartParts(*body, *boundary);
+  auto parts = prefix ? MultipartPartsInPrefix(*body, *boundary) : MultipartParts(*body, *boundary);
   if (!parts.ok()) return parts.status();
   for (auto part = parts->rbegin(); part != parts->rend(); ++part) {  // later offsets first
     std::string_view value = std::string_view(*body).substr(part->begin, part->end - part->begin);
@@ -203,10 +204,13 @@ absl::Status ValidateJson(const JsonBody& body, PreparedCall* call, CallView* vi
 // The request as the client sent it: a valid endpoint and query, and a JSON object, a
 // multipart form or no body. Sets `call->endpoint`, `call->stream` and `call->upload`.
 absl::Status ValidateRequest(const v1::CallRequest& request, JsonBody& body, PreparedCall* call,
-                             CallView* view) {
+                             CallView* view);
+
+// The request's head: a valid endpoint and query (the gateway's ids decoded) and content
+// type. Sets `call->endpoint` and `call->upload`.
+absl::Status ValidateHead(const v1::CallRequest& request, PreparedCall* call, CallView* view) {
   call->endpoint = request.endpoint();
   view->query = request.query();
-  view->body = request.body();
   call->upload = IsMultipart(request.content_type());
   for (std::string* text : {&call->endpoint, &view->query}) {
     if (absl::Status s = DecodeIdsInto(text, &view->id_alias); !s.ok()) return s;
@@ -218,6 +222,13 @@ absl::Status ValidateRequest(const v1::CallRequest& request, JsonBody& body, Pre
   if (!ValidHeaderValue(request.content_type())) {
     return absl::InvalidArgumentError("invalid content type (control characters)");
   }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRequest(const v1::CallRequest& request, JsonBody& body, PreparedCall* call,
+                             CallView* view) {
+  if (absl::Status s = ValidateHead(request, call, view); !s.ok()) return s;
+  view->body = request.body();
   view->json = !call->upload && !view->body.empty();
   absl::Status decoded = call->upload
                              ? DecodeIdsInForm(request, &view->body, &view->id_alias)
@@ -368,6 +379,16 @@ absl::StatusOr<std::string> EditBody(CallView& view, JsonBody& body, PreparedCal
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// The chosen provider, and how its answer's ids and resends are handled.
+void SetTarget(const v1::CallRequest& request, Target target, PreparedCall* call) {
+  call->target = std::move(target);
+  call->raw_answer = call->endpoint.ends_with("/content");
+  call->resend_only_unsent = request.method() == "POST" && EndpointHasResourceIds(call->endpoint);
+  if (!call->target.adhoc && !call->raw_answer && EndpointHasResourceIds(call->endpoint)) {
+    call->id_alias = call->target.provider->alias;
+  }
+}
+
 // The upstream HTTP request: method, URL, headers and timeouts of the chosen provider.
 void BuildHttpRequest(const v1::CallRequest& request, const CallView& view, std::string body,
                       PreparedCall* call) {
@@ -412,12 +433,7 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   auto target =
       ResolveAllowedTarget(std::move(config), request, view, model_override, resolver, &call);
   if (!target.ok()) return target.status();
-  call.target = *std::move(target);
-  call.raw_answer = call.endpoint.ends_with("/content");
-  call.resend_only_unsent = request.method() == "POST" && EndpointHasResourceIds(call.endpoint);
-  if (!call.target.adhoc && !call.raw_answer && EndpointHasResourceIds(call.endpoint)) {
-    call.id_alias = call.target.provider->alias;
-  }
+  SetTarget(request, *std::move(target), &call);
   absl::StatusOr<std::string> upstream_body =
       call.upload ? EditMultipart(request, view, call) : EditBody(view, body, &call);
   if (!upstream_body.ok()) return upstream_body.status();
@@ -428,6 +444,77 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
   }
   BuildHttpRequest(request, view, *std::move(upstream_body), &call);
   return call;
+}
+
+namespace {
+
+// A streamed form whose `model` is not within the bound, and nothing else names a provider.
+absl::Status ModelNotInPrefixError(size_t bound) {
+  return WithOpenAiDetails(
+      absl::InvalidArgumentError(
+          StrCat("the 'model' field is not in the first ", bound,
+                 " bytes of this multipart form, which is all the gateway reads before routing an "
+                 "upload: send 'model' before the file, or add ?proxy=alias or the "
+                 "X-LLMSRouter-Provider: alias header")),
+      "model", "model_not_in_prefix");
+}
+
+// The `model` field of a streamed form's prefix (ids already decoded), or nullopt when more
+// bytes are needed to know. Sets `view->model` when found.
+absl::StatusOr<std::optional<PrefixField>> ModelInPrefix(const v1::CallRequest& request,
+                                                         const UploadPrefix& prefix,
+                                                         CallView* view) {
+  auto boundary = MultipartBoundary(request.content_type());
+  if (!boundary.ok()) return boundary.status();
+  auto field = FindMultipartFieldInPrefix(view->body, *boundary, "model");
+  if (!field.ok()) return field.status();
+  if (field->kind == PrefixField::kFound) {
+    view->model = view->body.substr(field->begin, field->end - field->begin);
+  } else if (field->kind == PrefixField::kNeedMore) {
+    if (request.body().size() < prefix.bound) return std::optional<PrefixField>();
+    if (request.proxy().empty() && view->id_alias.empty()) {
+      return ModelNotInPrefixError(prefix.bound);
+    }
+  }
+  return std::optional<PrefixField>(*field);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<PreparedCall>> PrepareUploadCall(
+    std::shared_ptr<const RouterConfig> config, const v1::CallRequest& request,
+    const UploadPrefix& prefix, HostResolver* resolver) {
+  if (!IsMultipart(request.content_type())) {
+    return absl::InvalidArgumentError("a streamed upload must be a multipart/form-data body");
+  }
+  if (prefix.complete) {  // the whole body is here: the call is prepared as any other
+    auto call = PrepareCall(std::move(config), request, JsonBody(), nullptr, resolver);
+    if (!call.ok()) return call.status();
+    call->http.body_size = static_cast<int64_t>(call->http.body.size());
+    return std::optional<PreparedCall>(*std::move(call));
+  }
+  PreparedCall call;
+  CallView view;
+  if (absl::Status s = ValidateHead(request, &call, &view); !s.ok()) return s;
+  view.body = request.body();
+  if (absl::Status s = DecodeIdsInForm(request, &view.body, &view.id_alias, /*prefix=*/true);
+      !s.ok()) {
+    return s;
+  }
+  auto field = ModelInPrefix(request, prefix, &view);
+  if (!field.ok()) return field.status();
+  if (!*field) return std::optional<PreparedCall>();  // the prefix is not enough yet
+  auto target = ResolveAllowedTarget(std::move(config), request, view, nullptr, resolver, &call);
+  if (!target.ok()) return target.status();
+  SetTarget(request, *std::move(target), &call);
+  std::string head = std::move(view.body);
+  if (view.model && *view.model != call.target.upstream_model) {
+    head = SpliceRange(head, (**field).begin, (**field).end, call.target.upstream_model);
+  }
+  int64_t delta = static_cast<int64_t>(head.size()) - static_cast<int64_t>(request.body().size());
+  BuildHttpRequest(request, view, std::move(head), &call);
+  call.http.body_size = prefix.body_size < 0 ? -1 : prefix.body_size + delta;
+  return std::optional<PreparedCall>(std::move(call));
 }
 
 }  // namespace llmsrouter::router

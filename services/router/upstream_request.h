@@ -29,6 +29,8 @@ struct PreparedCall {
   Translation translation = Translation::kNone;
   // kChatToMessages: the chat client asked for the usage chunk.
   bool include_usage = false;
+  // kMessagesToChat: what the answer's translation needs of the request.
+  MessagesRequestFacts messages_facts;
   // Set when the router answers itself (a count_tokens estimate): no upstream request.
   std::optional<std::string> local_answer;
   // Routed without a model (by ?proxy= or an id) or carrying the gateway's ids: no fallbacks
@@ -66,6 +68,29 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
                                          const v1::CallRequest& request, JsonBody body,
                                          const std::string* model_override = nullptr,
                                          HostResolver* resolver = nullptr);
+
+// How much of a streamed upload's body (issue 19) the call's `body()` holds.
+struct UploadPrefix {
+  // Most bytes held to find the `model` field before routing without it.
+  size_t bound = 1 << 20;
+  // `body()` is the whole body.
+  bool complete = false;
+  // The whole body's declared length (Content-Length), or -1 when sent chunked.
+  int64_t body_size = -1;
+};
+
+// A streamed multipart upload routed from the first bytes of its body (request.body(): the
+// prefix received so far). nullopt: the prefix ends before the `model` field's part and is
+// below the bound, call again with more bytes. Else the call as PrepareCall makes it, except
+// that `http.body` is the prefix to send first (the `model` value spliced to the upstream
+// model, the gateway's ids decoded in the prefix's whole fields), the rest of the body
+// following as received; `http.body_size` is the upstream Content-Length (the declared one
+// moved by the same delta), -1 for chunked. Without `model` within the bound the call is
+// routed by ?proxy= / X-LLMSRouter-Provider or an id, else INVALID_ARGUMENT names the bound.
+// When `prefix.complete`, exactly PrepareCall (and `body_size` its body's length).
+absl::StatusOr<std::optional<PreparedCall>> PrepareUploadCall(
+    std::shared_ptr<const RouterConfig> config, const v1::CallRequest& request,
+    const UploadPrefix& prefix, HostResolver* resolver = nullptr);
 
 // The byte range [first, second) of the value of the top-level `key` in `json`, a JSON
 // object already known to be valid; nullopt when absent or when a key is escaped.

@@ -330,5 +330,111 @@ TEST(PrepareCallResourceTest, DuplicateModelsAreRefused) {
   EXPECT_EQ(PrepareCall(Config(), upload).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A streamed upload (issue 19): the form's first `n` bytes, of a body of `size` bytes.
+absl::StatusOr<std::optional<PreparedCall>> UploadHead(v1::CallRequest request, size_t n,
+                                                       size_t bound, bool chunked = false) {
+  UploadPrefix prefix{.bound = bound,
+                      .complete = n >= request.body().size(),
+                      .body_size = chunked ? -1 : static_cast<int64_t>(request.body().size())};
+  request.set_body(request.body().substr(0, n));
+  return PrepareUploadCall(Config(), request, prefix);
+}
+
+const std::string kFilePart =
+    "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
+    "0123456789abcdefghij0123456789abcdefghij\r\n";
+const std::string kModelPart =
+    "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n[oa]whisper-1\r\n";
+
+// The model before the file: routed as soon as its part is whole in the prefix; the prefix
+// is sent rewritten and the upstream Content-Length moves by the rewrite's delta.
+TEST(PrepareUploadCallTest, RoutesFromThePrefixAndSplicesTheModel) {
+  auto request = Upload("audio/transcriptions", kModelPart + kFilePart + "--B--\r\n");
+  size_t model_end = kModelPart.size() + 3;  // whole once the next delimiter arrived
+  for (size_t n = 1; n < model_end; ++n) {
+    auto head = UploadHead(request, n, 1 << 20);
+    ASSERT_TRUE(head.ok()) << n << " " << head.status();
+    EXPECT_FALSE(head->has_value()) << n;
+  }
+  auto head = UploadHead(request, model_end + 10, 1 << 20);
+  ASSERT_TRUE(head.ok()) << head.status();
+  ASSERT_TRUE(head->has_value());
+  const PreparedCall& call = **head;
+  EXPECT_EQ(call.target.provider->alias, "oa");
+  EXPECT_TRUE(call.upload);
+  EXPECT_EQ(call.http.url, "http://oa/v1/audio/transcriptions");
+  std::string expected = request.body().substr(0, model_end + 10);
+  expected.replace(expected.find("[oa]whisper-1"), 13, "whisper-1");
+  EXPECT_EQ(call.http.body, expected);
+  EXPECT_EQ(call.http.body_size, static_cast<int64_t>(request.body().size()) - 4);
+  EXPECT_EQ(Header(call.http, "Content-Type"), "multipart/form-data; boundary=B");
+  auto chunked = UploadHead(request, model_end + 10, 1 << 20, /*chunked=*/true);
+  ASSERT_TRUE(chunked.ok() && chunked->has_value());
+  EXPECT_EQ((*chunked)->http.body_size, -1);
+}
+
+// The model after the file (as the SDKs send it): within the bound it is found once its part
+// arrived; beyond the bound a clear 400 names the bound, unless ?proxy= routes the call.
+TEST(PrepareUploadCallTest, ModelAfterTheFileNeedsTheBoundOrAProvider) {
+  auto request = Upload("audio/transcriptions", kFilePart + kModelPart + "--B--\r\n");
+  size_t whole = request.body().size();
+  auto found = UploadHead(request, whole - 2, 1 << 20);
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
+  EXPECT_EQ((*found)->target.upstream_model, "whisper-1");
+  auto waiting = UploadHead(request, kFilePart.size() + 10, 1 << 20);
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_FALSE(waiting->has_value());
+  auto over = UploadHead(request, 64, 64);
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorCode(over.status()), "model_not_in_prefix");
+  EXPECT_NE(over.status().message().find("first 64 bytes"), std::string::npos) << over.status();
+  request.set_proxy("ark");
+  auto proxied = UploadHead(request, 64, 64);
+  ASSERT_TRUE(proxied.ok() && proxied->has_value()) << proxied.status();
+  EXPECT_EQ((*proxied)->target.provider->alias, "ark");
+  EXPECT_TRUE((*proxied)->pinned);
+  EXPECT_EQ((*proxied)->http.body, request.body().substr(0, 64));  // nothing rewritten
+  EXPECT_EQ((*proxied)->http.body_size, static_cast<int64_t>(whole));
+}
+
+// The whole body within the bound: exactly PrepareCall; bad heads and prefixes are refused.
+TEST(PrepareUploadCallTest, WholeBodiesAndBadPrefixes) {
+  auto request = Upload("audio/transcriptions", kFilePart + kModelPart + "--B--\r\n");
+  auto whole = UploadHead(request, request.body().size(), 1 << 20);
+  ASSERT_TRUE(whole.ok() && whole->has_value()) << whole.status();
+  EXPECT_EQ((*whole)->http.body, PrepareCall(Config(), request)->http.body);
+  EXPECT_EQ((*whole)->http.body_size, static_cast<int64_t>((*whole)->http.body.size()));
+  auto json = request;
+  json.set_content_type("application/json");
+  EXPECT_EQ(UploadHead(json, 10, 1 << 20).status().code(), absl::StatusCode::kInvalidArgument);
+  auto garbage = Upload("audio/transcriptions",
+                        "--B\r\nContent-Disposition: form-data; "
+                        "name=\"a\"\r\n\r\nx\r\n--Bxx more");
+  EXPECT_EQ(UploadHead(garbage, garbage.body().size() - 2, 1 << 20).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto unknown =
+      Upload("audio/transcriptions",
+             "--B\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\n[zz]m\r\n" + kFilePart);
+  EXPECT_EQ(UploadHead(unknown, unknown.body().size() - 5, 1 << 20).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// The gateway's ids in the prefix's whole fields are decoded and route a model-less upload
+// once the bound is reached (a `model` could still come before); the upstream length
+// follows the decoding.
+TEST(PrepareUploadCallTest, IdsInThePrefixAreDecodedAndRoute) {
+  std::string id_part =
+      "--B\r\nContent-Disposition: form-data; name=\"upload_id\"\r\n\r\nupload-llmsr.b2E.7\r\n";
+  auto request = Upload("files", id_part + kFilePart + "--B--\r\n");
+  auto early = UploadHead(request, id_part.size() + 20, 1 << 20);
+  ASSERT_TRUE(early.ok()) << early.status();
+  EXPECT_FALSE(early->has_value());
+  auto head = UploadHead(request, id_part.size() + 20, id_part.size() + 20);
+  ASSERT_TRUE(head.ok() && head->has_value()) << head.status();
+  EXPECT_EQ((*head)->target.provider->alias, "oa");
+  EXPECT_NE((*head)->http.body.find("\r\n\r\nupload-7\r\n"), std::string::npos);
+  EXPECT_EQ((*head)->http.body_size, static_cast<int64_t>(request.body().size()) - 10);
+}
+
 }  // namespace
 }  // namespace llmsrouter::router

@@ -110,6 +110,47 @@ for (const deployment of deployments) {
       });
     }
 
+    it('streams an input_tokens estimate at message_start and the exact usage at the end', async () => {
+      const stream = anthropic.messages.stream({ model: '[fake]gpt-fake+chunks=2+prompt=7',
+        max_tokens: 50, system: 'x'.repeat(400), messages: user('hi') });
+      let started;
+      // A copy: the SDK's snapshot is this very object, updated by message_delta.
+      stream.on('streamEvent', (e) => {
+        if (e.type === 'message_start') started = { ...e.message.usage };
+      });
+      const final = await stream.finalMessage();
+      // One token per 4 bytes of the strings (docs/ANTHROPIC.md): 400 + "user" + "hi", / 4.
+      assert.equal(started.input_tokens, 102);
+      assert.equal(final.usage.input_tokens, 7);  // the provider's figure, from message_delta
+      assert.equal(final.usage.output_tokens, 2);
+    });
+
+    for (const [server, directive, text] of [['names it (vLLM)', 'vllm', 'tok0 tok1 '],
+                                             ['keeps it in the text', 'keep', 'tok0 tok1 tok2']]) {
+      it(`says which stop sequence ended a translated answer when the server ${server}`, async () => {
+        const model = `[fake]gpt-fake+chunks=5+stops=${directive}`;
+        const request = { model, max_tokens: 50, messages: user('hi'),
+                          stop_sequences: ['never', 'tok2', 'tok4'] };
+        const whole = await anthropic.messages.create(request);
+        assert.equal(whole.content[0].text, text);
+        assert.equal(whole.stop_reason, 'stop_sequence');
+        assert.equal(whole.stop_sequence, 'tok2');
+        const final = await anthropic.messages.stream(request).finalMessage();
+        assert.equal(final.content[0].text, text);
+        assert.equal(final.stop_reason, 'stop_sequence');
+        assert.equal(final.stop_sequence, 'tok2');
+      });
+    }
+
+    it('answers end_turn without a stop sequence when the provider cannot tell', async () => {
+      // As OpenAI itself: the stop string left out of the text and not named.
+      const final = await anthropic.messages.stream({ model: '[fake]gpt-fake+chunks=5+stops=1',
+        max_tokens: 50, messages: user('hi'), stop_sequences: ['tok3'] }).finalMessage();
+      assert.equal(final.content[0].text, 'tok0 tok1 tok2 ');
+      assert.equal(final.stop_reason, 'end_turn');
+      assert.equal(final.stop_sequence, null);
+    });
+
     for (const [name, model, ids] of [
       ['an Anthropic provider', '[claude]claude-fake+chunks=0+tools=2', ['toolu_fake0', 'toolu_fake1']],
       ['an OpenAI-compatible provider', '[fake]gpt-fake+tools=2', ['call_fake0', 'call_fake1']]]) {

@@ -26,6 +26,9 @@
 //   redirect=PORT  answer 302 with Location: http://127.0.0.1:PORT/v1/chat/completions
 //   prompt=N       report N prompt tokens in the usage (default 11)
 //   cached=N       report N of them as cached (prompt_tokens_details.cached_tokens)
+//   stops=vllm|keep  honour the request's `stop` as a server does: the text ends where the
+//                  first stop string appears; vllm: left out and named in the choice's
+//                  stop_reason (vLLM); keep: left in the text (include_stop_str_in_output)
 // Per end user (the body's "user" field): peak calls in flight (stats.peak_by_user) and the
 // usage this fake reported (stats.usage_by_user: calls, prompt, cached, completion).
 // Files, stored Responses, batches and audio: see resources.mjs.
@@ -127,13 +130,35 @@ function toolCalls(body, d) {
 }
 
 // A chat.completion.chunk event builder for one stream.
-const chunker = (id, created, model) => (delta, finish = null, extra = {}) => `data: ${
+const chunker = (id, created, model) => (delta, finish = null, extra = {}, choiceExtra = {}) => `data: ${
   JSON.stringify({ id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_fake',
-                   choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra })}\n\n`;
+                   choices: [{ index: 0, delta, logprobs: null, finish_reason: finish, ...choiceExtra }],
+                   ...extra })}\n\n`;
+
+// The answer's text pieces (one per chunk) and what the finishing choice adds, after the
+// stops=… directive.
+function pieces(body, d) {
+  const words = Array.from({ length: d.chunks }, (_, i) => word(i));
+  if (!d.stops) return { words, choiceExtra: {} };
+  const text = words.join('');
+  let at = -1;
+  let hit;
+  for (const s of [body.stop ?? []].flat()) {
+    const i = text.indexOf(s);
+    if (i >= 0 && (at < 0 || i < at)) { at = i; hit = s; }
+  }
+  if (at < 0) return { words, choiceExtra: {} };
+  const end = d.stops === 'keep' ? at + hit.length : at;
+  const kept = [];
+  for (let i = 0, pos = 0; i < words.length && pos < end; pos += words[i].length, i++) {
+    kept.push(words[i].slice(0, end - pos));
+  }
+  return { words: kept, choiceExtra: d.stops === 'vllm' ? { stop_reason: hit } : {} };
+}
 
 // The finish chunk, the usage chunk when asked for, and [DONE].
-function endStream(res, body, d, chunk, finish) {
-  res.write(chunk({}, finish));
+function endStream(res, body, d, chunk, finish, choiceExtra = {}) {
+  res.write(chunk({}, finish, {}, choiceExtra));
   if (body.stream_options?.include_usage) res.write(chunk(undefined, null, { choices: [], usage: usage(d) }));
   res.end('data: [DONE]\n\n');
   stats.streams_completed++;
@@ -164,12 +189,13 @@ async function chat(req, res, body, d) {
   const created = Math.floor(Date.now() / 1000);
   const model = d.base;
   if (d.tools) return chatTools(res, body, d, id, created, model);
+  const { words, choiceExtra } = pieces(body, d);
   if (!body.stream) {
-    const text = Array.from({ length: d.chunks }, (_, i) => word(i)).join('');
+    const text = words.join('');
     const message = { role: 'assistant', content: text };
     if (d.reasoning) message.reasoning_content = 'thinking';
     return sendJson(res, 200, { id, object: 'chat.completion', created, model,
-      choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }], usage: usage(d),
+      choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop', ...choiceExtra }], usage: usage(d),
       system_fingerprint: 'fp_fake' });
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -178,17 +204,17 @@ async function chat(req, res, body, d) {
   let closed = false;
   res.on('close', () => { closed = true; });
   res.write(chunk({ role: 'assistant', content: '' }));
-  for (let i = 0; i < d.chunks; i++) {
+  for (let i = 0; i < words.length; i++) {
     await sleep(d.interval);
     if (closed) return;
     if (d.cut !== undefined && i === d.cut) { req.socket.destroy(); return; }
     if (d.stall_after !== undefined && i === d.stall_after) return;
     if (d.malformed && i === Math.floor(d.chunks / 2)) res.write('data: {"broken": \n\n');
     if (d.reasoning) res.write(chunk({ reasoning_content: 'r' }));
-    await send(res, chunk({ content: word(i) }));
+    await send(res, chunk({ content: words[i] }));
   }
   if (closed) return;
-  endStream(res, body, d, chunk, 'stop');
+  endStream(res, body, d, chunk, 'stop', choiceExtra);
 }
 
 // One SSE event that never ends, in 64 KiB writes that wait for the reader.

@@ -3,12 +3,18 @@
 // and transcriptions (multipart; the answer names the exact bytes received). Ids are the
 // provider's own ("file-1", "resp_1"); a request naming an id this fake did not create gets
 // a 404, so a test sees that an id reached the provider that created it, decoded.
+// Also uploads (create -> parts -> complete, which makes a file), vector stores
+// (create/retrieve/list files/delete, file_ids checked), image edits (multipart; the answer
+// names the model and the image bytes) and streamed transcriptions (`stream=true`: SSE of
+// transcript.text.delta / transcript.text.done events).
 // Every request handled here is recorded with `bytes` and `sha256` of its raw body.
 import { createHash } from 'node:crypto';
 
 const files = new Map();
 const responses = new Map();
 const batches = new Map();
+const uploads = new Map();
+const vectorStores = new Map();
 let next = 1;
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -165,10 +171,87 @@ function audioRoutes(req, res, buf, segs) {
   const f = form(req, res, buf);
   if (!f) return;
   const file = f.file?.data ?? Buffer.alloc(0);
-  return json(res, 200, { text: `model=${f.model?.data.toString()} bytes=${file.length} sha256=${sha256(file)}` });
+  const text = `model=${f.model?.data.toString()} bytes=${file.length} sha256=${sha256(file)}`;
+  if (f.stream?.data.toString() !== 'true') return json(res, 200, { text });
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const delta of text.split(/(?<= )/)) {
+    res.write(`data: ${JSON.stringify({ type: 'transcript.text.delta', delta })}\n\n`);
+  }
+  return res.end(`data: ${JSON.stringify({ type: 'transcript.text.done', text })}\n\n`);
 }
 
-const routes = { files: fileRoutes, responses: responseRoutes, batches: batchRoutes, audio: audioRoutes };
+function uploadRoutes(req, res, buf, segs) {
+  if (req.method === 'POST' && segs.length === 1) {
+    const body = JSON.parse(buf.toString('utf8'));
+    const u = { id: `upload_${next++}`, object: 'upload', bytes: body.bytes, created_at: 1700000000,
+                expires_at: 1700003600, filename: body.filename, purpose: body.purpose, status: 'pending',
+                file: null };
+    uploads.set(u.id, { u, parts: new Map() });
+    return json(res, 200, u);
+  }
+  const stored = uploads.get(segs[1]);
+  if (!stored) return notFound(res, `upload ${segs[1]}`);
+  if (req.method === 'POST' && segs[2] === 'parts') {
+    const f = form(req, res, buf);
+    if (!f) return;
+    const part = { id: `part_${next++}`, object: 'upload.part', created_at: 1700000000, upload_id: segs[1] };
+    stored.parts.set(part.id, Buffer.from(f.data?.data ?? []));
+    return json(res, 200, part);
+  }
+  if (req.method === 'POST' && segs[2] === 'complete') {
+    const body = JSON.parse(buf.toString('utf8'));
+    const missing = body.part_ids.find((p) => !stored.parts.has(p));
+    if (missing) return notFound(res, `part ${missing}`);
+    const data = Buffer.concat(body.part_ids.map((p) => stored.parts.get(p)));
+    const id = `file-${next++}`;
+    const meta = { id, object: 'file', bytes: data.length, created_at: 1700000000,
+                   filename: stored.u.filename, purpose: stored.u.purpose };
+    files.set(id, { meta, data });
+    return json(res, 200, { ...stored.u, status: 'completed', file: meta });
+  }
+  return notFound(res, 'route');
+}
+
+function vectorStoreRoutes(req, res, buf, segs) {
+  if (req.method === 'POST' && segs.length === 1) {
+    const body = JSON.parse(buf.toString('utf8'));
+    const missing = (body.file_ids ?? []).find((id) => !files.has(id));
+    if (missing) return notFound(res, `file ${missing}`);
+    const vs = { id: `vs_${next++}`, object: 'vector_store', created_at: 1700000000, name: body.name ?? null,
+                 usage_bytes: 0, status: 'completed', last_active_at: 1700000000, metadata: null,
+                 file_counts: { in_progress: 0, completed: (body.file_ids ?? []).length, failed: 0,
+                                cancelled: 0, total: (body.file_ids ?? []).length } };
+    vectorStores.set(vs.id, { vs, fileIds: body.file_ids ?? [] });
+    return json(res, 200, vs);
+  }
+  const stored = vectorStores.get(segs[1]);
+  if (!stored) return notFound(res, `vector store ${segs[1]}`);
+  if (req.method === 'GET' && segs.length === 2) return json(res, 200, stored.vs);
+  if (req.method === 'GET' && segs[2] === 'files') {
+    const data = stored.fileIds.map((id) => ({ id, object: 'vector_store.file', created_at: 1700000000,
+      vector_store_id: segs[1], status: 'completed', usage_bytes: 0, last_error: null }));
+    return json(res, 200, { object: 'list', data, first_id: data[0]?.id ?? null,
+                            last_id: data.at(-1)?.id ?? null, has_more: false });
+  }
+  if (req.method === 'DELETE' && segs.length === 2) {
+    vectorStores.delete(segs[1]);
+    return json(res, 200, { id: segs[1], object: 'vector_store.deleted', deleted: true });
+  }
+  return notFound(res, 'route');
+}
+
+function imageRoutes(req, res, buf, segs) {
+  if (req.method !== 'POST' || segs[1] !== 'edits') return notFound(res, 'route');
+  const f = form(req, res, buf);
+  if (!f) return;
+  const image = f.image?.data ?? f['image[]']?.data ?? Buffer.alloc(0);
+  const said = `model=${f.model?.data.toString()} prompt=${f.prompt?.data.toString()} ` +
+               `bytes=${image.length} sha256=${sha256(image)}`;
+  return json(res, 200, { created: 1700000000, data: [{ b64_json: Buffer.from(said).toString('base64') }] });
+}
+
+const routes = { files: fileRoutes, responses: responseRoutes, batches: batchRoutes, audio: audioRoutes,
+                 uploads: uploadRoutes, vector_stores: vectorStoreRoutes, images: imageRoutes };
 
 // Handles the request when its path is one of the resource endpoints; returns whether it did.
 export function handleResource(req, res, buf, entry) {

@@ -82,6 +82,11 @@ absl::StatusOr<std::string> AdaptCall(const JsonBody& body, std::string spliced,
   }
   call->endpoint = "chat/completions";
   call->translation = Translation::kMessagesToChat;
+  call->messages_facts.input_tokens_estimate = EstimateInputTokens(body);
+  if (const JsonBody& stops = body.value("stop_sequences", JsonBody()); stops.is_array()) {
+    for (const auto& stop : stops)
+      call->messages_facts.stop_sequences.push_back(stop.get<std::string>());
+  }
   return Dump(*chat);
 }
 

@@ -31,9 +31,21 @@ void ChatStreamToEvents::Feed(std::string_view data, std::string* out) {
     if (Int(choice, "index") != 0) continue;
     if (At(choice, "delta").is_object()) Delta(At(choice, "delta"), out);
     if (std::string reason = Str(choice, "finish_reason"); !reason.empty()) {
-      stop_reason_ = StopReasonFor(reason);
+      Finished(choice, reason);
     }
   }
+}
+
+void ChatStreamToEvents::Finished(const Json& choice, std::string_view reason) {
+  stop_reason_ = StopReasonFor(reason);
+  stop_sequence_.clear();
+  if (reason != "stop") return;
+  if (refused_) {
+    stop_reason_ = "refusal";
+    return;
+  }
+  stop_sequence_ = MatchedStopSequence(choice, tail_.text(), facts_.stop_sequences);
+  if (!stop_sequence_.empty()) stop_reason_ = "stop_sequence";
 }
 
 void ChatStreamToEvents::Start(const Json& chunk, std::string* out) {
@@ -46,14 +58,23 @@ void ChatStreamToEvents::Start(const Json& chunk, std::string* out) {
                   {"content", Json::array()},
                   {"stop_reason", nullptr},
                   {"stop_sequence", nullptr},
-                  {"usage", {{"input_tokens", 0}, {"output_tokens", 0}}}};
+                  {"usage",
+                   {{"input_tokens", facts_.input_tokens_estimate},
+                    {"cache_creation_input_tokens", 0},
+                    {"cache_read_input_tokens", 0},
+                    {"output_tokens", 0}}}};
   AppendEvent("message_start", {{"type", "message_start"}, {"message", std::move(message)}}, out);
   AppendEvent("ping", {{"type", "ping"}}, out);
 }
 
 void ChatStreamToEvents::Delta(const Json& delta, std::string* out) {
   std::string thinking = ReasoningOf(delta);
-  std::string text = Str(delta, "content");
+  std::string text = ContentText(delta);
+  if (std::string refusal = Str(delta, "refusal"); !refusal.empty()) {
+    refused_ = true;  // OpenAI's refusal has no block of its own in Messages: text
+    text += refusal;
+  }
+  tail_.Append(text);
   if (streaming_tool_ >= 0) {  // a tool_use block is open: hold until the end
     held_thinking_ += thinking;
     held_text_ += text;
@@ -161,10 +182,13 @@ void ChatStreamToEvents::Finish(std::string* out) {
   finished_ = true;
   if (!started_) Start(Json::object(), out);
   FlushHeld(out);
+  Json stop_sequence = stop_sequence_.empty() ? Json() : Json(stop_sequence_);
+  // Without the upstream's usage, input_tokens is left out: the SDKs keep message_start's.
+  Json usage = usage_.is_object() ? UsageToAnthropic(usage_) : Json{{"output_tokens", 0}};
   AppendEvent("message_delta",
               {{"type", "message_delta"},
-               {"delta", {{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}}},
-               {"usage", UsageToAnthropic(usage_)}},
+               {"delta", {{"stop_reason", stop_reason_}, {"stop_sequence", stop_sequence}}},
+               {"usage", std::move(usage)}},
               out);
   AppendEvent("message_stop", {{"type", "message_stop"}}, out);
 }

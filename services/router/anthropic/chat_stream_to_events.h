@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "services/router/anthropic/json.h"
+#include "services/router/anthropic/stop_sequence.h"
+#include "services/router/anthropic/translation.h"
 
 namespace llmsrouter::router::anthropic {
 
@@ -19,9 +21,17 @@ namespace llmsrouter::router::anthropic {
 // sent as whole blocks at the end. A tool call is keyed by (index, id): a new id at a known
 // index is a new call; a call without index uses its id, or else the latest call; a call
 // without id gets a made-up toolu_ id.
+// Usage: message_start carries `facts.input_tokens_estimate` as input_tokens (the upstream's
+// usage comes last); message_delta carries the upstream's usage, exact, when it sent one (the
+// SDKs overwrite the message's input_tokens with it), else only output_tokens. A refusal
+// (`delta.refusal`) streams as text and ends with stop_reason "refusal"; a "stop" finish
+// names the stop sequence when MatchedStopSequence can tell it.
 // Not thread-safe; one per stream.
 class ChatStreamToEvents {
  public:
+  explicit ChatStreamToEvents(MessagesRequestFacts facts = {})
+      : facts_(std::move(facts)), tail_(facts_.stop_sequences) {}
+
   // The joined `data:` of one upstream SSE event; appends complete SSE events to `out`.
   void Feed(std::string_view data, std::string* out);
   // The upstream stream ended: closes what is open (once; no-op after [DONE]).
@@ -30,6 +40,7 @@ class ChatStreamToEvents {
  private:
   void Start(const Json& chunk, std::string* out);
   void Delta(const Json& delta, std::string* out);
+  void Finished(const Json& choice, std::string_view reason);
   struct Tool {
     int64_t index = 0;
     std::string id;
@@ -43,7 +54,10 @@ class ChatStreamToEvents {
   void Close(std::string* out);
   void BlockDelta(int index, Json delta, std::string* out);
 
+  MessagesRequestFacts facts_;
+  TextTail tail_;
   bool started_ = false;
+  bool refused_ = false;
   bool finished_ = false;
   int open_ = -1;  // index of the open content block
   std::string open_type_;
@@ -54,7 +68,8 @@ class ChatStreamToEvents {
   std::string held_thinking_;
   std::string held_text_;
   std::string stop_reason_ = "end_turn";
-  Json usage_ = Json::object();
+  std::string stop_sequence_;
+  Json usage_;  // null until the upstream sends its usage
 };
 
 // "event: <type>\ndata: <json>\n\n"

@@ -53,6 +53,20 @@ inline std::string ReasoningOf(const Json& message) {
   return text.empty() ? Str(message, "reasoning") : text;
 }
 
+// The text of a chat answer's (or delta's) `content`: a string, or — as Mistral and some
+// vLLM models send it — an array of parts, whose `text` parts are joined (others, such as
+// Mistral's thinking parts, are not answer text).
+inline std::string ContentText(const Json& message) {
+  const Json& content = At(message, "content");
+  if (content.is_string()) return content.get<std::string>();
+  std::string text;
+  if (!content.is_array()) return text;
+  for (const auto& part : content) {
+    if (Str(part, "type") == "text") text += Str(part, "text");
+  }
+  return text;
+}
+
 // Stop reasons: Anthropic -> OpenAI finish_reason and back.
 inline std::string FinishReasonFor(std::string_view stop_reason) {
   if (stop_reason == "max_tokens" || stop_reason == "model_context_window_exceeded") {

@@ -1,6 +1,7 @@
 #include "services/router/anthropic/responses.h"
 
 #include "common/json_limits.h"
+#include "services/router/anthropic/stop_sequence.h"
 
 namespace llmsrouter::router::anthropic {
 
@@ -26,9 +27,11 @@ Json UsageToOpenAi(const Json& usage) {
           {"prompt_tokens_details", {{"cached_tokens", cache_read}}}};
 }
 
-Json ChatCompletionToMessage(const Json& completion) {
+Json ChatCompletionToMessage(const Json& completion, const MessagesRequestFacts& facts) {
   Json content = Json::array();
   std::string finish;
+  std::string stop_reason;
+  std::string stop_sequence;
   if (completion.contains("choices") && completion["choices"].is_array() &&
       !completion["choices"].empty()) {
     const Json& choice = completion["choices"][0];
@@ -37,9 +40,16 @@ Json ChatCompletionToMessage(const Json& completion) {
     if (std::string thinking = ReasoningOf(message); !thinking.empty()) {
       content.push_back({{"type", "thinking"}, {"thinking", thinking}, {"signature", ""}});
     }
-    if (std::string text = Str(message, "content"); !text.empty()) {
-      content.push_back({{"type", "text"}, {"text", text}});
+    std::string text = ContentText(message);
+    if (std::string refusal = Str(message, "refusal"); !refusal.empty()) {
+      text += refusal;  // no refusal block in Messages: text, and stop_reason "refusal"
+      if (finish == "stop") stop_reason = "refusal";
     }
+    if (finish == "stop" && stop_reason.empty()) {
+      stop_sequence = MatchedStopSequence(choice, text, facts.stop_sequences);
+      if (!stop_sequence.empty()) stop_reason = "stop_sequence";
+    }
+    if (!text.empty()) content.push_back({{"type", "text"}, {"text", std::move(text)}});
     if (message.contains("tool_calls") && message["tool_calls"].is_array()) {
       for (const auto& call : message["tool_calls"]) {
         const Json& function = At(call, "function");
@@ -48,6 +58,8 @@ Json ChatCompletionToMessage(const Json& completion) {
         if (!input.is_object()) {
           // Cut short (or not JSON): Claude must not run the tool with an empty input.
           finish = "length";
+          stop_reason.clear();
+          stop_sequence.clear();
           continue;
         }
         content.push_back({{"type", "tool_use"},
@@ -57,15 +69,17 @@ Json ChatCompletionToMessage(const Json& completion) {
       }
     }
   }
+  const Json& upstream_usage = At(completion, "usage");
+  Json usage = UsageToAnthropic(upstream_usage.is_object() ? upstream_usage : Json::object());
+  if (!upstream_usage.is_object()) usage["input_tokens"] = facts.input_tokens_estimate;
   return {{"id", StrCat("msg_", Str(completion, "id"))},
           {"type", "message"},
           {"role", "assistant"},
           {"model", Str(completion, "model")},
           {"content", std::move(content)},
-          {"stop_reason", StopReasonFor(finish)},
-          {"stop_sequence", nullptr},
-          {"usage",
-           UsageToAnthropic(completion.contains("usage") ? completion["usage"] : Json::object())}};
+          {"stop_reason", stop_reason.empty() ? StopReasonFor(finish) : stop_reason},
+          {"stop_sequence", stop_sequence.empty() ? Json() : Json(stop_sequence)},
+          {"usage", std::move(usage)}};
 }
 
 Json MessageToChatCompletion(const Json& message, int64_t created) {

@@ -7,10 +7,11 @@
 namespace llmsrouter::router::anthropic {
 
 TranslatingOutput::TranslatingOutput(CallOutput* inner, Translation translation, bool include_usage,
-                                     int64_t created)
+                                     int64_t created, MessagesRequestFacts facts)
     : inner_(inner), translation_(translation), created_(created) {
   if (translation == Translation::kMessagesToChat) {
-    to_events_.emplace();
+    facts_ = facts;
+    to_events_.emplace(std::move(facts));
   } else {
     to_chunks_.emplace(include_usage, created);
   }
@@ -40,7 +41,7 @@ std::string TranslatingOutput::TranslateBody(const std::string& body, int* statu
     return messages_client ? ToAnthropicErrorBody(body, *status) : ToOpenAiErrorBody(body, *status);
   }
   if (!doc.is_object()) return body;
-  return Dump(messages_client ? ChatCompletionToMessage(doc)
+  return Dump(messages_client ? ChatCompletionToMessage(doc, facts_)
                               : MessageToChatCompletion(doc, created_));
 }
 

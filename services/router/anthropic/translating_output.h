@@ -17,11 +17,12 @@ namespace llmsrouter::router::anthropic {
 // Sits between one UpstreamExchange and the call's output (`inner`, which must outlive it).
 // Called only by the exchange, whose callbacks never overlap; it calls `inner` in the same
 // order and on the same thread, holding no lock. `include_usage`: the chat client asked for
-// the usage chunk (kChatToMessages); `created`: Unix seconds for chat answers.
+// the usage chunk (kChatToMessages); `created`: Unix seconds for chat answers; `facts`: of
+// the Messages request (kMessagesToChat).
 class TranslatingOutput : public CallOutput {
  public:
-  TranslatingOutput(CallOutput* inner, Translation translation, bool include_usage,
-                    int64_t created);
+  TranslatingOutput(CallOutput* inner, Translation translation, bool include_usage, int64_t created,
+                    MessagesRequestFacts facts = {});
 
   bool HasRoom() override { return inner_->HasRoom(); }
   void Emit(v1::CallResponse message) override;
@@ -40,6 +41,7 @@ class TranslatingOutput : public CallOutput {
   CallOutput* inner_;
   Translation translation_;
   int64_t created_;
+  MessagesRequestFacts facts_;  // kMessagesToChat, for whole answers
   int status_ = 0;
   bool stream_ = false;
   SseParser parser_;

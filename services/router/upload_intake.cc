@@ -1,0 +1,54 @@
+#include "services/router/upload_intake.h"
+
+#include <utility>
+
+namespace llmsrouter::router {
+
+UploadIntake::UploadIntake(std::shared_ptr<const RouterConfig> config, v1::CallRequest head,
+                           Options options, std::function<void()> on_space, HostResolver* resolver)
+    : config_(std::move(config)),
+      request_(std::move(head)),
+      options_(options),
+      on_space_(std::move(on_space)),
+      resolver_(resolver) {}
+
+absl::StatusOr<bool> UploadIntake::Push(std::string chunk, bool last) {
+  if (routed_) {
+    if (pipe_ == nullptr) return absl::FailedPreconditionError("the upload's body already ended");
+    bool room = pipe_->Push(std::move(chunk));
+    if (last) pipe_->Finish();
+    return room;
+  }
+  request_.mutable_body()->append(chunk);
+  return Route(last);
+}
+
+absl::StatusOr<bool> UploadIntake::Route(bool last) {
+  UploadPrefix prefix{
+      .bound = options_.prefix_bound, .complete = last, .body_size = options_.body_size};
+  auto call = PrepareUploadCall(config_, request_, prefix, resolver_);
+  if (!call.ok()) return call.status();
+  if (!*call) return true;  // not enough to route yet
+  routed_ = true;
+  call_ = **std::move(call);
+  request_.clear_body();
+  config_.reset();
+  if (last) return true;  // the whole body is in call_->http.body
+  pipe_ = std::make_shared<UploadPipe>(options_.window, std::move(on_space_));
+  bool room = pipe_->Push(std::move(call_->http.body));  // the rewritten prefix goes first
+  call_->http.body.clear();
+  call_->http.body_source = pipe_;
+  return room;
+}
+
+std::optional<PreparedCall> UploadIntake::TakeCall() {
+  std::optional<PreparedCall> call = std::move(call_);
+  call_.reset();
+  return call;
+}
+
+void UploadIntake::Abort(absl::Status why) {
+  if (pipe_ != nullptr) pipe_->Abort(std::move(why));
+}
+
+}  // namespace llmsrouter::router

@@ -1,0 +1,149 @@
+// UploadIntake: a streamed multipart upload pushed in chunks is routed from its first bytes,
+// and the pipe the transfer pulls yields the form with only `model` rewritten.
+#include "services/router/upload_intake.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+#include "common/status_map.h"
+#include "common/strings.h"
+
+namespace llmsrouter::router {
+namespace {
+
+std::shared_ptr<const RouterConfig> Config() {
+  auto config = std::make_shared<RouterConfig>();
+  config->providers["oa"] = ProviderConfig{.alias = "oa", .url = "http://127.0.0.1:9/v1"};
+  return config;
+}
+
+v1::CallRequest Head(std::string proxy = "") {
+  v1::CallRequest request;
+  request.set_method("POST");
+  request.set_endpoint("audio/transcriptions");
+  request.set_content_type("multipart/form-data; boundary=B");
+  request.set_proxy(std::move(proxy));
+  return request;
+}
+
+std::string Part(std::string_view headers, std::string_view value) {
+  return StrCat("--B\r\nContent-Disposition: form-data; ", headers, "\r\n\r\n", value, "\r\n");
+}
+
+std::string File(size_t n) {
+  std::string bytes(n, '\0');
+  for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<char>(i * 7 + i / 251);
+  return Part("name=\"file\"; filename=\"a.wav\"", bytes);
+}
+
+// Takes everything the pipe holds now; false once the body ended or aborted.
+bool Drain(RequestBodySource& source, std::string* out, RequestBodySource::Read::Kind* last) {
+  char buffer[4096];
+  for (;;) {
+    RequestBodySource::Read read = source.ReadInto(buffer, sizeof(buffer));
+    *last = read.kind;
+    if (read.kind != RequestBodySource::Read::kData)
+      return read.kind == RequestBodySource::Read::kWait;
+    out->append(buffer, read.bytes);
+  }
+}
+
+struct Outcome {
+  absl::Status status;
+  std::optional<PreparedCall> call;
+  std::string upstream;  // what the pipe yielded
+  RequestBodySource::Read::Kind end = RequestBodySource::Read::kWait;
+  size_t routed_after = 0;  // bytes pushed when the call was routed
+};
+
+// Pushes `form` in `chunk`-byte pieces, draining the pipe as a transfer would.
+Outcome Stream(const v1::CallRequest& head, const std::string& form, size_t chunk, size_t bound,
+               bool declared = true) {
+  Outcome out;
+  UploadIntake intake(Config(), head,
+                      {.prefix_bound = bound,
+                       .window = 16 << 10,
+                       .body_size = declared ? static_cast<int64_t>(form.size()) : -1},
+                      [] {});
+  for (size_t at = 0; at < form.size(); at += chunk) {
+    bool last = at + chunk >= form.size();
+    auto room = intake.Push(form.substr(at, chunk), last);
+    if (!room.ok()) {
+      out.status = room.status();
+      return out;
+    }
+    if (!out.call && (out.call = intake.TakeCall())) {
+      out.routed_after = std::min(at + chunk, form.size());
+      if (out.call->http.body_source) out.call->http.body_source->SetWake([] {});
+    }
+    if (out.call && out.call->http.body_source) {
+      Drain(*out.call->http.body_source, &out.upstream, &out.end);
+    }
+  }
+  return out;
+}
+
+TEST(UploadIntakeTest, ModelFirstIsRoutedEarlyAndTheRestStreamsThrough) {
+  std::string form = Part("name=\"model\"", "[oa]whisper-1") + File(300 << 10) +
+                     Part("name=\"x\"", "y") + "--B--\r\n";
+  Outcome out = Stream(Head(), form, 8 << 10, 64 << 10);
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  ASSERT_TRUE(out.call.has_value());
+  EXPECT_EQ(out.routed_after, 8u << 10);  // the model's part was whole in the first chunk
+  EXPECT_EQ(out.call->target.upstream_model, "whisper-1");
+  std::string expected = form;
+  expected.replace(expected.find("[oa]whisper-1"), 13, "whisper-1");
+  EXPECT_EQ(out.end, RequestBodySource::Read::kEnd);
+  EXPECT_EQ(out.upstream.size(), expected.size());
+  EXPECT_TRUE(out.upstream == expected);
+  EXPECT_EQ(out.call->http.body_size, static_cast<int64_t>(expected.size()));
+}
+
+TEST(UploadIntakeTest, ModelAfterTheFileWithinTheBoundIsHeldThenFound) {
+  std::string form = File(40 << 10) + Part("name=\"model\"", "[oa]whisper-1") + "--B--\r\n";
+  Outcome held = Stream(Head(), form, 4 << 10, 1 << 20, /*declared=*/false);
+  ASSERT_TRUE(held.status.ok()) << held.status;
+  ASSERT_TRUE(held.call.has_value());
+  EXPECT_EQ(held.routed_after, form.size());  // the whole body came within the bound
+  EXPECT_EQ(held.call->http.body_source, nullptr);
+  std::string expected = form;
+  expected.replace(expected.find("[oa]whisper-1"), 13, "whisper-1");
+  EXPECT_EQ(held.call->http.body, expected);
+}
+
+TEST(UploadIntakeTest, ModelBeyondTheBoundIsAClearErrorUnlessAProviderIsNamed) {
+  std::string form = File(100 << 10) + Part("name=\"model\"", "[oa]whisper-1") + "--B--\r\n";
+  Outcome refused = Stream(Head(), form, 8 << 10, 32 << 10);
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorCode(refused.status), "model_not_in_prefix");
+  Outcome proxied = Stream(Head("oa"), form, 8 << 10, 32 << 10);
+  ASSERT_TRUE(proxied.status.ok()) << proxied.status;
+  EXPECT_EQ(proxied.routed_after, 32u << 10);
+  EXPECT_TRUE(proxied.upstream == form);  // nothing rewritten: the model came too late
+  EXPECT_EQ(proxied.end, RequestBodySource::Read::kEnd);
+}
+
+TEST(UploadIntakeTest, AbortEndsThePipeWithItsStatus) {
+  std::string form = Part("name=\"model\"", "[oa]whisper-1") + File(64 << 10) + "--B--\r\n";
+  UploadIntake intake(Config(), Head(), {.prefix_bound = 4096, .window = 1 << 20}, [] {});
+  ASSERT_TRUE(intake.Push(form.substr(0, 8192), false).ok());
+  std::optional<PreparedCall> call = intake.TakeCall();
+  ASSERT_TRUE(call.has_value());
+  EXPECT_FALSE(intake.TakeCall().has_value());  // once
+  EXPECT_EQ(call->http.body_size, -1);
+  call->http.body_source->SetWake([] {});
+  std::string got;
+  RequestBodySource::Read::Kind end;
+  EXPECT_TRUE(Drain(*call->http.body_source, &got, &end));
+  EXPECT_TRUE(intake.started());
+  intake.Abort(absl::ResourceExhaustedError("request body exceeds the limit"));
+  EXPECT_FALSE(Drain(*call->http.body_source, &got, &end));
+  EXPECT_EQ(end, RequestBodySource::Read::kAbort);
+  EXPECT_EQ(call->http.body_source->AbortStatus().code(), absl::StatusCode::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace llmsrouter::router
