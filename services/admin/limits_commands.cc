@@ -144,6 +144,21 @@ int SendLimits(const CommandArgs& args, const auth::v1::SetLimitsRequest& reques
   return kOk;
 }
 
+// --scope, when given, must name a scope (never empty: `--scope ""` is not "no scope", which
+// would change or clear the user's own limits). False after printing the problem.
+bool ScopeFlag(const CommandArgs& args, std::ostream& err, std::optional<std::string>* scope) {
+  auto it = args.flags.find("--scope");
+  if (it == args.flags.end()) return true;
+  if (!ValidScopeName(it->second)) {
+    err << "error: invalid scope '" << it->second
+        << "': --scope takes a provider alias or a group name (1 to 128 characters, no space, "
+           "control character or any of , ; = [ ] |)\n";
+    return false;
+  }
+  *scope = it->second;
+  return true;
+}
+
 // `set` merges the flags given into the user's current limits.
 int SetLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
               std::ostream& err) {
@@ -151,15 +166,16 @@ int SetLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::o
     err << "error: " << problem << "\n";
     return kUsage;
   }
+  std::optional<std::string> scope;
+  if (!ScopeFlag(args, err, &scope)) return kUsage;
   int code = kOk;
   auto current = FindUser(args, args.positional[1], stub, err, &code);
   if (!current) return code;
   auth::v1::SetLimitsRequest request;
   request.set_name(args.positional[1]);
   *request.mutable_limits() = current->limits();
-  std::string scope = Flag(args, "--scope");
-  auth::v1::Limits* target = scope.empty() ? request.mutable_limits()
-                                           : &(*request.mutable_limits()->mutable_scopes())[scope];
+  auth::v1::Limits* target =
+      !scope ? request.mutable_limits() : &(*request.mutable_limits()->mutable_scopes())[*scope];
   if (!ParseLimits(args, target)) {
     err << "error: limits are whole numbers (budget: USD), zero or more\n";
     return kUsage;
@@ -170,15 +186,17 @@ int SetLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::o
 // `clear` removes every limit, or with --scope only that scope's (the rest is kept).
 int ClearLimits(const CommandArgs& args, AdminService::StubInterface& stub, std::ostream& out,
                 std::ostream& err) {
+  std::optional<std::string> scope;
+  if (!ScopeFlag(args, err, &scope)) return kUsage;
   auth::v1::SetLimitsRequest request;
   request.set_name(args.positional[1]);
-  if (std::string scope = Flag(args, "--scope"); !scope.empty()) {
+  if (scope) {
     int code = kOk;
     auto current = FindUser(args, args.positional[1], stub, err, &code);
     if (!current) return code;
     *request.mutable_limits() = current->limits();
-    if (request.mutable_limits()->mutable_scopes()->erase(scope) == 0) {
-      err << "error: user '" << args.positional[1] << "' has no limits for scope '" << scope
+    if (request.mutable_limits()->mutable_scopes()->erase(*scope) == 0) {
+      err << "error: user '" << args.positional[1] << "' has no limits for scope '" << *scope
           << "'\n";
       return kFailed;
     }

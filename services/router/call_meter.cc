@@ -26,12 +26,29 @@ int64_t TokensOfChars(int64_t chars) { return (chars + 3) / 4; }
 // cannot overflow and a huge value cannot wrap the estimate negative).
 constexpr int64_t kMaxCompletionTokens = 1'000'000'000;
 
+// The endpoints whose answer is generated text bounded by the request's max_tokens. The others
+// (embeddings, files, batches, uploads, images, audio, vector stores, ...) reserve no
+// completion; the usage they report, if any, is charged at settlement.
+bool GeneratesText(std::string_view endpoint) {
+  return endpoint == "chat/completions" || endpoint == "completions" || endpoint == "responses" ||
+         endpoint == "messages";
+}
+
 int64_t CompletionEstimate(const JsonBody& body, const std::string& endpoint, int64_t fallback) {
+  if (!GeneratesText(endpoint)) return 0;
   for (const char* key : {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
     int64_t n = JsonInt(body, key, -1);
     if (n >= 0) return std::min(n, kMaxCompletionTokens);
   }
-  return endpoint == "embeddings" ? 0 : fallback;
+  return fallback;
+}
+
+// A JSON body's size bounds its prompt; a multipart or binary body (a file, an audio clip, an
+// image) is no prompt text: counting its bytes as tokens would refuse any large upload under a
+// tpm limit and charge an upload as millions of tokens.
+int64_t PromptEstimate(const v1::CallRequest& request) {
+  if (!request.content_type().empty()) return 0;
+  return TokensOfChars(static_cast<int64_t>(request.body().size()));
 }
 
 Counter& RefusedCounter(std::string_view kind) {
@@ -92,7 +109,7 @@ std::unique_ptr<CallMeter> CallMeter::Create(const MeterOptions& options,
   std::unique_ptr<CallMeter> meter(new CallMeter());
   meter->options_ = options;
   meter->user_ = request.user();
-  meter->prompt_estimate_ = TokensOfChars(static_cast<int64_t>(request.body().size()));
+  meter->prompt_estimate_ = PromptEstimate(request);
   // A token count is no completion: its answer has no usage and is never charged or recorded.
   meter->chargeable_ = request.endpoint() != "messages/count_tokens";
   if (options.client == nullptr || request.user().empty()) return meter;
@@ -139,12 +156,6 @@ bool CallMeter::AnyBudget() const {
   auto budget = [](const auth::v1::Limits& l) { return l.budget_usd() > 0; };
   return budget(limits_) || std::any_of(buckets_.begin(), buckets_.end(),
                                         [&](const auto& b) { return budget(b.limits()); });
-}
-
-bool CallMeter::AnyParallel() const {
-  return limits_.parallel() > 0 || std::any_of(buckets_.begin(), buckets_.end(), [](const auto& b) {
-           return b.limits().parallel() > 0;
-         });
 }
 
 bool CallMeter::AnyRateLimit() const {
@@ -225,8 +236,9 @@ void CallMeter::OnAdmitted(const absl::StatusOr<auth::v1::AdmitResponse>& answer
     return done(absl::OkStatus(), *answer);
   }
   reservation_ = answer->reservation();
-  if (options_.renewer != nullptr && answer->lease_ms() > 0 && AnyParallel()) {
-    // A call longer than the lease keeps its parallel slots (docs/LIMITS.md).
+  if (options_.renewer != nullptr && answer->lease_ms() > 0) {
+    // A call longer than the lease keeps its parallel slots and its reservation record, so its
+    // settlement still corrects the tpm minute and the budget (docs/LIMITS.md).
     options_.renewer->Add(user_, call_id_, absl::Milliseconds(answer->lease_ms()));
     renewing_ = true;
   }

@@ -72,7 +72,6 @@ class CallMeter {
   // Whether a budget / an rpm, tpm or parallel limit applies (own limits or a bucket).
   bool AnyBudget() const;
   bool AnyRateLimit() const;
-  bool AnyParallel() const;
 
   MeterOptions options_;
   bool limited_ = false;

@@ -272,6 +272,56 @@ TEST_F(CallMeterTest, TwoXxWithoutUsageIsChargedTheEstimate) {
   EXPECT_EQ(settles[0].cost_micros(), 9 * 10 + 2 * 100);
 }
 
+// An upload's bytes are no prompt, and a file or transcription call reserves no completion:
+// under a tpm limit a 5 MB upload is admitted, and without usage it is charged no tokens.
+TEST_F(CallMeterTest, AnUploadReservesAndIsChargedNoTokensForItsBytes) {
+  request_.mutable_limits()->set_tpm(1000);
+  request_.set_endpoint("files");
+  request_.set_content_type("multipart/form-data; boundary=b");
+  request_.set_body(std::string(5 << 20, 'x'));
+  auth::v1::AdmitResponse admitted;
+  admitted.set_admitted(true);
+  admitted.set_reservation("r");
+  client_.SetAnswer(admitted);
+  auto meter = Meter();
+  ASSERT_TRUE(meter->limited());
+  meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  auto admits = client_.admits();
+  ASSERT_EQ(admits.size(), 1u);
+  EXPECT_EQ(admits[0].estimated_tokens(), 0);
+  v1::CallResponse head = Head(false);
+  meter->Observe(&head);
+  v1::CallResponse data;
+  data.set_data(R"({"id":"file-abc","object":"file","bytes":5242880})");
+  meter->Observe(&data);
+  meter->Finish(absl::OkStatus());
+  auto settles = client_.settles();
+  ASSERT_EQ(settles.size(), 1u);
+  EXPECT_EQ(settles[0].prompt_tokens(), 0);
+  EXPECT_EQ(settles[0].completion_tokens(), 0);
+}
+
+TEST_F(CallMeterTest, OnlyTextGeneratingEndpointsReserveACompletion) {
+  request_.mutable_limits()->set_tpm(1000);
+  request_.set_body(R"({"model":"[oa]m"})");  // 17 bytes: 5 tokens, no max_tokens
+  auth::v1::AdmitResponse admitted;
+  admitted.set_admitted(true);
+  client_.SetAnswer(admitted);
+  for (const auto& [endpoint, completion] :
+       std::vector<std::pair<std::string, int64_t>>{{"chat/completions", 1024},
+                                                    {"responses", 1024},
+                                                    {"embeddings", 0},
+                                                    {"audio/speech", 0},
+                                                    {"moderations", 0}}) {
+    request_.set_endpoint(endpoint);
+    auto meter = Meter();
+    meter->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+    ASSERT_FALSE(client_.admits().empty());
+    EXPECT_EQ(client_.admits().back().estimated_tokens(), 5 + completion) << endpoint;
+    meter->Finish(absl::OkStatus());
+  }
+}
+
 TEST_F(CallMeterTest, EstimateCountsEveryChoiceAndTheDearestCandidate) {
   auto config = ParseRouterConfig(
       R"(
@@ -489,7 +539,7 @@ TEST_F(CallMeterTest, FailurePolicyPerKindIsConfigurable) {
   EXPECT_TRUE(failure.ok());  // budgets: open
 }
 
-TEST_F(CallMeterTest, AnAdmittedCallWithAParallelLimitKeepsItsLeaseUntilItEnds) {
+TEST_F(CallMeterTest, AnAdmittedCallKeepsItsLeaseUntilItEnds) {
   FakeClock clock;
   LeaseRenewer renewer(&client_, &clock);
   auth::v1::AdmitResponse admitted;
@@ -503,13 +553,17 @@ TEST_F(CallMeterTest, AnAdmittedCallWithAParallelLimitKeepsItsLeaseUntilItEnds) 
   EXPECT_EQ(renewer.size(), 1u);  // request_ has parallel: 100
   meter->Finish(absl::OkStatus());
   EXPECT_EQ(renewer.size(), 0u);
-  // Without a parallel limit there is no lease to keep.
+  // Without a parallel limit the reservation record is kept too (a long budgeted call's
+  // settlement still corrects its budget).
   request_.mutable_limits()->set_parallel(0);
-  request_.mutable_limits()->set_rpm(5);
-  auto rated = CallMeter::Create(MeterOptions{.client = &client_, .renewer = &renewer},
-                                 *target_.config, request_, ParseBody(request_.body()));
-  ASSERT_TRUE(rated->SetTarget(target_).ok());
-  rated->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  request_.mutable_limits()->set_budget_usd(5);
+  request_.mutable_limits()->set_budget_period("day");
+  auto budgeted = CallMeter::Create(MeterOptions{.client = &client_, .renewer = &renewer},
+                                    *target_.config, request_, ParseBody(request_.body()));
+  ASSERT_TRUE(budgeted->SetTarget(target_).ok());
+  budgeted->Admit([](absl::Status, std::optional<auth::v1::AdmitResponse>) {});
+  EXPECT_EQ(renewer.size(), 1u);
+  budgeted->Finish(absl::OkStatus());
   EXPECT_EQ(renewer.size(), 0u);
   // A meter destroyed without Finish (the call was dropped) unregisters too.
   request_.mutable_limits()->set_parallel(1);

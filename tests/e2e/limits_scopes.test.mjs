@@ -93,6 +93,15 @@ describe('scopes, provider limits and default limits across three replicas', () 
     const badScope = await admin('limits', 'set', 'u-scope', '--scope', 'a b', '--rpm', '1');
     assert.equal(badScope.code, 2, badScope.stderr);
     assert.match(badScope.stderr, /invalid scope/);
+    // An empty --scope is refused, never taken as "no scope" (which would clear or change the
+    // user's own limits).
+    for (const command of [['clear', 'u-scope', '--scope', ''], ['set', 'u-scope', '--scope', '', '--rpm', '1']]) {
+      const empty = await admin('limits', ...command);
+      assert.equal(empty.code, 2, empty.stderr);
+      assert.match(empty.stderr, /invalid scope ''/);
+    }
+    const kept = JSON.parse((await admin('limits', 'show', 'u-scope', '--format', 'json')).stdout);
+    assert.deepEqual(Object.keys(kept.scopes), ['fast']);
   });
 
   it('applies the default limits to a user without its own, and its own limits replace them', async () => {
