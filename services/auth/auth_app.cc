@@ -14,7 +14,7 @@ AuthApp::AuthApp(AuthAppOptions options, RedisAddress address)
       auth_service_(Deps()),
       admin_service_(Deps(), options_.admin),
       limits_trust_(options_.limits_callers),
-      limits_service_(Deps(), options_.limits_in_process ? nullptr : &limits_trust_) {}
+      limits_service_(Deps(), &limits_trust_) {}
 
 AuthDeps AuthApp::Deps() {
   return AuthDeps{&store_, &authenticator_, &workers_, &SystemClock::Get(), &limit_store_};

@@ -28,11 +28,8 @@ struct AuthAppOptions {
   size_t max_queued = WorkerPool::kDefaultMaxQueued;
   LimitStoreOptions limits;
   // Who may call the LimitsService (the router): its service token or certificate name.
-  // Nobody when empty, unless limits_in_process.
+  // Nobody when empty.
   TrustPolicy limits_callers;
-  // The LimitsService is served on an in-process-only server (the all-in-one): every caller
-  // of it is trusted.
-  bool limits_in_process = false;
 };
 
 class AuthApp {
