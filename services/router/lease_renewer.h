@@ -1,6 +1,7 @@
-// Keeps the parallel leases of long calls alive (docs/LIMITS.md): a call admitted with a
-// parallel limit is registered here until it ends; every call due (a third of its lease since
-// admission or its last renewal) is renewed in one batched Renew to the limits service.
+// Keeps the leases of long calls alive (docs/LIMITS.md): their parallel slots and reservation
+// records. Every admitted call of a limited user is registered here until it ends; every call due
+// (a third of its lease since admission or its last renewal) is renewed in one batched Renew to the
+// limits service.
 #ifndef LLMSROUTER_SERVICES_ROUTER_LEASE_RENEWER_H_
 #define LLMSROUTER_SERVICES_ROUTER_LEASE_RENEWER_H_
 
