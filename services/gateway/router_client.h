@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -42,6 +43,18 @@ class RouterStream {
   virtual void Cancel() = 0;
 };
 
+// The body of an upload (issue 19), sent after RouterClient::StartUpload in chunks, with flow
+// control: one Write at a time, the next only after its `done`. Thread-safe.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends the body's next chunk; `last`: the body ends with it (an empty chunk may carry it).
+  // `done` runs once, never inside Write (on a thread of the client's, holding no lock):
+  // true when the router takes the next chunk; false when the call no longer takes the body
+  // (it finished, was cancelled or failed; OnFinish says why): stop reading the body.
+  virtual void Write(std::string chunk, bool last, std::function<void(bool ok)> done) = 0;
+};
+
 class RouterClient {
  public:
   virtual ~RouterClient() = default;
@@ -50,6 +63,15 @@ class RouterClient {
   // call may finish before this returns.
   virtual void StartCall(const router::v1::CallRequest& request,
                          std::shared_ptr<CallObserver> observer) = 0;
+  // Starts a call whose body follows through the returned writer instead of being in
+  // `head.body()` (empty): a multipart upload streamed as it arrives; `head.content_type()`
+  // is set and `head.body_size()` is the declared length (absent when sent chunked). The
+  // observer's contract is StartCall's. The call may finish before the body is complete (it
+  // could not be routed, the upstream answered early, Cancel()): a pending or later Write's
+  // `done` then gets false. To give up the upload, Cancel() the stream: the upstream request
+  // is cut short, never completed.
+  virtual std::shared_ptr<BodyWriter> StartUpload(const router::v1::CallRequest& head,
+                                                  std::shared_ptr<CallObserver> observer) = 0;
   using ModelsCallback = std::function<void(absl::StatusOr<router::v1::ListModelsResponse>)>;
   // Callback runs on a gRPC thread.
   virtual void ListModels(const router::v1::ListModelsRequest& request, ModelsCallback done) = 0;

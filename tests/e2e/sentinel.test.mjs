@@ -24,8 +24,10 @@ function cli(port, ...args) {
 }
 
 function startRedisServer(port, extra = []) {
+  // Its own directory: a replica's full sync writes an RDB file there, not in the cwd.
+  const dir = mkdtempSync(join(tmpdir(), 'llmsrouter-redis-'));
   const p = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1',
-    '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--requirepass', PASSWORD,
+    '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--requirepass', PASSWORD,
     '--masterauth', PASSWORD, ...extra],
   { ready: (line) => (/Ready to accept connections/.test(line) ? true : undefined) });
   return p.value.then(() => p);
