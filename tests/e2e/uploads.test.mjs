@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile, toStreamingFile } from 'openai';
-import { deployments, metricSum, rssMb, startFakeUpstream, waitFor } from './harness.mjs';
+import { deployments, metricSum, rssMb, waitFor } from './harness.mjs';
+import { startTwoProviders } from './two_providers.mjs';
 
 const MiB = 1 << 20;
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -55,6 +56,7 @@ function curl(args) {
 
 for (const deployment of deployments) {
   describe(`streamed uploads through ${deployment.name}`, () => {
+    let stack;
     let a;
     let b;
     let gw;
@@ -62,16 +64,12 @@ for (const deployment of deployments) {
     let viaB;
     let dir;
     before(async () => {
-      [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
-      gw = await deployment.start(`servers:\n  a: {url: "${a.url}"}\n  b: {url: "${b.url}"}\n`);
-      client = new OpenAI({ apiKey: 'unused', baseURL: `${gw.baseURL}/v1`, maxRetries: 0 });
-      viaB = new OpenAI({ apiKey: 'unused', baseURL: `${gw.baseURL}/v1`, maxRetries: 0,
-                          defaultHeaders: { 'X-LLMSRouter-Provider': 'b' } });
+      stack = await startTwoProviders(deployment);
+      ({ a, b, gw, client, viaB } = stack);
       dir = mkdtempSync(join(tmpdir(), 'llmsrouter-uploads-'));
     });
     after(async () => {
-      await gw?.stop();
-      await Promise.all([a?.stop(), b?.stop()]);
+      await stack?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
     // Whatever an upload did, the gateway still answers a JSON call, and no call is left in
