@@ -150,6 +150,23 @@ for (const deployment of deployments) {
       }
     });
 
+    it("an upload's parts stream to the provider that created the upload, routed by its id", async () => {
+      const upload = await viaB.uploads.create({ purpose: 'batch', filename: 'big.jsonl',
+                                                 bytes: 12 * MiB, mime_type: 'application/jsonl' });
+      const bodies = [generatedBody(8 * MiB), generatedBody(4 * MiB)];
+      // No header: the id in the path routes each part; the data is no file in memory.
+      const parts = [];
+      for (const body of bodies) {
+        parts.push(await client.uploads.parts.create(upload.id, { data: toStreamingFile(body, 'part') }));
+      }
+      const done = await client.uploads.complete(upload.id, { part_ids: parts.map((p) => p.id) });
+      assert.deepEqual([done.status, done.file.bytes], ['completed', 12 * MiB]);
+      const sent = (await b.requests()).filter((r) => r.path.endsWith('/parts'));
+      assert.deepEqual(sent.map((r) => [r.state, r.body_complete, part(r, 'data').bytes, part(r, 'data').sha256]),
+                       bodies.map((body) => ['finished', true, body.produced, body.digest()]));
+      assert.deepEqual(await a.requests(), []);
+    });
+
     it('a transcription over 25 MiB is refused with 413; a declared length before any byte goes upstream', async () => {
       const tooBig = (e) => {
         assert.equal(e.status, 413, `${e.status} ${JSON.stringify(e.error)}`);
