@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { toFile, toStreamingFile } from 'openai';
-import { deployments, metricSum, rssMb, waitFor } from './harness.mjs';
+import { deployments, heldConnections, metricSum, rssMb, waitFor } from './harness.mjs';
 import { startTwoProviders } from './two_providers.mjs';
 
 const MiB = 1 << 20;
@@ -74,7 +74,7 @@ for (const deployment of deployments) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
     // Whatever an upload did, the gateway still answers a JSON call, and no call is left in
-    // flight anywhere (streams, the provider's open requests).
+    // flight anywhere (streams, the provider's open requests, connections whose client left).
     afterEach(async () => {
       await Promise.all([a.behave({}), b.behave({})]);
       const chat = await client.chat.completions.create({ model: '[a]gpt-fake',
@@ -87,6 +87,8 @@ for (const deployment of deployments) {
         await waitFor(async () => (await fake.stats()).open_requests === 0,
                       { what: 'the provider to see every request end' });
       }
+      await waitFor(() => heldConnections(Number(new URL(gw.baseURL).port)).length === 0,
+                    { what: 'the gateway to close the connections of clients that left' });
       await Promise.all([a.reset(), b.reset()]);
     });
 
