@@ -71,6 +71,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // nothing then; arm it once the body is complete.
   void WatchForDisconnect(std::function<void()> on_gone);
   bool client_gone() const { return client_gone_; }
+  // True when the current request's body is streamed (read with ReadBody).
+  bool body_streamed() const { return body_reader_.has_value(); }
   // True when the current request's body is streamed and not yet read to its end.
   bool body_pending() const { return request_unread_ && body_reader_.has_value(); }
   // The current streamed request's declared Content-Length (none when sent chunked).
