@@ -83,8 +83,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
     OnRead(ec);
     return;
   }
-  uint64_t streamed =
-      limits_.streamed_body_limit ? limits_.streamed_body_limit(parser_->get()) : 0;
+  uint64_t streamed = limits_.streamed_body_limit ? limits_.streamed_body_limit(parser_->get()) : 0;
   body_limit_ = streamed > 0 ? streamed : limits_.max_body_bytes;
   if (auto length = parser_->content_length(); length && *length > body_limit_) {
     OnRead(http::error::body_limit);  // refused before reading the body
@@ -191,8 +190,7 @@ void HttpSession::OnRead(beast::error_code ec) {
   if (ec == http::error::body_limit) {
     keep_alive_ = false;
     SendResponse(ErrorResponseFor(
-        RequestTarget(), 413,
-        StrCat("request body exceeds the limit of ", body_limit_, " bytes"),
+        RequestTarget(), 413, StrCat("request body exceeds the limit of ", body_limit_, " bytes"),
         "request_too_large"));
     return;
   }

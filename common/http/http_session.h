@@ -124,7 +124,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool continue_pending_ = false;   // the client waits for "100 Continue"
   bool answered_ = false;           // the current request's answer has begun
   uint64_t body_limit_ = 0;         // the current request's body limit
-  std::shared_ptr<void> pending_;  // keeps the response being written alive
+  std::shared_ptr<void> pending_;   // keeps the response being written alive
   std::shared_ptr<const std::atomic<bool>> closing_;
   bool keep_alive_ = true;
   bool request_unread_ = false;  // answered before the whole request was read

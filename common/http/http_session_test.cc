@@ -245,8 +245,7 @@ TEST_F(HttpSessionBodyTest, AChunkedBodyIsStreamedAndItsLimitHolds) {
     std::snprintf(size, sizeof(size), "%zx\r\n", piece.size());
     framed += size + piece + "\r\n";
   }
-  Send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + framed +
-       "0\r\n\r\n");
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + framed + "0\r\n\r\n");
   ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
   EXPECT_FALSE(current_->body_length().has_value());
   std::string got;

@@ -3,7 +3,6 @@
 // limits and broken bodies get the gateway's own answers, and the router call is cancelled
 // whenever the body will not be complete.
 #include <gtest/gtest.h>
-
 #include <sys/socket.h>
 
 #include <chrono>
@@ -102,11 +101,10 @@ class GatewayUploadTest : public ::testing::Test {
  protected:
   void Start(GatewayOptions options, AuthClient* auth = nullptr) {
     gateway_ = std::make_unique<Gateway>(&router_, auth, std::move(options));
-    auto server =
-        web::HttpServer::Start("127.0.0.1:0", 2, gateway_->WithUploads(HttpLimits{}),
-                               [this](std::shared_ptr<HttpSession> s, HttpRequest r) {
-                                 gateway_->Handle(std::move(s), std::move(r));
-                               });
+    auto server = web::HttpServer::Start("127.0.0.1:0", 2, gateway_->WithUploads(HttpLimits{}),
+                                         [this](std::shared_ptr<HttpSession> s, HttpRequest r) {
+                                           gateway_->Handle(std::move(s), std::move(r));
+                                         });
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
@@ -190,8 +188,8 @@ TEST_F(GatewayUploadTest, ContinueIsSentOnlyWhenTheBodyIsWanted) {
 TEST_F(GatewayUploadTest, OverTheLimitByContentLengthIs413WithoutReadingTheBody) {
   Start(SmallLimits());
   Client client(server_->port());
-  client.Write(UploadHead("/v1/audio/transcriptions", "Content-Length: 200000",
-                          "Expect: 100-continue\r\n"));
+  client.Write(
+      UploadHead("/v1/audio/transcriptions", "Content-Length: 200000", "Expect: 100-continue\r\n"));
   auto response = client.Read();  // no "100 Continue" first
   EXPECT_EQ(response.result_int(), 413);
   EXPECT_NE(response.body().find("request_too_large"), std::string::npos);
@@ -222,7 +220,8 @@ TEST_F(GatewayUploadTest, OverTheLimitMidStreamIs413AndCancelsTheCall) {
 TEST_F(GatewayUploadTest, BrokenChunkedFramingIs400AndCancelsTheCall) {
   Start({});
   Client client(server_->port());
-  client.Write(UploadHead("/v1/files", "Transfer-Encoding: chunked") + "10\r\n0123456789abcdef\r\nzz\r\n");
+  client.Write(UploadHead("/v1/files", "Transfer-Encoding: chunked") +
+               "10\r\n0123456789abcdef\r\nzz\r\n");
   auto response = client.Read();
   EXPECT_EQ(response.result_int(), 400);
   EXPECT_NE(response.body().find("malformed"), std::string::npos) << response.body();
@@ -281,9 +280,10 @@ TEST_F(GatewayUploadTest, JsonCallsKeepTheWholeBodyPath) {
   Start({});
   Client client(server_->port());
   std::string body = R"({"model":"m","messages":[]})";
-  client.Write("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Type: "
-               "application/json\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body);
+  client.Write(
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
   EXPECT_EQ(client.Read().result_int(), 200);
   EXPECT_TRUE(router_.uploads().empty());
   ASSERT_EQ(router_.requests().size(), 1u);

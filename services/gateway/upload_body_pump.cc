@@ -2,17 +2,17 @@
 
 namespace llmsrouter::gateway {
 
-void UploadBodyPump::Start(std::shared_ptr<HttpSession> session,
-                           std::shared_ptr<BodyWriter> writer, End on_end) {
+void UploadBodyPump::Start(std::shared_ptr<HttpSession> session, std::shared_ptr<BodyWriter> writer,
+                           End on_end) {
   std::make_shared<UploadBodyPump>(std::move(session), std::move(writer), std::move(on_end))
       ->Read();
 }
 
 void UploadBodyPump::Read() {
-  session_->ReadBody([self = shared_from_this()](absl::Status status, std::string chunk,
-                                                 bool last) {
-    self->OnChunk(std::move(status), std::move(chunk), last);
-  });
+  session_->ReadBody(
+      [self = shared_from_this()](absl::Status status, std::string chunk, bool last) {
+        self->OnChunk(std::move(status), std::move(chunk), last);
+      });
 }
 
 void UploadBodyPump::OnChunk(absl::Status status, std::string chunk, bool last) {

@@ -29,7 +29,8 @@ std::string_view EndpointKey(std::string_view endpoint) {
 absl::StatusOr<uint64_t> ParseByteSize(std::string_view text) {
   text = Trim(text);
   uint64_t unit = 1;
-  for (auto [suffix, shift] : {std::pair<std::string_view, int>{"KiB", 10}, {"MiB", 20}, {"GiB", 30}}) {
+  for (auto [suffix, shift] :
+       {std::pair<std::string_view, int>{"KiB", 10}, {"MiB", 20}, {"GiB", 30}}) {
     if (absl::EndsWithIgnoreCase(absl::string_view(text.data(), text.size()),
                                  absl::string_view(suffix.data(), suffix.size()))) {
       unit = uint64_t{1} << shift;
@@ -51,8 +52,7 @@ UploadLimits::UploadLimits(uint64_t max_bytes) : max_bytes_(max_bytes) {
   }
 }
 
-absl::StatusOr<UploadLimits> UploadLimits::Create(uint64_t max_bytes,
-                                                  std::string_view overrides) {
+absl::StatusOr<UploadLimits> UploadLimits::Create(uint64_t max_bytes, std::string_view overrides) {
   UploadLimits limits(max_bytes);
   for (std::string_view entry : Split(overrides, ',')) {
     if (Trim(entry).empty()) continue;
@@ -61,17 +61,18 @@ absl::StatusOr<UploadLimits> UploadLimits::Create(uint64_t max_bytes,
     auto it = std::find_if(limits.limits_.begin(), limits.limits_.end(),
                            [&](const auto& limit) { return limit.first == key; });
     if (eq == std::string_view::npos || it == limits.limits_.end()) {
-      return absl::InvalidArgumentError(StrCat(
-          "--upload-limits: '", entry,
-          "' is not endpoint=size with an endpoint among audio/transcriptions, "
-          "audio/translations, images/edits, images/variations, uploads/parts, files"));
+      return absl::InvalidArgumentError(
+          StrCat("--upload-limits: '", entry,
+                 "' is not endpoint=size with an endpoint among audio/transcriptions, "
+                 "audio/translations, images/edits, images/variations, uploads/parts, files"));
     }
     auto bytes = ParseByteSize(entry.substr(eq + 1));
-    if (!bytes.ok()) return absl::InvalidArgumentError(StrCat("--upload-limits: ", bytes.status().message()));
+    if (!bytes.ok())
+      return absl::InvalidArgumentError(StrCat("--upload-limits: ", bytes.status().message()));
     if (*bytes > max_bytes) {
       return absl::InvalidArgumentError(StrCat("--upload-limits: ", key, " (", *bytes,
-                                               " bytes) is over --max-upload-bytes (",
-                                               max_bytes, ")"));
+                                               " bytes) is over --max-upload-bytes (", max_bytes,
+                                               ")"));
     }
     it->second = *bytes;
   }

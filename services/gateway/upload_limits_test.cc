@@ -37,8 +37,8 @@ TEST(UploadLimitsTest, OverridesAndTheirErrors) {
   EXPECT_EQ(limits->ForEndpoint("images/edits"), 50u << 20);
   // A smaller maximum caps the defaults.
   EXPECT_EQ(UploadLimits(1000).ForEndpoint("audio/translations"), 1000u);
-  for (const char* bad : {"audio=1MiB", "files", "files=", "files=0", "files=2TiB", "files=-1",
-                          "files=12x"}) {
+  for (const char* bad :
+       {"audio=1MiB", "files", "files=", "files=0", "files=2TiB", "files=-1", "files=12x"}) {
     auto refused = UploadLimits::Create(1ull << 30, bad);
     EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << bad;
     EXPECT_NE(refused.status().message().find("--upload-limits"), std::string::npos) << bad;

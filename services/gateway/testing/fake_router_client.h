@@ -206,7 +206,7 @@ class FakeRouterClient : public RouterClient {
           if (last || taken == script_.finish_after_chunks) {
             state_ = kPlaying;
             play = true;
-            ok = last;  // cut short after N chunks: the body is no longer taken
+            ok = last;          // cut short after N chunks: the body is no longer taken
             observer_.reset();  // `stream_` holds it from now on
           } else if (script_.hold_writes) {
             held_ = std::move(done);
