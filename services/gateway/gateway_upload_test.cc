@@ -261,6 +261,24 @@ TEST_F(GatewayUploadTest, ARouterAnsweringEarlyIsAnsweredAndTheConnectionCloses)
   EXPECT_EQ(router_.uploads().at(0).chunks.size(), 1u);
 }
 
+TEST_F(GatewayUploadTest, AClientLeavingAfterTheBodyWhileTheRouterWaitsCancelsTheCall) {
+  router_.SetScript({{}, absl::OkStatus(), /*hang=*/true});
+  Start({});
+  {
+    Client client(server_->port());
+    std::string body = Form(100 << 10);
+    client.Write(UploadHead("/v1/files", "Content-Length: " + std::to_string(body.size())) + body);
+    ASSERT_TRUE(WaitFor([&] {
+      auto uploads = router_.uploads();
+      return !uploads.empty() && uploads[0].last;
+    }));
+    EXPECT_EQ(router_.cancelled_calls.load(), 0);
+    client.Close();  // seen by the disconnect watch, armed once the body was in
+  }
+  EXPECT_TRUE(WaitFor([&] { return router_.cancelled_calls.load() == 1; }));
+  EXPECT_TRUE(WaitFor([&] { return server_->in_flight() == 0; }));
+}
+
 TEST_F(GatewayUploadTest, ARefusedKeyIs401AndNoBodyIsRead) {
   FakeAuthClient auth;
   GatewayOptions options;
