@@ -160,7 +160,8 @@ return out)";
 // Settlement: the call's own reservation record (written at admission) is consumed once: only
 // the settlement whose DEL removed it corrects the tpm minute and the budget period to the
 // real usage (never below zero) and frees the parallel lease; a repeated or forged settlement
-// finds no record and refunds nothing. The spend of the day is recorded once per call id.
+// finds no record and refunds nothing, and leaves a tombstone (below). The spend of the day is
+// recorded once per call id.
 constexpr char kSettleScript[] = R"(
 local p, user, call = ARGV[1], ARGV[2], ARGV[3]
 local used, cost = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -170,7 +171,10 @@ end
 local u = p .. 'limit:' .. user .. ':'
 local resk = u .. 'res:' .. call
 local rec = redis.call('GET', resk)
+local found = false
+if rec == 'released' then rec = nil end
 if rec and redis.call('DEL', resk) == 1 then
+  found = true
   local est, ecost, minute, bwin, bexpire = string.match(rec, '^(%d+)|(%d+)|([^|]*)|([^|]*)|(%d+)$')
   redis.call('ZREM', u .. 'par', call)
   for _, k in ipairs({{minute, 'tpm:', used - tonumber(est or 0)},
@@ -189,6 +193,7 @@ end
 local xk = u .. 'resx:' .. call
 local xr = redis.call('LRANGE', xk, 0, -1)
 if #xr > 1 and redis.call('DEL', xk) == 1 then
+  found = true
   local est, ecost = string.match(xr[1], '^(%d+)|(%d+)$')
   for i = 2, #xr do
     local k, minute, bwin, bexpire = string.match(xr[i], '^(.*)|([^|]*)|([^|]*)|(%d+)$')
@@ -209,6 +214,10 @@ if #xr > 1 and redis.call('DEL', xk) == 1 then
     end
   end
 end
+-- Nothing reserved under this id: a release that overtook its own admission (one sent on a
+-- connection closed after its deadline, which Redis may still run). A tombstone for the lease
+-- makes that admission find the id taken, so it reserves nothing.
+if not found then redis.call('SET', resk, 'released', 'PX', tonumber(ARGV[15] or '600000'), 'NX') end
 local calls = tonumber(ARGV[8])
 if (calls > 0 or used > 0 or cost > 0) and
     redis.call('SET', u .. 'settled:' .. call, '1', 'NX', 'EX', 86400) then
@@ -533,7 +542,8 @@ absl::StatusOr<auth::v1::AdmitResponse> ParseAdmitReply(const auth::v1::AdmitReq
 }
 
 std::vector<std::string> SettleArgs(std::string_view prefix, const auth::v1::SettleRequest& request,
-                                    int64_t now_ms, int64_t usage_retention_s) {
+                                    int64_t now_ms, int64_t usage_retention_s,
+                                    int64_t tombstone_ms) {
   // What the call reserved is read from its own record, never from the request.
   bool charged = request.charged();
   int64_t used = charged ? SaturatingSum(request.prompt_tokens(), request.completion_tokens()) : 0;
@@ -551,7 +561,8 @@ std::vector<std::string> SettleArgs(std::string_view prefix, const auth::v1::Set
           std::to_string(charged ? request.completion_tokens() : 0),
           "0",
           charged && request.estimated() ? "1" : "0",
-          std::to_string(usage_retention_s)};
+          std::to_string(usage_retention_s),
+          std::to_string(tombstone_ms)};
 }
 
 }  // namespace llmsrouter::limits

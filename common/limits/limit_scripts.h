@@ -45,9 +45,11 @@ absl::StatusOr<auth::v1::AdmitResponse> ParseAdmitReply(const auth::v1::AdmitReq
                                                         const redisReply* reply,
                                                         const BudgetWindow& window);
 
-// ARGV of the settlement script.
+// ARGV of the settlement script. `tombstone_ms`: how long a settlement that found no
+// reservation keeps the call id from being admitted (at least the admission's lease).
 std::vector<std::string> SettleArgs(std::string_view prefix, const auth::v1::SettleRequest& request,
-                                    int64_t now_ms, int64_t usage_retention_s);
+                                    int64_t now_ms, int64_t usage_retention_s,
+                                    int64_t tombstone_ms);
 
 // The lease renewal script (Renew): its text, SHA1 and ARGV.
 const std::string& RenewScript();

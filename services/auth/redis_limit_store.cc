@@ -55,7 +55,8 @@ absl::StatusOr<int64_t> RedisLimitStore::Renew(const v1::RenewRequest& request, 
 absl::Status RedisLimitStore::Settle(const v1::SettleRequest& request, int64_t now_ms) {
   auto reply = Eval(limits::SettleScript(), limits::SettleSha(),
                     limits::SettleArgs(redis_->prefix(), request, now_ms,
-                                       absl::ToInt64Seconds(options_.usage_retention)));
+                                       absl::ToInt64Seconds(options_.usage_retention),
+                                       absl::ToInt64Milliseconds(options_.parallel_lease)));
   return reply.status();
 }
 

@@ -30,7 +30,8 @@ void RedisLimitsClient::Admit(auth::v1::AdmitRequest request, AdmitDone done) {
 void RedisLimitsClient::Settle(auth::v1::SettleRequest request) {
   int64_t now_ms = absl::ToUnixMillis(clock_.Now());
   std::vector<std::string> args = limits::SettleArgs(
-      options_.prefix, request, now_ms, absl::ToInt64Seconds(options_.usage_retention));
+      options_.prefix, request, now_ms, absl::ToInt64Seconds(options_.usage_retention),
+      absl::ToInt64Milliseconds(options_.parallel_lease));
   redis_->Eval(
       // Never skipped for a deadline (as auth's LimitsService): a settlement or release is
       // idempotent and frees what an admission reserved; the queue bound and Stop() bound it.

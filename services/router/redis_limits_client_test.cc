@@ -133,6 +133,29 @@ TEST_F(RedisLimitsClientTest, SettlementsHaveNoDeadline) {
   EXPECT_TRUE(Admit(Request("b"))->admitted());
 }
 
+// A release that Redis runs before its own admission (the admission went out on a connection
+// closed after its deadline, and Redis ran it late) leaves a tombstone: the late admission
+// reserves nothing, so no parallel slot or budget stays taken until the lease ends.
+TEST_F(RedisLimitsClientTest, AReleaseThatOvertookItsAdmissionKeepsItFromReserving) {
+  limits_.set_parallel(1);
+  limits_.set_tpm(100);
+  auth::v1::SettleRequest release;
+  release.set_user("alice");
+  release.set_call_id("a");
+  client_->Settle(release);
+  EXPECT_EQ(Get({"GET", "llmsrouter:limit:alice:res:a"}), "released");
+  auto late = Admit(Request("a", 40));
+  EXPECT_FALSE(late.ok() && late->admitted());
+  EXPECT_EQ(Get({"ZCARD", "llmsrouter:limit:alice:par"}), "0");
+  EXPECT_EQ(Get({"EXISTS", "llmsrouter:limit:alice:tpm:" +
+                               std::to_string(absl::ToUnixMillis(clock_.now) / 60000)}),
+            "0");
+  // A second release of the same id keeps the tombstone; other calls are admitted.
+  client_->Settle(release);
+  EXPECT_EQ(Get({"GET", "llmsrouter:limit:alice:res:a"}), "released");
+  EXPECT_TRUE(Admit(Request("b"))->admitted());
+}
+
 TEST_F(RedisLimitsClientTest, ABadEstimateIsInvalidArgument) {
   limits_.set_tpm(100);
   auto r = Admit(Request("a", -5));
