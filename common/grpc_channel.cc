@@ -42,10 +42,15 @@ class ServiceTokenInterceptorFactory : public ClientInterceptorFactoryInterface 
 // Round robin over every address the target resolves to (a headless Service's pods, an
 // ipv4: list), and one more replica for a call that failed UNAVAILABLE before its response
 // head: gRPC commits a call to its attempt once the head arrives, so a retry never repeats
-// anything the caller has seen. Admin calls are not retried (they are not idempotent).
+// anything the caller has seen. Admin calls are not retried (they are not idempotent), nor
+// is RouterService.CallStream (a streamed upload: gRPC would keep up to the retry buffer of
+// every upload, and could send a body again whose first bytes already went upstream); its
+// entry, more specific than the service's, has no retryPolicy.
 constexpr char kServiceConfig[] = R"({
   "loadBalancingConfig": [{"round_robin": {}}],
   "methodConfig": [{
+    "name": [{"service": "llmsrouter.router.v1.RouterService", "method": "CallStream"}]
+  }, {
     "name": [{"service": "llmsrouter.router.v1.RouterService"},
              {"service": "llmsrouter.auth.v1.AuthService"},
              {"service": "llmsrouter.tracer.v1.TracerService"}],

@@ -311,6 +311,17 @@ TEST_F(HttpSessionBodyTest, AnAnswerWhileABodyReadIsOutEndsThatReadThenTheConnec
   EXPECT_TRUE(SessionEnded());
 }
 
+TEST_F(HttpSessionBodyTest, AWholeBodyAwaitedWith100ContinueGetsIt) {
+  // curl sends bodies over 1 MB this way and would wait a second for the interim answer.
+  Send("POST /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(ClientReceives("HTTP/1.1 100 Continue\r\n\r\n"));
+  EXPECT_EQ(requests_, 0);
+  client_.non_blocking(false);
+  Send("{}");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  EXPECT_EQ(last_body_, "{}");
+}
+
 TEST_F(HttpSessionBodyTest, OtherBodiesAreStillReadWhole) {
   Send(kRequest);
   ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));

@@ -19,13 +19,11 @@ class LocalRouterClient : public gateway::RouterClient {
 
   void StartCall(const router::v1::CallRequest& request,
                  std::shared_ptr<gateway::CallObserver> observer) override;
-  // Not wired yet (issue 19, in progress): nothing calls it.
+  // On the gateway's I/O thread: the call runs on this thread's loop; `done` of each Write is
+  // posted to it.
   std::shared_ptr<gateway::BodyWriter> StartUpload(
-      const router::v1::CallRequest&, std::shared_ptr<gateway::CallObserver> observer) override {
-    observer->Attach(nullptr);
-    observer->OnFinish(absl::UnimplementedError("streamed uploads are not wired yet"));
-    return nullptr;
-  }
+      const router::v1::CallRequest& head,
+      std::shared_ptr<gateway::CallObserver> observer) override;
   void ListModels(const router::v1::ListModelsRequest& request, ModelsCallback done) override;
   // The router lives in this process: ready whenever the process is.
   void CheckReady(std::function<void(bool)> done) override { done(true); }

@@ -4,6 +4,7 @@
 #include "common/service_main.h"
 #include "services/allinone/allinone_app.h"
 #include "services/gateway/gateway_flags.h"
+#include "services/router/upload_flags.h"
 #include "services/tracer/tracer_flags.h"
 
 using namespace llmsrouter;
@@ -18,6 +19,7 @@ std::vector<FlagSpec> Flags() {
                    "gRPC address serving the router, auth and tracer services."});
   specs.push_back({"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
                    "Redis for users and keys (only with ENABLE_ACCOUNT_MANAGEMENT=true)."});
+  specs.push_back(router::UploadPrefixFlagSpec());
   for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   return specs;
@@ -56,6 +58,9 @@ absl::StatusOr<allinone::AllInOneOptions> OptionsFrom(const Options& options) {
     if (!admin.ok()) return admin.status();
     app.auth = auth::AuthAppOptions{options.Get("redis-url"), *admin};
   }
+  auto upload_prefix = router::UploadPrefixBytesFrom(options);
+  if (!upload_prefix.ok()) return FlagValueError(upload_prefix.status());
+  app.router.upload_prefix_bytes = *upload_prefix;
   app.grpc_listen = options.Get("grpc-listen");
   auto credentials = ServerCredentialsFrom(options);
   if (!credentials.ok()) return credentials.status();

@@ -19,13 +19,9 @@ class GrpcRouterClient : public RouterClient {
 
   void StartCall(const router::v1::CallRequest& request,
                  std::shared_ptr<CallObserver> observer) override;
-  // Not wired yet (issue 19, in progress): nothing calls it.
-  std::shared_ptr<BodyWriter> StartUpload(const router::v1::CallRequest&,
-                                          std::shared_ptr<CallObserver> observer) override {
-    observer->Attach(nullptr);
-    observer->OnFinish(absl::UnimplementedError("streamed uploads are not wired yet"));
-    return nullptr;
-  }
+  // RouterService.CallStream: the head with the first chunk, then a message per chunk.
+  std::shared_ptr<BodyWriter> StartUpload(const router::v1::CallRequest& head,
+                                          std::shared_ptr<CallObserver> observer) override;
   void ListModels(const router::v1::ListModelsRequest& request, ModelsCallback done) override;
   void CheckReady(std::function<void(bool)> done) override;
 

@@ -61,13 +61,8 @@ class CallPipe : public CallOutput {
       FailEarly(NestingTooDeepError());
       return;
     }
-    if (deps.traces != nullptr) {
-      trace_sink_ = deps.traces;
-      trace_config_ = deps.config->Get();
-      trace_.emplace(request, body, *deps.clock, deps.trace_content);
-    }
     std::shared_ptr<const RouterConfig> config = deps.config->Get();
-    meter_ = CallMeter::Create(deps.meter, *config, request, body);
+    Observe(deps, config, request, body);
     std::optional<GroupRoute> route;
     if (!config->groups.empty() && deps.groups != nullptr) {  // nothing to do without groups
       auto routed = RouteToGroup(*deps.groups, *config, request, body);
@@ -90,15 +85,58 @@ class CallPipe : public CallOutput {
       AnswerLocally(request, *prepared);
       return;
     }
+    StartPrepared(deps, request, *std::move(prepared), std::move(route));
+  }
+
+  // A streamed upload routed by its UploadIntake (`head`: the call without its body, with a
+  // request id): traced and metered from the head (never the file's bytes, no prompt tokens),
+  // then as StartUpstream. Not routed to model groups (PrepareUploadCall resolves `model` as
+  // a provider's). On the call's loop (see StartUploadOnLoop).
+  void StartUpload(const RouterDeps& deps, const v1::CallRequest& head, PreparedCall prepared) {
+    if (Cancelled()) {  // the reader left before the call reached its loop: nothing upstream
+      FailEarly(absl::CancelledError("call cancelled"));
+      return;
+    }
+    Observe(deps, deps.config->Get(), head, JsonBody(JsonBody::value_t::discarded));
+    StartPrepared(deps, head, std::move(prepared), std::nullopt);
+  }
+
+  // StartUpload on the calling thread's loop, or handed to a loop once (as
+  // StartUpstreamOnLoop).
+  void StartUploadOnLoop(const RouterDeps& deps, v1::CallRequest head, PreparedCall prepared) {
+    if (deps.loops == nullptr || IoLoop::Current() != nullptr) {
+      StartUpload(ForCurrentLoop(deps), head, std::move(prepared));
+      return;
+    }
+    auto call = std::make_shared<PreparedCall>(std::move(prepared));  // a lambda is copyable
+    deps.loops->pool->Next().Post([this, deps, head = std::move(head), call] {
+      StartUpload(ForCurrentLoop(deps), head, std::move(*call));
+    });
+  }
+
+  // The call's trace and meter, from the request as the client sent it.
+  void Observe(const RouterDeps& deps, const std::shared_ptr<const RouterConfig>& config,
+               const v1::CallRequest& request, const JsonBody& body) {
+    if (deps.traces != nullptr) {
+      trace_sink_ = deps.traces;
+      trace_config_ = config;
+      trace_.emplace(request, body, *deps.clock, deps.trace_content);
+    }
+    meter_ = CallMeter::Create(deps.meter, *config, request, body);
+  }
+
+  // The resolved call: priced, admitted when limited, then run upstream by an AttemptRunner.
+  void StartPrepared(const RouterDeps& deps, const v1::CallRequest& request, PreparedCall prepared,
+                     std::optional<GroupRoute> route) {
     if (meter_) {
-      const GroupConfig* group = route ? prepared->target.config->FindGroup(route->group) : nullptr;
-      if (absl::Status priced = meter_->SetTarget(prepared->target, group); !priced.ok()) {
+      const GroupConfig* group = route ? prepared.target.config->FindGroup(route->group) : nullptr;
+      if (absl::Status priced = meter_->SetTarget(prepared.target, group); !priced.ok()) {
         if (route) FinishAttempt(*deps.groups, &*route, {});
         FailEarly(priced);
         return;
       }
     }
-    auto runner = std::make_shared<AttemptRunner>(deps, request, *std::move(prepared), this);
+    auto runner = std::make_shared<AttemptRunner>(deps, request, std::move(prepared), this);
     if (meter_ && meter_->limited()) {
       AdmitThenStart(std::move(runner), std::move(route), deps.groups, request.request_id());
       return;

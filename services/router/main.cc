@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/service_main.h"
 #include "services/router/router_app.h"
+#include "services/router/upload_flags.h"
 
 using namespace llmsrouter;
 
@@ -37,6 +38,7 @@ std::vector<FlagSpec> RouterFlagSpecs() {
        "Comma list of client-certificate names (DNS/URI SAN or CN) trusted as the gateway "
        "(needs --tls-ca)."},
   };
+  specs.push_back(router::UploadPrefixFlagSpec());
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : GrpcListenerFlagSpecs("10")) specs.push_back(std::move(spec));
@@ -119,7 +121,11 @@ absl::Status Configure(const Options& options, const TlsFiles& tls, router::Rout
 absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
   auto tls = TlsFilesFrom(options);
   if (!tls.ok()) return tls.status();
-  auto app = router::RouterApp::Create({options.Get("config"), ProcessEnv()});
+  auto upload_prefix = router::UploadPrefixBytesFrom(options);
+  if (!upload_prefix.ok()) return FlagValueError(upload_prefix.status());
+  router::RouterAppOptions app_options{options.Get("config"), ProcessEnv()};
+  app_options.upload_prefix_bytes = *upload_prefix;
+  auto app = router::RouterApp::Create(std::move(app_options));
   if (!app.ok()) return app.status();
   if (absl::Status s = Configure(options, *tls, **app); !s.ok()) return s;
   auto settings = GrpcListenerSettingsFrom(options);

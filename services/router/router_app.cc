@@ -33,6 +33,7 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
       service_(
           RouterDeps{&store_, nullptr, &SystemClock::Get(), &scheduler_, &limiter_, UnitRandom}) {
   service_.SetGroups(&groups_);
+  service_.SetUploadPrefixBytes(options_.upload_prefix_bytes);
   loops_.pool = pool_;
   for (int i = 0; i < pool_->size(); ++i) {
     http_.push_back(std::make_unique<CurlHttpClient>(pool_->loop(i)));

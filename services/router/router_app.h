@@ -34,6 +34,8 @@ struct RouterAppOptions {
   // outlive the app). Null: the router runs `threads` loops of its own (0: one per core).
   LoopPool* loops = nullptr;
   int threads = 0;
+  // Most bytes of a streamed upload held to find its `model` (--upload-prefix-bytes).
+  size_t upload_prefix_bytes = 1 << 20;
 };
 
 // Who may call the router's gRPC port with which fields (services/router/call_auth.h).

@@ -55,6 +55,8 @@ struct RouterDeps {
   GroupBalancer* groups = nullptr;
   // Limits and spend (docs/LIMITS.md); client null: calls are not metered.
   MeterOptions meter;
+  // Most bytes of a streamed upload held to find its `model` field (--upload-prefix-bytes).
+  size_t upload_prefix_bytes = 1 << 20;
 };
 
 // `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the

@@ -8,6 +8,7 @@
 #include "services/router/chat_reactor.h"
 #include "services/router/group_balancer.h"
 #include "services/router/target.h"
+#include "services/router/upload_reactor.h"
 
 namespace llmsrouter::router {
 
@@ -33,6 +34,17 @@ grpc::ServerWriteReactor<v1::CallResponse>* RouterService::Call(
     if (!grant.ok()) return reactor->FailEarly(grant.status());
     ApplyGrant(*grant, &call);
     reactor->StartUpstreamOnLoop(deps_, std::move(call));
+  });
+  return reactor;
+}
+
+// As Call, except that the head and the body arrive as messages once the caller is authorized
+// (services/router/upload_reactor.h).
+grpc::ServerBidiReactor<v1::CallStreamRequest, v1::CallResponse>* RouterService::CallStream(
+    grpc::CallbackServerContext* context) {
+  auto* reactor = new UploadReactor();
+  Authorize(context, [this, reactor](absl::StatusOr<CallerGrant> grant) {
+    reactor->Authorized(deps_, std::move(grant));
   });
   return reactor;
 }

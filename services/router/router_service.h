@@ -34,6 +34,8 @@ class RouterService final : public v1::RouterService::CallbackService {
   void SetCallerAuth(CallAuthorizer* authorizer) { authorizer_.store(authorizer); }
   // Before SetCallerAuth (which publishes it): how calls are metered (docs/LIMITS.md).
   void SetMeter(MeterOptions meter) { deps_.meter = meter; }
+  // Before serving: most bytes of a streamed upload held to find its `model` field.
+  void SetUploadPrefixBytes(size_t bytes) { deps_.upload_prefix_bytes = bytes; }
   void RequireCallerAuth() { auth_required_ = true; }
 
   // For callers in the same process (the all-in-one gateway): what a call needs, and the
@@ -44,6 +46,8 @@ class RouterService final : public v1::RouterService::CallbackService {
 
   grpc::ServerWriteReactor<v1::CallResponse>* Call(grpc::CallbackServerContext* context,
                                                    const v1::CallRequest* request) override;
+  grpc::ServerBidiReactor<v1::CallStreamRequest, v1::CallResponse>* CallStream(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerWriteReactor<v1::ChatEvent>* Chat(grpc::CallbackServerContext* context,
                                                 const v1::ChatRequest* request) override;
   grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* context,

@@ -1,0 +1,449 @@
+// Streamed uploads (issue 19) end to end inside one process, through both transports the
+// gateway uses: GrpcRouterClient -> RouterService.CallStream over loopback gRPC (the split
+// deployment) and LocalRouterClient (the all-in-one). The router sends the body with libcurl
+// to a loopback HTTP upstream that reads it as it arrives. The hostile orders: the client
+// cancels mid-upload, the upstream answers before reading the body, no `model` within the
+// bound, and (gRPC) the body's stream ends without its last chunk.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/grpc_server.h"
+#include "common/http/http_types.h"
+#include "common/loop_pool.h"
+#include "common/scheduler.h"
+#include "common/strings.h"
+#include "services/allinone/local_router_client.h"
+#include "services/gateway/grpc_router_client.h"
+#include "services/router/config_store.h"
+#include "services/router/curl_http_client.h"
+#include "services/router/provider_limiter.h"
+#include "services/router/router_service.h"
+
+namespace llmsrouter::allinone {
+namespace {
+
+namespace net = web::net;
+namespace beast = web::beast;
+namespace http = web::http;
+using router::v1::CallRequest;
+using router::v1::CallResponse;
+
+constexpr absl::Duration kWait = absl::Seconds(20);
+
+std::string Part(std::string_view headers, std::string_view value) {
+  return StrCat("--B\r\nContent-Disposition: form-data; ", headers, "\r\n\r\n", value, "\r\n");
+}
+std::string FilePart(size_t n) {
+  std::string bytes(n, '\0');
+  for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  return Part("name=\"file\"; filename=\"a.wav\"", bytes);
+}
+std::string ModelPart(std::string_view model) { return Part("name=\"model\"", model); }
+constexpr char kEnd[] = "--B--\r\n";
+
+// A loopback HTTP upstream serving one request: reads the body as it arrives (bounded
+// buffer), then answers 200 (kAnswer), or never answers and reads until the router cuts the
+// connection (kHang).
+class Upstream {
+ public:
+  enum Mode { kAnswer, kHang };
+
+  explicit Upstream(Mode mode) : mode_(mode) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Upstream() {
+    if (!Now().connected) {  // the call never came: end the accept with a connection of ours
+      net::io_context io;
+      net::ip::tcp::socket socket(io);
+      beast::error_code ec;
+      socket.connect(acceptor_.local_endpoint(), ec);
+      socket.close(ec);
+    }
+    thread_.join();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+
+  struct Seen {
+    bool connected = false;
+    bool ended = false;     // the connection is over (read to the end or cut)
+    bool complete = false;  // the whole declared body arrived
+    std::string body;
+    std::string content_length;
+  };
+  // Waits until the connection is over; what arrived.
+  Seen WaitEnded() {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&seen_.ended), kWait);
+    return seen_;
+  }
+  Seen Now() {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+
+ private:
+  void Serve() {
+    beast::error_code ec;
+    net::ip::tcp::socket socket = acceptor_.accept(ec);
+    if (ec) return;
+    {
+      absl::MutexLock lock(&mu_);
+      seen_.connected = true;
+    }
+    beast::flat_buffer buffer;
+    http::request_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    http::read_header(socket, buffer, parser, ec);
+    {
+      absl::MutexLock lock(&mu_);
+      seen_.content_length = std::string(parser.get()[http::field::content_length]);
+    }
+    std::string chunk(1 << 16, '\0');
+    while (!ec && !parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      http::read_some(socket, buffer, parser, ec);
+      if (ec == http::error::need_buffer) ec = {};
+      absl::MutexLock lock(&mu_);
+      seen_.body.append(chunk.data(), chunk.size() - parser.get().body().size);
+    }
+    bool complete = !ec && parser.is_done();
+    if (complete && mode_ == kAnswer) {
+      std::string answer =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n"
+          "Connection: close\r\n\r\n{\"text\":\"hi\"}";
+      net::write(socket, net::buffer(answer), ec);
+    }
+    if (complete && mode_ == kHang) {  // wait for the router to give up
+      char byte;
+      socket.read_some(net::buffer(&byte, 1), ec);
+    }
+    absl::MutexLock lock(&mu_);
+    seen_.complete = complete;
+    seen_.ended = true;
+  }
+
+  const Mode mode_;
+  net::io_context io_;
+  net::ip::tcp::acceptor acceptor_{io_, {net::ip::make_address("127.0.0.1"), 0}};
+  absl::Mutex mu_;
+  Seen seen_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+// An upstream that answers 401 as soon as the request starts, reading none of its body.
+class EarlyAnswerHttpClient : public router::HttpClient {
+ public:
+  std::unique_ptr<router::HttpTransfer> Start(router::HttpRequest request,
+                                              router::HttpResponseHandler* handler) override {
+    IoLoop::Current()->Post([handler] {
+      handler->OnHeaders(401, {{"content-type", "application/json"}});
+      handler->OnData(R"({"error":{"message":"no"}})");
+      handler->OnComplete(absl::OkStatus());
+    });
+    return std::make_unique<Transfer>();
+  }
+
+ private:
+  class Transfer : public router::HttpTransfer {
+   public:
+    void Cancel() override {}
+    void Resume() override {}
+  };
+};
+
+// The gateway's side of one upload: writes `form` in `chunk`-byte pieces on the test's I/O
+// loop, each after the previous one's `done`, stopping after `stop_after` bytes (SIZE_MAX:
+// all); records the answer.
+class Upload : public gateway::CallObserver, public std::enable_shared_from_this<Upload> {
+ public:
+  Upload(std::string form, size_t chunk, size_t stop_after = std::numeric_limits<size_t>::max())
+      : form_(std::move(form)), chunk_(chunk), stop_after_(stop_after) {}
+
+  void Attach(std::shared_ptr<gateway::RouterStream> stream) override {
+    absl::MutexLock lock(&mu_);
+    stream_ = std::move(stream);
+  }
+  void OnMessage(CallResponse message) override {
+    std::shared_ptr<gateway::RouterStream> stream;
+    {
+      absl::MutexLock lock(&mu_);
+      messages_.push_back(std::move(message));
+      stream = stream_;
+    }
+    stream->Next();
+  }
+  void OnFinish(absl::Status status) override {
+    absl::MutexLock lock(&mu_);
+    status_ = std::move(status);
+  }
+
+  // On the loop: starts the call and writes the body.
+  void Start(gateway::RouterClient& client, const CallRequest& head) {
+    writer_ = client.StartUpload(head, shared_from_this());
+    WriteNext();
+  }
+  // On the loop: one more chunk after the writing stopped; its `done`.
+  void WriteOneMore(std::string chunk) {
+    writer_->Write(std::move(chunk), false, [self = shared_from_this()](bool ok) {
+      absl::MutexLock lock(&self->mu_);
+      self->extra_write_ = ok;
+    });
+  }
+  void Cancel() {
+    std::shared_ptr<gateway::RouterStream> stream;
+    {
+      absl::MutexLock lock(&mu_);
+      stream = stream_;
+    }
+    stream->Cancel();
+  }
+
+  absl::Status WaitFinished() {
+    absl::MutexLock lock(&mu_);
+    auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return status_.has_value(); };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&finished), kWait)) {
+      return absl::DeadlineExceededError("no OnFinish");
+    }
+    return *status_;
+  }
+  // Waits until the writing stopped (the last chunk, stop_after or a refused write).
+  void WaitWritingStopped() {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&writing_stopped_), kWait);
+  }
+  std::optional<bool> WaitExtraWrite() {
+    absl::MutexLock lock(&mu_);
+    auto answered = [this]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return extra_write_.has_value(); };
+    mu_.AwaitWithTimeout(absl::Condition(&answered), kWait);
+    return extra_write_;
+  }
+  std::vector<CallResponse> messages() {
+    absl::MutexLock lock(&mu_);
+    return messages_;
+  }
+  bool refused() {
+    absl::MutexLock lock(&mu_);
+    return refused_;
+  }
+
+ private:
+  void WriteNext() {
+    size_t n = std::min(chunk_, form_.size() - at_);
+    bool last = at_ + n >= form_.size();
+    std::string piece = form_.substr(at_, n);
+    at_ += n;
+    writer_->Write(std::move(piece), last, [self = shared_from_this(), last](bool ok) {
+      if (ok && !last && self->at_ < self->stop_after_) return self->WriteNext();
+      absl::MutexLock lock(&self->mu_);
+      self->refused_ = !ok;
+      self->writing_stopped_ = true;
+    });
+  }
+
+  const std::string form_;
+  const size_t chunk_;
+  const size_t stop_after_;
+  size_t at_ = 0;  // on the loop
+  std::shared_ptr<gateway::BodyWriter> writer_;
+  absl::Mutex mu_;
+  std::shared_ptr<gateway::RouterStream> stream_ ABSL_GUARDED_BY(mu_);
+  std::vector<CallResponse> messages_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Status> status_ ABSL_GUARDED_BY(mu_);
+  bool writing_stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool refused_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<bool> extra_write_ ABSL_GUARDED_BY(mu_);
+};
+
+enum class Transport { kGrpc, kLocal };
+
+class UploadCallTest : public ::testing::TestWithParam<Transport> {
+ protected:
+  // `http`: the upstream client instead of libcurl (not owned).
+  void SetUpRouter(const Upstream& upstream, size_t prefix_bytes = 1 << 20,
+                   router::HttpClient* http = nullptr) {
+    auto config = std::make_shared<router::RouterConfig>();
+    config->providers["oa"] = router::ProviderConfig{
+        .alias = "oa", .url = StrCat("http://127.0.0.1:", upstream.port(), "/v1")};
+    store_ = std::make_unique<router::ConfigStore>(config);
+    curl_ = std::make_unique<router::CurlHttpClient>(pool_.loop(0));
+    if (http == nullptr) http = curl_.get();
+    loops_.pool = &pool_;
+    loops_.http.push_back(http);
+    service_.emplace(router::RouterDeps{store_.get(), http, &SystemClock::Get(), &scheduler_,
+                                        &limiter_, [] { return 0.5; }});
+    service_->SetLoops(&loops_, http);
+    service_->SetUploadPrefixBytes(prefix_bytes);
+    if (GetParam() == Transport::kLocal) {
+      client_ = std::make_unique<LocalRouterClient>(&*service_);
+      return;
+    }
+    auto server = StartGrpcServer("127.0.0.1:0", {&*service_});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ =
+        grpc::CreateChannel(StrCat("127.0.0.1:", server_.port), grpc::InsecureChannelCredentials());
+    client_ = std::make_unique<gateway::GrpcRouterClient>(channel_);
+  }
+
+  void TearDown() override {
+    client_.reset();
+    if (server_.server) server_.server->Shutdown();
+    if (curl_) pool_.RunOnEach([this](IoLoop&) { curl_->Shutdown(); });
+    pool_.Stop();
+  }
+
+  static CallRequest Head(int64_t body_size) {
+    CallRequest head;
+    head.set_method("POST");
+    head.set_endpoint("audio/transcriptions");
+    head.set_content_type("multipart/form-data; boundary=B");
+    if (body_size >= 0) head.set_body_size(body_size);
+    return head;
+  }
+
+  // Starts `upload` on the loop, as the gateway's I/O thread would.
+  void Run(const std::shared_ptr<Upload>& upload, const CallRequest& head) {
+    pool_.loop(0).Post([this, upload, head] { upload->Start(*client_, head); });
+  }
+
+  static std::string Rewritten(std::string form) {
+    size_t at = form.find("[oa]whisper-1");
+    return form.replace(at, 13, "whisper-1");
+  }
+
+  LoopPool pool_{1, "upload-test"};
+  ThreadScheduler scheduler_;
+  router::ProviderLimiter limiter_;
+  std::unique_ptr<router::ConfigStore> store_;
+  std::unique_ptr<router::CurlHttpClient> curl_;
+  router::LoopDeps loops_;
+  std::optional<router::RouterService> service_;
+  GrpcServer server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<gateway::RouterClient> client_;
+};
+
+TEST_P(UploadCallTest, ManyChunksArriveIntactWithModelRewritten) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  std::string form = ModelPart("[oa]whisper-1") + FilePart(700 << 10) + kEnd;
+  auto upload = std::make_shared<Upload>(form, 16 << 10);
+  Run(upload, Head(form.size()));
+  ASSERT_TRUE(upload->WaitFinished().ok());
+  Upstream::Seen seen = upstream.WaitEnded();
+  EXPECT_TRUE(seen.complete);
+  EXPECT_EQ(seen.body, Rewritten(form));  // byte for byte, only `model` changed
+  EXPECT_EQ(seen.content_length, std::to_string(form.size() - 4));
+  std::vector<CallResponse> messages = upload->messages();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages.front().head().status(), 200);
+  EXPECT_FALSE(upload->refused());
+}
+
+TEST_P(UploadCallTest, ChunkedBodyWithModelAfterTheFileWithinTheBound) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  std::string form = FilePart(300 << 10) + ModelPart("[oa]whisper-1") + kEnd;
+  auto upload = std::make_shared<Upload>(form, 7000);
+  Run(upload, Head(-1));  // no declared length: sent upstream chunked
+  ASSERT_TRUE(upload->WaitFinished().ok());
+  Upstream::Seen seen = upstream.WaitEnded();
+  EXPECT_TRUE(seen.complete);
+  EXPECT_EQ(seen.body, Rewritten(form));
+}
+
+TEST_P(UploadCallTest, NoModelWithinTheBoundIsRefusedNamingIt) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream, /*prefix_bytes=*/64 << 10);
+  std::string form = FilePart(200 << 10) + ModelPart("[oa]whisper-1") + kEnd;
+  auto upload = std::make_shared<Upload>(form, 16 << 10, /*stop_after=*/128 << 10);
+  Run(upload, Head(form.size()));
+  absl::Status status = upload->WaitFinished();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_NE(status.message().find("65536"), std::string::npos) << status;
+  // The rest of the body is refused: its producer stops reading it.
+  pool_.loop(0).Post([upload] { upload->WriteOneMore(std::string(1000, 'x')); });
+  EXPECT_EQ(upload->WaitExtraWrite(), std::optional<bool>(false));
+  EXPECT_FALSE(upstream.Now().connected);
+}
+
+TEST_P(UploadCallTest, CancelMidUploadCutsTheUpstreamTransfer) {
+  Upstream upstream(Upstream::kHang);
+  SetUpRouter(upstream);
+  std::string form = ModelPart("[oa]whisper-1") + FilePart(2 << 20) + kEnd;
+  auto upload = std::make_shared<Upload>(form, 32 << 10, /*stop_after=*/512 << 10);
+  Run(upload, Head(form.size()));
+  upload->WaitWritingStopped();
+  EXPECT_FALSE(upload->refused());
+  upload->Cancel();
+  EXPECT_EQ(upload->WaitFinished().code(), absl::StatusCode::kCancelled);
+  Upstream::Seen seen = upstream.WaitEnded();
+  EXPECT_TRUE(seen.ended);
+  EXPECT_FALSE(seen.complete);  // cut short, never completed
+  EXPECT_LT(seen.body.size(), form.size());
+}
+
+TEST_P(UploadCallTest, EarlyUpstreamAnswerEndsTheCallAndRefusesFurtherWrites) {
+  Upstream unused(Upstream::kAnswer);
+  EarlyAnswerHttpClient http;
+  SetUpRouter(unused, 1 << 20, &http);
+  std::string form = ModelPart("[oa]whisper-1") + FilePart(4 << 20) + kEnd;
+  // Written up to 256 KiB, the rest once the call is over.
+  auto upload = std::make_shared<Upload>(form, 64 << 10, /*stop_after=*/256 << 10);
+  Run(upload, Head(form.size()));
+  EXPECT_TRUE(upload->WaitFinished().ok());
+  std::vector<CallResponse> messages = upload->messages();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages.front().head().status(), 401);
+  pool_.loop(0).Post([upload] { upload->WriteOneMore(std::string(1000, 'x')); });
+  EXPECT_EQ(upload->WaitExtraWrite(), std::optional<bool>(false));
+}
+
+// A direct gRPC client whose body stream ends (half-close) before the last chunk: the router
+// cuts the upstream transfer short and ends the call.
+TEST_P(UploadCallTest, BodyStreamEndingWithoutLastCutsTheUpstream) {
+  if (GetParam() != Transport::kGrpc) GTEST_SKIP() << "a gRPC stream's end";
+  Upstream upstream(Upstream::kHang);
+  SetUpRouter(upstream);
+  std::string form = ModelPart("[oa]whisper-1") + FilePart(2 << 20) + kEnd;
+  auto stub = router::v1::RouterService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = stub->CallStream(&context);
+  router::v1::CallStreamRequest message;
+  *message.mutable_head() = Head(form.size());
+  for (size_t at = 0; at < (512u << 10); at += 32 << 10) {
+    message.set_chunk(form.substr(at, 32 << 10));
+    ASSERT_TRUE(stream->Write(message));
+    message.clear_head();
+  }
+  stream->WritesDone();
+  CallResponse answer;
+  while (stream->Read(&answer)) {
+  }
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED) << status.error_message();
+  Upstream::Seen seen = upstream.WaitEnded();
+  EXPECT_TRUE(seen.ended);
+  EXPECT_FALSE(seen.complete);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, UploadCallTest,
+                         ::testing::Values(Transport::kGrpc, Transport::kLocal),
+                         [](const auto& info) {
+                           return info.param == Transport::kGrpc ? "Grpc" : "Local";
+                         });
+
+}  // namespace
+}  // namespace llmsrouter::allinone

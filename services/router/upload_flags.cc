@@ -1,0 +1,24 @@
+#include "services/router/upload_flags.h"
+
+#include <cstdint>
+
+#include "common/strings.h"
+
+namespace llmsrouter::router {
+
+FlagSpec UploadPrefixFlagSpec() {
+  return {"upload-prefix-bytes", "LLMSROUTER_UPLOAD_PREFIX_BYTES", "1048576",
+          "Most bytes of a streamed multipart upload the router holds to find its 'model' "
+          "field; an upload without it this early needs ?proxy=, X-LLMSRouter-Provider or an "
+          "id, else 400 model_not_in_prefix."};
+}
+
+absl::StatusOr<size_t> UploadPrefixBytesFrom(const Options& options) {
+  uint64_t bytes = 0;
+  if (!ParseInt(options.Get("upload-prefix-bytes"), &bytes) || bytes == 0) {
+    return absl::InvalidArgumentError("--upload-prefix-bytes must be a positive number");
+  }
+  return static_cast<size_t>(bytes);
+}
+
+}  // namespace llmsrouter::router
