@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <limits>
+
 #include "common/http/responses.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -18,6 +20,8 @@ std::chrono::milliseconds ToChrono(absl::Duration d) {
 constexpr absl::Duration kLingerTime = absl::Seconds(10);
 constexpr absl::Duration kLingerIdle = absl::Seconds(2);
 constexpr uint64_t kLingerMaxBytes = 256ull << 20;
+// A streamed body is read in chunks of at most this.
+constexpr size_t kBodyChunkBytes = 64 << 10;
 
 // A write that failed: the client is gone. When it timed out, the client stopped reading.
 void NoteWriteError(beast::error_code ec) {
@@ -58,15 +62,106 @@ void HttpSession::Run() {
 }
 
 void HttpSession::DoRead() {
+  body_reader_.reset();
+  stream_parser_.reset();
   parser_.emplace();
-  parser_->body_limit(limits_.max_body_bytes);
+  // No limit while the header is parsed (Beast would refuse a declared length over it there):
+  // the header says which limit applies (OnHeader).
+  parser_->body_limit(std::numeric_limits<uint64_t>::max());
   parser_->header_limit(limits_.max_header_bytes);
   // A new connection must send its request promptly (slow-loris); a kept-alive one may idle.
   bool waiting_for_first = served_ == 0 || buffer_.size() > 0;
   stream_.expires_after(
       ToChrono(waiting_for_first ? limits_.header_timeout : limits_.keep_alive_timeout));
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void HttpSession::OnHeader(beast::error_code ec) {
+  if (ec) {
+    OnRead(ec);
+    return;
+  }
+  uint64_t streamed = limits_.streamed_body_limit ? limits_.streamed_body_limit(parser_->get()) : 0;
+  body_limit_ = streamed > 0 ? streamed : limits_.max_body_bytes;
+  if (auto length = parser_->content_length(); length && *length > body_limit_) {
+    OnRead(http::error::body_limit);  // refused before reading the body
+    return;
+  }
+  if (streamed > 0) {
+    StartStreamedBody();
+    return;
+  }
+  parser_->body_limit(body_limit_);
+  ReadWholeBody();
+}
+
+void HttpSession::ReadWholeBody() {
+  beast::error_code ec;
+  parser_->eager(true);
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) ec = {};
+    if (ec || used == 0) break;
+  }
+  if (ec || parser_->is_done()) {
+    OnRead(ec);
+    return;
+  }
+  continue_pending_ = beast::iequals(parser_->get()[http::field::expect], "100-continue");
+  SendContinue();
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void HttpSession::StartStreamedBody() {
+  stream_parser_.emplace(std::move(*parser_));
+  parser_.reset();
+  body_reader_.emplace(stream_, buffer_, *stream_parser_, body_limit_, kBodyChunkBytes);
+  continue_pending_ = beast::iequals(stream_parser_->get()[http::field::expect], "100-continue");
+  http::request_header<> header = stream_parser_->get().base();
+  Deliver(HttpRequest(std::move(header)), !stream_parser_->is_done());
+}
+
+// Written straight to the socket, without waiting: a client waiting for it has nothing unread
+// in flight, so 25 bytes fit its send buffer. When they do not (a client that stopped reading
+// earlier answers), it is skipped: the client sends after its own wait (RFC 9110 10.1.1).
+void HttpSession::SendContinue() {
+  if (!continue_pending_) return;
+  continue_pending_ = false;
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  ssize_t n = ::send(stream_.socket().native_handle(), kContinue.data(), kContinue.size(),
+                     MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n > 0 && static_cast<size_t>(n) < kContinue.size()) Close();  // a torn interim answer
+}
+
+void HttpSession::ReadBody(BodyReader::Done done) {
+  if (!body_reader_ || answered_ || body_read_pending_) {
+    net::post(stream_.get_executor(), [done = std::move(done)] {
+      done(absl::FailedPreconditionError("the request body is no longer read"), "", true);
+    });
+    return;
+  }
+  SendContinue();
+  body_read_pending_ = true;
+  stream_.expires_after(ToChrono(limits_.header_timeout));  // a client that stops sending
+  body_reader_->Next([self = shared_from_this(), done = std::move(done)](
+                         absl::Status status, std::string chunk, bool last) {
+    self->body_read_pending_ = false;
+    self->stream_.expires_never();
+    if (status.ok() && last) self->request_unread_ = false;
+    if (self->linger_after_read_) {  // answered while this read was out (AfterResponse)
+      self->linger_after_read_ = false;
+      if (self->request_unread_) {
+        self->LingerThenClose();
+      } else {
+        self->Close();
+      }
+    }
+    done(std::move(status), std::move(chunk), last);
+  });
 }
 
 // The request's target, for the error shape: from the parser once it has the request line,
@@ -95,8 +190,7 @@ void HttpSession::OnRead(beast::error_code ec) {
   if (ec == http::error::body_limit) {
     keep_alive_ = false;
     SendResponse(ErrorResponseFor(
-        RequestTarget(), 413,
-        StrCat("request body exceeds the limit of ", limits_.max_body_bytes, " bytes"),
+        RequestTarget(), 413, StrCat("request body exceeds the limit of ", body_limit_, " bytes"),
         "request_too_large"));
     return;
   }
@@ -115,16 +209,23 @@ void HttpSession::OnRead(beast::error_code ec) {
     SendResponse(ErrorResponse(400, StrCat("malformed HTTP request: ", ec.message())));
     return;
   }
+  Deliver(parser_->release(), false);
+}
+
+void HttpSession::Deliver(HttpRequest request, bool body_unread) {
   stream_.expires_never();
   ++served_;
   SetBusy(true);
-  HttpRequest request = parser_->release();
+  answered_ = false;
+  request_unread_ = body_unread;
   keep_alive_ = request.keep_alive() && !(closing_ && closing_->load(std::memory_order_relaxed));
   handler_(shared_from_this(), std::move(request));
 }
 
 void HttpSession::SendResponse(HttpResponse response) {
   ++stream_generation_;
+  answered_ = true;
+  if (request_unread_) keep_alive_ = false;  // never reuse a connection with a body half-read
   response.keep_alive(keep_alive_);
   auto owned = std::make_shared<HttpResponse>(std::move(response));
   pending_ = owned;
@@ -139,6 +240,12 @@ void HttpSession::AfterResponse(bool keep_alive, beast::error_code ec) {
   pending_.reset();
   SetBusy(false);
   if (!ec && request_unread_) {
+    if (body_read_pending_) {  // end that read first; its completion lingers (ReadBody)
+      linger_after_read_ = true;
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);
+      return;
+    }
     LingerThenClose();
     return;
   }
@@ -177,6 +284,8 @@ void HttpSession::DiscardInput() {
 }
 
 void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done done) {
+  answered_ = true;
+  if (request_unread_) keep_alive_ = false;
   head.keep_alive(keep_alive_);
   head.chunked(true);
   auto owned = std::make_shared<http::response<http::empty_body>>(std::move(head));
@@ -245,7 +354,11 @@ void HttpSession::AbortStream() {
 }
 
 void HttpSession::WatchForDisconnect(std::function<void()> on_gone) {
-  uint64_t generation = stream_generation_;
+  if (body_pending()) return;  // the body's own bytes would wake it
+  ArmWatch(stream_generation_, std::make_shared<std::function<void()>>(std::move(on_gone)));
+}
+
+void HttpSession::ArmWatch(uint64_t generation, std::shared_ptr<std::function<void()>> on_gone) {
   stream_.socket().async_wait(
       net::socket_base::wait_read,
       [self = shared_from_this(), generation, on_gone = std::move(on_gone)](beast::error_code ec) {
@@ -255,9 +368,12 @@ void HttpSession::WatchForDisconnect(std::function<void()> on_gone) {
             ec ? 0
                : ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         if (n > 0) return;  // a pipelined request, not a disconnect
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          self->ArmWatch(generation, on_gone);  // a spurious wake-up: keep watching
+          return;
+        }
         self->client_gone_ = true;
-        on_gone();
+        (*on_gone)();
       });
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "common/http/body_reader.h"
 #include "common/http/http_types.h"
 
 namespace llmsrouter::web {
@@ -23,12 +24,19 @@ struct HttpLimits {
   // A client that takes longer than this to accept one write (it stopped reading its
   // stream) is dropped, and its upstream call cancelled.
   absl::Duration write_timeout = absl::Seconds(120);
+  // Which requests have their body streamed (the handler reads it in chunks with
+  // HttpSession::ReadBody) instead of read whole before the handler: returns that body's
+  // limit in bytes, or 0 to read it whole (up to max_body_bytes). Called on the session's
+  // thread once a request's header is read; unset: every body is read whole.
+  std::function<uint64_t(const http::request_header<>&)> streamed_body_limit;
 };
 
 class HttpSession;
 
 // Handles one parsed request. Called on the session's executor; must eventually answer
-// through exactly one of SendResponse or SendStreamHead ... FinishStream.
+// through exactly one of SendResponse or SendStreamHead ... FinishStream. A request whose
+// body is streamed (HttpLimits::streamed_body_limit) comes with an empty body: the handler
+// reads it with ReadBody.
 using RequestHandler = std::function<void(std::shared_ptr<HttpSession>, HttpRequest)>;
 
 // Every method must be called on the session's executor (post there from other threads).
@@ -59,15 +67,40 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // chunk: the client sees a truncated body, never a complete one.
   void AbortStream();
   // Calls `on_gone` once if the client closes the connection before the current request is
-  // answered.
+  // answered. Not while a streamed body is being read (its bytes would wake the watch): does
+  // nothing then; arm it once the body is complete.
   void WatchForDisconnect(std::function<void()> on_gone);
   bool client_gone() const { return client_gone_; }
+  // True when the current request's body is streamed (read with ReadBody).
+  bool body_streamed() const { return body_reader_.has_value(); }
+  // True when the current request's body is streamed and not yet read to its end.
+  bool body_pending() const { return request_unread_ && body_reader_.has_value(); }
+  // The current streamed request's declared Content-Length (none when sent chunked).
+  std::optional<uint64_t> body_length() const {
+    if (!stream_parser_ || !stream_parser_->content_length()) return std::nullopt;
+    return *stream_parser_->content_length();
+  }
+  // Reads the next chunk (at most 64 KiB) of the current request's streamed body; see
+  // BodyReader::Done. One ReadBody at a time; `done` never runs inside this call. The first
+  // call answers "Expect: 100-continue" first. After the request was answered, or after the
+  // last chunk, `done` gets an error. An answer sent before the body's end closes the
+  // connection (lingering close): the rest of the body is never taken as a next request.
+  void ReadBody(BodyReader::Done done);
   // The peer's IP address ("" if unknown).
   const std::string& remote_address() const { return remote_address_; }
 
  private:
   void DoRead();
+  void OnHeader(beast::error_code ec);
+  // Reads the rest of a whole body: at once from the read buffer when it is all there.
+  void ReadWholeBody();
+  void StartStreamedBody();
+  // Writes "100 Continue" when the client waits for it (once per request).
+  void SendContinue();
   void OnRead(beast::error_code ec);
+  // Hands a request to the handler; `body_unread`: its streamed body is still to be read.
+  void Deliver(HttpRequest request, bool body_unread);
+  void ArmWatch(uint64_t generation, std::shared_ptr<std::function<void()>> on_gone);
   std::string_view RequestTarget() const;
   void AfterResponse(bool keep_alive, beast::error_code ec);
   // Closes after an answer given while the client may still be sending (413, 431, a
@@ -83,7 +116,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   HttpLimits limits_;
   RequestHandler handler_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<void> pending_;  // keeps the response being written alive
+  // A streamed body: the parser (moved from parser_ after the header) and its reader.
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::optional<BodyReader> body_reader_;
+  bool body_read_pending_ = false;  // a ReadBody is in flight
+  bool linger_after_read_ = false;  // answered meanwhile: lingering close once it ends
+  bool continue_pending_ = false;   // the client waits for "100 Continue"
+  bool answered_ = false;           // the current request's answer has begun
+  uint64_t body_limit_ = 0;         // the current request's body limit
+  std::shared_ptr<void> pending_;   // keeps the response being written alive
   std::shared_ptr<const std::atomic<bool>> closing_;
   bool keep_alive_ = true;
   bool request_unread_ = false;  // answered before the whole request was read

@@ -19,15 +19,17 @@ const char kRequest[] = "POST /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n
 
 class HttpSessionWatchTest : public ::testing::Test {
  protected:
-  HttpSessionWatchTest() : acceptor_(io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+  explicit HttpSessionWatchTest(HttpLimits limits = {})
+      : acceptor_(io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
     client_.connect(acceptor_.local_endpoint());
     client_.set_option(tcp::no_delay(true));
     auto session = std::make_shared<HttpSession>(
-        acceptor_.accept(), HttpLimits{},
+        acceptor_.accept(), limits,
         [this](std::shared_ptr<HttpSession> s, HttpRequest request) {
           current_ = std::move(s);
           ++requests_;
           last_target_ = std::string(request.target());
+          last_body_ = request.body();
         },
         std::make_shared<std::atomic<int>>(0));
     weak_ = session;
@@ -73,6 +75,7 @@ class HttpSessionWatchTest : public ::testing::Test {
   std::shared_ptr<HttpSession> current_;  // the session of the request being handled
   int requests_ = 0;
   std::string last_target_;
+  std::string last_body_;
 };
 
 TEST_F(HttpSessionWatchTest, AClientLeavingMidRequestIsSeenOnce) {
@@ -158,6 +161,173 @@ TEST_F(HttpSessionWatchTest, APipelinedRequestIsNoDisconnectAndIsServedNext) {
   ASSERT_TRUE(RunUntil([&] { return gone == 1; }));
   current_.reset();
   EXPECT_TRUE(SessionEnded());
+}
+
+// Streamed bodies: requests to /up* have theirs read by the handler, in chunks (limit 1 MiB).
+class HttpSessionBodyTest : public HttpSessionWatchTest {
+ protected:
+  HttpSessionBodyTest() : HttpSessionWatchTest(StreamedUnderUp()) {}
+  static HttpLimits StreamedUnderUp() {
+    HttpLimits limits;
+    limits.streamed_body_limit = [](const http::request_header<>& header) -> uint64_t {
+      return header.target().starts_with("/up") ? 1 << 20 : 0;
+    };
+    return limits;
+  }
+  // Reads the current request's body to its end; the chunks' sizes go to `sizes`.
+  absl::Status ReadAll(std::string* body, std::vector<size_t>* sizes) {
+    bool last = false;
+    absl::Status status;
+    while (status.ok() && !last) {
+      bool done = false;
+      current_->ReadBody([&](absl::Status s, std::string chunk, bool l) {
+        status = s;
+        last = l;
+        sizes->push_back(chunk.size());
+        body->append(chunk);
+        done = true;
+      });
+      if (!RunUntil([&] { return done; })) return absl::DeadlineExceededError("no chunk");
+    }
+    return status;
+  }
+  std::string Pattern(size_t size) {
+    std::string out;
+    for (size_t i = 0; i < size; ++i) out.push_back(static_cast<char>('a' + i % 29));
+    return out;
+  }
+  void Answer(std::string body) {
+    HttpResponse response(http::status::ok, 11);
+    response.body() = std::move(body);
+    response.prepare_payload();
+    current_->SendResponse(std::move(response));
+  }
+  // What the client got so far (without waiting).
+  std::string ClientReadNow() {
+    std::string got;
+    client_.non_blocking(true);
+    char buf[4096];
+    beast::error_code ec;
+    for (size_t n; (n = client_.read_some(net::buffer(buf), ec)) > 0 && !ec;) got.append(buf, n);
+    return got;
+  }
+};
+
+TEST_F(HttpSessionBodyTest, AStreamedBodyIsReadInChunksWithItsBytesIntact) {
+  std::string body = Pattern(300 << 10);
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +
+       "\r\n\r\n" + body);
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  EXPECT_TRUE(last_body_.empty());
+  EXPECT_TRUE(current_->body_streamed());
+  EXPECT_EQ(current_->body_length(), body.size());
+  std::string got;
+  std::vector<size_t> sizes;
+  ASSERT_TRUE(ReadAll(&got, &sizes).ok());
+  EXPECT_EQ(got, body);
+  EXPECT_GE(sizes.size(), 5u);
+  for (size_t size : sizes) EXPECT_LE(size, 64u << 10);
+  EXPECT_FALSE(current_->body_pending());
+  // Read to its end: the connection is kept for the next request.
+  Answer("done");
+  Send("GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 2; }));
+  EXPECT_EQ(last_target_, "/next");
+  EXPECT_FALSE(current_->body_streamed());
+}
+
+TEST_F(HttpSessionBodyTest, AChunkedBodyIsStreamedAndItsLimitHolds) {
+  std::string body = Pattern(100 << 10);
+  std::string framed;
+  for (size_t at = 0; at < body.size(); at += 5000) {
+    std::string piece = body.substr(at, 5000);
+    char size[16];
+    std::snprintf(size, sizeof(size), "%zx\r\n", piece.size());
+    framed += size + piece + "\r\n";
+  }
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + framed + "0\r\n\r\n");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  EXPECT_FALSE(current_->body_length().has_value());
+  std::string got;
+  std::vector<size_t> sizes;
+  ASSERT_TRUE(ReadAll(&got, &sizes).ok());
+  EXPECT_EQ(got, body);
+  // A chunk over the limit (1 MiB) fails the read: RESOURCE_EXHAUSTED.
+  Answer("ok");
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 2; }));
+  got.clear();
+  EXPECT_TRUE(absl::IsResourceExhausted(ReadAll(&got, &sizes)));
+}
+
+TEST_F(HttpSessionBodyTest, ContinueIsWrittenOnlyWhenTheBodyIsRead) {
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  EXPECT_EQ(ClientReadNow(), "");  // the handler has not asked for the body
+  bool done = false;
+  std::string chunk;
+  current_->ReadBody([&](absl::Status, std::string c, bool) {
+    chunk = std::move(c);
+    done = true;
+  });
+  client_.non_blocking(false);
+  ASSERT_TRUE(ClientReceives("HTTP/1.1 100 Continue\r\n\r\n"));
+  client_.non_blocking(false);
+  Send("abcd");
+  ASSERT_TRUE(RunUntil([&] { return done; }));
+  EXPECT_EQ(chunk, "abcd");
+}
+
+TEST_F(HttpSessionBodyTest, AnAnswerBeforeTheBodysEndClosesTheConnection) {
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nfirst bytes");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  EXPECT_TRUE(current_->body_pending());
+  Answer("refused");
+  current_.reset();
+  ASSERT_TRUE(ClientReceives("refused"));
+  client_.non_blocking(false);
+  // What follows is the body's rest to the server, never a request of its own.
+  Send("GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+  client_.close();
+  EXPECT_TRUE(SessionEnded());
+  EXPECT_EQ(requests_, 1);
+}
+
+TEST_F(HttpSessionBodyTest, AnAnswerWhileABodyReadIsOutEndsThatReadThenTheConnection) {
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  absl::Status status;
+  bool done = false;
+  current_->ReadBody([&](absl::Status s, std::string, bool) {
+    status = s;
+    done = true;
+  });
+  Answer("early");  // the router answered while the next chunk was awaited
+  ASSERT_TRUE(RunUntil([&] { return done; }));
+  EXPECT_FALSE(status.ok());
+  EXPECT_TRUE(ClientReceives("early"));
+  current_.reset();
+  client_.close();
+  EXPECT_TRUE(SessionEnded());
+}
+
+TEST_F(HttpSessionBodyTest, AWholeBodyAwaitedWith100ContinueGetsIt) {
+  // curl sends bodies over 1 MB this way and would wait a second for the interim answer.
+  Send("POST /v1/x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n");
+  ASSERT_TRUE(ClientReceives("HTTP/1.1 100 Continue\r\n\r\n"));
+  EXPECT_EQ(requests_, 0);
+  client_.non_blocking(false);
+  Send("{}");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  EXPECT_EQ(last_body_, "{}");
+}
+
+TEST_F(HttpSessionBodyTest, OtherBodiesAreStillReadWhole) {
+  Send(kRequest);
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  EXPECT_EQ(last_body_, "{}");
+  EXPECT_FALSE(current_->body_streamed());
+  EXPECT_FALSE(current_->body_pending());
 }
 
 }  // namespace

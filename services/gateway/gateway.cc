@@ -274,6 +274,13 @@ void Gateway::StartProxy(ContextPtr ctx, std::string endpoint, std::string_view 
     Refuse(ctx, absl::UnavailableError("the gateway is at its limit of concurrent calls; retry"));
     return;
   }
+  if (ctx->session->body_streamed()) {  // an upload: its body follows the head
+    if (auto length = ctx->session->body_length()) call.set_body_size(*length);
+    ProxyCall::StartUpload(*router_, ctx->session, call, ctx->request_id,
+                           options_.max_concurrent_calls > 0 ? active_calls_ : nullptr,
+                           options_.overhead_header);
+    return;
+  }
   ProxyCall::Start(*router_, ctx->session, call, ctx->request_id,
                    options_.max_concurrent_calls > 0 ? active_calls_ : nullptr,
                    options_.overhead_header, messages);

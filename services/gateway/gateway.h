@@ -13,6 +13,7 @@
 #include "services/gateway/client_address.h"
 #include "services/gateway/http_types.h"
 #include "services/gateway/router_client.h"
+#include "services/gateway/upload_limits.h"
 
 namespace llmsrouter::gateway {
 
@@ -29,6 +30,9 @@ struct GatewayOptions {
   bool metrics_on_api_port = true;
   // Peers whose X-Forwarded-For / Forwarded name the client (for the failed-auth limiter).
   TrustedProxies trusted_proxies;
+  // Multipart POSTs whose bodies are streamed to the router (never held whole), and their
+  // limits (--max-upload-bytes, --upload-limits).
+  UploadLimits uploads;
 };
 
 class Gateway {
@@ -45,6 +49,18 @@ class Gateway {
   // The I/O threads serving the gateway: /healthz and /readyz answer 503 while one of them
   // is stalled. Before serving; not owned.
   void SetLoops(LoopPool* loops) { loops_ = loops; }
+
+  // HttpLimits::streamed_body_limit for the gateway's server: an upload's limit, else 0.
+  uint64_t UploadLimitFor(const http::request_header<>& header) const {
+    return options_.uploads.For(header);
+  }
+  // HttpLimits for the gateway's server: `limits` with streamed uploads.
+  HttpLimits WithUploads(HttpLimits limits) const {
+    limits.streamed_body_limit = [this](const http::request_header<>& header) {
+      return UploadLimitFor(header);
+    };
+    return limits;
+  }
 
   // The RequestHandler for HttpServer.
   void Handle(std::shared_ptr<HttpSession> session, HttpRequest request);

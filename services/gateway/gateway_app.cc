@@ -42,9 +42,10 @@ absl::StatusOr<std::unique_ptr<GatewayApp>> GatewayApp::Start(GatewayAppOptions 
   RequestHandler handler = [gateway](std::shared_ptr<HttpSession> session, HttpRequest request) {
     gateway->Handle(std::move(session), std::move(request));
   };
+  HttpLimits limits = gateway->WithUploads(options.limits);
   auto server = options.loops != nullptr
-                    ? web::HttpServer::Start(options.listen, options.loops, options.limits, handler)
-                    : web::HttpServer::Start(options.listen, threads, options.limits, handler);
+                    ? web::HttpServer::Start(options.listen, options.loops, limits, handler)
+                    : web::HttpServer::Start(options.listen, threads, limits, handler);
   if (!server.ok()) return server.status();
   app->server_ = *std::move(server);
   app->gateway_->SetLoops(&app->server_->loops());

@@ -11,7 +11,17 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "HTTP address of the OpenAI API (use 0.0.0.0:8000 to accept remote clients)."},
       {"threads", "LLMSROUTER_THREADS", "0", "HTTP I/O threads; 0 means one per core."},
       {"max-body-bytes", "LLMSROUTER_MAX_BODY_BYTES", "33554432",
-       "Largest request body accepted; larger ones get 413."},
+       "Largest request body accepted; larger ones get 413. Uploads (multipart POSTs, "
+       "streamed to the provider) have limits of their own: --max-upload-bytes, "
+       "--upload-limits."},
+      {"max-upload-bytes", "LLMSROUTER_MAX_UPLOAD_BYTES", "536870912",
+       "Largest upload (a multipart POST under /v1/, streamed to the provider as it arrives, "
+       "never held whole) on any endpoint; bytes or a number with KiB, MiB, GiB."},
+      {"upload-limits", "LLMSROUTER_UPLOAD_LIMITS", "",
+       "Per-endpoint upload limits over OpenAI's defaults (audio/transcriptions=25MiB, "
+       "audio/translations=25MiB, images/edits=50MiB, images/variations=50MiB, "
+       "uploads/parts=64MiB, files=512MiB; others: --max-upload-bytes), e.g. "
+       "'audio/transcriptions=100MiB,files=1GiB'; each at most --max-upload-bytes."},
       {"keep-alive-timeout", "LLMSROUTER_KEEP_ALIVE_TIMEOUT", "75",
        "Seconds an idle keep-alive connection stays open."},
       {"header-timeout", "LLMSROUTER_HEADER_TIMEOUT", "30",
@@ -85,6 +95,14 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
   auto trusted = TrustedProxies::Parse(options.Get("trusted-proxies"));
   if (!trusted.ok()) return trusted.status();
   out.gateway.trusted_proxies = *std::move(trusted);
+  auto max_upload = ParseByteSize(options.Get("max-upload-bytes"));
+  if (!max_upload.ok()) {
+    return absl::InvalidArgumentError(
+        StrCat("--max-upload-bytes: ", max_upload.status().message()));
+  }
+  auto uploads = UploadLimits::Create(*max_upload, options.Get("upload-limits"));
+  if (!uploads.ok()) return uploads.status();
+  out.gateway.uploads = *std::move(uploads);
   out.metrics_listen = options.Get("metrics-listen");
   return out;
 }

@@ -10,7 +10,8 @@
 
 namespace llmsrouter::gateway {
 
-// --listen, --threads, --max-body-bytes, --keep-alive-timeout, --header-timeout,
+// --listen, --threads, --max-body-bytes, --max-upload-bytes, --upload-limits,
+// --keep-alive-timeout, --header-timeout,
 // --write-timeout, --max-concurrent-calls, --overhead-header, --metrics-listen,
 // --trusted-proxies, --drain-timeout, and the environment-only ENABLE_ACCOUNT_MANAGEMENT and
 // ENABLE_BYPASS.

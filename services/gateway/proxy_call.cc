@@ -12,6 +12,7 @@
 #include "common/status_map.h"
 #include "common/strings.h"
 #include "services/gateway/responses.h"
+#include "services/gateway/upload_body_pump.h"
 
 namespace llmsrouter::gateway {
 
@@ -57,20 +58,67 @@ void ProxyCall::RecordMetrics(int status) {
   }
 }
 
-void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
-                      const router::v1::CallRequest& request, std::string request_id,
-                      std::shared_ptr<std::atomic<int>> active, bool overhead_header,
-                      bool anthropic_errors) {
+std::shared_ptr<ProxyCall> ProxyCall::Create(std::shared_ptr<HttpSession> session,
+                                             const router::v1::CallRequest& request,
+                                             std::string request_id,
+                                             std::shared_ptr<std::atomic<int>> active,
+                                             bool overhead_header, bool anthropic_errors) {
   std::string route(RouteLabel(request.endpoint()));
   auto call = std::make_shared<ProxyCall>(std::move(session), std::move(request_id),
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;
   call->anthropic_errors_ = anthropic_errors;
+  return call;
+}
+
+void ProxyCall::Start(RouterClient& router, std::shared_ptr<HttpSession> session,
+                      const router::v1::CallRequest& request, std::string request_id,
+                      std::shared_ptr<std::atomic<int>> active, bool overhead_header,
+                      bool anthropic_errors) {
+  auto call = Create(std::move(session), request, std::move(request_id), std::move(active),
+                     overhead_header, anthropic_errors);
   // Watch first: the call may be answered inside StartCall (a request that cannot be routed),
   // and the watch must belong to this request. Its handler runs on this thread, so not
   // before StartCall has attached the stream.
   call->session_->WatchForDisconnect([call] { call->CancelRouter(); });
   router.StartCall(request, call);
+}
+
+void ProxyCall::StartUpload(RouterClient& router, std::shared_ptr<HttpSession> session,
+                            const router::v1::CallRequest& head, std::string request_id,
+                            std::shared_ptr<std::atomic<int>> active, bool overhead_header) {
+  auto call = Create(std::move(session), head, std::move(request_id), std::move(active),
+                     overhead_header, false);
+  // No disconnect watch while the body is read (its bytes would wake it): a client leaving
+  // mid-body fails the read instead; the watch is armed once the body is in (OnBodyEnd).
+  std::shared_ptr<BodyWriter> writer = router.StartUpload(head, call);
+  if (writer == nullptr) return;  // finished at once; its answer closes the connection
+  UploadBodyPump::Start(call->session_, std::move(writer),
+                        [call](absl::Status status) { call->OnBodyEnd(std::move(status)); });
+}
+
+void ProxyCall::OnBodyEnd(absl::Status status) {
+  if (answered_) return;  // the router answered first; the connection closes after it
+  if (status.ok()) {
+    session_->WatchForDisconnect([call = shared_from_this()] { call->CancelRouter(); });
+    return;
+  }
+  body_error_ = std::move(status);
+  CancelRouter();  // the upstream request is cut short, never completed
+}
+
+void ProxyCall::AnswerBodyError(const absl::Status& error) {
+  if (absl::IsUnavailable(error)) {  // the client left mid-body: nobody to answer
+    RecordMetrics(499);
+    session_->AbortStream();
+    return;
+  }
+  bool too_large = absl::IsResourceExhausted(error);
+  HttpResponse response = ErrorResponse(too_large ? 413 : 400, std::string(error.message()),
+                                        too_large ? "request_too_large" : "");
+  response.set("X-Request-Id", request_id_);
+  RecordMetrics(response.result_int());
+  session_->SendResponse(std::move(response));
 }
 
 void ProxyCall::Attach(std::shared_ptr<RouterStream> stream) {
@@ -199,6 +247,7 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
     finish_ = status;
     return;
   }
+  answered_ = true;
   if (auto detail = status.GetPayload(kGrpcTransportDetail)) {
     Log(LogLevel::kWarning, "gateway", "router call failed",
         {{"request_id", request_id_}, {"error", std::string(*detail)}});
@@ -216,6 +265,10 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
                                 : SseErrorEvent(status);
     }
     session_->FinishStream(std::move(error), status.ok());
+    return;
+  }
+  if (body_error_) {
+    AnswerBodyError(*body_error_);
     return;
   }
   if (session_->client_gone()) {

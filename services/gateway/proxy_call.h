@@ -26,6 +26,14 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
                     std::shared_ptr<std::atomic<int>> active, bool overhead_header = false,
                     bool anthropic_errors = false);
 
+  // The same for an upload (issue 19): `head` has no body; once the header was accepted, the
+  // body is read from the session chunk by chunk and written to the router's BodyWriter. A
+  // body error cancels the call and is answered by the gateway: 413 over the limit, 400 for
+  // broken framing, nothing (recorded as 499) when the client left.
+  static void StartUpload(RouterClient& router, std::shared_ptr<HttpSession> session,
+                          const router::v1::CallRequest& head, std::string request_id,
+                          std::shared_ptr<std::atomic<int>> active, bool overhead_header = false);
+
   ProxyCall(std::shared_ptr<HttpSession> session, std::string request_id, std::string route,
             std::shared_ptr<std::atomic<int>> active)
       : session_(std::move(session)),
@@ -40,6 +48,15 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   void OnFinish(absl::Status status) override;
 
  private:
+  static std::shared_ptr<ProxyCall> Create(std::shared_ptr<HttpSession> session,
+                                           const router::v1::CallRequest& request,
+                                           std::string request_id,
+                                           std::shared_ptr<std::atomic<int>> active,
+                                           bool overhead_header, bool anthropic_errors);
+  // The upload's body was read to its end (OK) or failed; on the session's thread.
+  void OnBodyEnd(absl::Status status);
+  // Answers a body error (413, 400) or drops a client that left.
+  void AnswerBodyError(const absl::Status& error);
   void Handle(router::v1::CallResponse& message);
   void HandleFinish(const absl::Status& status);
   void BeginStream(const router::v1::ResponseHead& head);
@@ -74,6 +91,9 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   int64_t upstream_us_ = -1;  // upstream time from the router's summary
   bool overhead_header_ = false;
   bool anthropic_errors_ = false;
+  // Session-thread state of an upload: its body failed; the call was answered.
+  std::optional<absl::Status> body_error_;
+  bool answered_ = false;
 };
 
 }  // namespace llmsrouter::gateway

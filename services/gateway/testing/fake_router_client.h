@@ -6,6 +6,8 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -22,6 +24,21 @@ class FakeRouterClient : public RouterClient {
     // backoff or a provider slot); the cancel then finishes the call inside Cancel().
     bool hang = false;
   };
+  // How StartUpload takes a body. Every `done` runs on a thread of the fake's own, never
+  // inside Write. The script's messages are played once the body is complete (the last chunk
+  // taken) or once `finish_after_chunks` chunks were taken; later Writes get done(false).
+  struct UploadScript {
+    int finish_after_chunks = -1;  // -1: take the whole body
+    // Keep each Write's `done` until Cancel() (a router waiting for its upstream): Cancel()
+    // then gives done(false) and finishes the call inside itself.
+    bool hold_writes = false;
+  };
+  // What one StartUpload got.
+  struct Upload {
+    router::v1::CallRequest head;
+    std::vector<std::string> chunks;
+    bool last = false;  // the last chunk came
+  };
 
   void SetScript(Script script) {
     absl::MutexLock lock(&mu_);
@@ -30,6 +47,22 @@ class FakeRouterClient : public RouterClient {
   std::vector<router::v1::CallRequest> requests() {
     absl::MutexLock lock(&mu_);
     return requests_;
+  }
+  void SetUploadScript(UploadScript script) {
+    absl::MutexLock lock(&mu_);
+    upload_script_ = script;
+  }
+  std::vector<Upload> uploads() {
+    absl::MutexLock lock(&mu_);
+    return uploads_;
+  }
+  ~FakeRouterClient() override {
+    std::vector<std::thread> threads;
+    {
+      absl::MutexLock lock(&mu_);
+      threads.swap(threads_);
+    }
+    for (auto& t : threads) t.join();
   }
   bool ready = true;
   // Cancel() finishes the call at once, on the cancelling thread (OnFinish inside Cancel), as
@@ -52,12 +85,25 @@ class FakeRouterClient : public RouterClient {
     observer->Attach(stream);
     stream->Next();
   }
-  // Not wired yet (issue 19, in progress): nothing calls it.
-  std::shared_ptr<BodyWriter> StartUpload(const router::v1::CallRequest&,
+  std::shared_ptr<BodyWriter> StartUpload(const router::v1::CallRequest& head,
                                           std::shared_ptr<CallObserver> observer) override {
-    observer->Attach(nullptr);
-    observer->OnFinish(absl::UnimplementedError("streamed uploads are not wired yet"));
-    return nullptr;
+    Script script;
+    UploadScript upload_script;
+    size_t index;
+    {
+      absl::MutexLock lock(&mu_);
+      requests_.push_back(head);
+      uploads_.push_back({head, {}, false});
+      index = uploads_.size() - 1;
+      script = script_;
+      upload_script = upload_script_;
+    }
+    auto stream = std::make_shared<Stream>(std::move(script), observer, finish_inside_cancel,
+                                           &cancelled_calls);
+    auto upload = std::make_shared<UploadCall>(this, index, upload_script, std::move(stream),
+                                               std::move(observer));
+    upload->observer()->Attach(upload);
+    return upload;
   }
   void ListModels(const router::v1::ListModelsRequest&, ModelsCallback done) override {
     router::v1::ListModelsResponse response;
@@ -135,9 +181,102 @@ class FakeRouterClient : public RouterClient {
     bool finished_ ABSL_GUARDED_BY(mu_) = false;
   };
 
+  // An upload: takes chunks per its UploadScript, then plays the call's script on `stream_`.
+  class UploadCall : public RouterStream, public BodyWriter {
+   public:
+    UploadCall(FakeRouterClient* client, size_t index, UploadScript script,
+               std::shared_ptr<Stream> stream, std::shared_ptr<CallObserver> observer)
+        : client_(client),
+          index_(index),
+          script_(script),
+          stream_(std::move(stream)),
+          observer_(std::move(observer)) {}
+    std::shared_ptr<CallObserver> observer() {
+      absl::MutexLock lock(&mu_);
+      return observer_;
+    }
+    void Write(std::string chunk, bool last, std::function<void(bool)> done) override {
+      bool ok = false;
+      bool play = false;
+      {
+        absl::MutexLock lock(&mu_);
+        if (state_ == kTaking) {
+          int taken = client_->Record(index_, std::move(chunk), last);
+          ok = true;
+          if (last || taken == script_.finish_after_chunks) {
+            state_ = kPlaying;
+            play = true;
+            ok = last;          // cut short after N chunks: the body is no longer taken
+            observer_.reset();  // `stream_` holds it from now on
+          } else if (script_.hold_writes) {
+            held_ = std::move(done);
+            return;
+          }
+        }
+      }
+      client_->Run([done = std::move(done), ok, play, stream = stream_] {
+        done(ok);
+        if (play) stream->Next();  // the first message comes without a Next()
+      });
+    }
+    void Next() override {
+      if (Playing()) stream_->Next();
+    }
+    void Cancel() override {
+      std::function<void(bool)> held;
+      std::shared_ptr<CallObserver> observer;
+      {
+        absl::MutexLock lock(&mu_);
+        if (state_ == kTaking) {
+          state_ = kDone;
+          held = std::move(held_);
+          observer = std::move(observer_);
+        }
+      }
+      if (!observer) {  // playing its script (or done): the script's stream cancels
+        stream_->Cancel();
+        return;
+      }
+      client_->cancelled_calls.fetch_add(1);
+      if (held) held(false);
+      observer->OnFinish(absl::CancelledError("cancelled"));
+    }
+
+   private:
+    enum State { kTaking, kPlaying, kDone };
+    bool Playing() {
+      absl::MutexLock lock(&mu_);
+      return state_ == kPlaying;
+    }
+    FakeRouterClient* client_;
+    const size_t index_;
+    const UploadScript script_;
+    const std::shared_ptr<Stream> stream_;
+    absl::Mutex mu_;
+    State state_ ABSL_GUARDED_BY(mu_) = kTaking;
+    std::function<void(bool)> held_ ABSL_GUARDED_BY(mu_);
+    std::shared_ptr<CallObserver> observer_ ABSL_GUARDED_BY(mu_);
+  };
+
+  // Records a chunk of upload `index`; returns how many it has now.
+  int Record(size_t index, std::string chunk, bool last) {
+    absl::MutexLock lock(&mu_);
+    uploads_[index].chunks.push_back(std::move(chunk));
+    uploads_[index].last = last;
+    return static_cast<int>(uploads_[index].chunks.size());
+  }
+  // Runs `work` on a thread of the fake's own (joined when the fake goes).
+  void Run(std::function<void()> work) {
+    absl::MutexLock lock(&mu_);
+    threads_.emplace_back(std::move(work));
+  }
+
   absl::Mutex mu_;
   Script script_;
+  UploadScript upload_script_;
   std::vector<router::v1::CallRequest> requests_;
+  std::vector<Upload> uploads_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace llmsrouter::gateway
