@@ -5,8 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import OpenAI, { toFile } from 'openai';
-import { deployments, startFakeUpstream } from './harness.mjs';
+import { toFile } from 'openai';
+import { deployments } from './harness.mjs';
+import { startTwoProviders } from './two_providers.mjs';
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 // The provider's own id inside one the gateway handed out ("file-llmsr.<alias>.<n>" etc.).
@@ -14,22 +15,16 @@ const own = (id) => id.replace(/llmsr\.[^.]+\./, '');
 
 for (const deployment of deployments) {
   describe(`more endpoints through ${deployment.name}`, () => {
+    let stack;
     let a;
     let b;
-    let gw;
     let client;
     let viaB;
     before(async () => {
-      [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
-      gw = await deployment.start(`servers:\n  a: {url: "${a.url}"}\n  b: {url: "${b.url}"}\n`);
-      client = new OpenAI({ apiKey: 'unused', baseURL: `${gw.baseURL}/v1`, maxRetries: 0 });
-      viaB = new OpenAI({ apiKey: 'unused', baseURL: `${gw.baseURL}/v1`, maxRetries: 0,
-                          defaultHeaders: { 'X-LLMSRouter-Provider': 'b' } });
+      stack = await startTwoProviders(deployment);
+      ({ a, b, client, viaB } = stack);
     });
-    after(async () => {
-      await gw?.stop();
-      await Promise.all([a?.stop(), b?.stop()]);
-    });
+    after(() => stack?.stop());
 
     it('streams a transcription: SSE events passed through with their content type', async () => {
       await Promise.all([a.reset(), b.reset()]);

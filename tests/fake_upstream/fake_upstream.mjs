@@ -32,6 +32,11 @@
 // Per end user (the body's "user" field): peak calls in flight (stats.peak_by_user) and the
 // usage this fake reported (stats.usage_by_user: calls, prompt, cached, completion).
 // Files, stored Responses, batches and audio: see resources.mjs.
+// Uploads (any multipart/form-data POST under /v1/) are read as they arrive and never held
+// whole (multipart_stream.mjs): the recorded request has `bytes` and `sha256` of the raw body
+// (counted as it arrives, so a test sees them grow), `body_complete` (its end arrived),
+// `parts` (name, filename, bytes, sha256 of each), `fields` (the text of the small non-file
+// parts: model, purpose, ...) and `body` (the raw text) only when the body is at most 1 MiB.
 // Introspection (not part of any provider API):
 //   GET  /_fake/requests   every request received: method, path, headers, raw body, and
 //                          state: "open" (being answered), "finished" (the whole response
@@ -40,10 +45,15 @@
 //                          the peer closed before its end), open_requests (in progress now)
 //   POST /_fake/reset      forget requests and stats (and the behaviour below)
 //   POST /_fake/behave     directives as a JSON object ({"status": 429, "retry_after": 3})
-//                          applied to every later request, over the model's; {} clears them
+//                          applied to every later request, over the model's; {} clears them.
+//                          For uploads: {"before_body": 401} answers that error at once,
+//                          before reading a byte of the body (node then discards the rest);
+//                          {"read_bytes_per_s": N} reads the body at N bytes a second
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
 import { handleResource } from './resources.mjs';
+import { MultipartStream, formOf } from './multipart_stream.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -261,6 +271,63 @@ function embeddings(res, body, d) {
     usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
 }
 
+// Records a request (unless --record 0) and counts it open until its response closes: the
+// entry's state says whether the transfer ran to its end or the peer (the router) gave it up.
+function track(req, res, fields) {
+  const entry = { method: req.method, path: req.url, headers: req.headers, ...fields, state: 'open' };
+  if (recordRequests) requests.push(entry);
+  stats.open_requests++;
+  res.on('close', () => {
+    stats.open_requests--;
+    entry.state = res.writableFinished ? 'finished' : 'aborted';
+  });
+  return entry;
+}
+
+const kKeepBodyBytes = 1 << 20;
+
+// A multipart upload, read as it arrives (see the header): answered once its end arrived, or
+// at once with `before_body`.
+function receiveUpload(req, res) {
+  stats.requests++;
+  res.on('close', () => { if (!res.writableFinished) stats.streams_aborted++; });
+  const entry = track(req, res, { bytes: 0, body_complete: false });
+  req.on('error', () => {});  // a client cut short: the entry says 'aborted'
+  if (behaviour.before_body) {
+    entry.answered_at_bytes = 0;
+    return sendJson(res, behaviour.before_body, errorBody(behaviour.before_body));
+  }
+  const parser = new MultipartStream(req.headers['content-type'], { keepBytes: kKeepBodyBytes });
+  const hash = createHash('sha256');
+  const rate = behaviour.read_bytes_per_s;
+  const started = Date.now();
+  let kept = [];
+  req.on('data', (chunk) => {
+    entry.bytes += chunk.length;
+    hash.update(chunk);
+    parser.push(chunk);
+    if (kept && entry.bytes <= kKeepBodyBytes) kept.push(chunk);
+    else kept = null;
+    const wait = rate ? started + (entry.bytes / rate) * 1000 - Date.now() : 0;
+    if (wait > 0) {
+      req.pause();
+      setTimeout(() => req.resume(), wait);
+    }
+  });
+  req.on('end', () => {
+    entry.sha256 = hash.digest('hex');
+    entry.body_complete = true;
+    const { parts, error } = parser.end();
+    const { form, fields } = formOf(parts);
+    Object.assign(entry, { fields, parts: parts.map(({ data, ...p }) => p) });
+    if (kept) entry.body = Buffer.concat(kept).toString('utf8');
+    if (!handleResource(req, res, { form: error ? { error } : form }, entry)) {
+      sendJson(res, 404, { error: { message: `no multipart endpoint ${req.url}`, type: 'invalid_request_error',
+                                    param: null, code: null } });
+    }
+  });
+}
+
 async function handle(req, res, raw, buf) {
   stats.requests++;
   const path = req.url.split('?')[0];
@@ -277,15 +344,8 @@ async function handle(req, res, raw, buf) {
     try { behaviour = JSON.parse(raw || '{}'); } catch { return sendJson(res, 400, {}); }
     return sendJson(res, 200, behaviour);
   }
-  // Whether the transfer ran to its end or the peer (the router) gave it up.
-  const entry = { method: req.method, path: req.url, headers: req.headers, body: raw, state: 'open' };
-  if (recordRequests) requests.push(entry);
-  stats.open_requests++;
-  res.on('close', () => {
-    stats.open_requests--;
-    entry.state = res.writableFinished ? 'finished' : 'aborted';
-  });
-  if (handleResource(req, res, buf, entry)) return;
+  const entry = track(req, res, { body: raw });
+  if (handleResource(req, res, { buf }, entry)) return;
   if (req.method === 'GET' && path.endsWith('/models')) {
     return sendJson(res, 200, { object: 'list', data: ['gpt-fake', 'gpt-fake-mini', 'embed-fake'].map(
       (id) => ({ id, object: 'model', created: 1700000000, owned_by: 'fake' })) });
@@ -333,6 +393,9 @@ async function handle(req, res, raw, buf) {
 }
 
 const server = http.createServer((req, res) => {
+  if (req.url.startsWith('/v1/') && /^\s*multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+    return receiveUpload(req, res);
+  }
   const parts = [];
   req.on('data', (c) => parts.push(c));
   req.on('end', () => {

@@ -7,7 +7,10 @@
 // (create/retrieve/list files/delete, file_ids checked), image edits (multipart; the answer
 // names the model and the image bytes) and streamed transcriptions (`stream=true`: SSE of
 // transcript.text.delta / transcript.text.done events).
-// Every request handled here is recorded with `bytes` and `sha256` of its raw body.
+// Every request handled here is recorded with `bytes` and `sha256` of its raw body. Multipart
+// bodies arrive already parsed as they came (fake_upstream.mjs, multipart_stream.mjs): each
+// part's name, filename, bytes, sha256 and, up to 1 MiB, its data; a file over that keeps
+// only its size and hash (its content is then not served).
 import { createHash } from 'node:crypto';
 
 const files = new Map();
@@ -31,31 +34,6 @@ export function speechBytes(input, size = 300000) {
   return out;
 }
 
-// Parts of a multipart/form-data body: {name, filename, data}; null when malformed.
-export function parseMultipart(buf, contentType) {
-  const m = /boundary="?([^";]+)"?/i.exec(contentType ?? '');
-  if (!m) return null;
-  const delim = Buffer.from(`--${m[1]}`);
-  const inner = Buffer.from(`\r\n--${m[1]}`);
-  const parts = [];
-  let pos = buf.indexOf(delim);
-  if (pos < 0) return null;
-  pos += delim.length;
-  for (;;) {
-    if (buf.subarray(pos, pos + 2).toString() === '--') return parts;
-    if (buf.subarray(pos, pos + 2).toString() !== '\r\n') return null;
-    const end = buf.indexOf('\r\n\r\n', pos + 2);
-    if (end < 0) return null;
-    const headers = buf.subarray(pos + 2, end).toString('utf8');
-    const nextPart = buf.indexOf(inner, end + 4);
-    if (nextPart < 0) return null;
-    parts.push({ name: /[; ]name="([^"]*)"/.exec(headers)?.[1],
-                 filename: /filename="([^"]*)"/.exec(headers)?.[1],
-                 data: buf.subarray(end + 4, nextPart) });
-    pos = nextPart + inner.length;
-  }
-}
-
 function json(res, status, obj) {
   const body = JSON.stringify(obj);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -67,20 +45,27 @@ const notFound = (res, what) => json(res, 404, { error: {
 const badRequest = (res, message) => json(res, 400, { error: {
   message, type: 'invalid_request_error', param: null, code: null } });
 
-function form(req, res, buf) {
-  const parts = parseMultipart(buf, req.headers['content-type']);
-  if (!parts) { badRequest(res, 'malformed multipart body'); return null; }
-  return Object.fromEntries(parts.map((p) => [p.name, p]));
+// The request's multipart form by part name; null (after a 400) when it is none or malformed.
+function form(res, input) {
+  if (!input.form || input.form.error) {
+    badRequest(res, `malformed multipart body${input.form?.error ? `: ${input.form.error}` : ''}`);
+    return null;
+  }
+  return input.form;
 }
 
-function fileRoutes(req, res, buf, segs) {
+const jsonBody = (input) => JSON.parse(input.buf.toString('utf8'));
+const emptyHash = sha256(Buffer.alloc(0));
+const said = (part) => `bytes=${part?.bytes ?? 0} sha256=${part?.sha256 ?? emptyHash}`;
+
+function fileRoutes(req, res, input, segs) {
   if (req.method === 'POST' && segs.length === 1) {
-    const f = form(req, res, buf);
+    const f = form(res, input);
     if (!f) return;
     const id = `file-${next++}`;
-    const meta = { id, object: 'file', bytes: f.file?.data.length ?? 0, created_at: 1700000000,
-                   filename: f.file?.filename ?? 'upload', purpose: f.purpose?.data.toString() ?? '' };
-    files.set(id, { meta, data: Buffer.from(f.file?.data ?? []) });
+    const meta = { id, object: 'file', bytes: f.file?.bytes ?? 0, created_at: 1700000000,
+                   filename: f.file?.filename ?? 'upload', purpose: f.purpose?.data?.toString() ?? '' };
+    files.set(id, { meta, data: f.file ? f.file.data : Buffer.alloc(0) });
     return json(res, 200, meta);
   }
   if (req.method === 'GET' && segs.length === 1) {
@@ -92,6 +77,7 @@ function fileRoutes(req, res, buf, segs) {
   if (!file) return notFound(res, `file ${segs[1]}`);
   if (req.method === 'GET' && segs.length === 2) return json(res, 200, file.meta);
   if (req.method === 'GET' && segs[2] === 'content') {
+    if (!file.data) return notFound(res, `content of ${segs[1]} (the fake keeps no file over 1 MiB)`);
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.data.length });
     return res.end(file.data);
   }
@@ -113,9 +99,9 @@ function newResponse(body) {
   return r;
 }
 
-function responseRoutes(req, res, buf, segs) {
+function responseRoutes(req, res, input, segs) {
   if (req.method === 'POST' && segs.length === 1) {
-    const body = JSON.parse(buf.toString('utf8'));
+    const body = jsonBody(input);
     if (body.previous_response_id && !responses.has(body.previous_response_id)) {
       return notFound(res, `response ${body.previous_response_id}`);
     }
@@ -142,9 +128,9 @@ function responseRoutes(req, res, buf, segs) {
   return notFound(res, 'route');
 }
 
-function batchRoutes(req, res, buf, segs) {
+function batchRoutes(req, res, input, segs) {
   if (req.method === 'POST' && segs.length === 1) {
-    const body = JSON.parse(buf.toString('utf8'));
+    const body = jsonBody(input);
     if (!files.has(body.input_file_id)) return notFound(res, `file ${body.input_file_id}`);
     const b = { id: `batch_${next++}`, object: 'batch', endpoint: body.endpoint, status: 'validating',
                 input_file_id: body.input_file_id, completion_window: body.completion_window,
@@ -159,20 +145,19 @@ function batchRoutes(req, res, buf, segs) {
   return notFound(res, 'route');
 }
 
-function audioRoutes(req, res, buf, segs) {
+function audioRoutes(req, res, input, segs) {
   if (segs[1] === 'speech') {
-    const body = JSON.parse(buf.toString('utf8'));
+    const body = jsonBody(input);
     const bytes = speechBytes(body.input);
     res.writeHead(200, { 'content-type': 'audio/mpeg' });
     // In pieces, as a real server streams audio.
     for (let i = 0; i < bytes.length; i += 65536) res.write(bytes.subarray(i, i + 65536));
     return res.end();
   }
-  const f = form(req, res, buf);
+  const f = form(res, input);
   if (!f) return;
-  const file = f.file?.data ?? Buffer.alloc(0);
-  const text = `model=${f.model?.data.toString()} bytes=${file.length} sha256=${sha256(file)}`;
-  if (f.stream?.data.toString() !== 'true') return json(res, 200, { text });
+  const text = `model=${f.model?.data?.toString()} ${said(f.file)}`;
+  if (f.stream?.data?.toString() !== 'true') return json(res, 200, { text });
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   for (const delta of text.split(/(?<= )/)) {
     res.write(`data: ${JSON.stringify({ type: 'transcript.text.delta', delta })}\n\n`);
@@ -180,9 +165,9 @@ function audioRoutes(req, res, buf, segs) {
   return res.end(`data: ${JSON.stringify({ type: 'transcript.text.done', text })}\n\n`);
 }
 
-function uploadRoutes(req, res, buf, segs) {
+function uploadRoutes(req, res, input, segs) {
   if (req.method === 'POST' && segs.length === 1) {
-    const body = JSON.parse(buf.toString('utf8'));
+    const body = jsonBody(input);
     const u = { id: `upload_${next++}`, object: 'upload', bytes: body.bytes, created_at: 1700000000,
                 expires_at: 1700003600, filename: body.filename, purpose: body.purpose, status: 'pending',
                 file: null };
@@ -192,19 +177,20 @@ function uploadRoutes(req, res, buf, segs) {
   const stored = uploads.get(segs[1]);
   if (!stored) return notFound(res, `upload ${segs[1]}`);
   if (req.method === 'POST' && segs[2] === 'parts') {
-    const f = form(req, res, buf);
+    const f = form(res, input);
     if (!f) return;
     const part = { id: `part_${next++}`, object: 'upload.part', created_at: 1700000000, upload_id: segs[1] };
-    stored.parts.set(part.id, Buffer.from(f.data?.data ?? []));
+    stored.parts.set(part.id, { bytes: f.data?.bytes ?? 0, data: f.data ? f.data.data : Buffer.alloc(0) });
     return json(res, 200, part);
   }
   if (req.method === 'POST' && segs[2] === 'complete') {
-    const body = JSON.parse(buf.toString('utf8'));
+    const body = jsonBody(input);
     const missing = body.part_ids.find((p) => !stored.parts.has(p));
     if (missing) return notFound(res, `part ${missing}`);
-    const data = Buffer.concat(body.part_ids.map((p) => stored.parts.get(p)));
+    const parts = body.part_ids.map((p) => stored.parts.get(p));
+    const data = parts.every((p) => p.data) ? Buffer.concat(parts.map((p) => p.data)) : null;
     const id = `file-${next++}`;
-    const meta = { id, object: 'file', bytes: data.length, created_at: 1700000000,
+    const meta = { id, object: 'file', bytes: parts.reduce((n, p) => n + p.bytes, 0), created_at: 1700000000,
                    filename: stored.u.filename, purpose: stored.u.purpose };
     files.set(id, { meta, data });
     return json(res, 200, { ...stored.u, status: 'completed', file: meta });
@@ -212,9 +198,9 @@ function uploadRoutes(req, res, buf, segs) {
   return notFound(res, 'route');
 }
 
-function vectorStoreRoutes(req, res, buf, segs) {
+function vectorStoreRoutes(req, res, input, segs) {
   if (req.method === 'POST' && segs.length === 1) {
-    const body = JSON.parse(buf.toString('utf8'));
+    const body = jsonBody(input);
     const missing = (body.file_ids ?? []).find((id) => !files.has(id));
     if (missing) return notFound(res, `file ${missing}`);
     const vs = { id: `vs_${next++}`, object: 'vector_store', created_at: 1700000000, name: body.name ?? null,
@@ -240,29 +226,31 @@ function vectorStoreRoutes(req, res, buf, segs) {
   return notFound(res, 'route');
 }
 
-function imageRoutes(req, res, buf, segs) {
+function imageRoutes(req, res, input, segs) {
   if (req.method !== 'POST' || segs[1] !== 'edits') return notFound(res, 'route');
-  const f = form(req, res, buf);
+  const f = form(res, input);
   if (!f) return;
-  const image = f.image?.data ?? f['image[]']?.data ?? Buffer.alloc(0);
-  const said = `model=${f.model?.data.toString()} prompt=${f.prompt?.data.toString()} ` +
-               `bytes=${image.length} sha256=${sha256(image)}`;
-  return json(res, 200, { created: 1700000000, data: [{ b64_json: Buffer.from(said).toString('base64') }] });
+  const text = `model=${f.model?.data?.toString()} prompt=${f.prompt?.data?.toString()} ${said(f.image ?? f['image[]'])}`;
+  return json(res, 200, { created: 1700000000, data: [{ b64_json: Buffer.from(text).toString('base64') }] });
 }
 
 const routes = { files: fileRoutes, responses: responseRoutes, batches: batchRoutes, audio: audioRoutes,
                  uploads: uploadRoutes, vector_stores: vectorStoreRoutes, images: imageRoutes };
 
 // Handles the request when its path is one of the resource endpoints; returns whether it did.
-export function handleResource(req, res, buf, entry) {
+// `input` is {buf} (the whole body) or, for a multipart upload, {form} (its parts by name, or
+// {error}); an upload's entry already has its bytes and sha256.
+export function handleResource(req, res, input, entry) {
   const path = req.url.split('?')[0];
   const segs = path.replace(/^\/v1\//, '').split('/');
   const route = routes[segs[0]];
   if (!path.startsWith('/v1/') || !route) return false;
-  entry.bytes = buf.length;
-  entry.sha256 = sha256(buf);
+  if (input.buf) {
+    entry.bytes = input.buf.length;
+    entry.sha256 = sha256(input.buf);
+  }
   try {
-    route(req, res, buf, segs);
+    route(req, res, input, segs);
   } catch (e) {
     badRequest(res, String(e));
   }
