@@ -7,7 +7,7 @@
 namespace llmsrouter::router {
 
 FlagSpec UploadPrefixFlagSpec() {
-  return {"upload-prefix-bytes", "LLMSROUTER_UPLOAD_PREFIX_BYTES", "33554432",
+  return {"upload-prefix-bytes", "LLMSROUTER_UPLOAD_PREFIX_BYTES", "1048576",
           "Most bytes of a streamed multipart upload the router holds to find its 'model' "
           "field (the OpenAI SDKs may send it after the file); an upload without it this early "
           "needs ?proxy=, X-LLMSRouter-Provider or an id, else 400 model_not_in_prefix."};
