@@ -80,6 +80,8 @@ class LocalUpload : public router::UploadCall<CallResponse>,
   }
 
   void Write(std::string chunk, bool last, std::function<void(bool)> done) override {
+    // The call may end inside PushChunk, and the gateway let go of its writer in OnFinish.
+    std::shared_ptr<LocalUpload> keep = shared_from_this();
     bool taken = false;
     {
       absl::MutexLock lock(&mu_);

@@ -85,6 +85,14 @@ class Upstream {
     mu_.AwaitWithTimeout(absl::Condition(&seen_.ended), kWait);
     return seen_;
   }
+  // Waits until at least `n` body bytes arrived.
+  void WaitReceived(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto received = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return seen_.body.size() >= n || seen_.ended;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&received), kWait);
+  }
   Seen Now() {
     absl::MutexLock lock(&mu_);
     return seen_;
@@ -386,6 +394,7 @@ TEST_P(UploadCallTest, CancelMidUploadCutsTheUpstreamTransfer) {
   Run(upload, Head(form.size()));
   upload->WaitWritingStopped();
   EXPECT_FALSE(upload->refused());
+  upstream.WaitReceived(64 << 10);  // the transfer is under way
   upload->Cancel();
   EXPECT_EQ(upload->WaitFinished().code(), absl::StatusCode::kCancelled);
   Upstream::Seen seen = upstream.WaitEnded();
@@ -408,6 +417,20 @@ TEST_P(UploadCallTest, EarlyUpstreamAnswerEndsTheCallAndRefusesFurtherWrites) {
   EXPECT_EQ(messages.front().head().status(), 401);
   pool_.loop(0).Post([upload] { upload->WriteOneMore(std::string(1000, 'x')); });
   EXPECT_EQ(upload->WaitExtraWrite(), std::optional<bool>(false));
+}
+
+TEST_P(UploadCallTest, CancelWhileThePrefixIsHeldEndsTheCallWithoutUpstream) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  // `model` after a 2 MiB file: the router holds the body's first bytes, not yet routed.
+  std::string form = FilePart(2 << 20) + ModelPart("[oa]whisper-1") + kEnd;
+  auto upload = std::make_shared<Upload>(form, 32 << 10, /*stop_after=*/256 << 10);
+  Run(upload, Head(form.size()));
+  upload->WaitWritingStopped();
+  EXPECT_FALSE(upload->refused());
+  upload->Cancel();
+  EXPECT_EQ(upload->WaitFinished().code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(upstream.Now().connected);
 }
 
 // A direct gRPC client whose body stream ends (half-close) before the last chunk: the router

@@ -9,8 +9,8 @@ namespace llmsrouter::router {
 FlagSpec UploadPrefixFlagSpec() {
   return {"upload-prefix-bytes", "LLMSROUTER_UPLOAD_PREFIX_BYTES", "1048576",
           "Most bytes of a streamed multipart upload the router holds to find its 'model' "
-          "field; an upload without it this early needs ?proxy=, X-LLMSRouter-Provider or an "
-          "id, else 400 model_not_in_prefix."};
+          "field (the OpenAI SDKs may send it after the file); an upload without it this early "
+          "needs ?proxy=, X-LLMSRouter-Provider or an id, else 400 model_not_in_prefix."};
 }
 
 absl::StatusOr<size_t> UploadPrefixBytesFrom(const Options& options) {

@@ -20,6 +20,10 @@ absl::StatusOr<bool> UploadIntake::Push(std::string chunk, bool last) {
     return room;
   }
   request_.mutable_body()->append(chunk);
+  // Each attempt scans (and copies) the whole prefix: tried again only once it doubled (or
+  // reached the bound), so a large bound costs O(bound), not O(bound^2 / chunk).
+  size_t held = request_.body().size();
+  if (!last && held < next_route_at_ && held < options_.prefix_bound) return true;
   return Route(last);
 }
 
@@ -28,7 +32,10 @@ absl::StatusOr<bool> UploadIntake::Route(bool last) {
       .bound = options_.prefix_bound, .complete = last, .body_size = options_.body_size};
   auto call = PrepareUploadCall(config_, request_, prefix, resolver_);
   if (!call.ok()) return call.status();
-  if (!*call) return true;  // not enough to route yet
+  if (!*call) {  // not enough to route yet
+    next_route_at_ = 2 * request_.body().size();
+    return true;
+  }
   routed_ = true;
   call_ = **std::move(call);
   request_.clear_body();

@@ -53,6 +53,7 @@ class UploadIntake {
   HostResolver* resolver_;
   std::optional<PreparedCall> call_;
   bool routed_ = false;
+  size_t next_route_at_ = 0;  // held bytes at which routing is tried again
   std::shared_ptr<UploadPipe> pipe_;
 };
 
