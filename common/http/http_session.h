@@ -94,6 +94,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnHeader(beast::error_code ec);
   // Reads the rest of a whole body: at once from the read buffer when it is all there.
   void ReadWholeBody();
+  void ReserveForBody();
   void StartStreamedBody();
   // Writes "100 Continue" when the client waits for it (once per request).
   void SendContinue();
