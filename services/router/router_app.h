@@ -35,7 +35,7 @@ struct RouterAppOptions {
   LoopPool* loops = nullptr;
   int threads = 0;
   // Most bytes of a streamed upload held to find its `model` (--upload-prefix-bytes).
-  size_t upload_prefix_bytes = 1 << 20;
+  size_t upload_prefix_bytes = 32 << 20;
 };
 
 // Who may call the router's gRPC port with which fields (services/router/call_auth.h).

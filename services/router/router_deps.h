@@ -56,7 +56,7 @@ struct RouterDeps {
   // Limits and spend (docs/LIMITS.md); client null: calls are not metered.
   MeterOptions meter;
   // Most bytes of a streamed upload held to find its `model` field (--upload-prefix-bytes).
-  size_t upload_prefix_bytes = 1 << 20;
+  size_t upload_prefix_bytes = 32 << 20;
 };
 
 // `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the

@@ -7,10 +7,12 @@
 namespace llmsrouter::router {
 
 FlagSpec UploadPrefixFlagSpec() {
-  return {"upload-prefix-bytes", "LLMSROUTER_UPLOAD_PREFIX_BYTES", "1048576",
+  return {"upload-prefix-bytes", "LLMSROUTER_UPLOAD_PREFIX_BYTES", "33554432",
           "Most bytes of a streamed multipart upload the router holds to find its 'model' "
-          "field (the OpenAI SDKs may send it after the file); an upload without it this early "
-          "needs ?proxy=, X-LLMSRouter-Provider or an id, else 400 model_not_in_prefix."};
+          "field (the OpenAI SDKs send it after the file when the code says {file, model}); "
+          "such an upload is held until its model arrives, up to this, then needs ?proxy=, "
+          "X-LLMSRouter-Provider or an id, else 400 model_not_in_prefix. Forms without a model "
+          "(files, uploads parts) are never held: routed at once by the header or their id."};
 }
 
 absl::StatusOr<size_t> UploadPrefixBytesFrom(const Options& options) {

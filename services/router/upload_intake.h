@@ -20,9 +20,9 @@ namespace llmsrouter::router {
 class UploadIntake {
  public:
   struct Options {
-    size_t prefix_bound = 1 << 20;  // most bytes held to find `model` (UploadPrefix::bound)
-    size_t window = 256 << 10;      // the pipe's window
-    int64_t body_size = -1;         // the declared length, -1 when chunked
+    size_t prefix_bound = 32 << 20;  // most bytes held to find `model` (UploadPrefix::bound)
+    size_t window = 256 << 10;       // the pipe's window
+    int64_t body_size = -1;          // the declared length, -1 when chunked
   };
 
   // `head`: the call, its body empty. `on_space`: as UploadPipe's (the producer may push

@@ -275,21 +275,23 @@ absl::Status CheckIdsReachTheirProvider(const CallView& view, const Target& targ
       "", "mixed_providers");
 }
 
+absl::Status ProviderRequiredError(const RouterConfig& config) {
+  return WithOpenAiDetails(
+      absl::InvalidArgumentError(
+          StrCat("this call names no provider: it has no 'model' (\"[alias]model\") and no id this "
+                 "gateway handed out; add ?proxy=alias or the X-LLMSRouter-Provider: alias header "
+                 "(providers: ",
+                 config.AliasList(), ")")),
+      "model", "provider_required");
+}
+
 // A call without a model goes where ?proxy= (or the X-LLMSRouter-Provider header) or the
 // ids in it say.
 absl::StatusOr<Target> ResolveWithoutModel(std::shared_ptr<const RouterConfig> config,
                                            const v1::CallRequest& request,
                                            const std::string& id_alias, HostResolver* resolver) {
   const std::string& proxy = request.proxy().empty() ? id_alias : request.proxy();
-  if (proxy.empty()) {
-    return WithOpenAiDetails(
-        absl::InvalidArgumentError(StrCat(
-            "this call names no provider: it has no 'model' (\"[alias]model\") and no id this "
-            "gateway handed out; add ?proxy=alias or the X-LLMSRouter-Provider: alias header "
-            "(providers: ",
-            config->AliasList(), ")")),
-        "model", "provider_required");
-  }
+  if (proxy.empty()) return ProviderRequiredError(*config);
   // A placeholder model: the provider is all that is resolved.
   auto target = ResolveTarget(std::move(config), "-", proxy, resolver);
   if (target.ok()) target->requested_model = target->upstream_model = "";
@@ -461,7 +463,16 @@ absl::Status ModelNotInPrefixError(size_t bound) {
 
 // The `model` field of a streamed form's prefix (ids already decoded), or nullopt when more
 // bytes are needed to know. Sets `view->model` when found.
-absl::StatusOr<std::optional<PrefixField>> ModelInPrefix(const v1::CallRequest& request,
+// Forms of these endpoints carry no `model` in OpenAI's API: a streamed one is routed at once
+// by ?proxy=, the header or the id in its path, never held to look for a model.
+bool FormHasNoModel(std::string_view endpoint) {
+  return endpoint == "files" ||
+         (endpoint.starts_with("uploads/") && endpoint.ends_with("/parts")) ||
+         (endpoint.starts_with("containers/") && endpoint.ends_with("/files"));
+}
+
+absl::StatusOr<std::optional<PrefixField>> ModelInPrefix(const RouterConfig& config,
+                                                         const v1::CallRequest& request,
                                                          const UploadPrefix& prefix,
                                                          CallView* view) {
   auto boundary = MultipartBoundary(request.content_type());
@@ -471,9 +482,13 @@ absl::StatusOr<std::optional<PrefixField>> ModelInPrefix(const v1::CallRequest& 
   if (field->kind == PrefixField::kFound) {
     view->model = view->body.substr(field->begin, field->end - field->begin);
   } else if (field->kind == PrefixField::kNeedMore) {
-    if (request.body().size() < prefix.bound) return std::optional<PrefixField>();
-    if (request.proxy().empty() && view->id_alias.empty()) {
-      return ModelNotInPrefixError(prefix.bound);
+    bool named = !request.proxy().empty() || !view->id_alias.empty();
+    if (FormHasNoModel(request.endpoint())) {
+      // Routed now by what names the provider, or refused now as the whole-body path would.
+      if (!named) return ProviderRequiredError(config);
+    } else {
+      if (request.body().size() < prefix.bound) return std::optional<PrefixField>();
+      if (!named) return ModelNotInPrefixError(prefix.bound);
     }
   }
   return std::optional<PrefixField>(*field);
@@ -501,7 +516,7 @@ absl::StatusOr<std::optional<PreparedCall>> PrepareUploadCall(
       !s.ok()) {
     return s;
   }
-  auto field = ModelInPrefix(request, prefix, &view);
+  auto field = ModelInPrefix(*config, request, prefix, &view);
   if (!field.ok()) return field.status();
   if (!*field) return std::optional<PreparedCall>();  // the prefix is not enough yet
   auto target = ResolveAllowedTarget(std::move(config), request, view, nullptr, resolver, &call);

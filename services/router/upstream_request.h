@@ -72,7 +72,7 @@ absl::StatusOr<PreparedCall> PrepareCall(std::shared_ptr<const RouterConfig> con
 // How much of a streamed upload's body (issue 19) the call's `body()` holds.
 struct UploadPrefix {
   // Most bytes held to find the `model` field before routing without it.
-  size_t bound = 1 << 20;
+  size_t bound = 32 << 20;
   // `body()` is the whole body.
   bool complete = false;
   // The whole body's declared length (Content-Length), or -1 when sent chunked.

@@ -419,21 +419,43 @@ TEST(PrepareUploadCallTest, WholeBodiesAndBadPrefixes) {
             absl::StatusCode::kNotFound);
 }
 
-// The gateway's ids in the prefix's whole fields are decoded and route a model-less upload
-// once the bound is reached (a `model` could still come before); the upstream length
-// follows the decoding.
+// The gateway's ids in the prefix's whole fields are decoded and route an upload without a
+// model: a form that may still carry one (images/edits) once the bound is reached, a form
+// that never does (files) at once. The upstream length follows the decoding.
 TEST(PrepareUploadCallTest, IdsInThePrefixAreDecodedAndRoute) {
   std::string id_part =
       "--B\r\nContent-Disposition: form-data; name=\"upload_id\"\r\n\r\nupload-llmsr.b2E.7\r\n";
-  auto request = Upload("files", id_part + kFilePart + "--B--\r\n");
-  auto early = UploadHead(request, id_part.size() + 20, 1 << 20);
+  auto edit = Upload("images/edits", id_part + kFilePart + "--B--\r\n");
+  auto early = UploadHead(edit, id_part.size() + 20, 1 << 20);
   ASSERT_TRUE(early.ok()) << early.status();
   EXPECT_FALSE(early->has_value());
-  auto head = UploadHead(request, id_part.size() + 20, id_part.size() + 20);
+  auto head = UploadHead(edit, id_part.size() + 20, id_part.size() + 20);
   ASSERT_TRUE(head.ok() && head->has_value()) << head.status();
   EXPECT_EQ((*head)->target.provider->alias, "oa");
   EXPECT_NE((*head)->http.body.find("\r\n\r\nupload-7\r\n"), std::string::npos);
-  EXPECT_EQ((*head)->http.body_size, static_cast<int64_t>(request.body().size()) - 10);
+  EXPECT_EQ((*head)->http.body_size, static_cast<int64_t>(edit.body().size()) - 10);
+  auto file = Upload("files", id_part + kFilePart + "--B--\r\n");
+  auto at_once = UploadHead(file, id_part.size() + 20, 1 << 20);
+  ASSERT_TRUE(at_once.ok() && at_once->has_value()) << at_once.status();
+  EXPECT_EQ((*at_once)->target.provider->alias, "oa");
+}
+
+// A form without a model field in OpenAI's API (files, uploads parts) is never held to look
+// for one: the provider header routes it at once, and without one it is refused at once.
+TEST(PrepareUploadCallTest, AModelLessFormRoutesAtOnceOrIsRefusedAtOnce) {
+  std::string purpose = "--B\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n";
+  auto request = Upload("files", purpose + kFilePart + "--B--\r\n");
+  auto refused = UploadHead(request, purpose.size() + 20, 1 << 20);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << refused.status();
+  EXPECT_NE(refused.status().message().find("names no provider"), std::string::npos);
+  request.set_proxy("oa");
+  auto routed = UploadHead(request, purpose.size() + 20, 1 << 20);
+  ASSERT_TRUE(routed.ok() && routed->has_value()) << routed.status();
+  EXPECT_EQ((*routed)->target.provider->alias, "oa");
+  auto part = Upload("uploads/upload-llmsr.b2E.7/parts", kFilePart + "--B--\r\n");
+  auto by_path = UploadHead(part, 20, 1 << 20);
+  ASSERT_TRUE(by_path.ok() && by_path->has_value()) << by_path.status();
+  EXPECT_EQ((*by_path)->target.provider->alias, "oa");
 }
 
 }  // namespace

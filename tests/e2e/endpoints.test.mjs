@@ -120,10 +120,10 @@ for (const deployment of deployments) {
     it('a 5 MB transcription arrives intact, routed and rewritten by its model field', async () => {
       await Promise.all([a.reset(), b.reset()]);
       const audio = randomBytes(5 << 20);
-      // `model` first: an upload is routed from its first 1 MiB (--upload-prefix-bytes), and the
-      // SDK sends the fields in the object's order.
-      const result = await client.audio.transcriptions.create({ model: '[b]whisper-1',
-                                                                file: await toFile(audio, 'speech.wav') });
+      // `model` after the file, as the SDK sends {file, model}: the router holds the form until
+      // its model arrives (--upload-prefix-bytes, 32 MiB), then streams it.
+      const result = await client.audio.transcriptions.create({ file: await toFile(audio, 'speech.wav'),
+                                                                model: '[b]whisper-1' });
       assert.equal(result.text, `model=whisper-1 bytes=${audio.length} sha256=${sha256(audio)}`);
       assert.equal((await b.requests()).length, 1);
       assert.deepEqual(await a.requests(), []);

@@ -1,15 +1,16 @@
 // Two fake OpenAI providers ("a" and "b") behind a fresh stack of one deployment, with the
 // official SDK's clients on it: `client` (no routing header) and `viaB` (every call sent
-// with X-LLMSRouter-Provider: b). `stop()` ends the stack, then the fakes.
+// with X-LLMSRouter-Provider: b). `env`: the stack's environment. `stop()` ends the stack, then
+// the fakes.
 import OpenAI from 'openai';
 import { startFakeUpstream } from './harness.mjs';
 
-export async function startTwoProviders(deployment) {
+export async function startTwoProviders(deployment, env = {}) {
   const [a, b] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
   const stopFakes = () => Promise.all([a.stop(), b.stop()]);
   let gw;
   try {
-    gw = await deployment.start(`servers:\n  a: {url: "${a.url}"}\n  b: {url: "${b.url}"}\n`);
+    gw = await deployment.start(`servers:\n  a: {url: "${a.url}"}\n  b: {url: "${b.url}"}\n`, [], env);
   } catch (e) {
     await stopFakes();
     throw e;

@@ -216,19 +216,22 @@ for (const deployment of deployments) {
       assert.equal((await b.requests()).length, 1);
     });
 
-    it("no model in the form's first MiB and no provider named: a 400 naming the bound", async () => {
+    it('model after a 3 MiB file (the SDK order {file, model}) is found; no provider named at all is a clear 404', async () => {
       const audio = randomBytes(3 * MiB);
-      // The file first, the model after it: beyond what the gateway reads before routing.
+      const result = await client.audio.transcriptions.create({ file: await toFile(audio, 'a.wav'),
+                                                              model: '[a]whisper-1' });
+      assert.equal(result.text, expectedText('whisper-1', audio));
       await assert.rejects(client.audio.transcriptions.create({ file: await toFile(audio, 'a.wav'),
                                                                 model: 'whisper-1' }), (e) => {
-        assert.equal(e.status, 400, `${e.status} ${JSON.stringify(e.error)}`);
-        assert.equal(e.error.code, 'model_not_in_prefix');
+        // As for a JSON body: a model without "[alias]" and no provider named.
+        assert.equal(e.status, 404, `${e.status} ${JSON.stringify(e.error)}`);
+        assert.equal(e.error.code, 'model_not_found');
         assert.equal(e.error.param, 'model');
-        assert.match(e.error.message, /1048576|1 MiB/);
         return true;
       });
-      assert.deepEqual([await a.requests(), await b.requests()], [[], []]);
-      // The same upload with the provider named by the header, or by ?proxy=.
+      assert.equal((await a.requests()).length, 1);
+      assert.deepEqual(await b.requests(), []);
+      // The same model-less form with the provider named by the header, or by ?proxy=.
       const viaHeader = await viaB.audio.transcriptions.create({ file: await toFile(audio, 'a.wav'),
                                                                  model: 'whisper-1' });
       assert.equal(viaHeader.text, expectedText('whisper-1', audio));
@@ -236,8 +239,17 @@ for (const deployment of deployments) {
                                                                   model: 'whisper-1' }, { query: { proxy: 'a' } });
       assert.equal(viaQuery.text, expectedText('whisper-1', audio));
       assert.equal((await b.requests()).length, 1);
-      assert.equal((await a.requests()).length, 1);
-      assert.equal((await a.requests())[0].path, '/v1/audio/transcriptions');
+      assert.equal((await a.requests()).length, 2);
+    });
+
+    it('files.create without a provider named is refused before its body is held', async () => {
+      await assert.rejects(client.files.create({ file: await toFile(randomBytes(3 * MiB), 'f.jsonl'),
+                                                 purpose: 'batch' }), (e) => {
+        assert.equal(e.status, 400, `${e.status} ${JSON.stringify(e.error)}`);
+        assert.equal(e.error.code, 'provider_required');
+        return true;
+      });
+      assert.deepEqual([await a.requests(), await b.requests()], [[], []]);
     });
 
     it('a provider that answers 401 before reading the body: the client gets its 401', async () => {
@@ -266,6 +278,36 @@ for (const deployment of deployments) {
       // curl says this when it gave up waiting for the 100 and sent the body anyway.
       assert.doesNotMatch(out.stderr, /Done waiting for 100-continue/);
       assert.equal(JSON.parse(out.stdout).text, expectedText('whisper-1', audio));
+    });
+  });
+}
+
+// A smaller bound than the default (--upload-prefix-bytes): a form whose model comes later is
+// refused with a 400 naming the bound, before anything reaches a provider.
+for (const deployment of deployments) {
+  describe(`upload prefix bound through ${deployment.name}`, () => {
+    let stack;
+    before(async () => {
+      stack = await startTwoProviders(deployment, { LLMSROUTER_UPLOAD_PREFIX_BYTES: String(MiB) });
+    });
+    after(async () => stack?.stop());
+
+    it('model after the bound and no provider named: 400 model_not_in_prefix naming the bound', async () => {
+      const { a, b, client, viaB } = stack;
+      const image = randomBytes(3 * MiB);
+      await assert.rejects(client.images.edit({ image: await toFile(image, 'a.png'), prompt: 'p',
+                                                model: '[b]gpt-image-1' }), (e) => {
+        assert.equal(e.status, 400, `${e.status} ${JSON.stringify(e.error)}`);
+        assert.equal(e.error.code, 'model_not_in_prefix');
+        assert.equal(e.error.param, 'model');
+        assert.match(e.error.message, /1048576/);
+        return true;
+      });
+      assert.deepEqual([await a.requests(), await b.requests()], [[], []]);
+      const edited = await viaB.images.edit({ image: await toFile(image, 'a.png'), prompt: 'p',
+                                              model: 'gpt-image-1' });
+      assert.ok(edited.data.length > 0);
+      assert.equal((await b.requests()).length, 1);
     });
   });
 }
