@@ -38,7 +38,8 @@ class ObservedCall : public Reactor, public RouterStream {
   }
 
  protected:
-  explicit ObservedCall(std::shared_ptr<CallObserver> observer) : observer_(std::move(observer)) {}
+  ObservedCall(std::shared_ptr<LiveCalls> live, std::shared_ptr<CallObserver> observer)
+      : live_(std::move(live)), observer_(std::move(observer)) {}
 
   // Before the call starts: owned by itself, and the observer gets the control.
   void AttachSelf(std::shared_ptr<RouterStream> self) {
@@ -53,6 +54,7 @@ class ObservedCall : public Reactor, public RouterStream {
     observer_->OnMessage(std::move(message));
   }
 
+  LiveCalls::Token live_;  // first: destroyed after the context (and its channel reference)
   grpc::ClientContext context_;
   CallResponse message_;
 
@@ -66,8 +68,8 @@ class ObservedCall : public Reactor, public RouterStream {
 class CallStreamReactor : public ObservedCall<grpc::ClientReadReactor<CallResponse>>,
                           public std::enable_shared_from_this<CallStreamReactor> {
  public:
-  explicit CallStreamReactor(std::shared_ptr<CallObserver> observer)
-      : ObservedCall(std::move(observer)) {}
+  CallStreamReactor(std::shared_ptr<LiveCalls> live, std::shared_ptr<CallObserver> observer)
+      : ObservedCall(std::move(live), std::move(observer)) {}
 
   void Start(router::v1::RouterService::Stub* stub, const CallRequest& request) {
     AttachSelf(shared_from_this());
@@ -107,8 +109,8 @@ class UploadStreamReactor
       public BodyWriter,
       public std::enable_shared_from_this<UploadStreamReactor> {
  public:
-  explicit UploadStreamReactor(std::shared_ptr<CallObserver> observer)
-      : ObservedCall(std::move(observer)) {}
+  UploadStreamReactor(std::shared_ptr<LiveCalls> live, std::shared_ptr<CallObserver> observer)
+      : ObservedCall(std::move(live), std::move(observer)) {}
 
   void Start(router::v1::RouterService::Stub* stub, const CallRequest& head) {
     *out_.mutable_head() = head;
@@ -196,14 +198,16 @@ GrpcRouterClient::GrpcRouterClient(std::shared_ptr<grpc::Channel> channel)
       stub_(router::v1::RouterService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
+GrpcRouterClient::~GrpcRouterClient() { live_->WaitNone(absl::Seconds(5)); }
+
 void GrpcRouterClient::StartCall(const CallRequest& request,
                                  std::shared_ptr<CallObserver> observer) {
-  std::make_shared<CallStreamReactor>(std::move(observer))->Start(stub_.get(), request);
+  std::make_shared<CallStreamReactor>(live_, std::move(observer))->Start(stub_.get(), request);
 }
 
 std::shared_ptr<BodyWriter> GrpcRouterClient::StartUpload(const CallRequest& head,
                                                           std::shared_ptr<CallObserver> observer) {
-  auto call = std::make_shared<UploadStreamReactor>(std::move(observer));
+  auto call = std::make_shared<UploadStreamReactor>(live_, std::move(observer));
   call->Start(stub_.get(), head);
   return call;
 }
@@ -211,10 +215,12 @@ std::shared_ptr<BodyWriter> GrpcRouterClient::StartUpload(const CallRequest& hea
 void GrpcRouterClient::ListModels(const router::v1::ListModelsRequest& request,
                                   ModelsCallback done) {
   struct State {
+    explicit State(std::shared_ptr<LiveCalls> live) : live(std::move(live)) {}
+    LiveCalls::Token live;  // first: destroyed after the context
     grpc::ClientContext context;
     router::v1::ListModelsResponse response;
   };
-  auto state = std::make_shared<State>();
+  auto state = std::make_shared<State>(live_);
   state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   stub_->async()->ListModels(&state->context, &request, &state->response,
                              [state, done = std::move(done)](grpc::Status status) {
@@ -228,11 +234,13 @@ void GrpcRouterClient::ListModels(const router::v1::ListModelsRequest& request,
 
 void GrpcRouterClient::CheckReady(std::function<void(bool)> done) {
   struct State {
+    explicit State(std::shared_ptr<LiveCalls> live) : live(std::move(live)) {}
+    LiveCalls::Token live;  // first: destroyed after the context
     grpc::ClientContext context;
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
   };
-  auto state = std::make_shared<State>();
+  auto state = std::make_shared<State>(live_);
   state->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
   health_->async()->Check(&state->context, &state->request, &state->response,
                           [state, done = std::move(done)](grpc::Status status) {

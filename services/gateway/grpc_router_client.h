@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "common/live_calls.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "llmsrouter/router/v1/router.grpc.pb.h"
 #include "services/gateway/router_client.h"
@@ -16,6 +17,8 @@ namespace llmsrouter::gateway {
 class GrpcRouterClient : public RouterClient {
  public:
   explicit GrpcRouterClient(std::shared_ptr<grpc::Channel> channel);
+  // Waits (a few seconds at most) until every call it started is destroyed: see LiveCalls.
+  ~GrpcRouterClient() override;
 
   void StartCall(const router::v1::CallRequest& request,
                  std::shared_ptr<CallObserver> observer) override;
@@ -26,6 +29,7 @@ class GrpcRouterClient : public RouterClient {
   void CheckReady(std::function<void(bool)> done) override;
 
  private:
+  std::shared_ptr<LiveCalls> live_ = std::make_shared<LiveCalls>();
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<router::v1::RouterService::Stub> stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
