@@ -22,7 +22,7 @@ constexpr absl::Duration kLingerIdle = absl::Seconds(2);
 constexpr uint64_t kLingerMaxBytes = 256ull << 20;
 // A streamed body is read in chunks of at most this.
 constexpr size_t kBodyChunkBytes = 64 << 10;
-constexpr size_t kFirstReadBytes = 16 << 10;
+constexpr size_t kFirstReadBytes = 4 << 10;
 
 // A write that failed: the client is gone. When it timed out, the client stopped reading.
 void NoteWriteError(beast::error_code ec) {

@@ -198,7 +198,9 @@ GrpcRouterClient::GrpcRouterClient(std::shared_ptr<grpc::Channel> channel)
       stub_(router::v1::RouterService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
-GrpcRouterClient::~GrpcRouterClient() { live_->WaitNone(absl::Seconds(5)); }
+// Briefly: calls the gateway left running past its drain are not waited for (the process is
+// exiting; a SIGTERM must end it in time), only those ending now.
+GrpcRouterClient::~GrpcRouterClient() { live_->WaitNone(absl::Milliseconds(500)); }
 
 void GrpcRouterClient::StartCall(const CallRequest& request,
                                  std::shared_ptr<CallObserver> observer) {

@@ -17,7 +17,7 @@ namespace llmsrouter::gateway {
 class GrpcRouterClient : public RouterClient {
  public:
   explicit GrpcRouterClient(std::shared_ptr<grpc::Channel> channel);
-  // Waits (a few seconds at most) until every call it started is destroyed: see LiveCalls.
+  // Waits (half a second at most) until every call it started is destroyed: see LiveCalls.
   ~GrpcRouterClient() override;
 
   void StartCall(const router::v1::CallRequest& request,
