@@ -107,7 +107,18 @@ describe('client-side balancing over router replicas', () => {
     const second = await runCalls(gw.baseURL, 600, 12, async (i) => {
       if (i === 150) killed.proc.kill('SIGKILL');
     });
-    assert.deepEqual(failures(second), [], 'a call failed when a router was killed');
+    // A call whose response head had reached the gateway when its router died is not retried
+    // (the provider was already called): under sanitizers calls are slow enough for the kill
+    // to land there. Only calls in flight at the kill (started by call 150) may fail so, and
+    // only with the 503 of an unreachable router; without sanitizers none may fail.
+    const failed = failures(second);
+    if (process.env.LLMSROUTER_E2E_SANITIZERS) {
+      assert.ok(failed.length <= 12 && failed.every((f) => f.i <= 150 && f.status === 503 &&
+                                                          /unreachable/.test(f.body)),
+                `calls failed when a router was killed: ${JSON.stringify(failed)}`);
+    } else {
+      assert.deepEqual(failed, [], 'a call failed when a router was killed');
+    }
     const after = await callsPerRouter(routers.slice(0, 2));
     const survivors = after.map((c, i) => c - before[i]);
     console.log(`[scale] ipv4: router 3 SIGKILLed after ~150 of 600 calls; the others took ${survivors.join(', ')}`);
