@@ -27,6 +27,7 @@
 #include "services/router/curl_http_client.h"
 #include "services/router/provider_limiter.h"
 #include "services/router/router_service.h"
+#include "services/router/testing/read_body_in_pieces.h"
 
 namespace llmsrouter::allinone {
 namespace {
@@ -115,14 +116,11 @@ class Upstream {
       absl::MutexLock lock(&mu_);
       seen_.content_length = std::string(parser.get()[http::field::content_length]);
     }
-    std::string chunk(1 << 16, '\0');
-    while (!ec && !parser.is_done()) {
-      parser.get().body().data = chunk.data();
-      parser.get().body().size = chunk.size();
-      http::read_some(socket, buffer, parser, ec);
-      if (ec == http::error::need_buffer) ec = {};
-      absl::MutexLock lock(&mu_);
-      seen_.body.append(chunk.data(), chunk.size() - parser.get().body().size);
+    if (!ec) {
+      ec = router::testing::ReadBodyInPieces(socket, buffer, parser, [this](std::string_view got) {
+        absl::MutexLock lock(&mu_);
+        seen_.body.append(got);
+      });
     }
     bool complete = !ec && parser.is_done();
     if (complete && mode_ == kAnswer) {

@@ -11,6 +11,7 @@
 
 #include "common/http/body_reader.h"
 #include "services/router/curl_http_client.h"
+#include "services/router/testing/read_body_in_pieces.h"
 #include "services/router/upload_pipe.h"
 
 namespace llmsrouter::router {
@@ -49,15 +50,11 @@ void ServeUpstream(net::ip::tcp::acceptor& acceptor, uint64_t* size, uint64_t* h
   http::request_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<uint64_t>::max());
   http::read_header(socket, buffer, parser, ec);
-  std::string chunk(1 << 16, '\0');
-  while (!ec && !parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
-    http::read_some(socket, buffer, parser, ec);
-    if (ec == http::error::need_buffer) ec = {};
-    size_t got = chunk.size() - parser.get().body().size;
-    *size += got;
-    *hash = Fnv(*hash, std::string_view(chunk.data(), got));
+  if (!ec) {
+    ec = testing::ReadBodyInPieces(socket, buffer, parser, [&](std::string_view got) {
+      *size += got.size();
+      *hash = Fnv(*hash, got);
+    });
   }
   std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
   net::write(socket, net::buffer(answer), ec);
