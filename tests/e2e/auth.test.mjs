@@ -179,9 +179,14 @@ describe('revocation across two gateway processes', () => {
 
   it('disables a user on every replica within 1 second', async () => {
     const added = await runAdmin(gws[0].authPort, TOKEN, ['add', 'frank', '--permissions', 'fake']);
+    assert.equal(added.code, 0, added.stderr);
     const key = keyOf(added.stdout);
+    assert.ok(key, `no key line in: ${added.stdout}`);
     for (const g of gws) {
-      for (let i = 0; i < 3; i++) assert.equal((await chat(g.baseURL, key)).status, 200);  // cached
+      for (let i = 0; i < 3; i++) {
+        const r = await chat(g.baseURL, key);
+        assert.equal(r.status, 200, await r.text());  // then cached
+      }
     }
     const started = Date.now();
     const r = await runAdmin(gws[0].authPort, TOKEN, ['modify', 'frank', '--disable']);

@@ -476,6 +476,8 @@ export async function startSplit(configYaml, extraGatewayArgs = [], env = {}, { 
       await router.stop();
       await auth?.stop();
       await tracer?.stop();
+      // The port is free again: a later plaintext auth service may get it.
+      if (auth) adminTlsArgs.delete(Number((await auth.value).port));
     },
   };
 }
