@@ -99,9 +99,9 @@ class Client {
 
 class GatewayUploadTest : public ::testing::Test {
  protected:
-  void Start(GatewayOptions options, AuthClient* auth = nullptr) {
+  void Start(GatewayOptions options, AuthClient* auth = nullptr, HttpLimits limits = {}) {
     gateway_ = std::make_unique<Gateway>(&router_, auth, std::move(options));
-    auto server = web::HttpServer::Start("127.0.0.1:0", 2, gateway_->WithUploads(HttpLimits{}),
+    auto server = web::HttpServer::Start("127.0.0.1:0", 2, gateway_->WithUploads(limits),
                                          [this](std::shared_ptr<HttpSession> s, HttpRequest r) {
                                            gateway_->Handle(std::move(s), std::move(r));
                                          });
@@ -241,6 +241,27 @@ TEST_F(GatewayUploadTest, AClientLeavingMidBodyCancelsTheCall) {
   }
   EXPECT_TRUE(WaitFor([&] { return router_.cancelled_calls.load() == 1; }));
   EXPECT_FALSE(router_.uploads().at(0).last);
+  EXPECT_TRUE(WaitFor([&] { return server_->in_flight() == 0; }));
+}
+
+TEST_F(GatewayUploadTest, AClientThatStopsSendingMidBodyGets408AndTheCallIsCancelled) {
+  HttpLimits limits;
+  limits.body_idle_timeout = absl::Milliseconds(300);
+  Start({}, nullptr, limits);
+  Client client(server_->port());
+  client.Write(UploadHead("/v1/files", "Content-Length: 1000000") + Form(5000));
+  auto response = client.Read();  // nothing more is sent
+  EXPECT_EQ(response.result_int(), 408);
+  EXPECT_NE(response.body().find(R"("code":"request_timeout")"), std::string::npos)
+      << response.body();
+  EXPECT_NE(response.body().find(R"("type":"invalid_request_error")"), std::string::npos);
+  EXPECT_FALSE(response.keep_alive());
+  EXPECT_FALSE(response["X-Request-Id"].empty());
+  EXPECT_TRUE(WaitFor([&] { return router_.cancelled_calls.load() == 1; }));
+  auto upload = router_.uploads().at(0);
+  EXPECT_FALSE(upload.last);
+  EXPECT_FALSE(Joined(upload).empty());
+  client.Close();
   EXPECT_TRUE(WaitFor([&] { return server_->in_flight() == 0; }));
 }
 
