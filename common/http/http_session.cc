@@ -155,7 +155,7 @@ void HttpSession::SendContinue() {
 }
 
 void HttpSession::ReadBody(BodyReader::Done done) {
-  if (!body_reader_ || answered_ || body_read_pending_) {
+  if (!body_reader_ || (answered_ && !answer_streaming_) || body_read_pending_) {
     net::post(stream_.get_executor(), [done = std::move(done)] {
       done(absl::FailedPreconditionError("the request body is no longer read"), "", true);
     });
@@ -165,8 +165,8 @@ void HttpSession::ReadBody(BodyReader::Done done) {
   body_read_pending_ = true;
   body_timed_out_ = false;
   ++body_read_seq_;
-  // No answer is being written yet (answered_ is false): the stream's own timer, which closes
-  // the socket, is off; the body timer only cancels the read, so a 408 can still be sent.
+  // The stream's own read timer, which closes the socket, is off (a write in flight keeps its
+  // own); the body timer only cancels the read, so a 408 can still be sent.
   stream_.expires_never();
   ArmBodyTimer(limits_.body_idle_timeout);
   body_reader_->Next([self = shared_from_this(), done = std::move(done)](
@@ -264,6 +264,7 @@ void HttpSession::Deliver(HttpRequest request, bool body_unread) {
   ++served_;
   SetBusy(true);
   answered_ = false;
+  answer_streaming_ = false;
   request_unread_ = body_unread;
   keep_alive_ = request.keep_alive() && !(closing_ && closing_->load(std::memory_order_relaxed));
   handler_(shared_from_this(), std::move(request));
@@ -331,6 +332,8 @@ void HttpSession::DiscardInput() {
 
 void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done done) {
   answered_ = true;
+  answer_streaming_ = true;
+  continue_pending_ = false;  // a final answer went first: no interim one may follow
   if (request_unread_) keep_alive_ = false;
   head.keep_alive(keep_alive_);
   head.chunked(true);
@@ -368,6 +371,7 @@ void HttpSession::SendChunk(std::string_view data, Done done) {
 
 void HttpSession::FinishStream(std::string tail, bool reuse) {
   ++stream_generation_;
+  answer_streaming_ = false;
   pending_.reset();
   if (client_gone_) {
     Close();
@@ -394,6 +398,7 @@ void HttpSession::FinishStream(std::string tail, bool reuse) {
 
 void HttpSession::AbortStream() {
   ++stream_generation_;
+  answer_streaming_ = false;
   pending_.reset();
   SetBusy(false);
   Close();

@@ -86,11 +86,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
   // Reads the next chunk (at most 64 KiB) of the current request's streamed body; see
   // BodyReader::Done. One ReadBody at a time; `done` never runs inside this call. The first
-  // call answers "Expect: 100-continue" first. After the request was answered, or after the
-  // last chunk, `done` gets an error; DEADLINE_EXCEEDED when the client sent nothing for
-  // HttpLimits::body_idle_timeout (the session can still answer it: 408). An answer sent before the
-  // body's end closes the connection (lingering close): the rest of the body is never taken as a
-  // next request.
+  // call answers "Expect: 100-continue" first. While a chunked answer (SendStreamHead) is
+  // being written the body may still be read; after a whole answer or the end of a chunked
+  // one, or after the last chunk, `done` gets an error; DEADLINE_EXCEEDED when the client sent
+  // nothing for HttpLimits::body_idle_timeout (the session can still answer it: 408). An answer
+  // sent before the body's end closes the connection (lingering close): the rest of the body is
+  // never taken as a next request.
   void ReadBody(BodyReader::Done done);
   // The peer's IP address ("" if unknown).
   const std::string& remote_address() const { return remote_address_; }
@@ -138,8 +139,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool linger_after_read_ = false;  // answered meanwhile: lingering close once it ends
   bool continue_pending_ = false;   // the client waits for "100 Continue"
   bool answered_ = false;           // the current request's answer has begun
-  uint64_t body_limit_ = 0;         // the current request's body limit
-  std::shared_ptr<void> pending_;   // keeps the response being written alive
+  // A chunked answer is being written (SendStreamHead .. FinishStream/AbortStream): a streamed
+  // body may still be read meanwhile (HTTP/1.1 lets a server answer before the body's end).
+  bool answer_streaming_ = false;
+  uint64_t body_limit_ = 0;        // the current request's body limit
+  std::shared_ptr<void> pending_;  // keeps the response being written alive
   std::shared_ptr<const std::atomic<bool>> closing_;
   bool keep_alive_ = true;
   bool request_unread_ = false;  // answered before the whole request was read

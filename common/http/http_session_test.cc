@@ -347,6 +347,34 @@ TEST_F(HttpSessionBodyTest, OtherBodiesAreStillReadWhole) {
   EXPECT_FALSE(current_->body_pending());
 }
 
+// HTTP/1.1 lets a server answer before the body's end: while a chunked answer streams, the
+// body is still read to its end; the answer then ends and (its head said "close", the body
+// being unread then) the connection closes.
+TEST_F(HttpSessionBodyTest, ABodyIsStillReadWhileAChunkedAnswerStreams) {
+  std::string body = Pattern(200 << 10);
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +
+       "\r\n\r\n" + body.substr(0, 1000));
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  bool head_sent = false;
+  http::response<http::empty_body> head(http::status::ok, 11);
+  current_->SendStreamHead(std::move(head), [&](bool ok) { head_sent = ok; });
+  ASSERT_TRUE(RunUntil([&] { return head_sent; }));
+  ASSERT_TRUE(ClientReceives("HTTP/1.1 200 OK"));
+  client_.non_blocking(false);
+  Send(body.substr(1000));
+  std::string got;
+  std::vector<size_t> sizes;
+  ASSERT_TRUE(ReadAll(&got, &sizes).ok());
+  EXPECT_EQ(got, body);
+  bool chunk_sent = false;
+  current_->SendChunk("the answer", [&](bool ok) { chunk_sent = ok; });
+  ASSERT_TRUE(RunUntil([&] { return chunk_sent; }));
+  current_->FinishStream("", true);
+  current_.reset();
+  EXPECT_TRUE(ClientReceives("the answer\r\n0\r\n\r\n"));
+  EXPECT_TRUE(SessionEnded());
+}
+
 // An answer and the next bytes of a chunked body's framing (a chunk header, no body byte) at
 // the same moment: the read may already hold those bytes when it is cancelled, and must end
 // at once anyway (not after --header-timeout, 30 s here) so the lingering close can start.

@@ -2,10 +2,13 @@
 // is answered 408 request_timeout after --body-idle-timeout (1 s here) with
 // "Connection: close", the provider sees its request cut short (never complete), the metric
 // records 408, and the gateway then serves a JSON call; a slow but steady upload is never
-// cut by that timeout (it bounds a gap between bytes, not the upload).
+// cut by that timeout (it bounds a gap between bytes, not the upload); a provider that starts
+// its 2xx answer before the body's end (HTTP/1.1 allows it) gets the whole body while the
+// client gets the whole answer.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import { deployments, metricSum, startFakeUpstream, waitFor } from './harness.mjs';
 
@@ -57,7 +60,7 @@ for (const deployment of deployments) {
     });
 
     it('a client that stops sending mid-body gets 408 and the provider sees the request cut short', async () => {
-      await fake.reset?.();
+      await fake.reset();
       const before408 = await metricSum(`${gw.baseURL}/metrics`, 'llmsrouter_http_requests_total',
         ['status="408"']);
       const file = Buffer.alloc(200000, 'a');
@@ -84,6 +87,53 @@ for (const deployment of deployments) {
       { what: 'the 408 in the metrics' });
       await chatWorks(gw.baseURL);
     });
+
+    for (const chunked of [false, true]) {
+      it(`a 2xx answer that starts before the body's end does not cut it (${chunked ? 'chunked' : 'Content-Length'})`, async () => {
+        await fake.reset();
+        await fake.behave({ answer_early_at: 256 * 1024 });
+        const file = randomBytes(3 << 20);
+        const body = Buffer.concat([Buffer.from(FORM_HEAD), file, Buffer.from(FORM_TAIL)]);
+        const { hostname, port } = new URL(gw.baseURL);
+        const headers = { 'content-type': 'multipart/form-data; boundary=b' };
+        if (!chunked) headers['content-length'] = body.length;
+        let text = '';
+        const answered = new Promise((resolve, reject) => {
+          const req = http.request({ host: hostname, port, method: 'POST', agent: false,
+            path: '/v1/audio/transcriptions', headers }, (res) => {
+            assert.equal(res.statusCode, 200);
+            res.setEncoding('utf8');
+            res.on('data', (d) => {
+              text += d;
+              if (text.includes('"early":true') && !req.writableEnded) {
+                req.end(body.subarray(1 << 20));  // the rest, once the answer began
+              }
+            });
+            res.on('end', resolve);
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          req.write(body.subarray(0, 1 << 20));
+        });
+        await answered;
+        const events = text.split('\n\n').filter((e) => e.startsWith('data: '))
+          .map((e) => e.slice(6));
+        assert.equal(events.at(-1), '[DONE]', text);
+        assert.equal(JSON.parse(events[0]).early, true, text);
+        const last = JSON.parse(events.at(-2));
+        const sent = (await fake.requests()).at(-1);
+        assert.deepEqual([sent.state, sent.body_complete], ['finished', true], JSON.stringify(sent));
+        // The provider's digest of the whole raw body (its model name rewritten) reached the
+        // client, and the file part arrived intact.
+        assert.equal(last.sha256, sent.sha256);
+        assert.equal(last.bytes, sent.bytes);
+        assert.equal(sent.parts.find((p) => p.name === 'file').sha256,
+                     createHash('sha256').update(file).digest('hex'));
+        assert.ok(sent.answered_at_bytes < body.length);
+        await fake.behave({});
+        await chatWorks(gw.baseURL);
+      });
+    }
 
     it('a slow but steady upload outlasting the idle timeout passes whole', async () => {
       const file = Buffer.alloc(60000);
