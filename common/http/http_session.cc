@@ -137,6 +137,7 @@ void HttpSession::StartStreamedBody() {
   parser_.reset();
   ReserveForBody();
   body_reader_.emplace(stream_, buffer_, *stream_parser_, body_limit_, kBodyChunkBytes);
+  body_timed_out_ = false;
   continue_pending_ = beast::iequals(stream_parser_->get()[http::field::expect], "100-continue");
   http::request_header<> header = stream_parser_->get().base();
   Deliver(HttpRequest(std::move(header)), !stream_parser_->is_done());
@@ -163,7 +164,6 @@ void HttpSession::ReadBody(BodyReader::Done done) {
   }
   SendContinue();
   body_read_pending_ = true;
-  body_timed_out_ = false;
   ++body_read_seq_;
   // The stream's own read timer, which closes the socket, is off (a write in flight keeps its
   // own); the body timer only cancels the read, so a 408 can still be sent.
@@ -173,6 +173,8 @@ void HttpSession::ReadBody(BodyReader::Done done) {
                          absl::Status status, std::string chunk, bool last) {
     self->body_read_pending_ = false;
     self->body_timer_->cancel();
+    // Sticky: a read whose bytes came with the timeout still gets them, and the reads after it
+    // (the reader is cancelled) fail as timed out.
     if (self->body_timed_out_ && !status.ok()) {
       status = absl::DeadlineExceededError(
           StrCat("no request body bytes arrived for ",

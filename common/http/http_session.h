@@ -133,7 +133,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<BodyReader> body_reader_;
   bool body_read_pending_ = false;  // a ReadBody is in flight
   uint64_t body_read_seq_ = 0;      // which ReadBody the body timer belongs to
-  bool body_timed_out_ = false;     // the read in flight was cancelled for idleness
+  bool body_timed_out_ = false;     // a read of this body was cancelled for idleness
   // Only for streamed bodies: a request read whole never creates it.
   std::optional<net::steady_timer> body_timer_;
   bool linger_after_read_ = false;  // answered meanwhile: lingering close once it ends
