@@ -341,6 +341,29 @@ for (const deployment of deployments) {
         assert.equal((await fake.requests()).length, 2);
       });
 
+      for (const [api, pick] of [['Chat Completions', (m) => openai.chat(m)], ['Responses', (m) => openai(m)]]) {
+        it(`a stream cut mid-way upstream: the framework reports the gateway's error (${api})`, async () => {
+          // Three times on the same pooled connections: each failed stream leaves its
+          // connection reusable, so the next call never meets a socket being closed.
+          for (let i = 0; i < 3; i++) {
+            const s = streamText({ model: pick('[strict]gpt-fake+chunks=10+interval=10+cut=3'), prompt: 'hi', maxRetries: 0,
+                                   onError: () => {} });
+            let deltas = 0;
+            let error;
+            for await (const part of s.fullStream) {
+              if (part.type === 'text-delta') deltas++;
+              if (part.type === 'error') error = part.error;
+            }
+            assert.equal(deltas, 3);
+            assert.ok(error, 'no error part');
+            // The gateway's own message, not a framework's parse failure of an unknown event.
+            assert.match(error.message, /^provider 'strict'/, String(error));
+            const r = await generateText({ model: pick('[fake]gpt-fake+chunks=2'), prompt: 'hi', maxRetries: 0 });
+            assert.equal(r.text, expectedText(2));
+          }
+        });
+      }
+
       const chatOpenAIOf = (model, extra = {}) => new ChatOpenAI({ model, apiKey: key, maxRetries: 0,
         configuration: { baseURL: `${gw.baseURL}/v1` }, ...extra });
     });

@@ -6,6 +6,7 @@
 // sequence_number. Directives in the model name, as fake_upstream.mjs:
 //   chunks=N       the text is "tok0 tok1 …" in N deltas (without it: "answer to <id>", whole)
 //   interval=MS    delay between text deltas (a stream a client can abort mid-way)
+//   cut=N          destroy the connection after N deltas (a stream cut mid-way)
 //   tools=N        N function_call items of the request's first tool ({"city":"Paris"}),
 //                  unless the input ends with a function_call_output (then text)
 //   prompt=N       input_tokens in the usage (default 3; output_tokens = the text deltas)
@@ -81,10 +82,12 @@ export async function streamResponse(res, r, items, d) {
   const write = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify(
     { type, sequence_number: sequence++, ...data })}\n\n`);
   write('response.created', { response: { ...r, status: 'in_progress', output: [], usage: null } });
+  let deltas = 0;
   for (const [index, entry] of items.entries()) {
     for (const [type, data] of itemEvents(index, entry)) {
       if (type.endsWith('.delta') && d.interval) await sleep(d.interval);
       if (closed) return;
+      if (type.endsWith('.delta') && deltas++ === d.cut) return res.socket.destroy();
       write(type, data);
     }
   }
