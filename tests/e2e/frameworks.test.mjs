@@ -6,7 +6,7 @@
 // the framework sent, unchanged but for the model's [provider] prefix.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { APICallError, embed, embedMany, generateObject, generateText, stepCountIs, streamText,
+import { APICallError, embed, embedMany, generateObject, generateText, Output, stepCountIs, streamText,
          tool } from 'ai';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createAnthropic } from '@ai-sdk/anthropic';
@@ -153,16 +153,27 @@ for (const deployment of deployments) {
           await assertForwarded(fake, path, 'gpt-fake+tools=1+chunks=2');
         });
 
-        it(`generateObject with a json_schema response format (${api})`, async () => {
-          const { object } = await generateObject({
-            model: pick('[fake]gpt-fake'), prompt: 'A forecast', maxRetries: 0,
-            schema: z.object({ city: z.string(), celsius: z.number(), sunny: z.boolean() }),
-          });
-          assert.deepEqual(object, { city: 'Paris', celsius: 18.5, sunny: true });
+        it(`structured output: generateObject, and streamText with Output.object (${api})`, async () => {
+          const schema = z.object({ city: z.string(), celsius: z.number(), sunny: z.boolean() });
+          const expected = { city: 'Paris', celsius: 18.5, sunny: true };
+          const { object } = await generateObject({ model: pick('[fake]gpt-fake'), prompt: 'A forecast',
+                                                    maxRetries: 0, schema });
+          assert.deepEqual(object, expected);
           const sent = rec.last(path);
           const format = api === 'Responses' ? sent.text.format : sent.response_format;
           assert.equal(format.type, 'json_schema');
+          const sentSchema = api === 'Responses' ? format.schema : format.json_schema.schema;
+          assert.deepEqual(Object.keys(sentSchema.properties), ['city', 'celsius', 'sunny']);
           await assertForwarded(fake, path, 'gpt-fake');
+          // AI SDK 5+'s own way (generateObject is deprecated in 7): an output setting.
+          const s = streamText({ model: pick('[fake]gpt-fake+stream=1'), prompt: 'A forecast', maxRetries: 0,
+                                 output: Output.object({ schema }) });
+          let partials = 0;
+          for await (const partial of s.partialOutputStream) if (partial) partials++;
+          assert.ok(partials >= 1);
+          assert.deepEqual(await s.output, expected);
+          const streamed = await assertForwarded(fake, path, 'gpt-fake+stream=1');
+          assert.equal(JSON.parse(streamed.body).stream, true);
         });
       }
 
