@@ -1,5 +1,5 @@
 // Uploads under hostile timing, in both deployments: a client that stops sending mid-body
-// is answered 408 request_timeout after --body-idle-timeout (1 s here) with
+// is answered 408 request_timeout after --body-idle-timeout (1 s here, 3 s under sanitizers) with
 // "Connection: close", the provider sees its request cut short (never complete), the metric
 // records 408, and the gateway then serves a JSON call; a slow but steady upload is never
 // cut by that timeout (it bounds a gap between bytes, not the upload); a provider that starts
@@ -15,6 +15,9 @@ import { deployments, metricSum, startFakeUpstream, waitFor } from './harness.mj
 const FORM_HEAD = '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\n[fake]whisper-1\r\n' +
   '--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n';
 const FORM_TAIL = '\r\n--b--\r\n';
+// --body-idle-timeout: tiny, and longer under sanitizers (a slower gateway must not time out
+// the slow-but-steady upload for its own slowness).
+const IDLE_S = process.env.LLMSROUTER_E2E_SANITIZERS ? 3 : 1;
 
 function uploadHead(length) {
   return 'POST /v1/audio/transcriptions HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
@@ -52,7 +55,7 @@ for (const deployment of deployments) {
     before(async () => {
       fake = await startFakeUpstream();
       gw = await deployment.start(`servers:\n  fake: {url: "${fake.url}", api_key: "k"}\n`,
-        ['--body-idle-timeout', '1']);
+        ['--body-idle-timeout', String(IDLE_S)]);
     });
     after(async () => {
       await gw?.stop();
@@ -75,7 +78,7 @@ for (const deployment of deployments) {
       assert.match(got, /\r\nConnection: close\r\n/i, got);
       const error = JSON.parse(got.slice(got.indexOf('\r\n\r\n') + 4)).error;
       assert.deepEqual([error.type, error.code], ['invalid_request_error', 'request_timeout']);
-      assert.match(error.message, /no request body bytes arrived for 1000 ms/);
+      assert.match(error.message, new RegExp(`no request body bytes arrived for ${IDLE_S * 1000} ms`));
       const [sent] = await waitFor(async () => {
         const requests = await fake.requests();
         return requests.length > 0 && requests.at(-1).state !== 'open' && requests.slice(-1);
@@ -141,8 +144,8 @@ for (const deployment of deployments) {
       const body = Buffer.concat([Buffer.from(FORM_HEAD), file, Buffer.from(FORM_TAIL)]);
       const client = rawClient(gw.baseURL);
       await client.send(uploadHead(body.length).replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
-      // 6 pieces 500 ms apart: 2.5 s in all, over the 1 s allowed between bytes.
-      const piece = Math.ceil(body.length / 6);
+      // Pieces 500 ms apart, 3 times as long in all as the time allowed between bytes.
+      const piece = Math.ceil(body.length / (6 * IDLE_S + 1));
       for (let at = 0; at < body.length; at += piece) {
         await client.send(body.subarray(at, at + piece));
         if (at + piece < body.length) await new Promise((r) => setTimeout(r, 500));  // pacing
