@@ -65,8 +65,11 @@ void BodyReader::ReadSome(std::shared_ptr<std::string> chunk, size_t filled, Don
           return done(Cancelled(), "", true);
         }
         if (ec) {
+          // operation_aborted: the socket was closed under the read (the answer's write
+          // timed out, or the stream was aborted) — the client is gone, the body not malformed.
           bool gone = ec == http::error::partial_message || ec == net::error::eof ||
-                      ec == net::error::connection_reset || ec == beast::error::timeout;
+                      ec == net::error::connection_reset || ec == beast::error::timeout ||
+                      ec == net::error::operation_aborted;
           return done(gone ? absl::UnavailableError(
                                  "the client stopped sending the request body before its end")
                            : absl::InvalidArgumentError(

@@ -175,7 +175,7 @@ void HttpSession::ReadBody(BodyReader::Done done) {
     self->body_timer_->cancel();
     // Sticky: a read whose bytes came with the timeout still gets them, and the reads after it
     // (the reader is cancelled) fail as timed out.
-    if (self->body_timed_out_ && !status.ok()) {
+    if (self->body_timed_out_ && absl::IsCancelled(status)) {
       status = absl::DeadlineExceededError(
           StrCat("no request body bytes arrived for ",
                  absl::ToInt64Milliseconds(self->limits_.body_idle_timeout), " ms"));
@@ -208,6 +208,11 @@ void HttpSession::ArmBodyTimer(absl::Duration after) {
 // chunk header makes it read again) by cancelling again shortly while the read is still out.
 void HttpSession::CancelBodyRead() {
   body_reader_->Cancel();
+  if (chunk_write_out_) {
+    // socket.cancel() would abort the answer's write too: cancel once that write is done.
+    cancel_read_after_write_ = true;
+    return;
+  }
   beast::error_code ignored;
   stream_.socket().cancel(ignored);
   ArmBodyTimer(kCancelRetry);
@@ -346,13 +351,11 @@ void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done don
   auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*owned);
   pending_ = owned;
   stream_.expires_after(ToChrono(limits_.write_timeout));
+  chunk_write_out_ = true;
   http::async_write_header(stream_, *serializer,
                            [self = shared_from_this(), owned, serializer, done = std::move(done)](
                                beast::error_code ec, size_t) {
-                             if (ec) {
-                               NoteWriteError(ec);
-                               self->client_gone_ = true;
-                             }
+                             self->AfterChunkWrite(ec);
                              done(!ec);
                            });
 }
@@ -362,16 +365,30 @@ void HttpSession::SendChunk(std::string_view data, Done done) {
     done(false);
     return;
   }
+  if (data.empty()) {  // an empty chunk is the last chunk: it would end the answer early
+    net::post(stream_.get_executor(), [done = std::move(done)] { done(true); });
+    return;
+  }
   stream_.expires_after(ToChrono(limits_.write_timeout));
+  chunk_write_out_ = true;
   net::async_write(
       stream_, http::make_chunk(net::const_buffer(data.data(), data.size())),
       [self = shared_from_this(), done = std::move(done)](beast::error_code ec, size_t) {
-        if (ec) {
-          NoteWriteError(ec);
-          self->client_gone_ = true;
-        }
+        self->AfterChunkWrite(ec);
         done(!ec);
       });
+}
+
+void HttpSession::AfterChunkWrite(beast::error_code ec) {
+  chunk_write_out_ = false;
+  if (ec) {
+    NoteWriteError(ec);
+    client_gone_ = true;
+  }
+  if (cancel_read_after_write_) {
+    cancel_read_after_write_ = false;
+    if (body_read_pending_) CancelBodyRead();
+  }
 }
 
 void HttpSession::FinishStream(std::string tail, bool reuse) {

@@ -117,8 +117,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Deliver(HttpRequest request, bool body_unread);
   // (Re)arms the timer of the body read in flight: on expiry that read is cancelled.
   void ArmBodyTimer(absl::Duration after);
-  // Ends the body read in flight at once (an answer was sent, or the client went idle).
+  // Ends the body read in flight at once (an answer was sent, or the client went idle); while a
+  // chunk of the answer is being written, once that write is done.
   void CancelBodyRead();
+  // The end of a streamed answer's head or chunk write.
+  void AfterChunkWrite(beast::error_code ec);
   void ArmWatch(uint64_t generation, std::shared_ptr<std::function<void()>> on_gone);
   std::string_view RequestTarget() const;
   void AfterResponse(bool keep_alive, beast::error_code ec);
@@ -149,8 +152,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // A chunked answer is being written (SendStreamHead .. FinishStream/AbortStream): a streamed
   // body may still be read meanwhile (HTTP/1.1 lets a server answer before the body's end).
   bool answer_streaming_ = false;
-  uint64_t body_limit_ = 0;        // the current request's body limit
-  std::shared_ptr<void> pending_;  // keeps the response being written alive
+  bool chunk_write_out_ = false;          // a head or chunk of a streamed answer is being written
+  bool cancel_read_after_write_ = false;  // CancelBodyRead waits for that write
+  uint64_t body_limit_ = 0;               // the current request's body limit
+  std::shared_ptr<void> pending_;         // keeps the response being written alive
   std::shared_ptr<const std::atomic<bool>> closing_;
   bool keep_alive_ = true;
   bool request_unread_ = false;  // answered before the whole request was read

@@ -431,6 +431,49 @@ TEST_F(HttpSessionIdleBodyTest, AStalledBodyFailsItsReadAndIsStillAnswered) {
   EXPECT_TRUE(SessionEnded());
 }
 
+// An early streamed answer whose chunk write waits for a client that reads nothing yet, and a
+// body that went idle meanwhile: the idle cancel must not abort that write (cancelling the
+// socket cancels every operation on it); the read ends as timed out once the write is done.
+TEST_F(HttpSessionIdleBodyTest, AnIdleBodyDoesNotAbortTheAnswersWrite) {
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nhalf of it");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  bool head_sent = false;
+  current_->SendStreamHead(http::response<http::empty_body>(http::status::ok, 11),
+                           [&](bool ok) { head_sent = ok; });
+  ASSERT_TRUE(RunUntil([&] { return head_sent; }));
+  // More than the loopback socket buffers hold: the write parks until the client reads.
+  std::string chunk = Pattern(32 << 20);
+  std::optional<bool> chunk_sent;
+  current_->SendChunk(chunk, [&](bool ok) { chunk_sent = ok; });
+  absl::Status status;
+  bool read_done = false;
+  std::string first;
+  current_->ReadBody([&](absl::Status s, std::string piece, bool) {
+    first = piece;
+    current_->ReadBody([&](absl::Status s2, std::string, bool) {
+      status = s2;
+      read_done = true;
+    });
+  });
+  auto idle_passed = std::chrono::steady_clock::now() + std::chrono::milliseconds(600);
+  RunUntil([&] { return std::chrono::steady_clock::now() >= idle_passed; });
+  EXPECT_FALSE(chunk_sent.has_value());  // still parked, not aborted
+  EXPECT_FALSE(read_done);               // its cancel waits for the write
+  // The client now reads the answer: the write ends whole, then the read times out.
+  std::string got;
+  client_.non_blocking(true);
+  ASSERT_TRUE(RunUntil([&] {
+    char buf[1 << 16];
+    beast::error_code ec;
+    size_t n = client_.read_some(net::buffer(buf), ec);
+    if (!ec) got.append(buf, n);
+    return chunk_sent.has_value() && read_done;
+  }));
+  EXPECT_TRUE(*chunk_sent);
+  EXPECT_EQ(first, "half of it");
+  EXPECT_TRUE(absl::IsDeadlineExceeded(status)) << status;
+}
+
 TEST_F(HttpSessionIdleBodyTest, ASlowButSteadyBodyIsNotTimedOut) {
   std::string body = Pattern(8 * 100);
   Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +

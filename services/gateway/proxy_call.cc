@@ -257,16 +257,19 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
   }
   if (streaming_) {
     ActiveStreams().Add(-1);
-    RecordMetrics(status.ok() ? head_.status() : HttpStatusFromStatus(status));
-    if (!status.ok() && !IsEventStream(head_.content_type())) {
+    // A body that failed while an early answer streamed (idle, too large, broken framing)
+    // ended the call: its reason, not the cancel it caused, is what the client is told.
+    const absl::Status& reason = !status.ok() && body_error_ ? *body_error_ : status;
+    RecordMetrics(reason.ok() ? head_.status() : HttpStatusFromStatus(reason));
+    if (!reason.ok() && !IsEventStream(head_.content_type())) {
       session_->AbortStream();  // raw bytes (audio, a file) cannot carry an error event
       return;
     }
     std::string error;
-    if (!status.ok()) {
-      error = anthropic_errors_ ? StrCat("event: error\ndata: ", AnthropicErrorBody(status), "\n\n")
-              : responses_errors_ ? ResponsesSseErrorEvent(status)
-                                  : SseErrorEvent(status);
+    if (!reason.ok()) {
+      error = anthropic_errors_ ? StrCat("event: error\ndata: ", AnthropicErrorBody(reason), "\n\n")
+              : responses_errors_ ? ResponsesSseErrorEvent(reason)
+                                  : SseErrorEvent(reason);
     }
     // An error event ends the stream like any other: the last chunk keeps the connection
     // whole, so it stays open (closing it raced the client's reuse of its pooled socket).
