@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "services/router/upload_prefix_budget.h"
+
 namespace llmsrouter::router {
 
 UploadIntake::UploadIntake(std::shared_ptr<const RouterConfig> config, v1::CallRequest head,
@@ -10,7 +12,9 @@ UploadIntake::UploadIntake(std::shared_ptr<const RouterConfig> config, v1::CallR
       request_(std::move(head)),
       options_(options),
       on_space_(std::move(on_space)),
-      resolver_(resolver) {}
+      resolver_(resolver) {
+  if (options_.budget != nullptr) held_.emplace(options_.budget);
+}
 
 absl::StatusOr<bool> UploadIntake::Push(std::string chunk, bool last) {
   if (routed_) {
@@ -23,8 +27,29 @@ absl::StatusOr<bool> UploadIntake::Push(std::string chunk, bool last) {
   // Each attempt scans (and copies) the whole prefix: tried again only once it doubled (or
   // reached the bound), so a large bound costs O(bound), not O(bound^2 / chunk).
   size_t held = request_.body().size();
-  if (!last && held < next_route_at_ && held < options_.prefix_bound) return true;
-  return Route(last);
+  bool wait = !last && held < next_route_at_ && held < options_.prefix_bound;
+  absl::StatusOr<bool> room = wait ? true : Route(last);
+  if (!room.ok() || routed_) {
+    ReleaseHeld();
+    return room;
+  }
+  if (!Hold()) {
+    ReleaseHeld();
+    return UploadPrefixBudgetError(options_.budget_bytes);
+  }
+  return true;
+}
+
+bool UploadIntake::Hold() {
+  return !held_ || held_->Resize(request_.body().size(), options_.budget_bytes);
+}
+
+void UploadIntake::ReleaseHeld() {
+  if (held_) held_->Resize(0, 0);
+  if (!routed_) {
+    request_.clear_body();
+    request_.mutable_body()->shrink_to_fit();
+  }
 }
 
 absl::StatusOr<bool> UploadIntake::Route(bool last) {
@@ -55,6 +80,7 @@ std::optional<PreparedCall> UploadIntake::TakeCall() {
 }
 
 void UploadIntake::Abort(absl::Status why) {
+  ReleaseHeld();
   if (pipe_ != nullptr) pipe_->Abort(std::move(why));
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/upload_prefix_budget.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -143,6 +144,89 @@ TEST(UploadIntakeTest, AbortEndsThePipeWithItsStatus) {
   EXPECT_FALSE(Drain(*call->http.body_source, &got, &end));
   EXPECT_EQ(end, RequestBodySource::Read::kAbort);
   EXPECT_EQ(call->http.body_source->AbortStatus().code(), absl::StatusCode::kResourceExhausted);
+}
+
+// The prefix held past each Push counts against the budget of all uploads; routing, an error,
+// Abort or the intake's end give it back, once.
+TEST(UploadIntakeTest, HeldPrefixIsCountedAndGivenBackWhenRouted) {
+  BufferBudget budget;
+  std::string form =
+      File(40 << 10) + Part("name=\"model\"", "[oa]whisper-1") + File(64 << 10) + "--B--\r\n";
+  UploadIntake intake(
+      Config(), Head(),
+      {.prefix_bound = 1 << 20, .window = 1 << 20, .budget = &budget, .budget_bytes = 100 << 10},
+      [] {});
+  ASSERT_TRUE(intake.Push(form.substr(0, 16 << 10), false).ok());
+  EXPECT_EQ(budget.used(), 16u << 10);
+  ASSERT_TRUE(intake.Push(form.substr(16 << 10, 16 << 10), false).ok());
+  EXPECT_EQ(budget.used(), 32u << 10);
+  ASSERT_TRUE(intake.Push(form.substr(32 << 10, 32 << 10), false).ok());  // the model is in
+  EXPECT_TRUE(intake.TakeCall().has_value());
+  EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(UploadIntakeTest, OverTheBudgetIsRefusedAndGivesBackWhatItHeld) {
+  BufferBudget budget;
+  ASSERT_TRUE(budget.TryAcquire(20 << 10, 64 << 10));  // another upload's
+  std::string form = File(100 << 10) + Part("name=\"model\"", "[oa]whisper-1") + "--B--\r\n";
+  UploadIntake intake(
+      Config(), Head(),
+      {.prefix_bound = 1 << 20, .window = 1 << 20, .budget = &budget, .budget_bytes = 64 << 10},
+      [] {});
+  ASSERT_TRUE(intake.Push(form.substr(0, 16 << 10), false).ok());
+  ASSERT_TRUE(intake.Push(form.substr(16 << 10, 16 << 10), false).ok());
+  EXPECT_EQ(budget.used(), 52u << 10);
+  absl::StatusOr<bool> refused = intake.Push(form.substr(32 << 10, 16 << 10), false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorCode(refused.status()), "upload_prefix_budget");
+  EXPECT_TRUE(IsUploadPrefixBudgetError(refused.status()));
+  EXPECT_EQ(budget.used(), 20u << 10);  // only the other upload's
+  budget.Release(20 << 10);
+  // Freed: a new upload of the same form is held again.
+  UploadIntake next(
+      Config(), Head(),
+      {.prefix_bound = 1 << 20, .window = 1 << 20, .budget = &budget, .budget_bytes = 64 << 10},
+      [] {});
+  ASSERT_TRUE(next.Push(form.substr(0, 48 << 10), false).ok());
+  EXPECT_EQ(budget.used(), 48u << 10);
+}
+
+TEST(UploadIntakeTest, AbortAndDestructionGiveBackTheHeldPrefixOnce) {
+  BufferBudget budget;
+  std::string form = File(100 << 10) + Part("name=\"model\"", "[oa]whisper-1") + "--B--\r\n";
+  UploadIntake::Options options{
+      .prefix_bound = 1 << 20, .window = 1 << 20, .budget = &budget, .budget_bytes = 1 << 20};
+  {
+    UploadIntake intake(Config(), Head(), options, [] {});
+    ASSERT_TRUE(intake.Push(form.substr(0, 30 << 10), false).ok());
+    EXPECT_EQ(budget.used(), 30u << 10);
+    intake.Abort(absl::CancelledError("client gone"));
+    EXPECT_EQ(budget.used(), 0u);
+    intake.Abort(absl::CancelledError("again"));
+    EXPECT_EQ(budget.used(), 0u);
+  }
+  EXPECT_EQ(budget.used(), 0u);  // not given back twice
+  {
+    UploadIntake intake(Config(), Head(), options, [] {});
+    ASSERT_TRUE(intake.Push(form.substr(0, 30 << 10), false).ok());
+    EXPECT_EQ(budget.used(), 30u << 10);
+  }
+  EXPECT_EQ(budget.used(), 0u);
+}
+
+TEST(UploadIntakeTest, ZeroBudgetRoutesAFormWithItsModelFirstAndHoldsNothing) {
+  BufferBudget budget;
+  UploadIntake::Options options{
+      .prefix_bound = 1 << 20, .window = 1 << 20, .budget = &budget, .budget_bytes = 0};
+  std::string first = Part("name=\"model\"", "[oa]whisper-1") + File(64 << 10) + "--B--\r\n";
+  UploadIntake routed(Config(), Head(), options, [] {});
+  ASSERT_TRUE(routed.Push(first.substr(0, 16 << 10), false).ok());
+  EXPECT_TRUE(routed.TakeCall().has_value());
+  std::string late = File(64 << 10) + Part("name=\"model\"", "[oa]whisper-1") + "--B--\r\n";
+  UploadIntake held(Config(), Head(), options, [] {});
+  EXPECT_TRUE(IsUploadPrefixBudgetError(held.Push(late.substr(0, 16 << 10), false).status()));
+  EXPECT_EQ(budget.used(), 0u);
 }
 
 }  // namespace
