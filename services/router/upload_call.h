@@ -38,6 +38,7 @@ class UploadCall : public CallPipe<Msg> {
         .body_size = head.has_body_size() ? head.body_size() : -1,
         .budget = deps.upload_budget,
         .budget_bytes = deps.upload_prefix_budget,
+        .groups = deps.groups,
     };
     head_ = head;  // the call's request once routed (the intake keeps the prefix in its copy)
     intake_.emplace(
@@ -56,7 +57,7 @@ class UploadCall : public CallPipe<Msg> {
     if (!started_) {
       if (std::optional<PreparedCall> call = intake_->TakeCall()) {
         started_ = true;
-        this->StartUploadOnLoop(deps_, std::move(head_), *std::move(call));
+        this->StartUploadOnLoop(deps_, std::move(head_), *std::move(call), intake_->TakeRoute());
       }
     }
     if (last) {

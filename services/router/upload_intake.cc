@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/status_map.h"
+#include "services/router/upload_group.h"
 #include "services/router/upload_prefix_budget.h"
 
 namespace llmsrouter::router {
@@ -14,6 +16,10 @@ UploadIntake::UploadIntake(std::shared_ptr<const RouterConfig> config, v1::CallR
       on_space_(std::move(on_space)),
       resolver_(resolver) {
   if (options_.budget != nullptr) held_.emplace(options_.budget);
+}
+
+UploadIntake::~UploadIntake() {
+  if (route_ && options_.groups != nullptr) FinishAttempt(*options_.groups, &*route_, {});
 }
 
 absl::StatusOr<bool> UploadIntake::Push(std::string chunk, bool last) {
@@ -56,6 +62,9 @@ absl::StatusOr<bool> UploadIntake::Route(bool last) {
   UploadPrefix prefix{
       .bound = options_.prefix_bound, .complete = last, .body_size = options_.body_size};
   auto call = PrepareUploadCall(config_, request_, prefix, resolver_);
+  if (!call.ok() && options_.groups != nullptr && ErrorCode(call.status()) == "model_not_found") {
+    call = PrepareForGroup(prefix, call.status());
+  }
   if (!call.ok()) return call.status();
   if (!*call) {  // not enough to route yet
     next_route_at_ = 2 * request_.body().size();
@@ -71,6 +80,29 @@ absl::StatusOr<bool> UploadIntake::Route(bool last) {
   call_->http.body.clear();
   call_->http.body_source = pipe_;
   return room;
+}
+
+absl::StatusOr<std::optional<PreparedCall>> UploadIntake::PrepareForGroup(
+    const UploadPrefix& prefix, absl::Status not_found) {
+  auto route = RouteUploadToGroup(*options_.groups, *config_, request_);
+  if (!route.ok()) return route.status();
+  if (!*route) return not_found;
+  // The deployment ("[alias]model") stands in for the group's name, as for a JSON call.
+  request_.set_model_override(*(*route)->open);
+  auto call = PrepareUploadCall(config_, request_, prefix, resolver_);
+  request_.clear_model_override();
+  if (!call.ok() || !*call) {  // the model was found: more bytes cannot be what it needs
+    FinishAttempt(*options_.groups, &**route, {});
+    return call.ok() ? not_found : call.status();
+  }
+  route_ = **std::move(route);
+  return call;
+}
+
+std::optional<GroupRoute> UploadIntake::TakeRoute() {
+  std::optional<GroupRoute> route = std::move(route_);
+  route_.reset();
+  return route;
 }
 
 std::optional<PreparedCall> UploadIntake::TakeCall() {

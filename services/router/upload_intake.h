@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "common/buffer_budget.h"
 #include "llmsrouter/router/v1/router.pb.h"
+#include "services/router/group_route.h"
 #include "services/router/upload_pipe.h"
 #include "services/router/upstream_request.h"
 
@@ -28,12 +29,17 @@ class UploadIntake {
     // `budget_bytes` for all uploads together; null: not counted.
     BufferBudget* budget = nullptr;
     size_t budget_bytes = 256 << 20;
+    // Routes a `model` that names a model group (upload_group.h); null: groups not routed.
+    GroupBalancer* groups = nullptr;
   };
 
   // `head`: the call, its body empty. `on_space`: as UploadPipe's (the producer may push
   // again). `config` and `resolver` are used until the call is routed.
   UploadIntake(std::shared_ptr<const RouterConfig> config, v1::CallRequest head, Options options,
                std::function<void()> on_space, HostResolver* resolver = nullptr);
+  ~UploadIntake();
+  UploadIntake(const UploadIntake&) = delete;
+  UploadIntake& operator=(const UploadIntake&) = delete;
 
   // Takes the body's next chunk (`last`: the body ends with it). Returns whether the producer
   // may push the next chunk at once (false: wait for `on_space`). An error (the call cannot be
@@ -46,11 +52,18 @@ class UploadIntake {
   // The body will never be complete (client gone, over the limit): a transfer pulling it ends
   // with `why`; the prefix held is given back. On the producer's thread, as Push.
   void Abort(absl::Status why);
+  // The routed call's group route (its deployment counted in flight), once, right after
+  // TakeCall; nullopt when the call is not a group's.
+  std::optional<GroupRoute> TakeRoute();
   // Whether a byte went upstream (a retry would lose it). On the producer's thread.
   bool started() const { return pipe_ != nullptr && pipe_->started(); }
 
  private:
   absl::StatusOr<bool> Route(bool last);
+  // PrepareUploadCall when `model` named no provider: to a deployment of the model group it
+  // names, if any (sets route_); else `not_found`.
+  absl::StatusOr<std::optional<PreparedCall>> PrepareForGroup(const UploadPrefix& prefix,
+                                                              absl::Status not_found);
   // Counts the prefix still held after a Push; false when over the budget.
   bool Hold();
   // Gives back (and frees) the prefix held: the call was routed or will never be.
@@ -65,6 +78,7 @@ class UploadIntake {
   bool routed_ = false;
   size_t next_route_at_ = 0;  // held bytes at which routing is tried again
   std::shared_ptr<UploadPipe> pipe_;
+  std::optional<GroupRoute> route_;        // until TakeRoute; its attempt ended if never taken
   std::optional<BufferReservation> held_;  // with options_.budget; given back when destroyed
 };
 
