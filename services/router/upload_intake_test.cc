@@ -10,6 +10,7 @@
 
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/group_route.h"
 #include "services/router/upload_prefix_budget.h"
 
 namespace llmsrouter::router {
@@ -227,6 +228,92 @@ TEST(UploadIntakeTest, ZeroBudgetRoutesAFormWithItsModelFirstAndHoldsNothing) {
   UploadIntake held(Config(), Head(), options, [] {});
   EXPECT_TRUE(IsUploadPrefixBudgetError(held.Push(late.substr(0, 16 << 10), false).status()));
   EXPECT_EQ(budget.used(), 0u);
+}
+
+// Model groups: a form whose model is a group's name (after the file here) goes to a permitted
+// deployment of the group, its model rewritten; the deployment counts in flight until the
+// route's attempt ends, and an intake that never hands its route over ends it.
+class UploadGroupTest : public ::testing::Test {
+ protected:
+  static std::shared_ptr<const RouterConfig> GroupConfigured() {
+    auto config = std::make_shared<RouterConfig>();
+    config->providers["oa"] = ProviderConfig{.alias = "oa", .url = "http://127.0.0.1:9/v1"};
+    config->providers["ob"] = ProviderConfig{.alias = "ob", .url = "http://127.0.0.1:9/v1"};
+    GroupConfig group;
+    group.name = "speech";
+    group.deployments = {{"[oa]whisper-a", "oa", 1}, {"[ob]whisper-b", "ob", 1}};
+    config->groups["speech"] = group;
+    return config;
+  }
+  int InFlight() {
+    int total = 0;
+    for (const DeploymentHealth& d : balancer_.Snapshot(config_->groups)) total += d.in_flight;
+    return total;
+  }
+  // Pushes `form` whole in 16 KiB chunks; the first error, or the call once routed.
+  absl::StatusOr<PreparedCall> Push(UploadIntake& intake, const std::string& form) {
+    for (size_t at = 0; at < form.size(); at += 16 << 10) {
+      auto room = intake.Push(form.substr(at, 16 << 10), at + (16 << 10) >= form.size());
+      if (!room.ok()) return room.status();
+      if (auto call = intake.TakeCall()) return *std::move(call);
+    }
+    return absl::InternalError("never routed");
+  }
+  UploadIntake::Options Options() {
+    return {.prefix_bound = 1 << 20, .window = 1 << 20, .groups = &balancer_};
+  }
+
+  std::shared_ptr<const RouterConfig> config_ = GroupConfigured();
+  GroupBalancer balancer_{SystemClock::Get(), [] { return 0.5; }};
+  const std::string form_ =
+      File(40 << 10) + Part("name=\"model\"", "speech") + File(40 << 10) + "--B--\r\n";
+};
+
+TEST_F(UploadGroupTest, AGroupNamePicksAPermittedDeploymentAndRewritesModel) {
+  v1::CallRequest head = Head();
+  head.set_restrict_providers(true);
+  head.add_allowed_providers("ob");
+  UploadIntake intake(config_, head, Options(), [] {});
+  auto call = Push(intake, form_);
+  ASSERT_TRUE(call.ok()) << call.status();
+  EXPECT_EQ(call->target.provider->alias, "ob");
+  EXPECT_EQ(call->target.upstream_model, "whisper-b");
+  std::optional<GroupRoute> route = intake.TakeRoute();
+  ASSERT_TRUE(route.has_value());
+  EXPECT_EQ(route->group, "speech");
+  EXPECT_EQ(route->open, std::optional<std::string>("[ob]whisper-b"));
+  EXPECT_EQ(InFlight(), 1);
+  FinishAttempt(balancer_, &*route, {AttemptResult::kSuccess});
+  EXPECT_EQ(InFlight(), 0);
+}
+
+TEST_F(UploadGroupTest, AGroupWithNoPermittedDeploymentIsForbidden) {
+  v1::CallRequest head = Head();
+  head.set_restrict_providers(true);
+  head.add_allowed_providers("zz");
+  UploadIntake intake(config_, head, Options(), [] {});
+  auto call = Push(intake, form_);
+  EXPECT_EQ(call.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ErrorCode(call.status()), "provider_not_permitted");
+  EXPECT_EQ(InFlight(), 0);
+}
+
+TEST_F(UploadGroupTest, ARouteNeverTakenEndsWithTheIntake) {
+  {
+    UploadIntake intake(config_, Head(), Options(), [] {});
+    ASSERT_TRUE(Push(intake, form_).ok());
+    EXPECT_EQ(InFlight(), 1);
+  }
+  EXPECT_EQ(InFlight(), 0);
+}
+
+TEST_F(UploadGroupTest, WithoutGroupRoutingAGroupNameIsNotFound) {
+  UploadIntake::Options options = Options();
+  options.groups = nullptr;
+  UploadIntake intake(config_, Head(), options, [] {});
+  auto call = Push(intake, form_);
+  EXPECT_EQ(call.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorCode(call.status()), "model_not_found");
 }
 
 }  // namespace
