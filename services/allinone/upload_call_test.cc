@@ -148,6 +148,65 @@ class Upstream {
   std::thread thread_;
 };
 
+// A loopback upstream that takes every connection, reads `cut_at` bytes of it (head and body)
+// and closes it: an upload that fails once its first bytes went. Counts the connections.
+class CuttingUpstream {
+ public:
+  explicit CuttingUpstream(size_t cut_at) : cut_at_(cut_at) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~CuttingUpstream() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    beast::error_code ec;
+    socket.connect(acceptor_.local_endpoint(), ec);  // ends the accept
+    socket.close(ec);
+    thread_.join();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+  int connections() {
+    absl::MutexLock lock(&mu_);
+    return connections_;
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      beast::error_code ec;
+      net::ip::tcp::socket socket = acceptor_.accept(ec);
+      {
+        absl::MutexLock lock(&mu_);
+        if (ec || stopping_) return;
+        ++connections_;
+      }
+      std::vector<char> buffer(16 << 10);
+      for (size_t got = 0; got < cut_at_ && !ec;) {
+        got += socket.read_some(net::buffer(buffer), ec);
+      }
+      socket.close(ec);
+    }
+  }
+
+  const size_t cut_at_;
+  net::io_context io_;
+  net::ip::tcp::acceptor acceptor_{io_, {net::ip::make_address("127.0.0.1"), 0}};
+  absl::Mutex mu_;
+  int connections_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// A loopback port with nothing listening on it (connections are refused).
+int RefusingPort() {
+  net::io_context io;
+  net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();  // closed when the acceptor goes
+}
+
 // An upstream that answers 401 as soon as the request starts, reading none of its body.
 class EarlyAnswerHttpClient : public router::HttpClient {
  public:
@@ -448,6 +507,58 @@ TEST_P(UploadCallTest, CancelWhileThePrefixIsHeldEndsTheCallWithoutUpstream) {
   upload->Cancel();
   EXPECT_EQ(upload->WaitFinished().code(), absl::StatusCode::kCancelled);
   EXPECT_FALSE(upstream.Now().connected);
+}
+
+// A provider that refuses the connection: no byte of the upload went, so its fallback gets
+// it, whole, with `model` rewritten for the fallback (and Content-Length to match).
+TEST_P(UploadCallTest, RefusedConnectionFallsBackWithTheWholeBody) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  auto config = std::make_shared<router::RouterConfig>(*store_->Get());
+  config->providers["dead"] = router::ProviderConfig{
+      .alias = "dead", .url = StrCat("http://127.0.0.1:", RefusingPort(), "/v1")};
+  config->providers["dead"].retry.max_retries = 1;
+  config->providers["dead"].retry.base_delay = absl::Milliseconds(1);
+  config->providers["dead"].fallbacks = {"[oa]whisper-1"};
+  store_->Set(config);
+  std::string form = ModelPart("[dead]whisper-large") + FilePart(700 << 10) + kEnd;
+  auto upload = std::make_shared<Upload>(form, 16 << 10);
+  Run(upload, Head(form.size()));
+  ASSERT_TRUE(upload->WaitFinished().ok());
+  ASSERT_FALSE(upload->messages().empty());
+  EXPECT_EQ(upload->messages().front().head().status(), 200);
+  EXPECT_EQ(upload->messages().front().head().provider(), "oa");
+  Upstream::Seen seen = upstream.WaitEnded();
+  EXPECT_TRUE(seen.complete);
+  std::string expected = form;
+  expected.replace(expected.find("[dead]whisper-large"), 19, "whisper-1");
+  EXPECT_TRUE(seen.body == expected);
+  EXPECT_EQ(seen.content_length, std::to_string(expected.size()));
+}
+
+// A provider that fails once part of the body went: never sent again (no retry, no
+// fallback), the client gets the error.
+TEST_P(UploadCallTest, FailureAfterTheFirstByteIsNotRetried) {
+  Upstream unused(Upstream::kAnswer);
+  SetUpRouter(unused);
+  CuttingUpstream cutting(64 << 10);
+  auto config = std::make_shared<router::RouterConfig>(*store_->Get());
+  config->providers["cut"] = router::ProviderConfig{
+      .alias = "cut", .url = StrCat("http://127.0.0.1:", cutting.port(), "/v1")};
+  config->providers["cut"].retry.max_retries = 2;
+  config->providers["cut"].retry.base_delay = absl::Milliseconds(1);
+  config->providers["cut"].fallbacks = {"[oa]whisper-1"};
+  store_->Set(config);
+  std::string form = ModelPart("[cut]whisper-1") + FilePart(2 << 20) + kEnd;
+  auto upload = std::make_shared<Upload>(form, 32 << 10);
+  Run(upload, Head(form.size()));
+  absl::Status status = upload->WaitFinished();
+  std::vector<CallResponse> messages = upload->messages();
+  bool error_head =
+      !messages.empty() && messages.front().has_head() && messages.front().head().status() >= 500;
+  EXPECT_TRUE(!status.ok() || error_head) << status;
+  EXPECT_EQ(cutting.connections(), 1);
+  EXPECT_FALSE(unused.Now().connected);  // the fallback never got it
 }
 
 // The answer to an upload refused for want of budget: 503, Retry-After, upload_prefix_budget.

@@ -79,6 +79,7 @@ absl::StatusOr<bool> UploadIntake::Route(bool last) {
   bool room = pipe_->Push(std::move(call_->http.body));  // the rewritten prefix goes first
   call_->http.body.clear();
   call_->http.body_source = pipe_;
+  call_->upload_pipe = pipe_;
   return room;
 }
 

@@ -12,6 +12,7 @@ import OpenAI, { toFile } from 'openai';
 import { binDir, deployments, freePort, metricSum, repoRoot, runAdmin, startFakeUpstream, startRedis,
          waitFor } from './harness.mjs';
 
+const MiB = 1 << 20;
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 const script = join(repoRoot, 'tests', 'e2e', 'grpc_client.py');
 
@@ -63,6 +64,8 @@ groups:
   fastest:
     strategy: latency
     deployments: [{model: "[a]lat-slow+latency=150"}, {model: "[b]lat-fast"}]
+  speech:
+    deployments: [{model: "[dead1]w-dead"}, {model: "[b]w-b"}]
   idlest:
     strategy: least_busy
     deployments: [{model: "[a]lb-slow+latency=300"}, {model: "[b]lb-1"}, {model: "[c]lb-2"}]
@@ -115,6 +118,23 @@ for (const deployment of deployments) {
         assert.ok(ids.includes(group), `${group} in ${ids}`);
       }
       assert.ok(ids.includes('[a]gpt-fake'));
+    });
+
+    // An upload to a group whose first deployment refuses connections: no byte of it went
+    // there, so it moves to the next deployment and arrives there whole, model rewritten.
+    it('moves an upload to the next deployment when the first refuses the connection', async () => {
+      const audio = randomBytes(MiB);
+      for (let i = 0; i < 3; i++) {
+        // `model` first: routed at once and streamed from a pipe, never held whole.
+        const r = await client.audio.transcriptions.create({ model: 'speech',
+                                                             file: await toFile(audio, 'a.wav') });
+        assert.equal(r.text, `model=w-b bytes=${audio.length} sha256=${sha256(audio)}`);
+      }
+      const dead = (await health(gw, 'speech'))['[dead1]w-dead'];
+      assert.ok(dead.calls >= 1 || dead.ejections >= 1 || dead.ejected, JSON.stringify(dead));
+      const uploads = (await b.requests()).filter((r) => r.path.endsWith('/audio/transcriptions'));
+      assert.equal(uploads.length, 3);
+      assert.ok(uploads.every((r) => r.body_complete && r.fields?.model === 'w-b'));
     });
 
     it('shares 4,000 calls 1:2:1 within 3 points', async () => {
