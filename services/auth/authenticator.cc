@@ -1,6 +1,7 @@
 #include "services/auth/authenticator.h"
 
 #include <algorithm>
+#include <map>
 
 #include "common/strings.h"
 #include "services/auth/api_key.h"
@@ -121,42 +122,60 @@ absl::StatusOr<AuthInfo> Authenticator::Lookup(const std::string& api_key,
     if (Blocked(client) && !LookupAllowed(client, /*take=*/true)) return TooManyFailures();
   }
   std::string hash = HashApiKey(api_key);
-  auto user = store_->FindByKeyHash(hash);
-  if (!user.ok()) return user.status();
+  auto owner = store_->FindByKeyHash(hash);
+  if (!owner.ok()) return owner.status();
   absl::MutexLock lock(&mu_);
-  absl::Time now = clock_->Now();
-  bool known = user->has_value();
+  // A decision read before a change this replica has already seen is answered, not kept.
+  if (!version_ || owner->version >= *version_) Remember(hash, *owner);
+  return Decide(owner->user, api_key, client, Blocked(client));
+}
+
+void Authenticator::Remember(const std::string& hash, const KeyOwner& owner) {
+  bool known = owner.user.has_value();
   auto [it, inserted] = cache_.insert_or_assign(
-      hash, Entry{*user, now + (known ? options_.positive_ttl : options_.negative_ttl)});
-  if (!known) {
-    negative_order_.push_back(hash);
-    ++negative_count_;
-    while (negative_count_ > options_.negative_cache_size && !negative_order_.empty()) {
-      auto old = cache_.find(negative_order_.front());
-      negative_order_.pop_front();
-      if (old != cache_.end() && !old->second.user) {
-        cache_.erase(old);
-        --negative_count_;
-      }
+      hash,
+      Entry{owner.user, clock_->Now() + (known ? options_.positive_ttl : options_.negative_ttl),
+            owner.version});
+  if (known) return;
+  negative_order_.push_back(hash);
+  ++negative_count_;
+  while (negative_count_ > options_.negative_cache_size && !negative_order_.empty()) {
+    auto old = cache_.find(negative_order_.front());
+    negative_order_.pop_front();
+    if (old != cache_.end() && !old->second.user) {
+      cache_.erase(old);
+      --negative_count_;
     }
   }
-  return Decide(*user, api_key, client, Blocked(client));
 }
 
 void Authenticator::ObserveVersion(int64_t version) {
   absl::MutexLock lock(&mu_);
   if (version_ == version) return;
+  bool went_back = version_ && version < *version_;
   version_ = version;
-  cache_.clear();
-  negative_order_.clear();
-  negative_count_ = 0;
+  DropOlderThan(went_back ? std::nullopt : std::optional<int64_t>(version));
 }
 
 void Authenticator::DropCached() {
   absl::MutexLock lock(&mu_);
-  cache_.clear();
-  negative_order_.clear();
-  negative_count_ = 0;
+  DropOlderThan(std::nullopt);
+}
+
+void Authenticator::DropOlderThan(std::optional<int64_t> version) {
+  if (!version) {
+    cache_.clear();
+  } else {
+    std::erase_if(cache_, [&](const auto& entry) { return entry.second.version < *version; });
+  }
+  // The negative order keeps only the unknown keys still cached, oldest first.
+  std::deque<std::string> order;
+  for (std::string& hash : negative_order_) {
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && !it->second.user) order.push_back(std::move(hash));
+  }
+  negative_order_ = std::move(order);
+  negative_count_ = negative_order_.size();
 }
 
 size_t Authenticator::hits() const {

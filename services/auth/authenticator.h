@@ -54,7 +54,9 @@ class Authenticator {
   // rate) from a client past the failed-attempt limit; UNAVAILABLE when the store is
   // unreachable.
   absl::StatusOr<AuthInfo> Lookup(const std::string& api_key, const std::string& client);
-  // Drops every cached decision when `version` differs from the last one seen.
+  // Drops the cached decisions read before `version` (all of them when the version went
+  // back: the store was reset). A decision read at `version` or later stays: a poll that
+  // sees a change only after a lookup already read it does not throw the lookup away.
   void ObserveVersion(int64_t version);
   // Drops every cached decision (this replica changed a user: its next answer is fresh).
   void DropCached();
@@ -66,6 +68,7 @@ class Authenticator {
   struct Entry {
     std::optional<User> user;  // nullopt: no such key
     absl::Time expires;
+    int64_t version;  // the store's version the decision was read at
   };
   // `blocked`: the client was past the failure limit before this attempt.
   absl::StatusOr<AuthInfo> Decide(const std::optional<User>& user, const std::string& api_key,
@@ -78,6 +81,9 @@ class Authenticator {
   bool Blocked(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // For a blocked client: whether a store lookup is allowed now; `take` spends it.
   bool LookupAllowed(const std::string& client, bool take) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Remember(const std::string& hash, const KeyOwner& owner) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the cached decisions read before `version` (all with nullopt).
+  void DropOlderThan(std::optional<int64_t> version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   UserStore* store_;
   const Clock* clock_;

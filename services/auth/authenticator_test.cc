@@ -48,6 +48,59 @@ TEST_F(AuthenticatorTest, ChangesApplyOnTheNextVersion) {
   EXPECT_NE(result.status().message().find("disabled"), absl::string_view::npos);
 }
 
+// The version poll may see a change only after a lookup already read it: that decision is
+// current and stays cached (a replica that dropped it would need the store again, and fail
+// while the store is down).
+TEST_F(AuthenticatorTest, ADecisionReadAtTheObservedVersionStays) {
+  ASSERT_TRUE(store_.ModifyUser("alice", {.permissions = {{"groq"}}}, 0).ok());
+  auto result = auth_.Lookup(key_, "c");  // reads the change before the poll saw it
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->permissions, std::vector<std::string>{"groq"});
+  auth_.ObserveVersion(*store_.Version());
+  store_.down = true;
+  auto cached = auth_.TryCached(key_, "c");
+  ASSERT_TRUE(cached.has_value());
+  ASSERT_TRUE(cached->ok());
+  EXPECT_EQ((*cached)->permissions, std::vector<std::string>{"groq"});
+  EXPECT_EQ(store_.lookups, 1);
+}
+
+TEST_F(AuthenticatorTest, ADecisionReadBeforeAnObservedChangeIsAnsweredNotKept) {
+  auto before = store_.FindByKeyHash(HashApiKey(key_));  // what a slow lookup read
+  ASSERT_TRUE(store_.ModifyUser("alice", {.enabled = false}, 0).ok());
+  auth_.ObserveVersion(*store_.Version());
+  // A lookup racing the poll: the store answers from before the change.
+  FakeUserStore old_store;
+  ASSERT_TRUE(old_store.AddUser(*before->user).ok());
+  Authenticator racing{&old_store, &clock_};
+  racing.ObserveVersion(*store_.Version());
+  EXPECT_TRUE(racing.Lookup(key_, "c").ok());             // answered from the read
+  EXPECT_FALSE(racing.TryCached(key_, "c").has_value());  // not kept: older than seen
+}
+
+TEST_F(AuthenticatorTest, AVersionGoingBackDropsEveryDecision) {
+  ASSERT_TRUE(auth_.Lookup(key_, "c").ok());
+  ASSERT_TRUE(auth_.TryCached(key_, "c").has_value());
+  auth_.ObserveVersion(0);  // the store was reset (a Redis without persistence restarted)
+  EXPECT_FALSE(auth_.TryCached(key_, "c").has_value());
+}
+
+TEST_F(AuthenticatorTest, NegativeCacheStaysBoundedAcrossVersionChanges) {
+  // Unknown keys looked up, then a change: their decisions are dropped and the bound (3)
+  // still holds for the ones cached after it.
+  for (int i = 0; i < 3; ++i) ASSERT_FALSE(auth_.Lookup(*GenerateApiKey(), "c").ok());
+  ASSERT_TRUE(store_.ModifyUser("alice", {.email = "a@x"}, 0).ok());
+  auth_.ObserveVersion(*store_.Version());
+  std::vector<std::string> unknown;
+  for (int i = 0; i < 5; ++i) {
+    unknown.push_back(*GenerateApiKey());
+    ASSERT_FALSE(auth_.Lookup(unknown.back(), "d" + std::to_string(i)).ok());
+  }
+  int cached = 0;
+  for (const auto& key : unknown) cached += auth_.TryCached(key, "e").has_value() ? 1 : 0;
+  EXPECT_EQ(cached, 3);
+}
+
 TEST_F(AuthenticatorTest, MissingMalformedAndUnknownKeysAreUnauthenticated) {
   EXPECT_EQ(auth_.TryCached("", "c")->status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(auth_.TryCached("sk-other", "c")->status().code(), absl::StatusCode::kUnauthenticated);

@@ -10,10 +10,12 @@
 namespace llmsrouter::auth {
 namespace {
 
+// {version, the owner's hash (absent when no user owns the key)}.
 constexpr char kFindScript[] = R"(
+local version = redis.call('GET', KEYS[2]) or '0'
 local name = redis.call('GET', KEYS[1])
-if not name then return nil end
-return redis.call('HGETALL', ARGV[1] .. 'user:' .. name))";
+if not name then return {version} end
+return {version, redis.call('HGETALL', ARGV[1] .. 'user:' .. name)})";
 
 constexpr char kAddScript[] = R"(
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('EXISTS') end
@@ -170,13 +172,22 @@ absl::StatusOr<RedisUserStore::Reply> RedisUserStore::Command(
   }
 }
 
-absl::StatusOr<std::optional<User>> RedisUserStore::FindByKeyHash(const std::string& key_hash) {
-  auto reply = Command({"EVAL", kFindScript, "1", KeyKey(key_hash), options_.prefix});
+absl::StatusOr<KeyOwner> RedisUserStore::FindByKeyHash(const std::string& key_hash) {
+  auto reply = Command(
+      {"EVAL", kFindScript, "2", KeyKey(key_hash), options_.prefix + "version", options_.prefix});
   if (!reply.ok()) return reply.status();
-  if ((*reply)->type == REDIS_REPLY_NIL) return std::optional<User>();
-  if ((*reply)->type != REDIS_REPLY_ARRAY) return ScriptError(reply->get(), "");
-  if ((*reply)->elements == 0) return std::optional<User>();  // key left behind by a race
-  return std::optional<User>(UserFromHash(reply->get()));
+  const redisReply* r = reply->get();
+  if (r->type == REDIS_REPLY_ERROR) return ScriptError(r, "");
+  KeyOwner owner;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements == 0 ||
+      r->element[0]->type != REDIS_REPLY_STRING ||
+      !ParseInt(std::string_view(r->element[0]->str, r->element[0]->len), &owner.version) ||
+      (r->elements > 1 && r->element[1]->type != REDIS_REPLY_ARRAY)) {
+    return absl::InternalError("redis: unexpected answer to a key lookup");
+  }
+  // An empty hash: a key left behind by a race.
+  if (r->elements > 1 && r->element[1]->elements > 0) owner.user = UserFromHash(r->element[1]);
+  return owner;
 }
 
 absl::Status RedisUserStore::AddUser(const User& user) {

@@ -29,7 +29,7 @@ class RedisUserStore : public UserStore {
   explicit RedisUserStore(Options options);
   ~RedisUserStore() override;
 
-  absl::StatusOr<std::optional<User>> FindByKeyHash(const std::string& key_hash) override;
+  absl::StatusOr<KeyOwner> FindByKeyHash(const std::string& key_hash) override;
   absl::Status AddUser(const User& user) override;
   absl::StatusOr<std::vector<User>> ListUsers() override;
   absl::StatusOr<User> GetUser(const std::string& name) override;

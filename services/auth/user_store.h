@@ -35,13 +35,19 @@ struct UserChanges {
   std::optional<v1::Limits> limits;
 };
 
+// What FindByKeyHash read, in one atomic step: the key's owner and the store's version.
+struct KeyOwner {
+  std::optional<User> user;  // nullopt when no user owns the key
+  int64_t version = 0;       // Version() as of this read
+};
+
 // Blocking calls; thread-safe. UNAVAILABLE when the store cannot be reached (after a bounded
 // wait — nothing hangs), NOT_FOUND / ALREADY_EXISTS as named.
 class UserStore {
  public:
   virtual ~UserStore() = default;
-  // The user owning `key_hash`, or nullopt when no user does.
-  virtual absl::StatusOr<std::optional<User>> FindByKeyHash(const std::string& key_hash) = 0;
+  // The user owning `key_hash` (or none), with the version the answer is current for.
+  virtual absl::StatusOr<KeyOwner> FindByKeyHash(const std::string& key_hash) = 0;
   virtual absl::Status AddUser(const User& user) = 0;
   virtual absl::StatusOr<User> GetUser(const std::string& name) = 0;
   virtual absl::StatusOr<std::vector<User>> ListUsers() = 0;

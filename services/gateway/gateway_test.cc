@@ -134,6 +134,72 @@ TEST_F(GatewayTest, FailureAfterTheStreamStartedEndsWithAnErrorEvent) {
   ASSERT_EQ(response.body().rfind("data: 1\n\ndata: {\"error\"", 0), 0u) << response.body();
 }
 
+// A Responses API stream tells a failure as Responses events do (`event: error`, type "error"
+// with code/message/param/sequence_number: the Vercel AI SDK rejects anything else as an
+// invalid chunk) and keeps the OpenAI error object under "error" (the OpenAI SDKs raise it).
+TEST_F(GatewayTest, FailureAfterAResponsesStreamStartedEndsWithAResponsesErrorEvent) {
+  router_.SetScript(
+      {{Head(200, true, "text/event-stream"),
+        Data("event: response.created\ndata: {\"type\":\"response.created\"}\n\n")},
+       WithOpenAiDetails(absl::UnavailableError("provider 'p': reset"), "", "upstream_error")});
+  auto response = Send(http::verb::post, "/v1/responses", R"({"model":"m","stream":true})");
+  EXPECT_EQ(response.result_int(), 200);
+  const std::string& body = response.body();
+  const std::string kPrefix = "event: response.created\ndata: {\"type\":\"response.created\"}\n\n";
+  ASSERT_EQ(body.rfind(kPrefix + "event: error\ndata: ", 0), 0u) << body;
+  ASSERT_TRUE(body.ends_with("\n\n")) << body;
+  size_t data = kPrefix.size() + std::string("event: error\ndata: ").size();
+  auto event = nlohmann::json::parse(body.substr(data, body.size() - data - 2));
+  EXPECT_EQ(event["type"], "error");
+  EXPECT_EQ(event["code"], "upstream_error");
+  EXPECT_EQ(event["message"], "provider 'p': reset");
+  EXPECT_TRUE(event["param"].is_null());
+  EXPECT_EQ(event["sequence_number"], 0);
+  EXPECT_EQ(event["error"]["message"], "provider 'p': reset");
+  EXPECT_EQ(event["error"]["type"], "service_unavailable_error");
+  EXPECT_EQ(event["error"]["code"], "upstream_error");
+}
+
+// A stream that failed mid-way still ends with its last chunk, so the connection is whole:
+// it stays open for the client's next request. (Closing it raced the clients' pools: the
+// OpenAI SDK reused the socket the gateway was closing and got "Connection error.")
+TEST_F(GatewayTest, ConnectionIsReusedAfterAStreamFailedMidWay) {
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("data: 1\n\n")},
+                     absl::UnavailableError("upstream: connection reset")});
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
+  timeval timeout{10, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  beast::flat_buffer buffer;
+  for (int i = 0; i < 2; ++i) {
+    http::request<http::string_body> request{http::verb::post, "/v1/chat/completions", 11};
+    request.set(http::field::host, "test");
+    request.body() = R"({"model":"m","stream":true})";
+    request.prepare_payload();
+    beast::error_code ec;
+    http::write(socket, request, ec);
+    ASSERT_FALSE(ec) << "request " << i << ": " << ec.message();
+    http::response<http::string_body> response;
+    http::read(socket, buffer, response, ec);
+    ASSERT_FALSE(ec) << "response " << i << ": " << ec.message();
+    EXPECT_TRUE(response.keep_alive());
+    EXPECT_NE(response.body().find("data: {\"error\""), std::string::npos) << response.body();
+  }
+  EXPECT_EQ(router_.requests().size(), 2u);
+}
+
+TEST_F(GatewayTest, ResponsesErrorEventNamesTheTypeWhenTheErrorHasNoCode) {
+  router_.SetScript({{Head(200, true, "text/event-stream"), Data("event: x\ndata: {}\n\n")},
+                     absl::DeadlineExceededError("too slow")});
+  auto body = Send(http::verb::post, "/v1/responses", R"({"model":"m"})").body();
+  size_t at = body.find("event: error\ndata: ");
+  ASSERT_NE(at, std::string::npos) << body;
+  auto event = nlohmann::json::parse(body.substr(at + 19));
+  EXPECT_EQ(event["code"], event["error"]["type"]);
+  EXPECT_TRUE(event["error"]["code"].is_null());
+}
+
 // A binary answer (audio) that breaks mid-way must not look complete: the connection is cut
 // without the last chunk and nothing is appended to the bytes.
 TEST_F(GatewayTest, BinaryStreamBrokenMidWayIsCutWithoutTheLastChunk) {

@@ -68,6 +68,7 @@ std::shared_ptr<ProxyCall> ProxyCall::Create(std::shared_ptr<HttpSession> sessio
                                           std::move(route), std::move(active));
   call->overhead_header_ = overhead_header;
   call->anthropic_errors_ = anthropic_errors;
+  call->responses_errors_ = request.endpoint() == "responses";
   return call;
 }
 
@@ -262,9 +263,12 @@ void ProxyCall::HandleFinish(const absl::Status& status) {
     std::string error;
     if (!status.ok()) {
       error = anthropic_errors_ ? StrCat("event: error\ndata: ", AnthropicErrorBody(status), "\n\n")
-                                : SseErrorEvent(status);
+              : responses_errors_ ? ResponsesSseErrorEvent(status)
+                                  : SseErrorEvent(status);
     }
-    session_->FinishStream(std::move(error), status.ok());
+    // An error event ends the stream like any other: the last chunk keeps the connection
+    // whole, so it stays open (closing it raced the client's reuse of its pooled socket).
+    session_->FinishStream(std::move(error), /*reuse=*/true);
     return;
   }
   if (body_error_) {

@@ -91,6 +91,7 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   int64_t upstream_us_ = -1;  // upstream time from the router's summary
   bool overhead_header_ = false;
   bool anthropic_errors_ = false;
+  bool responses_errors_ = false;  // /v1/responses: errors mid-stream as Responses events
   // Session-thread state of an upload: its body failed; the call was answered.
   std::optional<absl::Status> body_error_;
   bool answered_ = false;

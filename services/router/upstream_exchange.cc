@@ -9,6 +9,7 @@
 #include "common/status_map.h"
 #include "common/strings.h"
 #include "services/router/anthropic/usage.h"
+#include "services/router/openai_usage.h"
 #include "services/router/resource_id.h"
 
 namespace llmsrouter::router {
@@ -24,18 +25,6 @@ bool ForwardedHeader(std::string_view name) {
 }
 
 constexpr size_t kQuotedErrorBytes = 512;
-
-void ReadUsage(const nlohmann::json& usage, v1::Usage* out) {
-  if (!usage.is_object()) return;
-  out->set_prompt_tokens(JsonInt(usage, "prompt_tokens"));
-  out->set_completion_tokens(JsonInt(usage, "completion_tokens"));
-  out->set_total_tokens(JsonInt(usage, "total_tokens"));
-  nlohmann::json details = nlohmann::json::object();
-  for (const char* key : {"prompt_tokens_details", "completion_tokens_details"}) {
-    if (auto it = usage.find(key); it != usage.end() && !it->is_null()) details[key] = *it;
-  }
-  if (!details.empty()) out->set_details_json(details.dump());
-}
 
 void ReadFinishReason(const nlohmann::json& doc, v1::CallSummary* summary) {
   auto choices = doc.find("choices");
@@ -128,9 +117,7 @@ void UpstreamExchange::InspectEvent(std::string_view data) {
   if (!has_usage && !has_finish) return;
   auto doc = ParseUntrustedJson(data);
   if (!doc.is_object()) return;
-  if (has_usage) {
-    if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
-  }
+  if (has_usage) ReadOpenAiUsage(doc, summary_.mutable_usage());
   if (has_finish) ReadFinishReason(doc, &summary_);
 }
 
@@ -235,7 +222,7 @@ void UpstreamExchange::InspectBody() {
     anthropic::ReadAnthropicSummary(doc, &summary_);
     return;
   }
-  if (auto it = doc.find("usage"); it != doc.end()) ReadUsage(*it, summary_.mutable_usage());
+  ReadOpenAiUsage(doc, summary_.mutable_usage());
   ReadFinishReason(doc, &summary_);
 }
 

@@ -313,7 +313,7 @@ describe('limits across three replicas on one Redis', () => {
       await waitFor(async () => (await chat(s.baseURL, budgeted, 'u-down-budget')).status === 200,
                     { timeoutMs: 5000 * SLOW, what: 'budgets to be checked again' });
       const r = await chat(s.baseURL, rated, 'u-down-rate');
-      assert.equal(r.status, 200);
+      assert.equal(r.status, 200, await r.text());
       assert.equal(r.headers.get('x-ratelimit-limit-requests'), '1000');
     }
   });

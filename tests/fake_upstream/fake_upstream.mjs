@@ -22,7 +22,10 @@
 //   html=1         with status: a text/html error page instead of an OpenAI error body
 //   org=1          send the operator-identifying openai-organization / openai-project headers
 //   tools=N        answer N tool calls of the request's first tool (arguments
-//                  {"city":"Paris"}, streamed in pieces) instead of text
+//                  {"city":"Paris"}, streamed in pieces) instead of text, unless the last
+//                  message is already a tool's result (then text, as a model would)
+// A request with response_format {type: json_schema} is answered with a JSON value of its
+// schema (model_output.mjs) as the text, streamed whole in one chunk.
 //   redirect=PORT  answer 302 with Location: http://127.0.0.1:PORT/v1/chat/completions
 //   prompt=N       report N prompt tokens in the usage (default 11)
 //   cached=N       report N of them as cached (prompt_tokens_details.cached_tokens)
@@ -54,6 +57,7 @@ import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
 import { handleResource } from './resources.mjs';
 import { MultipartStream, formOf } from './multipart_stream.mjs';
+import { chatHasToolResult, chatSchema, sampleOf } from './model_output.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -148,6 +152,8 @@ const chunker = (id, created, model) => (delta, finish = null, extra = {}, choic
 // The answer's text pieces (one per chunk) and what the finishing choice adds, after the
 // stops=… directive.
 function pieces(body, d) {
+  const schema = chatSchema(body);
+  if (schema) return { words: [JSON.stringify(sampleOf(schema))], choiceExtra: {} };
   const words = Array.from({ length: d.chunks }, (_, i) => word(i));
   if (!d.stops) return { words, choiceExtra: {} };
   const text = words.join('');
@@ -198,7 +204,7 @@ async function chat(req, res, body, d) {
   const id = 'chatcmpl-fake';
   const created = Math.floor(Date.now() / 1000);
   const model = d.base;
-  if (d.tools) return chatTools(res, body, d, id, created, model);
+  if (d.tools && !chatHasToolResult(body)) return chatTools(res, body, d, id, created, model);
   const { words, choiceExtra } = pieces(body, d);
   if (!body.stream) {
     const text = words.join('');

@@ -1,5 +1,5 @@
 // The fake provider's stored resources and non-JSON endpoints: files (multipart uploads,
-// binary content), stored Responses (also streamed), batches, text to speech (audio bytes)
+// binary content), stored Responses (also streamed: responses_api.mjs), batches, text to speech (audio bytes)
 // and transcriptions (multipart; the answer names the exact bytes received). Ids are the
 // provider's own ("file-1", "resp_1"); a request naming an id this fake did not create gets
 // a 404, so a test sees that an id reached the provider that created it, decoded.
@@ -12,6 +12,7 @@
 // part's name, filename, bytes, sha256 and, up to 1 MiB, its data; a file over that keeps
 // only its size and hash (its content is then not served).
 import { createHash } from 'node:crypto';
+import { directivesOf, outputItems, streamResponse, usageOf } from './responses_api.mjs';
 
 const files = new Map();
 const responses = new Map();
@@ -88,15 +89,14 @@ function fileRoutes(req, res, input, segs) {
   return notFound(res, 'route');
 }
 
-function newResponse(body) {
+function newResponse(body, d) {
   const id = `resp_${next++}`;
+  const items = outputItems(body, d, id, () => next++);
   const r = { id, object: 'response', created_at: 1700000000, status: 'completed', model: body.model,
               previous_response_id: body.previous_response_id ?? null,
-              output: [{ type: 'message', id: `msg_${next++}`, status: 'completed', role: 'assistant',
-                         content: [{ type: 'output_text', text: `answer to ${id}`, annotations: [] }] }],
-              usage: { input_tokens: 3, output_tokens: 2, total_tokens: 5 } };
+              output: items.map(({ item }) => item), usage: usageOf(d, items) };
   responses.set(id, { r, input: body.input });
-  return r;
+  return { r, items };
 }
 
 function responseRoutes(req, res, input, segs) {
@@ -105,13 +105,14 @@ function responseRoutes(req, res, input, segs) {
     if (body.previous_response_id && !responses.has(body.previous_response_id)) {
       return notFound(res, `response ${body.previous_response_id}`);
     }
-    const r = newResponse(body);
+    const d = directivesOf(body.model);
+    if (d.status) {
+      return json(res, d.status, { error: { message: `fake upstream error ${d.status}`, type: 'api_error',
+                                            param: null, code: null } });
+    }
+    const { r, items } = newResponse(body, d);
     if (!body.stream) return json(res, 200, r);
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const events = [['response.created', { type: 'response.created', response: { ...r, status: 'in_progress', output: [] } }],
-                    ['response.output_text.delta', { type: 'response.output_text.delta', delta: 'answer' }],
-                    ['response.completed', { type: 'response.completed', response: r }]];
-    return res.end(events.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join(''));
+    return streamResponse(res, r, items, d);
   }
   const stored = responses.get(segs[1]);
   if (!stored) return notFound(res, `response ${segs[1]}`);

@@ -11,14 +11,14 @@ namespace llmsrouter::auth {
 
 class FakeUserStore : public UserStore {
  public:
-  absl::StatusOr<std::optional<User>> FindByKeyHash(const std::string& key_hash) override {
+  absl::StatusOr<KeyOwner> FindByKeyHash(const std::string& key_hash) override {
     absl::MutexLock lock(&mu_);
     ++lookups;
     if (down) return absl::UnavailableError("store down");
     for (const auto& [name, user] : users_) {
-      if (user.key_hash == key_hash) return std::optional<User>(user);
+      if (user.key_hash == key_hash) return KeyOwner{user, version_};
     }
-    return std::optional<User>();
+    return KeyOwner{std::nullopt, version_};
   }
   absl::Status AddUser(const User& user) override {
     absl::MutexLock lock(&mu_);
