@@ -374,6 +374,18 @@ class UploadCallTest : public ::testing::TestWithParam<Transport> {
     pool_.Stop();
   }
 
+  // Adds provider `alias` on loopback `port`, retried `retries` times (1 ms apart), with
+  // "[oa]whisper-1" as its fallback.
+  void AddProviderFallingBackToOa(const std::string& alias, int port, int retries) {
+    auto config = std::make_shared<router::RouterConfig>(*store_->Get());
+    router::ProviderConfig& provider = config->providers[alias];
+    provider = {.alias = alias, .url = StrCat("http://127.0.0.1:", port, "/v1")};
+    provider.retry.max_retries = retries;
+    provider.retry.base_delay = absl::Milliseconds(1);
+    provider.fallbacks = {"[oa]whisper-1"};
+    store_->Set(config);
+  }
+
   // All held upload prefixes together may take `bytes` of `upload_budget_`. After SetUpRouter.
   void UseBudget(size_t bytes) { service_->SetUploadPrefixBudget(&upload_budget_, bytes); }
   // Waits until the held prefixes add up to `bytes`; whether they did before the deadline.
@@ -514,13 +526,7 @@ TEST_P(UploadCallTest, CancelWhileThePrefixIsHeldEndsTheCallWithoutUpstream) {
 TEST_P(UploadCallTest, RefusedConnectionFallsBackWithTheWholeBody) {
   Upstream upstream(Upstream::kAnswer);
   SetUpRouter(upstream);
-  auto config = std::make_shared<router::RouterConfig>(*store_->Get());
-  config->providers["dead"] = router::ProviderConfig{
-      .alias = "dead", .url = StrCat("http://127.0.0.1:", RefusingPort(), "/v1")};
-  config->providers["dead"].retry.max_retries = 1;
-  config->providers["dead"].retry.base_delay = absl::Milliseconds(1);
-  config->providers["dead"].fallbacks = {"[oa]whisper-1"};
-  store_->Set(config);
+  AddProviderFallingBackToOa("dead", RefusingPort(), /*retries=*/1);
   std::string form = ModelPart("[dead]whisper-large") + FilePart(700 << 10) + kEnd;
   auto upload = std::make_shared<Upload>(form, 16 << 10);
   Run(upload, Head(form.size()));
@@ -542,13 +548,7 @@ TEST_P(UploadCallTest, FailureAfterTheFirstByteIsNotRetried) {
   Upstream unused(Upstream::kAnswer);
   SetUpRouter(unused);
   CuttingUpstream cutting(64 << 10);
-  auto config = std::make_shared<router::RouterConfig>(*store_->Get());
-  config->providers["cut"] = router::ProviderConfig{
-      .alias = "cut", .url = StrCat("http://127.0.0.1:", cutting.port(), "/v1")};
-  config->providers["cut"].retry.max_retries = 2;
-  config->providers["cut"].retry.base_delay = absl::Milliseconds(1);
-  config->providers["cut"].fallbacks = {"[oa]whisper-1"};
-  store_->Set(config);
+  AddProviderFallingBackToOa("cut", cutting.port(), /*retries=*/2);
   std::string form = ModelPart("[cut]whisper-1") + FilePart(2 << 20) + kEnd;
   auto upload = std::make_shared<Upload>(form, 32 << 10);
   Run(upload, Head(form.size()));

@@ -259,6 +259,12 @@ class UploadGroupTest : public ::testing::Test {
     }
     return absl::InternalError("never routed");
   }
+  static v1::CallRequest RestrictedTo(const std::string& alias) {
+    v1::CallRequest head = Head();
+    head.set_restrict_providers(true);
+    head.add_allowed_providers(alias);
+    return head;
+  }
   UploadIntake::Options Options() {
     return {.prefix_bound = 1 << 20, .window = 1 << 20, .groups = &balancer_};
   }
@@ -270,10 +276,7 @@ class UploadGroupTest : public ::testing::Test {
 };
 
 TEST_F(UploadGroupTest, AGroupNamePicksAPermittedDeploymentAndRewritesModel) {
-  v1::CallRequest head = Head();
-  head.set_restrict_providers(true);
-  head.add_allowed_providers("ob");
-  UploadIntake intake(config_, head, Options(), [] {});
+  UploadIntake intake(config_, RestrictedTo("ob"), Options(), [] {});
   auto call = Push(intake, form_);
   ASSERT_TRUE(call.ok()) << call.status();
   EXPECT_EQ(call->target.provider->alias, "ob");
@@ -288,10 +291,7 @@ TEST_F(UploadGroupTest, AGroupNamePicksAPermittedDeploymentAndRewritesModel) {
 }
 
 TEST_F(UploadGroupTest, AGroupWithNoPermittedDeploymentIsForbidden) {
-  v1::CallRequest head = Head();
-  head.set_restrict_providers(true);
-  head.add_allowed_providers("zz");
-  UploadIntake intake(config_, head, Options(), [] {});
+  UploadIntake intake(config_, RestrictedTo("zz"), Options(), [] {});
   auto call = Push(intake, form_);
   EXPECT_EQ(call.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ErrorCode(call.status()), "provider_not_permitted");
