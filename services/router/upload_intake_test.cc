@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "services/router/group_route.h"
 #include "services/router/upload_prefix_budget.h"
+#include "services/router/upload_resend.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -314,6 +315,52 @@ TEST_F(UploadGroupTest, WithoutGroupRoutingAGroupNameIsNotFound) {
   auto call = Push(intake, form_);
   EXPECT_EQ(call.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ErrorCode(call.status()), "model_not_found");
+}
+
+// Sending a streamed upload again before its first byte went: the pipe's first chunk (the
+// routed prefix) is rewritten for the new target, Content-Length follows; once a byte was
+// read, never.
+TEST(UploadResendTest, RewritesTheUnsentPrefixForAnotherTargetUntilAByteWent) {
+  auto config = std::make_shared<RouterConfig>(*Config());
+  config->providers["ob"] = ProviderConfig{.alias = "ob", .url = "http://127.0.0.1:9/v1"};
+  std::string form = Part("name=\"model\"", "[oa]whisper-1") + File(64 << 10) + "--B--\r\n";
+  v1::CallRequest head = Head();
+  head.set_body_size(form.size());
+  UploadIntake intake(
+      config, head,
+      {.prefix_bound = 1 << 20, .window = 1 << 20, .body_size = static_cast<int64_t>(form.size())},
+      [] {});
+  ASSERT_TRUE(intake.Push(form.substr(0, 8 << 10), false).ok());
+  std::optional<PreparedCall> first = intake.TakeCall();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(intake.Push(form.substr(8 << 10), true).ok());
+  EXPECT_TRUE(UploadUnsent(*first));
+
+  auto next = ReprepareUpload(config, head, *first, "[ob]whisper-large-v3", nullptr);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->target.provider->alias, "ob");
+  EXPECT_EQ(next->http.body_source, first->http.body_source);  // the same pipe
+  std::string expected = form;
+  expected.replace(expected.find("[oa]whisper-1"), 13, "whisper-large-v3");
+  EXPECT_EQ(next->http.body_size, static_cast<int64_t>(expected.size()));
+  next->http.body_source->SetWake([] {});
+  std::string got;
+  RequestBodySource::Read::Kind end;
+  Drain(*next->http.body_source, &got, &end);
+  EXPECT_EQ(end, RequestBodySource::Read::kEnd);
+  EXPECT_TRUE(got == expected);
+
+  EXPECT_FALSE(UploadUnsent(*next));  // a byte went: never again
+  auto again = ReprepareUpload(config, head, *next, "[oa]whisper-1", nullptr);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(UploadResendTest, AFormHeldWholeIsNeverSentAgain) {
+  PreparedCall call;
+  call.upload = true;  // its body in http.body, no pipe
+  EXPECT_FALSE(UploadUnsent(call));
+  call.upload = false;
+  EXPECT_TRUE(UploadUnsent(call));  // any other call
 }
 
 }  // namespace
