@@ -72,32 +72,28 @@ for (const deployment of deployments) {
 const TOKEN = 'python-grpc-admin-token-0123456789';
 for (const deployment of deployments) {
   describe(`python gRPC upload with keys against ${deployment.name}`, () => {
-    let fake;
-    let redis;
-    let gw;
-    let key;
+    const s = {};  // redis, fake, gw and ann's key
     before(async () => {
-      redis = await startRedis();
-      fake = await startFakeUpstream();
-      gw = await deployment.start(`servers:\n  fake: {url: "${fake.url}"}\n`, [],
-        { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: redis.url, LLMSROUTER_ADMIN_TOKEN: TOKEN });
-      const added = await runAdmin(gw.authPort, TOKEN, ['add', 'ann', '--permissions', 'fake']);
+      [s.redis, s.fake] = await Promise.all([startRedis(), startFakeUpstream()]);
+      s.gw = await deployment.start(`servers:\n  fake: {url: "${s.fake.url}"}\n`, [],
+        { ENABLE_ACCOUNT_MANAGEMENT: 'true', REDIS_URL: s.redis.url, LLMSROUTER_ADMIN_TOKEN: TOKEN });
+      const added = await runAdmin(s.gw.authPort, TOKEN, ['add', 'ann', '--permissions', 'fake']);
       assert.equal(added.code, 0, added.stderr);
-      key = added.stdout.split('\n').find((l) => /^llmr-[A-Za-z0-9]{43}$/.test(l));
+      s.key = added.stdout.split('\n').find((l) => /^llmr-[A-Za-z0-9]{43}$/.test(l));
     });
     after(async () => {
-      await gw?.stop();
-      await Promise.all([fake?.stop(), redis?.stop()]);
+      await s.gw?.stop();
+      await Promise.all([s.fake?.stop(), s.redis?.stop()]);
     });
 
     it('uploads with a valid key; a refused key gets UNAUTHENTICATED and sends nothing', async () => {
-      const result = await pythonUpload(gw, '[fake]whisper-1', 1000 * 1000, key);
+      const result = await pythonUpload(s.gw, '[fake]whisper-1', 1000 * 1000, s.key);
       assert.equal(result.upload_status, 200);
       assert.equal(result.upload_text, `model=whisper-1 bytes=${1000 * 1000} sha256=${result.upload_sha256}`);
-      await fake.reset();
-      await assert.rejects(pythonUpload(gw, '[fake]whisper-1', 1000 * 1000, `llmr-${'x'.repeat(43)}`),
+      await s.fake.reset();
+      await assert.rejects(pythonUpload(s.gw, '[fake]whisper-1', 1000 * 1000, `llmr-${'x'.repeat(43)}`),
         (err) => /UNAUTHENTICATED/.test(err.stderr));
-      assert.deepEqual(await fake.requests(), []);
+      assert.deepEqual(await s.fake.requests(), []);
     });
   });
 }
