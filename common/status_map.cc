@@ -82,6 +82,7 @@ std::string_view OpenAiErrorType(int http_status) {
     case 400:
     case 404:
     case 405:
+    case 408:
     case 409:
     case 413:
       return "invalid_request_error";

@@ -22,7 +22,15 @@ absl::Status BodyReader::OverLimit() const {
       StrCat("request body exceeds this endpoint's limit of ", limit_, " bytes"));
 }
 
+absl::Status BodyReader::Cancelled() {
+  return absl::CancelledError("the request body is no longer read");
+}
+
 void BodyReader::Next(Done done) {
+  if (cancelled_) {
+    net::post(stream_.get_executor(), [done = std::move(done)] { done(Cancelled(), "", true); });
+    return;
+  }
   auto length = parser_.content_length();
   if ((length && *length > limit_) || received_ > limit_) {
     net::post(stream_.get_executor(),
@@ -52,6 +60,9 @@ void BodyReader::ReadSome(std::shared_ptr<std::string> chunk, size_t filled, Don
         if (ec == http::error::need_buffer) ec = {};
         if (ec == http::error::body_limit || received_ > limit_) {
           return done(OverLimit(), "", true);
+        }
+        if (cancelled_ && (ec || (now == 0 && !parser_.is_done()))) {
+          return done(Cancelled(), "", true);
         }
         if (ec) {
           bool gone = ec == http::error::partial_message || ec == net::error::eof ||

@@ -19,7 +19,8 @@ class BodyReader {
   // `chunk`: the bytes read (at most the chunk size given to the constructor, never empty
   // unless `last`); `last`: the body is complete. A non-OK status ends the body:
   // RESOURCE_EXHAUSTED over the limit (answer 413), INVALID_ARGUMENT for broken framing,
-  // UNAVAILABLE when the client went away or stopped sending (the upload is cancelled).
+  // UNAVAILABLE when the client went away or stopped sending (the upload is cancelled),
+  // CANCELLED after Cancel().
   using Done = std::function<void(absl::Status status, std::string chunk, bool last)>;
 
   // `parser` has read the request's header, with no body limit of its own (the largest value:
@@ -33,10 +34,14 @@ class BodyReader {
   // Next() at a time; call it on the stream's executor.
   void Next(Done done);
   uint64_t received() const { return received_; }
+  // Ends the read in flight (once the socket read under it ends: cancel that too) and every
+  // later one with CANCELLED, without another socket read. On the stream's executor.
+  void Cancel() { cancelled_ = true; }
 
  private:
   void ReadSome(std::shared_ptr<std::string> chunk, size_t filled, Done done);
   absl::Status OverLimit() const;
+  static absl::Status Cancelled();
 
   beast::tcp_stream& stream_;
   beast::flat_buffer& buffer_;
@@ -44,6 +49,7 @@ class BodyReader {
   const uint64_t limit_;
   const size_t chunk_bytes_;
   uint64_t received_ = 0;
+  bool cancelled_ = false;
 };
 
 }  // namespace llmsrouter::web

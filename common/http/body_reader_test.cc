@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <limits>
+#include <optional>
 #include <thread>
 
 namespace llmsrouter::web {
@@ -125,6 +127,48 @@ TEST(BodyReaderTest, AClientGoneMidUploadIsUnavailable) {
 TEST(BodyReaderTest, MalformedChunkFramingIsInvalidArgument) {
   Outcome got = Upload(Head("Transfer-Encoding: chunked") + "zz\r\nabc\r\n0\r\n\r\n", 1000, 64);
   EXPECT_EQ(got.status.code(), absl::StatusCode::kInvalidArgument) << got.status;
+}
+
+// Cancel() while a read is out, then bytes that give no body byte (a chunk header): the read
+// ends CANCELLED without another socket read (before, the reader read again and waited for
+// the client, whose body would never come: the session's lingering close waited for a
+// timeout).
+TEST(BodyReaderCancelTest, ACancelledReadEndsWithoutReadingAgain) {
+  net::io_context io;
+  net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  std::promise<void> cancelled;
+  std::promise<void> finished;
+  std::thread client([&, port = acceptor.local_endpoint().port()] {
+    net::io_context client_io;
+    net::ip::tcp::socket socket(client_io);
+    socket.connect({net::ip::make_address("127.0.0.1"), port});
+    net::write(socket, net::buffer(Head("Transfer-Encoding: chunked")));
+    cancelled.get_future().wait_for(std::chrono::seconds(10));
+    net::write(socket, net::buffer(std::string("5\r\n")));
+    finished.get_future().wait_for(std::chrono::seconds(10));  // open until the server is done
+  });
+  beast::tcp_stream stream(acceptor.accept());
+  beast::flat_buffer buffer;
+  http::request_parser<http::buffer_body> parser;
+  parser.body_limit(std::numeric_limits<uint64_t>::max());
+  std::unique_ptr<BodyReader> reader;
+  std::optional<absl::Status> outcome;
+  http::async_read_header(stream, buffer, parser, [&](beast::error_code ec, size_t) {
+    ASSERT_FALSE(ec) << ec.message();
+    reader = std::make_unique<BodyReader>(stream, buffer, parser, 1 << 20, 64 << 10);
+    reader->Next([&](absl::Status status, std::string, bool) { outcome = status; });
+    reader->Cancel();  // the socket read under it is not cancelled: the bytes will come
+    cancelled.set_value();
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!outcome && std::chrono::steady_clock::now() < deadline) {
+    io.run_one_for(std::chrono::milliseconds(50));
+  }
+  finished.set_value();
+  ASSERT_TRUE(outcome.has_value()) << "the cancelled read went on reading";
+  EXPECT_TRUE(absl::IsCancelled(*outcome)) << *outcome;
+  stream.close();
+  client.join();
 }
 
 }  // namespace

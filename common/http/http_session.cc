@@ -23,6 +23,8 @@ constexpr uint64_t kLingerMaxBytes = 256ull << 20;
 // A streamed body is read in chunks of at most this.
 constexpr size_t kBodyChunkBytes = 64 << 10;
 constexpr size_t kFirstReadBytes = 4 << 10;
+// A cancelled body read still out after this is cancelled again (CancelBodyRead).
+constexpr absl::Duration kCancelRetry = absl::Milliseconds(20);
 
 // A write that failed: the client is gone. When it timed out, the client stopped reading.
 void NoteWriteError(beast::error_code ec) {
@@ -135,6 +137,7 @@ void HttpSession::StartStreamedBody() {
   parser_.reset();
   ReserveForBody();
   body_reader_.emplace(stream_, buffer_, *stream_parser_, body_limit_, kBodyChunkBytes);
+  body_timed_out_ = false;
   continue_pending_ = beast::iequals(stream_parser_->get()[http::field::expect], "100-continue");
   http::request_header<> header = stream_parser_->get().base();
   Deliver(HttpRequest(std::move(header)), !stream_parser_->is_done());
@@ -153,7 +156,7 @@ void HttpSession::SendContinue() {
 }
 
 void HttpSession::ReadBody(BodyReader::Done done) {
-  if (!body_reader_ || answered_ || body_read_pending_) {
+  if (!body_reader_ || (answered_ && !answer_streaming_) || body_read_pending_) {
     net::post(stream_.get_executor(), [done = std::move(done)] {
       done(absl::FailedPreconditionError("the request body is no longer read"), "", true);
     });
@@ -161,11 +164,22 @@ void HttpSession::ReadBody(BodyReader::Done done) {
   }
   SendContinue();
   body_read_pending_ = true;
-  stream_.expires_after(ToChrono(limits_.header_timeout));  // a client that stops sending
+  ++body_read_seq_;
+  // The stream's own read timer, which closes the socket, is off (a write in flight keeps its
+  // own); the body timer only cancels the read, so a 408 can still be sent.
+  stream_.expires_never();
+  ArmBodyTimer(limits_.body_idle_timeout);
   body_reader_->Next([self = shared_from_this(), done = std::move(done)](
                          absl::Status status, std::string chunk, bool last) {
     self->body_read_pending_ = false;
-    self->stream_.expires_never();
+    self->body_timer_->cancel();
+    // Sticky: a read whose bytes came with the timeout still gets them, and the reads after it
+    // (the reader is cancelled) fail as timed out.
+    if (self->body_timed_out_ && !status.ok()) {
+      status = absl::DeadlineExceededError(
+          StrCat("no request body bytes arrived for ",
+                 absl::ToInt64Milliseconds(self->limits_.body_idle_timeout), " ms"));
+    }
     if (status.ok() && last) self->request_unread_ = false;
     if (self->linger_after_read_) {  // answered while this read was out (AfterResponse)
       self->linger_after_read_ = false;
@@ -177,6 +191,26 @@ void HttpSession::ReadBody(BodyReader::Done done) {
     }
     done(std::move(status), std::move(chunk), last);
   });
+}
+
+void HttpSession::ArmBodyTimer(absl::Duration after) {
+  if (!body_timer_) body_timer_.emplace(stream_.get_executor());
+  body_timer_->expires_after(ToChrono(after));
+  body_timer_->async_wait([self = shared_from_this(), seq = body_read_seq_](beast::error_code ec) {
+    if (ec || !self->body_read_pending_ || seq != self->body_read_seq_) return;
+    if (!self->linger_after_read_) self->body_timed_out_ = true;
+    self->CancelBodyRead();
+  });
+}
+
+// socket.cancel() misses a read whose bytes had already arrived when it ran (its handler was
+// queued): the reader's own loop is stopped by BodyReader::Cancel, and Beast's (a partial
+// chunk header makes it read again) by cancelling again shortly while the read is still out.
+void HttpSession::CancelBodyRead() {
+  body_reader_->Cancel();
+  beast::error_code ignored;
+  stream_.socket().cancel(ignored);
+  ArmBodyTimer(kCancelRetry);
 }
 
 // The request's target, for the error shape: from the parser once it has the request line,
@@ -232,6 +266,7 @@ void HttpSession::Deliver(HttpRequest request, bool body_unread) {
   ++served_;
   SetBusy(true);
   answered_ = false;
+  answer_streaming_ = false;
   request_unread_ = body_unread;
   keep_alive_ = request.keep_alive() && !(closing_ && closing_->load(std::memory_order_relaxed));
   handler_(shared_from_this(), std::move(request));
@@ -257,8 +292,7 @@ void HttpSession::AfterResponse(bool keep_alive, beast::error_code ec) {
   if (!ec && request_unread_) {
     if (body_read_pending_) {  // end that read first; its completion lingers (ReadBody)
       linger_after_read_ = true;
-      beast::error_code ignored;
-      stream_.socket().cancel(ignored);
+      CancelBodyRead();
       return;
     }
     LingerThenClose();
@@ -300,6 +334,8 @@ void HttpSession::DiscardInput() {
 
 void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done done) {
   answered_ = true;
+  answer_streaming_ = true;
+  continue_pending_ = false;  // a final answer went first: no interim one may follow
   if (request_unread_) keep_alive_ = false;
   head.keep_alive(keep_alive_);
   head.chunked(true);
@@ -337,6 +373,7 @@ void HttpSession::SendChunk(std::string_view data, Done done) {
 
 void HttpSession::FinishStream(std::string tail, bool reuse) {
   ++stream_generation_;
+  answer_streaming_ = false;
   pending_.reset();
   if (client_gone_) {
     Close();
@@ -363,6 +400,7 @@ void HttpSession::FinishStream(std::string tail, bool reuse) {
 
 void HttpSession::AbortStream() {
   ++stream_generation_;
+  answer_streaming_ = false;
   pending_.reset();
   SetBusy(false);
   Close();
@@ -393,6 +431,7 @@ void HttpSession::ArmWatch(uint64_t generation, std::shared_ptr<std::function<vo
 }
 
 void HttpSession::Close() {
+  if (body_timer_) body_timer_->cancel();
   beast::error_code ignored;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   stream_.close();

@@ -21,6 +21,10 @@ struct HttpLimits {
   uint32_t max_header_bytes = 16 << 10;
   absl::Duration keep_alive_timeout = absl::Seconds(75);
   absl::Duration header_timeout = absl::Seconds(30);
+  // A streamed body (ReadBody) whose client sends no byte for this long fails its read with
+  // DEADLINE_EXCEEDED (answered 408). It bounds each wait for the next bytes, never the
+  // whole upload: a large body sent slowly but steadily is fine.
+  absl::Duration body_idle_timeout = absl::Seconds(30);
   // A client that takes longer than this to accept one write (it stopped reading its
   // stream) is dropped, and its upstream call cancelled.
   absl::Duration write_timeout = absl::Seconds(120);
@@ -82,9 +86,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
   // Reads the next chunk (at most 64 KiB) of the current request's streamed body; see
   // BodyReader::Done. One ReadBody at a time; `done` never runs inside this call. The first
-  // call answers "Expect: 100-continue" first. After the request was answered, or after the
-  // last chunk, `done` gets an error. An answer sent before the body's end closes the
-  // connection (lingering close): the rest of the body is never taken as a next request.
+  // call answers "Expect: 100-continue" first. While a chunked answer (SendStreamHead) is
+  // being written the body may still be read; after a whole answer or the end of a chunked
+  // one, or after the last chunk, `done` gets an error; DEADLINE_EXCEEDED when the client sent
+  // nothing for HttpLimits::body_idle_timeout (the session can still answer it: 408). An answer
+  // sent before the body's end closes the connection (lingering close): the rest of the body is
+  // never taken as a next request.
   void ReadBody(BodyReader::Done done);
   // The peer's IP address ("" if unknown).
   const std::string& remote_address() const { return remote_address_; }
@@ -101,6 +108,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void OnRead(beast::error_code ec);
   // Hands a request to the handler; `body_unread`: its streamed body is still to be read.
   void Deliver(HttpRequest request, bool body_unread);
+  // (Re)arms the timer of the body read in flight: on expiry that read is cancelled.
+  void ArmBodyTimer(absl::Duration after);
+  // Ends the body read in flight at once (an answer was sent, or the client went idle).
+  void CancelBodyRead();
   void ArmWatch(uint64_t generation, std::shared_ptr<std::function<void()>> on_gone);
   std::string_view RequestTarget() const;
   void AfterResponse(bool keep_alive, beast::error_code ec);
@@ -121,11 +132,18 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::buffer_body>> stream_parser_;
   std::optional<BodyReader> body_reader_;
   bool body_read_pending_ = false;  // a ReadBody is in flight
+  uint64_t body_read_seq_ = 0;      // which ReadBody the body timer belongs to
+  bool body_timed_out_ = false;     // a read of this body was cancelled for idleness
+  // Only for streamed bodies: a request read whole never creates it.
+  std::optional<net::steady_timer> body_timer_;
   bool linger_after_read_ = false;  // answered meanwhile: lingering close once it ends
   bool continue_pending_ = false;   // the client waits for "100 Continue"
   bool answered_ = false;           // the current request's answer has begun
-  uint64_t body_limit_ = 0;         // the current request's body limit
-  std::shared_ptr<void> pending_;   // keeps the response being written alive
+  // A chunked answer is being written (SendStreamHead .. FinishStream/AbortStream): a streamed
+  // body may still be read meanwhile (HTTP/1.1 lets a server answer before the body's end).
+  bool answer_streaming_ = false;
+  uint64_t body_limit_ = 0;        // the current request's body limit
+  std::shared_ptr<void> pending_;  // keeps the response being written alive
   std::shared_ptr<const std::atomic<bool>> closing_;
   bool keep_alive_ = true;
   bool request_unread_ = false;  // answered before the whole request was read

@@ -23,15 +23,15 @@ class HttpSessionWatchTest : public ::testing::Test {
       : acceptor_(io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
     client_.connect(acceptor_.local_endpoint());
     client_.set_option(tcp::no_delay(true));
-    auto session = std::make_shared<HttpSession>(
-        acceptor_.accept(), limits,
-        [this](std::shared_ptr<HttpSession> s, HttpRequest request) {
-          current_ = std::move(s);
-          ++requests_;
-          last_target_ = std::string(request.target());
-          last_body_ = request.body();
-        },
-        std::make_shared<std::atomic<int>>(0));
+    limits_ = limits;
+    handler_ = [this](std::shared_ptr<HttpSession> s, HttpRequest request) {
+      current_ = std::move(s);
+      ++requests_;
+      last_target_ = std::string(request.target());
+      last_body_ = request.body();
+    };
+    auto session = std::make_shared<HttpSession>(acceptor_.accept(), limits, handler_,
+                                                 std::make_shared<std::atomic<int>>(0));
     weak_ = session;
     session->Run();
   }
@@ -62,12 +62,27 @@ class HttpSessionWatchTest : public ::testing::Test {
     });
   }
 
+  // A new client connection and session (the last one ended).
+  void Reconnect() {
+    client_.close();
+    client_ = tcp::socket(client_io_);
+    client_.connect(acceptor_.local_endpoint());
+    client_.set_option(tcp::no_delay(true));
+    auto session = std::make_shared<HttpSession>(acceptor_.accept(), limits_, handler_,
+                                                 std::make_shared<std::atomic<int>>(0));
+    weak_ = session;
+    requests_ = 0;
+    session->Run();
+  }
+
   // The session is gone: every handler holding it ran (it closed its socket).
   bool SessionEnded() {
     return RunUntil([&] { return weak_.expired(); });
   }
 
   net::io_context io_;
+  HttpLimits limits_;
+  RequestHandler handler_;
   tcp::acceptor acceptor_;
   net::io_context client_io_;
   tcp::socket client_{client_io_};
@@ -166,9 +181,11 @@ TEST_F(HttpSessionWatchTest, APipelinedRequestIsNoDisconnectAndIsServedNext) {
 // Streamed bodies: requests to /up* have theirs read by the handler, in chunks (limit 1 MiB).
 class HttpSessionBodyTest : public HttpSessionWatchTest {
  protected:
-  HttpSessionBodyTest() : HttpSessionWatchTest(StreamedUnderUp()) {}
-  static HttpLimits StreamedUnderUp() {
+  explicit HttpSessionBodyTest(absl::Duration body_idle_timeout = absl::Seconds(30))
+      : HttpSessionWatchTest(StreamedUnderUp(body_idle_timeout)) {}
+  static HttpLimits StreamedUnderUp(absl::Duration body_idle_timeout) {
     HttpLimits limits;
+    limits.body_idle_timeout = body_idle_timeout;
     limits.streamed_body_limit = [](const http::request_header<>& header) -> uint64_t {
       return header.target().starts_with("/up") ? 1 << 20 : 0;
     };
@@ -328,6 +345,118 @@ TEST_F(HttpSessionBodyTest, OtherBodiesAreStillReadWhole) {
   EXPECT_EQ(last_body_, "{}");
   EXPECT_FALSE(current_->body_streamed());
   EXPECT_FALSE(current_->body_pending());
+}
+
+// HTTP/1.1 lets a server answer before the body's end: while a chunked answer streams, the
+// body is still read to its end; the answer then ends and (its head said "close", the body
+// being unread then) the connection closes.
+TEST_F(HttpSessionBodyTest, ABodyIsStillReadWhileAChunkedAnswerStreams) {
+  std::string body = Pattern(200 << 10);
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +
+       "\r\n\r\n" + body.substr(0, 1000));
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  bool head_sent = false;
+  http::response<http::empty_body> head(http::status::ok, 11);
+  current_->SendStreamHead(std::move(head), [&](bool ok) { head_sent = ok; });
+  ASSERT_TRUE(RunUntil([&] { return head_sent; }));
+  ASSERT_TRUE(ClientReceives("HTTP/1.1 200 OK"));
+  client_.non_blocking(false);
+  Send(body.substr(1000));
+  std::string got;
+  std::vector<size_t> sizes;
+  ASSERT_TRUE(ReadAll(&got, &sizes).ok());
+  EXPECT_EQ(got, body);
+  bool chunk_sent = false;
+  current_->SendChunk("the answer", [&](bool ok) { chunk_sent = ok; });
+  ASSERT_TRUE(RunUntil([&] { return chunk_sent; }));
+  current_->FinishStream("", true);
+  current_.reset();
+  EXPECT_TRUE(ClientReceives("the answer\r\n0\r\n\r\n"));
+  EXPECT_TRUE(SessionEnded());
+}
+
+// An answer and the next bytes of a chunked body's framing (a chunk header, no body byte) at
+// the same moment: the read may already hold those bytes when it is cancelled, and must end
+// at once anyway (not after --header-timeout, 30 s here) so the lingering close can start.
+TEST_F(HttpSessionBodyTest, ACancelledBodyReadEndsAtOnceEvenWithBytesInFlight) {
+  for (int round = 0; round < 2; ++round) {
+    Send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+    ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+    bool done = false;
+    absl::Status status;
+    current_->ReadBody([&](absl::Status s, std::string, bool) {
+      status = s;
+      done = true;
+    });
+    if (round == 1) io_.poll();  // the read is out in the reactor
+    Send("5");                   // a chunk size line, still incomplete
+    Answer("early");
+    auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(RunUntil([&] { return done; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+    EXPECT_FALSE(status.ok());
+    EXPECT_FALSE(absl::IsDeadlineExceeded(status));  // answered, not idle
+    EXPECT_TRUE(ClientReceives("early"));
+    current_.reset();
+    client_.non_blocking(false);
+    // The session lingers (discarding) and then ends without waiting for the client.
+    EXPECT_TRUE(SessionEnded());
+    if (round == 0) Reconnect();
+  }
+}
+
+// --body-idle-timeout (300 ms here): a client that stops sending mid-body fails the read in
+// flight with DEADLINE_EXCEEDED, and the session can still answer it (408), then closes.
+class HttpSessionIdleBodyTest : public HttpSessionBodyTest {
+ protected:
+  HttpSessionIdleBodyTest() : HttpSessionBodyTest(absl::Milliseconds(300)) {}
+};
+
+TEST_F(HttpSessionIdleBodyTest, AStalledBodyFailsItsReadAndIsStillAnswered) {
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nhalf of it");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  std::string got;
+  std::vector<size_t> sizes;
+  absl::Status status = ReadAll(&got, &sizes);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(status)) << status;
+  EXPECT_EQ(got, "half of it");
+  EXPECT_TRUE(current_->body_pending());
+  HttpResponse response(http::status::request_timeout, 11);
+  response.body() = "timed out";
+  response.prepare_payload();
+  current_->SendResponse(std::move(response));
+  current_.reset();
+  client_.non_blocking(false);
+  ASSERT_TRUE(ClientReceives("timed out"));
+  EXPECT_TRUE(SessionEnded());
+}
+
+TEST_F(HttpSessionIdleBodyTest, ASlowButSteadyBodyIsNotTimedOut) {
+  std::string body = Pattern(8 * 100);
+  Send("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: " + std::to_string(body.size()) +
+       "\r\n\r\n");
+  ASSERT_TRUE(RunUntil([&] { return requests_ == 1; }));
+  std::string got;
+  absl::Status status;
+  bool last = false;
+  // 8 pieces 100 ms apart: 800 ms in all, over the 300 ms allowed between bytes.
+  for (size_t at = 0; at < body.size() && status.ok(); at += 100) {
+    bool done = false;
+    current_->ReadBody([&](absl::Status s, std::string chunk, bool l) {
+      status = s;
+      last = l;
+      got += chunk;
+      done = true;
+    });
+    client_.non_blocking(false);
+    Send(body.substr(at, 100));
+    ASSERT_TRUE(RunUntil([&] { return done; }));
+    auto pace = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+    RunUntil([&] { return std::chrono::steady_clock::now() >= pace; });  // a slow client
+  }
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(last);
+  EXPECT_EQ(got, body);
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
        "Seconds an idle keep-alive connection stays open."},
       {"header-timeout", "LLMSROUTER_HEADER_TIMEOUT", "30",
        "Seconds a new connection has to send a complete request head (slow-loris guard)."},
+      {"body-idle-timeout", "LLMSROUTER_BODY_IDLE_TIMEOUT", "30",
+       "Seconds an upload's client may send no body byte before it is answered 408 and its "
+       "call cancelled (a gap between bytes, not the upload's total time)."},
       {"write-timeout", "LLMSROUTER_WRITE_TIMEOUT", "120",
        "Seconds a client may take to accept one write before it is dropped (a client that "
        "stopped reading its stream)."},
@@ -87,6 +90,11 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
     return absl::InvalidArgumentError("--header-timeout must be a positive number");
   }
   out.limits.header_timeout = absl::Seconds(header_timeout);
+  int body_idle_timeout = 30;
+  if (!ParseInt(options.Get("body-idle-timeout"), &body_idle_timeout) || body_idle_timeout <= 0) {
+    return absl::InvalidArgumentError("--body-idle-timeout must be a positive number");
+  }
+  out.limits.body_idle_timeout = absl::Seconds(body_idle_timeout);
   int write_timeout = 120;
   if (!ParseInt(options.Get("write-timeout"), &write_timeout) || write_timeout <= 0) {
     return absl::InvalidArgumentError("--write-timeout must be a positive number");

@@ -11,7 +11,7 @@
 namespace llmsrouter::gateway {
 
 // --listen, --threads, --max-body-bytes, --max-upload-bytes, --upload-limits,
-// --keep-alive-timeout, --header-timeout,
+// --keep-alive-timeout, --header-timeout, --body-idle-timeout,
 // --write-timeout, --max-concurrent-calls, --overhead-header, --metrics-listen,
 // --trusted-proxies, --drain-timeout, and the environment-only ENABLE_ACCOUNT_MANAGEMENT and
 // ENABLE_BYPASS.

@@ -90,8 +90,20 @@ class Client {
     return n == 0 && (ec == net::error::eof || ec == net::error::connection_reset);
   }
   void Close() { socket_.close(); }
+  // Reads raw bytes until `text` arrived or the server closed; returns all read so far.
+  std::string ReadUntil(const std::string& text) {
+    while (raw_.find(text) == std::string::npos) {
+      char buf[4096];
+      beast::error_code ec;
+      size_t n = socket_.read_some(net::buffer(buf), ec);
+      if (ec) break;
+      raw_.append(buf, n);
+    }
+    return raw_;
+  }
 
  private:
+  std::string raw_;
   net::io_context io_;
   tcp::socket socket_;
   beast::flat_buffer buffer_;
@@ -99,9 +111,9 @@ class Client {
 
 class GatewayUploadTest : public ::testing::Test {
  protected:
-  void Start(GatewayOptions options, AuthClient* auth = nullptr) {
+  void Start(GatewayOptions options, AuthClient* auth = nullptr, HttpLimits limits = {}) {
     gateway_ = std::make_unique<Gateway>(&router_, auth, std::move(options));
-    auto server = web::HttpServer::Start("127.0.0.1:0", 2, gateway_->WithUploads(HttpLimits{}),
+    auto server = web::HttpServer::Start("127.0.0.1:0", 2, gateway_->WithUploads(limits),
                                          [this](std::shared_ptr<HttpSession> s, HttpRequest r) {
                                            gateway_->Handle(std::move(s), std::move(r));
                                          });
@@ -241,6 +253,55 @@ TEST_F(GatewayUploadTest, AClientLeavingMidBodyCancelsTheCall) {
   }
   EXPECT_TRUE(WaitFor([&] { return router_.cancelled_calls.load() == 1; }));
   EXPECT_FALSE(router_.uploads().at(0).last);
+  EXPECT_TRUE(WaitFor([&] { return server_->in_flight() == 0; }));
+}
+
+TEST_F(GatewayUploadTest, AClientThatStopsSendingMidBodyGets408AndTheCallIsCancelled) {
+  HttpLimits limits;
+  limits.body_idle_timeout = absl::Milliseconds(300);
+  Start({}, nullptr, limits);
+  Client client(server_->port());
+  client.Write(UploadHead("/v1/files", "Content-Length: 1000000") + Form(5000));
+  auto response = client.Read();  // nothing more is sent
+  EXPECT_EQ(response.result_int(), 408);
+  EXPECT_NE(response.body().find(R"("code":"request_timeout")"), std::string::npos)
+      << response.body();
+  EXPECT_NE(response.body().find(R"("type":"invalid_request_error")"), std::string::npos);
+  EXPECT_FALSE(response.keep_alive());
+  EXPECT_FALSE(response["X-Request-Id"].empty());
+  EXPECT_TRUE(WaitFor([&] { return router_.cancelled_calls.load() == 1; }));
+  auto upload = router_.uploads().at(0);
+  EXPECT_FALSE(upload.last);
+  EXPECT_FALSE(Joined(upload).empty());
+  client.Close();
+  EXPECT_TRUE(WaitFor([&] { return server_->in_flight() == 0; }));
+}
+
+// A 2xx answer that starts streaming before the body's end (HTTP/1.1 allows it): the body is
+// still read and handed to the router while the answer streams, and the exchange ends once
+// both are done, with no cancel.
+TEST_F(GatewayUploadTest, AStreamedAnswerBeforeTheBodysEndKeepsTheBodyFlowing) {
+  CallResponse head = Head(200);
+  head.mutable_head()->set_stream(true);
+  head.mutable_head()->set_content_type("text/event-stream");
+  router_.SetScript({{head, Data("data: first\n\n"), Data("data: rest\n\n")}, absl::OkStatus()});
+  router_.SetUploadScript({.answer_after_chunks = 1, .early_messages = 2});
+  Start({});
+  Client client(server_->port());
+  std::string body = Form(300 << 10);
+  client.Write(UploadHead("/v1/files", "Content-Length: " + std::to_string(body.size())) +
+               body.substr(0, 100 << 10));
+  std::string got = client.ReadUntil("data: first");
+  ASSERT_NE(got.find("HTTP/1.1 200 OK"), std::string::npos) << got;
+  EXPECT_EQ(got.find("data: rest"), std::string::npos);
+  client.Write(body.substr(100 << 10));  // the rest, after the answer began
+  got = client.ReadUntil("data: rest\n\n\r\n0\r\n\r\n");
+  EXPECT_NE(got.find("data: rest"), std::string::npos) << got;
+  EXPECT_TRUE(client.ServerCloses());
+  auto upload = router_.uploads().at(0);
+  EXPECT_TRUE(upload.last);
+  EXPECT_EQ(Joined(upload), body);
+  EXPECT_EQ(router_.cancelled_calls.load(), 0);
   EXPECT_TRUE(WaitFor([&] { return server_->in_flight() == 0; }));
 }
 

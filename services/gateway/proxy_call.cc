@@ -115,8 +115,10 @@ void ProxyCall::AnswerBodyError(const absl::Status& error) {
     return;
   }
   bool too_large = absl::IsResourceExhausted(error);
-  HttpResponse response = ErrorResponse(too_large ? 413 : 400, std::string(error.message()),
-                                        too_large ? "request_too_large" : "");
+  bool idle = absl::IsDeadlineExceeded(error);  // the client stopped sending mid-body
+  HttpResponse response =
+      ErrorResponse(too_large ? 413 : (idle ? 408 : 400), std::string(error.message()),
+                    too_large ? "request_too_large" : (idle ? "request_timeout" : ""));
   response.set("X-Request-Id", request_id_);
   RecordMetrics(response.result_int());
   session_->SendResponse(std::move(response));

@@ -29,7 +29,8 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
   // The same for an upload (issue 19): `head` has no body; once the header was accepted, the
   // body is read from the session chunk by chunk and written to the router's BodyWriter. A
   // body error cancels the call and is answered by the gateway: 413 over the limit, 400 for
-  // broken framing, nothing (recorded as 499) when the client left.
+  // broken framing, 408 when the client stopped sending (--body-idle-timeout), nothing
+  // (recorded as 499) when the client left.
   static void StartUpload(RouterClient& router, std::shared_ptr<HttpSession> session,
                           const router::v1::CallRequest& head, std::string request_id,
                           std::shared_ptr<std::atomic<int>> active, bool overhead_header = false);
@@ -55,7 +56,7 @@ class ProxyCall : public CallObserver, public std::enable_shared_from_this<Proxy
                                            bool overhead_header, bool anthropic_errors);
   // The upload's body was read to its end (OK) or failed; on the session's thread.
   void OnBodyEnd(absl::Status status);
-  // Answers a body error (413, 400) or drops a client that left.
+  // Answers a body error (413, 408, 400) or drops a client that left.
   void AnswerBodyError(const absl::Status& error);
   void Handle(router::v1::CallResponse& message);
   void HandleFinish(const absl::Status& status);

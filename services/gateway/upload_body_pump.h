@@ -18,7 +18,8 @@ class UploadBodyPump : public std::enable_shared_from_this<UploadBodyPump> {
  public:
   // Runs on the session's executor: OK once the whole body was read from the client (it may
   // still be on its way to the router), or the body's error (RESOURCE_EXHAUSTED over the
-  // limit, INVALID_ARGUMENT broken framing, UNAVAILABLE the client left). Not called when the
+  // limit, INVALID_ARGUMENT broken framing, UNAVAILABLE the client left, DEADLINE_EXCEEDED
+  // it stopped sending). Not called when the
   // router stopped taking the body (the call's OnFinish says why).
   using End = std::function<void(absl::Status)>;
 

@@ -51,7 +51,11 @@
 //                          applied to every later request, over the model's; {} clears them.
 //                          For uploads: {"before_body": 401} answers that error at once,
 //                          before reading a byte of the body (node then discards the rest);
-//                          {"read_bytes_per_s": N} reads the body at N bytes a second
+//                          {"read_bytes_per_s": N} reads the body at N bytes a second;
+//                          {"answer_early_at": N} sends a 200 text/event-stream head and a
+//                          first event ({"early":true,"bytes":...}) once N body bytes came,
+//                          keeps reading, and after the body's end sends an event with the
+//                          body's bytes and sha256, then [DONE]
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
@@ -308,10 +312,16 @@ function receiveUpload(req, res) {
   const rate = behaviour.read_bytes_per_s;
   const started = Date.now();
   let kept = [];
+  const early = behaviour.answer_early_at;
   req.on('data', (chunk) => {
     entry.bytes += chunk.length;
     hash.update(chunk);
     parser.push(chunk);
+    if (early !== undefined && entry.answered_at_bytes === undefined && entry.bytes >= early) {
+      entry.answered_at_bytes = entry.bytes;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ early: true, bytes: entry.bytes })}\n\n`);
+    }
     if (kept && entry.bytes <= kKeepBodyBytes) kept.push(chunk);
     else kept = null;
     const wait = rate ? started + (entry.bytes / rate) * 1000 - Date.now() : 0;
@@ -327,6 +337,11 @@ function receiveUpload(req, res) {
     const { form, fields } = formOf(parts);
     Object.assign(entry, { fields, parts: parts.map(({ data, ...p }) => p) });
     if (kept) entry.body = Buffer.concat(kept).toString('utf8');
+    if (entry.answered_at_bytes !== undefined) {  // answer_early_at: the rest of the answer
+      res.write(`data: ${JSON.stringify({ bytes: entry.bytes, sha256: entry.sha256 })}\n\n`);
+      res.end('data: [DONE]\n\n');
+      return;
+    }
     if (!handleResource(req, res, { form: error ? { error } : form }, entry)) {
       sendJson(res, 404, { error: { message: `no multipart endpoint ${req.url}`, type: 'invalid_request_error',
                                     param: null, code: null } });

@@ -32,6 +32,11 @@ class FakeRouterClient : public RouterClient {
     // Keep each Write's `done` until Cancel() (a router waiting for its upstream): Cancel()
     // then gives done(false) and finishes the call inside itself.
     bool hold_writes = false;
+    // An answer that starts before the body's end (HTTP/1.1 allows it): once this many chunks
+    // were taken, the script's first `early_messages` messages are played while the body is
+    // still taken; the rest once the last chunk came. -1: off.
+    int answer_after_chunks = -1;
+    size_t early_messages = 0;
   };
   // What one StartUpload got.
   struct Upload {
@@ -127,6 +132,20 @@ class FakeRouterClient : public RouterClient {
           hang_(script.hang),
           observer_(std::move(observer)),
           finish_inside_cancel_(finish_inside_cancel) {}
+    // Plays no more than `count` messages until Release().
+    void HoldAfter(size_t count) {
+      absl::MutexLock lock(&mu_);
+      hold_after_ = count;
+    }
+    void Release() {
+      {
+        absl::MutexLock lock(&mu_);
+        hold_after_ = SIZE_MAX;
+        if (!held_next_) return;
+        held_next_ = false;
+      }
+      Next();
+    }
     void Next() override {
       std::optional<router::v1::CallResponse> message;
       std::optional<absl::Status> finish;
@@ -139,6 +158,10 @@ class FakeRouterClient : public RouterClient {
           hanging_ = true;
           return;
         }
+        if (!cancelled_ && played_ >= hold_after_) {
+          held_next_ = true;
+          return;
+        }
         if (cancelled_ || pending_.empty()) {
           finished_ = true;
           finish = cancelled_ ? absl::CancelledError("cancelled") : status_;
@@ -146,6 +169,7 @@ class FakeRouterClient : public RouterClient {
         } else {
           message = std::move(pending_.front());
           pending_.pop_front();
+          ++played_;
         }
       }
       if (message) {
@@ -161,7 +185,7 @@ class FakeRouterClient : public RouterClient {
         if (finished_ || cancelled_) return;
         cancelled_ = true;
         cancelled_calls_->fetch_add(1);
-        if (!finish_inside_cancel_ && !hanging_) return;
+        if (!finish_inside_cancel_ && !hanging_ && !held_next_) return;
         finished_ = true;
         observer = std::move(observer_);
       }
@@ -175,6 +199,9 @@ class FakeRouterClient : public RouterClient {
     absl::Status status_;
     const bool hang_;
     bool hanging_ ABSL_GUARDED_BY(mu_) = false;
+    size_t played_ ABSL_GUARDED_BY(mu_) = 0;
+    size_t hold_after_ ABSL_GUARDED_BY(mu_) = SIZE_MAX;
+    bool held_next_ ABSL_GUARDED_BY(mu_) = false;  // a Next() waits for Release()
     std::shared_ptr<CallObserver> observer_ ABSL_GUARDED_BY(mu_);
     const bool finish_inside_cancel_;
     bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
@@ -198,12 +225,24 @@ class FakeRouterClient : public RouterClient {
     void Write(std::string chunk, bool last, std::function<void(bool)> done) override {
       bool ok = false;
       bool play = false;
+      bool release = false;
+      bool early_now = false;
       {
         absl::MutexLock lock(&mu_);
         if (state_ == kTaking) {
           int taken = client_->Record(index_, std::move(chunk), last);
           ok = true;
-          if (last || taken == script_.finish_after_chunks) {
+          if (!early_ && taken == script_.answer_after_chunks) {
+            early_ = true;  // the answer starts; the body is still taken
+            early_now = play = true;
+          }
+          if (last && early_) {
+            state_ = kPlaying;
+            release = true;
+            observer_.reset();
+          } else if (early_) {
+            // answering while taking: nothing more here
+          } else if (last || taken == script_.finish_after_chunks) {
             state_ = kPlaying;
             play = true;
             ok = last;          // cut short after N chunks: the body is no longer taken
@@ -214,9 +253,11 @@ class FakeRouterClient : public RouterClient {
           }
         }
       }
-      client_->Run([done = std::move(done), ok, play, stream = stream_] {
+      if (early_now) stream_->HoldAfter(script_.early_messages);
+      client_->Run([done = std::move(done), ok, play, release, stream = stream_] {
         done(ok);
         if (play) stream->Next();  // the first message comes without a Next()
+        if (release) stream->Release();
       });
     }
     void Next() override {
@@ -231,14 +272,15 @@ class FakeRouterClient : public RouterClient {
           state_ = kDone;
           held = std::move(held_);
           observer = std::move(observer_);
+          if (early_) observer.reset();  // the answer's stream ends the call
         }
       }
+      if (held) held(false);
       if (!observer) {  // playing its script (or done): the script's stream cancels
         stream_->Cancel();
         return;
       }
       client_->cancelled_calls.fetch_add(1);
-      if (held) held(false);
       observer->OnFinish(absl::CancelledError("cancelled"));
     }
 
@@ -246,7 +288,7 @@ class FakeRouterClient : public RouterClient {
     enum State { kTaking, kPlaying, kDone };
     bool Playing() {
       absl::MutexLock lock(&mu_);
-      return state_ == kPlaying;
+      return state_ == kPlaying || early_;
     }
     FakeRouterClient* client_;
     const size_t index_;
@@ -254,6 +296,7 @@ class FakeRouterClient : public RouterClient {
     const std::shared_ptr<Stream> stream_;
     absl::Mutex mu_;
     State state_ ABSL_GUARDED_BY(mu_) = kTaking;
+    bool early_ ABSL_GUARDED_BY(mu_) = false;  // answering before the body's end
     std::function<void(bool)> held_ ABSL_GUARDED_BY(mu_);
     std::shared_ptr<CallObserver> observer_ ABSL_GUARDED_BY(mu_);
   };
