@@ -267,6 +267,7 @@ void HttpSession::Deliver(HttpRequest request, bool body_unread) {
   SetBusy(true);
   answered_ = false;
   answer_streaming_ = false;
+  answer_headers_.clear();
   request_unread_ = body_unread;
   keep_alive_ = request.keep_alive() && !(closing_ && closing_->load(std::memory_order_relaxed));
   handler_(shared_from_this(), std::move(request));
@@ -276,6 +277,7 @@ void HttpSession::SendResponse(HttpResponse response) {
   ++stream_generation_;
   answered_ = true;
   if (request_unread_) keep_alive_ = false;  // never reuse a connection with a body half-read
+  for (auto& [name, value] : answer_headers_) response.set(name, value);
   response.keep_alive(keep_alive_);
   auto owned = std::make_shared<HttpResponse>(std::move(response));
   pending_ = owned;
@@ -337,6 +339,7 @@ void HttpSession::SendStreamHead(http::response<http::empty_body> head, Done don
   answer_streaming_ = true;
   continue_pending_ = false;  // a final answer went first: no interim one may follow
   if (request_unread_) keep_alive_ = false;
+  for (auto& [name, value] : answer_headers_) head.set(name, value);
   head.keep_alive(keep_alive_);
   head.chunked(true);
   auto owned = std::make_shared<http::response<http::empty_body>>(std::move(head));

@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "common/http/body_reader.h"
@@ -93,6 +95,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   // sent before the body's end closes the connection (lingering close): the rest of the body is
   // never taken as a next request.
   void ReadBody(BodyReader::Done done);
+  // Headers the current request's answer carries, whole or streamed (CORS); reset for each
+  // request.
+  void SetAnswerHeaders(std::vector<std::pair<std::string, std::string>> headers) {
+    answer_headers_ = std::move(headers);
+  }
   // The peer's IP address ("" if unknown).
   const std::string& remote_address() const { return remote_address_; }
 
@@ -152,6 +159,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool client_gone_ = false;
   uint64_t stream_generation_ = 0;
   std::string tail_;
+  std::vector<std::pair<std::string, std::string>> answer_headers_;
   std::string remote_address_;
   std::shared_ptr<std::atomic<int>> in_flight_;
   bool busy_ = false;

@@ -132,6 +132,7 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
     session->SendResponse(web::MetricsResponse());
     return;
   }
+  if (options_.cors.enabled() && HandleCors(session, request)) return;
   auto ctx = std::make_shared<Context>();
   ctx->session = std::move(session);
   ctx->path = std::string(path);
@@ -156,6 +157,26 @@ void Gateway::Handle(std::shared_ptr<HttpSession> session, HttpRequest request) 
                           Dispatch(ctx);
                         });
                       });
+}
+
+bool Gateway::HandleCors(const std::shared_ptr<HttpSession>& session, const HttpRequest& request) {
+  std::string_view origin = Header(request, "Origin");
+  if (origin.empty()) return false;
+  bool preflight = request.method() == http::verb::options &&
+                   !Header(request, "Access-Control-Request-Method").empty();
+  if (!options_.cors.Allows(origin)) {
+    if (!preflight) return false;  // answered without CORS headers: the browser withholds it
+    session->SendResponse(
+        ErrorResponse(403, StrCat("origin ", origin, " may not call this gateway (--cors-origins)"),
+                      "cors_origin_not_allowed"));
+    return true;
+  }
+  if (preflight) {
+    session->SendResponse(options_.cors.Preflight(request, origin));
+    return true;
+  }
+  session->SetAnswerHeaders(CorsPolicy::AnswerHeaders(origin));
+  return false;
 }
 
 void Gateway::Dispatch(ContextPtr ctx) {

@@ -11,6 +11,7 @@
 #include "common/loop_pool.h"
 #include "common/trace_sink.h"
 #include "services/gateway/client_address.h"
+#include "services/gateway/cors.h"
 #include "services/gateway/http_types.h"
 #include "services/gateway/router_client.h"
 #include "services/gateway/upload_limits.h"
@@ -33,6 +34,8 @@ struct GatewayOptions {
   // Multipart POSTs whose bodies are streamed to the router (never held whole), and their
   // limits (--max-upload-bytes, --upload-limits).
   UploadLimits uploads;
+  // Web pages on these origins may call (--cors-origins); default: none.
+  CorsPolicy cors;
 };
 
 class Gateway {
@@ -84,6 +87,9 @@ class Gateway {
   void HandleBypass(ContextPtr ctx);
   void SetBypassChecked(ContextPtr ctx, std::string model);
   void HandleReady(std::shared_ptr<HttpSession> session);
+  // A request from another origin: answers a preflight (true), or marks the answer with the
+  // CORS headers when the origin is allowed (false: handle the request as usual).
+  bool HandleCors(const std::shared_ptr<HttpSession>& session, const HttpRequest& request);
   void Reply(const ContextPtr& ctx, HttpResponse response);
   // Answers an API call refused at the edge with an OpenAI error, and traces it.
   void Refuse(const ContextPtr& ctx, const absl::Status& status);

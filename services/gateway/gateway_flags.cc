@@ -32,6 +32,9 @@ std::vector<FlagSpec> GatewayFlagSpecs() {
       {"write-timeout", "LLMSROUTER_WRITE_TIMEOUT", "120",
        "Seconds a client may take to accept one write before it is dropped (a client that "
        "stopped reading its stream)."},
+      {"cors-origins", "LLMSROUTER_CORS_ORIGINS", "",
+       "Origins of web pages that may call the API from a browser (CORS), comma-separated "
+       "(https://app.example.com,http://localhost:3000), or * for any; empty: none."},
       {"max-concurrent-calls", "LLMSROUTER_MAX_CONCURRENT_CALLS", "20000",
        "Calls (streams included) in flight beyond this get 503; 0 means no cap."},
       {"overhead-header", "LLMSROUTER_OVERHEAD_HEADER", "false",
@@ -111,6 +114,9 @@ absl::StatusOr<GatewayAppOptions> GatewayOptionsFrom(const Options& options) {
   auto uploads = UploadLimits::Create(*max_upload, options.Get("upload-limits"));
   if (!uploads.ok()) return uploads.status();
   out.gateway.uploads = *std::move(uploads);
+  auto cors = CorsPolicy::Parse(options.Get("cors-origins"));
+  if (!cors.ok()) return cors.status();
+  out.gateway.cors = *std::move(cors);
   out.metrics_listen = options.Get("metrics-listen");
   return out;
 }

@@ -7,6 +7,7 @@
 #include "common/http/http_server.h"
 #include "common/metrics.h"
 #include "common/status_map.h"
+#include "services/gateway/testing/exchange.h"
 #include "services/gateway/testing/fake_router_client.h"
 
 namespace llmsrouter::gateway {
@@ -42,19 +43,10 @@ class GatewayTest : public ::testing::Test {
   http::response<http::string_body> Send(
       http::verb method, std::string target, std::string body = "",
       const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-    net::io_context io;
-    net::ip::tcp::socket socket(io);
-    socket.connect({net::ip::make_address("127.0.0.1"), static_cast<uint16_t>(server_->port())});
     http::request<http::string_body> request{method, target, 11};
-    request.set(http::field::host, "test");
     for (const auto& [name, value] : headers) request.set(name, value);
     request.body() = std::move(body);
-    request.prepare_payload();
-    http::write(socket, request);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> response;
-    http::read(socket, buffer, response);
-    return response;
+    return Exchange(server_->port(), std::move(request));
   }
 
   // Sends a request and closes the connection without reading (a client giving up).
