@@ -20,6 +20,7 @@ std::vector<FlagSpec> Flags() {
   specs.push_back({"redis-url", "REDIS_URL", "redis://127.0.0.1:6379/0",
                    "Redis for users and keys (only with ENABLE_ACCOUNT_MANAGEMENT=true)."});
   specs.push_back(router::UploadPrefixFlagSpec());
+  specs.push_back(router::UploadPrefixBudgetFlagSpec());
   for (auto& spec : auth::AdminFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   return specs;
@@ -61,6 +62,9 @@ absl::StatusOr<allinone::AllInOneOptions> OptionsFrom(const Options& options) {
   auto upload_prefix = router::UploadPrefixBytesFrom(options);
   if (!upload_prefix.ok()) return FlagValueError(upload_prefix.status());
   app.router.upload_prefix_bytes = *upload_prefix;
+  auto upload_budget = router::UploadPrefixBudgetFrom(options);
+  if (!upload_budget.ok()) return FlagValueError(upload_budget.status());
+  app.router.upload_prefix_budget = *upload_budget;
   app.grpc_listen = options.Get("grpc-listen");
   auto credentials = ServerCredentialsFrom(options);
   if (!credentials.ok()) return credentials.status();

@@ -9,6 +9,7 @@
 
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -16,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/buffer_budget.h"
 #include "common/grpc_server.h"
 #include "common/http/http_types.h"
 #include "common/loop_pool.h"
@@ -146,6 +148,65 @@ class Upstream {
   std::thread thread_;
 };
 
+// A loopback upstream that takes every connection, reads `cut_at` bytes of it (head and body)
+// and closes it: an upload that fails once its first bytes went. Counts the connections.
+class CuttingUpstream {
+ public:
+  explicit CuttingUpstream(size_t cut_at) : cut_at_(cut_at) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~CuttingUpstream() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    beast::error_code ec;
+    socket.connect(acceptor_.local_endpoint(), ec);  // ends the accept
+    socket.close(ec);
+    thread_.join();
+  }
+  int port() const { return acceptor_.local_endpoint().port(); }
+  int connections() {
+    absl::MutexLock lock(&mu_);
+    return connections_;
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      beast::error_code ec;
+      net::ip::tcp::socket socket = acceptor_.accept(ec);
+      {
+        absl::MutexLock lock(&mu_);
+        if (ec || stopping_) return;
+        ++connections_;
+      }
+      std::vector<char> buffer(16 << 10);
+      for (size_t got = 0; got < cut_at_ && !ec;) {
+        got += socket.read_some(net::buffer(buffer), ec);
+      }
+      socket.close(ec);
+    }
+  }
+
+  const size_t cut_at_;
+  net::io_context io_;
+  net::ip::tcp::acceptor acceptor_{io_, {net::ip::make_address("127.0.0.1"), 0}};
+  absl::Mutex mu_;
+  int connections_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// A loopback port with nothing listening on it (connections are refused).
+int RefusingPort() {
+  net::io_context io;
+  net::ip::tcp::acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
+  return acceptor.local_endpoint().port();  // closed when the acceptor goes
+}
+
 // An upstream that answers 401 as soon as the request starts, reading none of its body.
 class EarlyAnswerHttpClient : public router::HttpClient {
  public:
@@ -174,6 +235,8 @@ class Upload : public gateway::CallObserver, public std::enable_shared_from_this
  public:
   Upload(std::string form, size_t chunk, size_t stop_after = std::numeric_limits<size_t>::max())
       : form_(std::move(form)), chunk_(chunk), stop_after_(stop_after) {}
+  // Cancels the call from inside OnMessage (before asking for the next message).
+  void CancelOnMessage() { cancel_on_message_ = true; }
 
   void Attach(std::shared_ptr<gateway::RouterStream> stream) override {
     absl::MutexLock lock(&mu_);
@@ -186,6 +249,7 @@ class Upload : public gateway::CallObserver, public std::enable_shared_from_this
       messages_.push_back(std::move(message));
       stream = stream_;
     }
+    if (cancel_on_message_) stream->Cancel();
     stream->Next();
   }
   void OnFinish(absl::Status status) override {
@@ -260,7 +324,8 @@ class Upload : public gateway::CallObserver, public std::enable_shared_from_this
   const std::string form_;
   const size_t chunk_;
   const size_t stop_after_;
-  size_t at_ = 0;  // on the loop
+  bool cancel_on_message_ = false;  // set before Start
+  size_t at_ = 0;                   // on the loop
   std::shared_ptr<gateway::BodyWriter> writer_;
   absl::Mutex mu_;
   std::shared_ptr<gateway::RouterStream> stream_ ABSL_GUARDED_BY(mu_);
@@ -309,6 +374,30 @@ class UploadCallTest : public ::testing::TestWithParam<Transport> {
     pool_.Stop();
   }
 
+  // Adds provider `alias` on loopback `port`, retried `retries` times (1 ms apart), with
+  // "[oa]whisper-1" as its fallback.
+  void AddProviderFallingBackToOa(const std::string& alias, int port, int retries) {
+    auto config = std::make_shared<router::RouterConfig>(*store_->Get());
+    router::ProviderConfig& provider = config->providers[alias];
+    provider = {.alias = alias, .url = StrCat("http://127.0.0.1:", port, "/v1")};
+    provider.retry.max_retries = retries;
+    provider.retry.base_delay = absl::Milliseconds(1);
+    provider.fallbacks = {"[oa]whisper-1"};
+    store_->Set(config);
+  }
+
+  // All held upload prefixes together may take `bytes` of `upload_budget_`. After SetUpRouter.
+  void UseBudget(size_t bytes) { service_->SetUploadPrefixBudget(&upload_budget_, bytes); }
+  // Waits until the held prefixes add up to `bytes`; whether they did before the deadline.
+  bool WaitHeld(size_t bytes) {
+    absl::Time deadline = absl::Now() + kWait;
+    while (upload_budget_.used() != bytes) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return true;
+  }
+
   static CallRequest Head(int64_t body_size) {
     CallRequest head;
     head.set_method("POST");
@@ -328,6 +417,7 @@ class UploadCallTest : public ::testing::TestWithParam<Transport> {
     return form.replace(at, 13, "whisper-1");
   }
 
+  BufferBudget upload_budget_;
   LoopPool pool_{1, "upload-test"};
   ThreadScheduler scheduler_;
   router::ProviderLimiter limiter_;
@@ -428,6 +518,127 @@ TEST_P(UploadCallTest, CancelWhileThePrefixIsHeldEndsTheCallWithoutUpstream) {
   EXPECT_FALSE(upload->refused());
   upload->Cancel();
   EXPECT_EQ(upload->WaitFinished().code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(upstream.Now().connected);
+}
+
+// A provider that refuses the connection: no byte of the upload went, so its fallback gets
+// it, whole, with `model` rewritten for the fallback (and Content-Length to match).
+TEST_P(UploadCallTest, RefusedConnectionFallsBackWithTheWholeBody) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  AddProviderFallingBackToOa("dead", RefusingPort(), /*retries=*/1);
+  std::string form = ModelPart("[dead]whisper-large") + FilePart(700 << 10) + kEnd;
+  auto upload = std::make_shared<Upload>(form, 16 << 10);
+  Run(upload, Head(form.size()));
+  ASSERT_TRUE(upload->WaitFinished().ok());
+  ASSERT_FALSE(upload->messages().empty());
+  EXPECT_EQ(upload->messages().front().head().status(), 200);
+  EXPECT_EQ(upload->messages().front().head().provider(), "oa");
+  Upstream::Seen seen = upstream.WaitEnded();
+  EXPECT_TRUE(seen.complete);
+  std::string expected = form;
+  expected.replace(expected.find("[dead]whisper-large"), 19, "whisper-1");
+  EXPECT_TRUE(seen.body == expected);
+  EXPECT_EQ(seen.content_length, std::to_string(expected.size()));
+}
+
+// A provider that fails once part of the body went: never sent again (no retry, no
+// fallback), the client gets the error.
+TEST_P(UploadCallTest, FailureAfterTheFirstByteIsNotRetried) {
+  Upstream unused(Upstream::kAnswer);
+  SetUpRouter(unused);
+  CuttingUpstream cutting(64 << 10);
+  AddProviderFallingBackToOa("cut", cutting.port(), /*retries=*/2);
+  std::string form = ModelPart("[cut]whisper-1") + FilePart(2 << 20) + kEnd;
+  auto upload = std::make_shared<Upload>(form, 32 << 10);
+  Run(upload, Head(form.size()));
+  absl::Status status = upload->WaitFinished();
+  std::vector<CallResponse> messages = upload->messages();
+  bool error_head =
+      !messages.empty() && messages.front().has_head() && messages.front().head().status() >= 500;
+  EXPECT_TRUE(!status.ok() || error_head) << status;
+  EXPECT_EQ(cutting.connections(), 1);
+  EXPECT_FALSE(unused.Now().connected);  // the fallback never got it
+}
+
+// The answer to an upload refused for want of budget: 503, Retry-After, upload_prefix_budget.
+void ExpectBudgetRefusal(const std::vector<CallResponse>& messages) {
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].head().status(), 503);
+  EXPECT_EQ(messages[0].head().headers().at("retry-after"), "1");
+  auto error = nlohmann::json::parse(messages[1].data())["error"];
+  EXPECT_EQ(error["type"], "server_error");
+  EXPECT_EQ(error["code"], "upload_prefix_budget");
+  EXPECT_NE(error["message"].get<std::string>().find("X-LLMSRouter-Provider"), std::string::npos);
+}
+
+// Uploads whose model comes after the file share --upload-prefix-budget: one that would hold
+// more is refused at once and gives back what it held; a cancelled one gives back its bytes,
+// which lets the next upload be held.
+TEST_P(UploadCallTest, HeldPrefixesShareTheBudgetAndFreedBytesLetTheNextProceed) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  UseBudget(48 << 10);
+  std::string big = FilePart(200 << 10) + ModelPart("[oa]whisper-1") + kEnd;
+  auto first = std::make_shared<Upload>(big, 16 << 10, /*stop_after=*/32 << 10);
+  Run(first, Head(big.size()));
+  first->WaitWritingStopped();
+  ASSERT_TRUE(WaitHeld(32 << 10)) << upload_budget_.used();
+  auto second = std::make_shared<Upload>(big, 16 << 10);
+  Run(second, Head(big.size()));
+  EXPECT_TRUE(second->WaitFinished().ok());
+  ExpectBudgetRefusal(second->messages());
+  second->WaitWritingStopped();
+  EXPECT_TRUE(WaitHeld(32 << 10)) << upload_budget_.used();  // the second gave back its 16 KiB
+  first->Cancel();
+  EXPECT_EQ(first->WaitFinished().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(WaitHeld(0)) << upload_budget_.used();
+  // 32 KiB held at most: refused beside the first's 32 KiB, taken now that they came back.
+  std::string small = FilePart(40 << 10) + ModelPart("[oa]whisper-1") + kEnd;
+  auto third = std::make_shared<Upload>(small, 16 << 10);
+  Run(third, Head(-1));
+  EXPECT_TRUE(third->WaitFinished().ok());
+  ASSERT_FALSE(third->messages().empty());
+  EXPECT_EQ(third->messages().front().head().status(), 200);
+  EXPECT_TRUE(upstream.WaitEnded().body == Rewritten(small));
+  EXPECT_TRUE(WaitHeld(0)) << upload_budget_.used();
+}
+
+// --upload-prefix-budget 0: nothing is held. A form with its model first is streamed; one
+// with its model later is refused at its first chunk, the upstream never called.
+TEST_P(UploadCallTest, ZeroBudgetHoldsNothing) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  UseBudget(0);
+  std::string late = FilePart(100 << 10) + ModelPart("[oa]whisper-1") + kEnd;
+  auto refused = std::make_shared<Upload>(late, 16 << 10);
+  Run(refused, Head(late.size()));
+  EXPECT_TRUE(refused->WaitFinished().ok());
+  ExpectBudgetRefusal(refused->messages());
+  EXPECT_FALSE(upstream.Now().connected);
+  std::string early = ModelPart("[oa]whisper-1") + FilePart(100 << 10) + kEnd;
+  auto streamed = std::make_shared<Upload>(early, 16 << 10);
+  Run(streamed, Head(early.size()));
+  EXPECT_TRUE(streamed->WaitFinished().ok());
+  EXPECT_TRUE(upstream.WaitEnded().body == Rewritten(early));
+  EXPECT_EQ(upload_budget_.used(), 0u);
+}
+
+// The client cancels from inside the refusal's first message: the call still ends once, and
+// nothing stays counted.
+TEST_P(UploadCallTest, CancelInsideTheBudgetRefusalEndsTheCallOnce) {
+  Upstream upstream(Upstream::kAnswer);
+  SetUpRouter(upstream);
+  UseBudget(20 << 10);
+  std::string late = FilePart(100 << 10) + ModelPart("[oa]whisper-1") + kEnd;
+  auto upload = std::make_shared<Upload>(late, 16 << 10);
+  upload->CancelOnMessage();
+  Run(upload, Head(late.size()));
+  absl::Status status = upload->WaitFinished();
+  EXPECT_TRUE(status.ok() || status.code() == absl::StatusCode::kCancelled) << status;
+  ASSERT_FALSE(upload->messages().empty());
+  EXPECT_EQ(upload->messages().front().head().status(), 503);
+  EXPECT_TRUE(WaitHeld(0)) << upload_budget_.used();
   EXPECT_FALSE(upstream.Now().connected);
 }
 

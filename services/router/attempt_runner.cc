@@ -8,6 +8,7 @@
 #include "common/metric_labels.h"
 #include "common/strings.h"
 #include "services/router/anthropic/translating_output.h"
+#include "services/router/upload_resend.h"
 
 namespace llmsrouter::router {
 namespace {
@@ -20,9 +21,10 @@ bool Retryable(const absl::Status& transport, int http_status) {
 }
 
 // Whether the failed attempt may be sent again (a retry, another deployment, a fallback):
-// never an upload; a call that is not idempotent only when it never left.
+// an upload only while none of its bytes went upstream; a call that is not idempotent only
+// when it never left.
 bool MayResend(const PreparedCall& call, const absl::Status& transport, int http_status) {
-  if (call.upload) return false;
+  if (!UploadUnsent(call)) return false;
   if (!call.resend_only_unsent) return true;
   return http_status == 0 && transport.GetPayload(kNotSent).has_value();
 }
@@ -52,9 +54,10 @@ AttemptRunner::AttemptRunner(const RouterDeps& deps, v1::CallRequest request, Pr
       request_(std::move(request)),
       sink_(sink),
       // A call bound to a provider's resource (GET files/{id}) has nowhere else to go, and
-      // an upload is never sent twice.
-      fallbacks_(first.pinned || first.upload ? std::vector<std::string>()
-                                              : first.target.provider->fallbacks),
+      // an upload whose body is not streamed from a pipe cannot be sent twice.
+      fallbacks_(first.pinned || (first.upload && !first.upload_pipe)
+                     ? std::vector<std::string>()
+                     : first.target.provider->fallbacks),
       current_(std::move(first)) {
   if (current_.upload) request_.clear_body();  // only a fallback would read it again
 }
@@ -85,7 +88,13 @@ std::optional<PreparedCall> AttemptRunner::NextDeploymentLocked(const absl::Stat
   if (!route_ || deps_.groups == nullptr) return std::nullopt;
   FinishGroupAttemptLocked(FailureResult(transport, http_status, retry_after));
   if (!WorthAFallback(transport, http_status)) return std::nullopt;
-  auto next = NextDeployment(*deps_.groups, deps_.config->Get(), request_, &*route_);
+  DeploymentPreparer prepare;
+  if (current_.upload) {
+    prepare = [this](const std::string& model) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return ReprepareUpload(deps_.config->Get(), request_, current_, model, deps_.resolver);
+    };
+  }
+  auto next = NextDeployment(*deps_.groups, deps_.config->Get(), request_, &*route_, prepare);
   if (next) retries_in_target_ = 0;
   return next;
 }
@@ -293,7 +302,8 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
     std::string failure =
         http_status ? StrCat("HTTP ", http_status) : std::string(transport.message());
     // A group call moves to its next deployment at once; the provider's own retries and
-    // fallbacks apply once every deployment was tried. An upload is not sent twice (its body
+    // fallbacks apply once every deployment was tried. An upload is not sent again once a
+    // byte of it went upstream (its body
     // went upstream, at least in part).
     bool may_resend = MayResend(current_, transport, http_status);
     if (may_resend) next = NextDeploymentLocked(transport, http_status, retry_after);
@@ -333,7 +343,9 @@ bool AttemptRunner::TakeOverFailure(const absl::Status& transport, int http_stat
 std::optional<PreparedCall> AttemptRunner::NextFallback() {
   while (next_fallback_ < fallbacks_.size()) {
     const std::string& model = fallbacks_[next_fallback_++];
-    auto call = PrepareCall(deps_.config->Get(), request_, &model);
+    auto call = current_.upload ? ReprepareUpload(deps_.config->Get(), request_, current_, model,
+                                                  deps_.resolver)
+                                : PrepareCall(deps_.config->Get(), request_, &model);
     if (call.ok() && call->local_answer) {  // a count_tokens estimate is no fallback
       call = absl::FailedPreconditionError("no upstream for count_tokens");
     }

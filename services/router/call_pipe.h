@@ -90,28 +90,32 @@ class CallPipe : public CallOutput {
 
   // A streamed upload routed by its UploadIntake (`head`: the call without its body, with a
   // request id): traced and metered from the head (never the file's bytes, no prompt tokens),
-  // then as StartUpstream. Not routed to model groups (PrepareUploadCall resolves `model` as
-  // a provider's). On the call's loop (see StartUploadOnLoop).
-  void StartUpload(const RouterDeps& deps, const v1::CallRequest& head, PreparedCall prepared) {
+  // then as StartUpstream; `route`: the model group's deployment the intake picked. On the
+  // call's loop (see StartUploadOnLoop).
+  void StartUpload(const RouterDeps& deps, const v1::CallRequest& head, PreparedCall prepared,
+                   std::optional<GroupRoute> route) {
     if (Cancelled()) {  // the reader left before the call reached its loop: nothing upstream
+      if (route) FinishAttempt(*deps.groups, &*route, {});
       FailEarly(absl::CancelledError("call cancelled"));
       return;
     }
     Observe(deps, deps.config->Get(), head, JsonBody(JsonBody::value_t::discarded));
-    StartPrepared(deps, head, std::move(prepared), std::nullopt);
+    StartPrepared(deps, head, std::move(prepared), std::move(route));
   }
 
   // StartUpload on the calling thread's loop, or handed to a loop once (as
   // StartUpstreamOnLoop).
-  void StartUploadOnLoop(const RouterDeps& deps, v1::CallRequest head, PreparedCall prepared) {
+  void StartUploadOnLoop(const RouterDeps& deps, v1::CallRequest head, PreparedCall prepared,
+                         std::optional<GroupRoute> route) {
     if (deps.loops == nullptr || IoLoop::Current() != nullptr) {
-      StartUpload(ForCurrentLoop(deps), head, std::move(prepared));
+      StartUpload(ForCurrentLoop(deps), head, std::move(prepared), std::move(route));
       return;
     }
     auto call = std::make_shared<PreparedCall>(std::move(prepared));  // a lambda is copyable
-    deps.loops->pool->Next().Post([this, deps, head = std::move(head), call] {
-      StartUpload(ForCurrentLoop(deps), head, std::move(*call));
-    });
+    deps.loops->pool->Next().Post(
+        [this, deps, head = std::move(head), call, route = std::move(route)]() mutable {
+          StartUpload(ForCurrentLoop(deps), head, std::move(*call), std::move(route));
+        });
   }
 
   // The call's trace and meter, from the request as the client sent it.

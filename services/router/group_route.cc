@@ -59,7 +59,8 @@ absl::StatusOr<std::optional<GroupRoute>> RouteToGroup(GroupBalancer& balancer,
 
 std::optional<PreparedCall> NextDeployment(GroupBalancer& balancer,
                                            std::shared_ptr<const RouterConfig> config,
-                                           const v1::CallRequest& request, GroupRoute* route) {
+                                           const v1::CallRequest& request, GroupRoute* route,
+                                           const DeploymentPreparer& prepare) {
   const GroupConfig* group = config->FindGroup(route->group);
   if (group == nullptr) return std::nullopt;
   std::vector<std::string> allowed;
@@ -69,7 +70,7 @@ std::optional<PreparedCall> NextDeployment(GroupBalancer& balancer,
                                 route->affinity_key, route->tried);
     if (!route->open) return std::nullopt;
     route->tried.push_back(*route->open);
-    auto call = PrepareCall(config, request, &*route->open);
+    auto call = prepare ? prepare(*route->open) : PrepareCall(config, request, &*route->open);
     if (call.ok()) return *std::move(call);
     FinishAttempt(balancer, route, {});  // cannot happen for a validated config: skip it
   }

@@ -3,6 +3,7 @@
 #ifndef LLMSROUTER_SERVICES_ROUTER_GROUP_ROUTE_H_
 #define LLMSROUTER_SERVICES_ROUTER_GROUP_ROUTE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,11 +36,16 @@ absl::StatusOr<std::optional<GroupRoute>> RouteToGroup(GroupBalancer& balancer,
                                                        const v1::CallRequest& request,
                                                        const JsonBody& body);
 
-// The next untried deployment of the route's group, prepared; it becomes route->open.
-// nullopt when none is left (or the group left the config).
+// Prepares the call for a deployment ("[alias]model"); an error skips the deployment.
+using DeploymentPreparer = std::function<absl::StatusOr<PreparedCall>(const std::string& model)>;
+
+// The next untried deployment of the route's group, prepared (by PrepareCall, or `prepare`
+// when set: a streamed upload's); it becomes route->open. nullopt when none is left (or the
+// group left the config).
 std::optional<PreparedCall> NextDeployment(GroupBalancer& balancer,
                                            std::shared_ptr<const RouterConfig> config,
-                                           const v1::CallRequest& request, GroupRoute* route);
+                                           const v1::CallRequest& request, GroupRoute* route,
+                                           const DeploymentPreparer& prepare = nullptr);
 
 // Ends the route's open attempt (if any) with `result`.
 void FinishAttempt(GroupBalancer& balancer, GroupRoute* route, const AttemptResult& result);

@@ -39,6 +39,7 @@ std::vector<FlagSpec> RouterFlagSpecs() {
        "(needs --tls-ca)."},
   };
   specs.push_back(router::UploadPrefixFlagSpec());
+  specs.push_back(router::UploadPrefixBudgetFlagSpec());
   for (auto& spec : TlsFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : ServiceTokenFlagSpecs()) specs.push_back(std::move(spec));
   for (auto& spec : GrpcListenerFlagSpecs("10")) specs.push_back(std::move(spec));
@@ -125,6 +126,9 @@ absl::StatusOr<std::unique_ptr<ServiceProcess>> Start(const Options& options) {
   if (!upload_prefix.ok()) return FlagValueError(upload_prefix.status());
   router::RouterAppOptions app_options{options.Get("config"), ProcessEnv()};
   app_options.upload_prefix_bytes = *upload_prefix;
+  auto upload_budget = router::UploadPrefixBudgetFrom(options);
+  if (!upload_budget.ok()) return FlagValueError(upload_budget.status());
+  app_options.upload_prefix_budget = *upload_budget;
   auto app = router::RouterApp::Create(std::move(app_options));
   if (!app.ok()) return app.status();
   if (absl::Status s = Configure(options, *tls, **app); !s.ok()) return s;

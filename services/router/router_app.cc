@@ -7,6 +7,7 @@
 #include "common/metrics.h"
 #include "common/redis_url.h"
 #include "common/user_limits.h"
+#include "services/router/upload_prefix_budget.h"
 
 namespace llmsrouter::router {
 
@@ -34,6 +35,8 @@ RouterApp::RouterApp(RouterAppOptions options, std::shared_ptr<const RouterConfi
           RouterDeps{&store_, nullptr, &SystemClock::Get(), &scheduler_, &limiter_, UnitRandom}) {
   service_.SetGroups(&groups_);
   service_.SetUploadPrefixBytes(options_.upload_prefix_bytes);
+  service_.SetUploadPrefixBudget(&HeldUploadPrefixes(), options_.upload_prefix_budget);
+  RegisterUploadHeldBytesGauge();
   loops_.pool = pool_;
   for (int i = 0; i < pool_->size(); ++i) {
     http_.push_back(std::make_unique<CurlHttpClient>(pool_->loop(i)));

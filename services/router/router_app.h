@@ -36,6 +36,8 @@ struct RouterAppOptions {
   int threads = 0;
   // Most bytes of a streamed upload held to find its `model` (--upload-prefix-bytes).
   size_t upload_prefix_bytes = 32 << 20;
+  // Most bytes all streamed uploads together hold so (--upload-prefix-budget; 0: none).
+  size_t upload_prefix_budget = 256 << 20;
 };
 
 // Who may call the router's gRPC port with which fields (services/router/call_auth.h).

@@ -57,6 +57,10 @@ struct RouterDeps {
   MeterOptions meter;
   // Most bytes of a streamed upload held to find its `model` field (--upload-prefix-bytes).
   size_t upload_prefix_bytes = 32 << 20;
+  // What all streamed uploads together hold to find `model`, and its cap
+  // (--upload-prefix-budget; 0: no upload is held). Null: not counted (no cap).
+  BufferBudget* upload_budget = nullptr;
+  size_t upload_prefix_budget = 256 << 20;
 };
 
 // `deps` for a call owned by the calling thread's loop: that loop's HTTP client, and the

@@ -36,6 +36,11 @@ class RouterService final : public v1::RouterService::CallbackService {
   void SetMeter(MeterOptions meter) { deps_.meter = meter; }
   // Before serving: most bytes of a streamed upload held to find its `model` field.
   void SetUploadPrefixBytes(size_t bytes) { deps_.upload_prefix_bytes = bytes; }
+  // Before serving: what all streamed uploads together may hold to find `model`.
+  void SetUploadPrefixBudget(BufferBudget* budget, size_t bytes) {
+    deps_.upload_budget = budget;
+    deps_.upload_prefix_budget = bytes;
+  }
   void RequireCallerAuth() { auth_required_ = true; }
 
   // For callers in the same process (the all-in-one gateway): what a call needs, and the

@@ -15,6 +15,7 @@
 #include "common/request_id.h"
 #include "services/router/call_pipe.h"
 #include "services/router/upload_intake.h"
+#include "services/router/upload_prefix_budget.h"
 
 namespace llmsrouter::router {
 
@@ -35,6 +36,9 @@ class UploadCall : public CallPipe<Msg> {
         .prefix_bound = deps.upload_prefix_bytes,
         .window = kUploadWindow,
         .body_size = head.has_body_size() ? head.body_size() : -1,
+        .budget = deps.upload_budget,
+        .budget_bytes = deps.upload_prefix_budget,
+        .groups = deps.groups,
     };
     head_ = head;  // the call's request once routed (the intake keeps the prefix in its copy)
     intake_.emplace(
@@ -48,11 +52,12 @@ class UploadCall : public CallPipe<Msg> {
   void PushChunk(std::string chunk, bool last) {
     if (state_ != State::kFeeding) return;  // the call failed, or the body is complete
     absl::StatusOr<bool> room = intake_->Push(std::move(chunk), last);
+    if (!room.ok() && IsUploadPrefixBudgetError(room.status())) return Refuse(room.status());
     if (!room.ok()) return EndBody(room.status());
     if (!started_) {
       if (std::optional<PreparedCall> call = intake_->TakeCall()) {
         started_ = true;
-        this->StartUploadOnLoop(deps_, std::move(head_), *std::move(call));
+        this->StartUploadOnLoop(deps_, std::move(head_), *std::move(call), intake_->TakeRoute());
       }
     }
     if (last) {
@@ -67,7 +72,10 @@ class UploadCall : public CallPipe<Msg> {
   void EndBody(absl::Status why) {
     if (state_ != State::kFeeding) return;
     state_ = State::kEnded;
-    if (!started_) return this->FailEarly(why);
+    if (!started_) {
+      intake_->Abort(why);  // gives back the prefix held now, not when this object goes
+      return this->FailEarly(why);
+    }
     intake_->Abort(std::move(why));
   }
 
@@ -79,6 +87,16 @@ class UploadCall : public CallPipe<Msg> {
 
  private:
   enum class State { kIdle, kFeeding, kComplete, kEnded };
+
+  // The router holds its budget of upload prefixes: a 503 answer with Retry-After (the intake
+  // gave back what this call held).
+  void Refuse(const absl::Status& why) {
+    state_ = State::kEnded;
+    for (v1::CallResponse& m : UploadPrefixBudgetRefusal(why, head_.request_id())) {
+      this->Emit(std::move(m));
+    }
+    this->FailEarly(absl::OkStatus());
+  }
 
   // After a Push that left no room: whether the pipe made room meanwhile (then read on),
   // else OnSpace will.

@@ -15,6 +15,23 @@ FlagSpec UploadPrefixFlagSpec() {
           "(files, uploads parts) are never held: routed at once by the header or their id."};
 }
 
+FlagSpec UploadPrefixBudgetFlagSpec() {
+  return {"upload-prefix-budget", "LLMSROUTER_UPLOAD_PREFIX_BUDGET", "268435456",
+          "Most bytes all streamed uploads together may hold to find their 'model' field "
+          "(each at most --upload-prefix-bytes). An upload that would hold more is answered "
+          "503 upload_prefix_budget with Retry-After and gives back what it held; 0: no "
+          "upload is held (a form whose model is not in its first chunk needs ?proxy= or "
+          "X-LLMSRouter-Provider)."};
+}
+
+absl::StatusOr<size_t> UploadPrefixBudgetFrom(const Options& options) {
+  uint64_t bytes = 0;
+  if (!ParseInt(options.Get("upload-prefix-budget"), &bytes)) {
+    return absl::InvalidArgumentError("--upload-prefix-budget must be a number of bytes (0: none)");
+  }
+  return static_cast<size_t>(bytes);
+}
+
 absl::StatusOr<size_t> UploadPrefixBytesFrom(const Options& options) {
   uint64_t bytes = 0;
   if (!ParseInt(options.Get("upload-prefix-bytes"), &bytes) || bytes == 0) {

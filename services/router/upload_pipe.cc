@@ -59,6 +59,20 @@ bool UploadPipe::started() const {
   return started_;
 }
 
+std::optional<std::string> UploadPipe::FrontIfUnstarted() const {
+  absl::MutexLock lock(&mu_);
+  if (started_ || chunks_.empty()) return std::nullopt;
+  return chunks_.front();
+}
+
+bool UploadPipe::ReplaceFrontIfUnstarted(std::string front) {
+  absl::MutexLock lock(&mu_);
+  if (started_ || chunks_.empty()) return false;
+  buffered_ = buffered_ - chunks_.front().size() + front.size();
+  chunks_.front() = std::move(front);
+  return true;
+}
+
 size_t UploadPipe::buffered() const {
   absl::MutexLock lock(&mu_);
   return buffered_;

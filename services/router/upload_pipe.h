@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -36,6 +37,11 @@ class UploadPipe : public RequestBodySource {
   // Whether any byte has been handed to the transfer (then the upload may not be retried:
   // its first bytes are gone). Any thread.
   bool started() const;
+  // Before the first byte went (a retry or fallback of the upload): a copy of the first chunk
+  // pushed (the routed prefix), then its replacement (the prefix rewritten for another
+  // target). nullopt / false once a byte was handed to a transfer. Any thread.
+  std::optional<std::string> FrontIfUnstarted() const;
+  bool ReplaceFrontIfUnstarted(std::string front);
   // Bytes waiting in the pipe. Any thread.
   size_t buffered() const;
 

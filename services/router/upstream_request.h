@@ -18,6 +18,8 @@
 
 namespace llmsrouter::router {
 
+class UploadPipe;
+
 struct PreparedCall {
   Target target;
   HttpRequest http;
@@ -36,8 +38,11 @@ struct PreparedCall {
   // Routed without a model (by ?proxy= or an id) or carrying the gateway's ids: no fallbacks
   // to other providers (the ids are the chosen provider's only).
   bool pinned = false;
-  // A multipart body (a file upload): never retried.
+  // A multipart body (a file upload): sent again (a retry, another deployment, a fallback)
+  // only while `upload_pipe` is set and no byte of it went upstream (upload_resend.h).
   bool upload = false;
+  // A streamed upload's body (http.body_source), when routed from its first bytes.
+  std::shared_ptr<UploadPipe> upload_pipe;
   // Non-empty: the answer's resource ids are handed out carrying this alias (resource_id.h).
   std::string id_alias;
   // A POST that creates or changes a stored resource (a batch, a cancel, a stored

@@ -7,10 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import OpenAI from 'openai';
+import { createHash, randomBytes } from 'node:crypto';
+import OpenAI, { toFile } from 'openai';
 import { binDir, deployments, freePort, metricSum, repoRoot, runAdmin, startFakeUpstream, startRedis,
          waitFor } from './harness.mjs';
 
+const MiB = 1 << 20;
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 const script = join(repoRoot, 'tests', 'e2e', 'grpc_client.py');
 
 function run(command, args, env = {}) {
@@ -61,6 +64,8 @@ groups:
   fastest:
     strategy: latency
     deployments: [{model: "[a]lat-slow+latency=150"}, {model: "[b]lat-fast"}]
+  speech:
+    deployments: [{model: "[dead1]w-dead"}, {model: "[b]w-b"}]
   idlest:
     strategy: least_busy
     deployments: [{model: "[a]lb-slow+latency=300"}, {model: "[b]lb-1"}, {model: "[c]lb-2"}]
@@ -113,6 +118,23 @@ for (const deployment of deployments) {
         assert.ok(ids.includes(group), `${group} in ${ids}`);
       }
       assert.ok(ids.includes('[a]gpt-fake'));
+    });
+
+    // An upload to a group whose first deployment refuses connections: no byte of it went
+    // there, so it moves to the next deployment and arrives there whole, model rewritten.
+    it('moves an upload to the next deployment when the first refuses the connection', async () => {
+      const audio = randomBytes(MiB);
+      for (let i = 0; i < 3; i++) {
+        // `model` first: routed at once and streamed from a pipe, never held whole.
+        const r = await client.audio.transcriptions.create({ model: 'speech',
+                                                             file: await toFile(audio, 'a.wav') });
+        assert.equal(r.text, `model=w-b bytes=${audio.length} sha256=${sha256(audio)}`);
+      }
+      const dead = (await health(gw, 'speech'))['[dead1]w-dead'];
+      assert.ok(dead.calls >= 1 || dead.ejections >= 1 || dead.ejected, JSON.stringify(dead));
+      const uploads = (await b.requests()).filter((r) => r.path.endsWith('/audio/transcriptions'));
+      assert.equal(uploads.length, 3);
+      assert.ok(uploads.every((r) => r.body_complete && r.fields?.model === 'w-b'));
     });
 
     it('shares 4,000 calls 1:2:1 within 3 points', async () => {
@@ -322,6 +344,32 @@ groups:
       await assert.rejects(
         client('ann').chat.completions.create({ model: 'only-b', messages: [{ role: 'user', content: 'x' }] }),
         (e) => e.status === 403 && e.code === 'provider_not_permitted');
+    });
+
+    // A multipart upload naming a group goes to a deployment picked as for a JSON call, its
+    // `model` rewritten to the deployment's, and only to deployments the user may use.
+    it('routes an upload by the group name to a permitted deployment, model rewritten', async () => {
+      const audio = randomBytes(300 << 10);
+      const expected = (model) => `model=${model} bytes=${audio.length} sha256=${sha256(audio)}`;
+      for (let i = 0; i < 4; i++) {  // both field orders: {file, model} holds the file first
+        const form = i % 2 ? { file: await toFile(audio, 'a.wav'), model: 'both' }
+          : { model: 'both', file: await toFile(audio, 'a.wav') };
+        assert.equal((await client('ann').audio.transcriptions.create(form)).text, expected('m-a'));
+      }
+      const seen = new Set();
+      for (let i = 0; i < 12; i++) {
+        const r = await client('bob').audio.transcriptions.create(
+          { model: 'both', file: await toFile(audio, 'a.wav') });
+        seen.add(r.text.split(' ')[0]);
+      }
+      assert.deepEqual([...seen].sort(), ['model=m-a', 'model=m-b']);
+      await assert.rejects(
+        client('ann').audio.transcriptions.create({ model: 'only-b', file: await toFile(audio, 'a.wav') }),
+        (e) => e.status === 403 && e.code === 'provider_not_permitted');
+      const uploads = (await a.requests()).filter((r) => r.path.endsWith('/audio/transcriptions'));
+      assert.ok(uploads.length >= 4, `${uploads.length} uploads at a`);
+      assert.ok(uploads.every((r) => r.body_complete && r.fields?.model === 'm-a'),
+                JSON.stringify(uploads.map((r) => r.fields)));
     });
 
     it('lists a group only to users who may use one of its deployments', async () => {

@@ -311,3 +311,49 @@ for (const deployment of deployments) {
     });
   });
 }
+
+// A small --upload-prefix-budget (what all uploads whose model comes after the file may hold
+// together): while one such upload is held, a second that would take the rest is refused at
+// once with a 503 upload_prefix_budget and Retry-After; once the first ended, it goes through.
+for (const deployment of deployments) {
+  describe(`upload prefix budget through ${deployment.name}`, () => {
+    let stack;
+    before(async () => {
+      stack = await startTwoProviders(deployment,
+                                      { LLMSROUTER_UPLOAD_PREFIX_BUDGET: String(3 * MiB) });
+    });
+    after(async () => stack?.stop());
+    const held = async () => (await Promise.all(stack.gw.metricsURLs.map(
+      (url) => metricSum(url, 'llmsrouter_upload_held_bytes')))).reduce((x, y) => x + y, 0);
+
+    it('a second held upload over the budget: 503 upload_prefix_budget, then it goes through', async () => {
+      const { a, client } = stack;
+      // The SDK sends {file, model} in that order: the router holds the file to find the model.
+      // Each fits in the budget alone (2.5 MiB); the first holds 1 MiB while the second comes.
+      const body = generatedBody(2.5 * MiB, { holdAt: MiB });
+      const first = client.audio.transcriptions.create({ file: toStreamingFile(body, 'a.wav'),
+                                                         model: '[a]whisper-1' });
+      await waitFor(async () => (await held()) >= MiB, { what: 'the first upload to be held' });
+      const audio = randomBytes(2.5 * MiB);
+      const second = async () => client.audio.transcriptions.create(
+        { file: await toFile(audio, 'b.wav'), model: '[a]whisper-1' });
+      await assert.rejects(second(), (e) => {
+        assert.equal(e.status, 503, `${e.status} ${JSON.stringify(e.error)}`);
+        assert.equal(e.error.code, 'upload_prefix_budget');
+        assert.equal(e.error.type, 'server_error');
+        assert.match(e.error.message, /X-LLMSRouter-Provider/);
+        assert.equal(e.headers.get('retry-after'), '1');
+        return true;
+      });
+      const heldNow = await held();
+      assert.ok(heldNow >= MiB && heldNow < 2 * MiB, `${heldNow} bytes held`);  // the first's only
+      assert.equal((await a.requests()).length, 0);  // nothing reached the provider yet
+      body.release();
+      const result = await first;
+      assert.equal(result.text, `model=whisper-1 bytes=${2.5 * MiB} sha256=${body.digest()}`);
+      await waitFor(async () => (await held()) === 0, { what: 'the held bytes to be given back' });
+      assert.equal((await second()).text, expectedText('whisper-1', audio));
+      assert.equal(await held(), 0);
+    });
+  });
+}
