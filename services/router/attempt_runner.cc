@@ -63,7 +63,7 @@ AttemptRunner::AttemptRunner(const RouterDeps& deps, v1::CallRequest request, Pr
 }
 
 // A copy of `call` to keep for retries; an upload's body stays in `call` and is not copied
-// (an upload is never retried).
+// (an upload is resent only from its pipe, before its first byte went: upload_resend.h).
 PreparedCall AttemptRunner::CopyToKeep(PreparedCall& call) {
   if (!call.upload) return call;
   std::string body = std::move(call.http.body);

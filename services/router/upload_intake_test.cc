@@ -355,6 +355,22 @@ TEST(UploadResendTest, RewritesTheUnsentPrefixForAnotherTargetUntilAByteWent) {
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// The client's body failed (it left, its stream was cut) before any byte went: the pipe is
+// aborted and the call may not go to another attempt (it could only abort there too).
+TEST(UploadResendTest, AnAbortedUploadIsNotSentAgain) {
+  auto config = std::make_shared<RouterConfig>();
+  config->providers["oa"] = ProviderConfig{.alias = "oa", .url = "http://127.0.0.1:9/v1"};
+  std::string form = Part("name=\"model\"", "[oa]whisper-1") + File(64 << 10);
+  v1::CallRequest head = Head();
+  UploadIntake intake(config, head, {.prefix_bound = 1 << 20, .window = 1 << 20}, [] {});
+  ASSERT_TRUE(intake.Push(form.substr(0, 8 << 10), false).ok());
+  std::optional<PreparedCall> call = intake.TakeCall();
+  ASSERT_TRUE(call.has_value());
+  EXPECT_TRUE(UploadUnsent(*call));
+  call->upload_pipe->Abort(absl::CancelledError("the client left"));
+  EXPECT_FALSE(UploadUnsent(*call));
+}
+
 TEST(UploadResendTest, AFormHeldWholeIsNeverSentAgain) {
   PreparedCall call;
   call.upload = true;  // its body in http.body, no pipe

@@ -59,6 +59,11 @@ bool UploadPipe::started() const {
   return started_;
 }
 
+bool UploadPipe::Resendable() const {
+  absl::MutexLock lock(&mu_);
+  return !started_ && abort_.ok() && !chunks_.empty();
+}
+
 std::optional<std::string> UploadPipe::FrontIfUnstarted() const {
   absl::MutexLock lock(&mu_);
   if (started_ || chunks_.empty()) return std::nullopt;

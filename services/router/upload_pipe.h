@@ -37,6 +37,9 @@ class UploadPipe : public RequestBodySource {
   // Whether any byte has been handed to the transfer (then the upload may not be retried:
   // its first bytes are gone). Any thread.
   bool started() const;
+  // Not started, not aborted (the client's body did not fail) and holding its first chunk:
+  // the upload may go to another attempt. Any thread.
+  bool Resendable() const;
   // Before the first byte went (a retry or fallback of the upload): a copy of the first chunk
   // pushed (the routed prefix), then its replacement (the prefix rewritten for another
   // target). nullopt / false once a byte was handed to a transfer. Any thread.

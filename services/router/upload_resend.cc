@@ -7,7 +7,7 @@
 namespace llmsrouter::router {
 
 bool UploadUnsent(const PreparedCall& call) {
-  return !call.upload || (call.upload_pipe != nullptr && !call.upload_pipe->started());
+  return !call.upload || (call.upload_pipe != nullptr && call.upload_pipe->Resendable());
 }
 
 absl::StatusOr<PreparedCall> ReprepareUpload(std::shared_ptr<const RouterConfig> config,
