@@ -101,19 +101,33 @@ std::string_view OpenAiErrorType(int http_status) {
   }
 }
 
-std::string OpenAiErrorBody(std::string_view message, std::string_view type, std::string_view param,
-                            std::string_view code) {
+namespace {
+
+nlohmann::ordered_json ErrorObject(std::string_view message, std::string_view type,
+                                   std::string_view param, std::string_view code) {
   nlohmann::ordered_json error = {
       {"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}};
   if (!param.empty()) error["param"] = param;
   if (!code.empty()) error["code"] = code;
-  return nlohmann::ordered_json{{"error", std::move(error)}}.dump(
+  return error;
+}
+
+}  // namespace
+
+nlohmann::ordered_json OpenAiErrorObject(const absl::Status& status) {
+  return ErrorObject(ToStd(status.message()), OpenAiErrorType(HttpStatusFromStatus(status)),
+                     ErrorParam(status), ErrorCode(status));
+}
+
+std::string OpenAiErrorBody(std::string_view message, std::string_view type, std::string_view param,
+                            std::string_view code) {
+  return nlohmann::ordered_json{{"error", ErrorObject(message, type, param, code)}}.dump(
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string OpenAiErrorBody(const absl::Status& status) {
-  return OpenAiErrorBody(ToStd(status.message()), OpenAiErrorType(HttpStatusFromStatus(status)),
-                         ErrorParam(status), ErrorCode(status));
+  return nlohmann::ordered_json{{"error", OpenAiErrorObject(status)}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 absl::StatusCode CodeFromHttpStatus(int http_status) {

@@ -4,6 +4,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,9 @@ int HttpStatusFromStatus(const absl::Status& status);
 // The OpenAI `error.type` for an HTTP status ("invalid_request_error", ...).
 std::string_view OpenAiErrorType(int http_status);
 
+// {"message","type","param","code"}: the object under "error", param and code null when
+// empty.
+nlohmann::ordered_json OpenAiErrorObject(const absl::Status& status);
 // {"error":{"message","type","param","code"}} with all four keys present.
 std::string OpenAiErrorBody(std::string_view message, std::string_view type, std::string_view param,
                             std::string_view code);

@@ -12,18 +12,9 @@ std::string SseErrorEvent(const absl::Status& status) {
 }
 
 std::string ResponsesSseErrorEvent(const absl::Status& status) {
-  std::string param = ErrorParam(status);
-  std::string code = ErrorCode(status);
-  std::string_view type = OpenAiErrorType(HttpStatusFromStatus(status));
-  auto text_or_null = [](const std::string& s) {
-    return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
-  };
-  nlohmann::ordered_json error = {{"message", ToStd(status.message())},
-                                  {"type", type},
-                                  {"param", text_or_null(param)},
-                                  {"code", text_or_null(code)}};
+  nlohmann::ordered_json error = OpenAiErrorObject(status);
   nlohmann::ordered_json event = {{"type", "error"},
-                                  {"code", code.empty() ? std::string(type) : code},
+                                  {"code", error["code"].is_null() ? error["type"] : error["code"]},
                                   {"message", error["message"]},
                                   {"param", error["param"]},
                                   {"sequence_number", 0},

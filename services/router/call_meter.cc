@@ -12,6 +12,7 @@
 #include "common/request_id.h"
 #include "common/strings.h"
 #include "common/user_limits.h"
+#include "services/router/json_answer.h"
 #include "services/router/lease_renewer.h"
 #include "services/router/usage_recorder.h"
 
@@ -369,16 +370,6 @@ auth::v1::SettleRequest CallMeter::Charge() const {
 std::vector<v1::CallResponse> RefusalMessages(const auth::v1::AdmitResponse& refusal,
                                               const std::string& request_id) {
   bool budget = refusal.refused() == "budget";
-  std::vector<v1::CallResponse> out(2);
-  v1::ResponseHead* head = out[0].mutable_head();
-  head->set_status(429);
-  head->set_content_type("application/json");
-  head->set_request_id(request_id);
-  for (const auto& [name, value] : refusal.headers()) (*head->mutable_headers())[name] = value;
-  if (refusal.retry_after_ms() > 0) {
-    (*head->mutable_headers())["retry-after"] =
-        std::to_string((refusal.retry_after_ms() + 999) / 1000);
-  }
   std::string type = budget                       ? "insufficient_quota"
                      : refusal.refused() == "tpm" ? "tokens"
                                                   : "requests";
@@ -387,7 +378,13 @@ std::vector<v1::CallResponse> RefusalMessages(const auth::v1::AdmitResponse& ref
                             {"type", type},
                             {"param", nullptr},
                             {"code", budget ? "insufficient_quota" : "rate_limit_exceeded"}}}};
-  out[1].set_data(error.dump());
+  std::vector<v1::CallResponse> out = JsonAnswer(429, error.dump(), request_id);
+  v1::ResponseHead* head = out[0].mutable_head();
+  for (const auto& [name, value] : refusal.headers()) (*head->mutable_headers())[name] = value;
+  if (refusal.retry_after_ms() > 0) {
+    (*head->mutable_headers())["retry-after"] =
+        std::to_string((refusal.retry_after_ms() + 999) / 1000);
+  }
   return out;
 }
 

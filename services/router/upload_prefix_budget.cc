@@ -3,6 +3,7 @@
 #include "common/metrics.h"
 #include "common/status_map.h"
 #include "common/strings.h"
+#include "services/router/json_answer.h"
 
 namespace llmsrouter::router {
 
@@ -46,14 +47,10 @@ bool IsUploadPrefixBudgetError(const absl::Status& status) {
 
 std::vector<v1::CallResponse> UploadPrefixBudgetRefusal(const absl::Status& error,
                                                         const std::string& request_id) {
-  std::vector<v1::CallResponse> out(2);
-  v1::ResponseHead* head = out[0].mutable_head();
-  head->set_status(503);
-  head->set_content_type("application/json");
-  head->set_request_id(request_id);
-  (*head->mutable_headers())["retry-after"] = kRetryAfterSeconds;
-  out[1].set_data(
-      OpenAiErrorBody(ToStd(error.message()), "server_error", ErrorParam(error), kBudgetCode));
+  std::vector<v1::CallResponse> out = JsonAnswer(
+      503, OpenAiErrorBody(ToStd(error.message()), "server_error", ErrorParam(error), kBudgetCode),
+      request_id);
+  (*out[0].mutable_head()->mutable_headers())["retry-after"] = kRetryAfterSeconds;
   return out;
 }
 
